@@ -1,0 +1,211 @@
+"""Canonical schemas of the data OpenKAM takes in.
+
+One place defines, for every import kind, its columns, their types and which are required.
+The importers validate against it, the demo generator writes it, the engine reads it, and
+``docs/data-model.md`` documents it. Money is stored as exact decimals so that totals are
+exact to the cent on every engine (DuckDB and Spark both sum decimals without drift).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+#: Monetary amounts (line amounts, rebates, pool costs): exact to the cent.
+MONEY = pa.decimal128(18, 2)
+#: Unit prices may carry sub-cent precision.
+PRICE = pa.decimal128(18, 4)
+#: Quantities (units sold, driver units of activities): three decimals.
+QUANTITY = pa.decimal128(18, 3)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a canonical schema."""
+
+    name: str
+    type: pa.DataType
+    required: bool = True
+    description: str = ""
+    #: For reference columns: the kind whose key this column must match.
+    references: str | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An import kind: a table of the canonical model."""
+
+    name: str
+    columns: tuple[Column, ...]
+    #: Columns whose values identify a record; duplicates in a file are errors and a
+    #: re-import of the same key with the same values changes nothing.
+    key: tuple[str, ...]
+    #: Where the records live: the Parquet ``ledger`` or the operational ``database``.
+    home: str
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=not c.required) for c in self.columns])
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+ID_NOTE = (
+    "Optional identifier. When a file has none, the importer derives one from the row's"
+    " content and its occurrence among identical rows, so re-importing a file changes nothing"
+    " and two identical records in one file stay two."
+)
+
+S = pa.string()
+D = pa.date32()
+
+ACCOUNTS = Kind(
+    "accounts",
+    (
+        Column("account_id", S, description="Your identifier of the customer account."),
+        Column("name", S),
+        Column("industry", S),
+        Column("region", S),
+        Column(
+            "parent_account_id",
+            S,
+            required=False,
+            references="accounts",
+            description="The parent account; sales roll up to it.",
+        ),
+        Column("country", S, required=False),
+    ),
+    key=("account_id",),
+    home="database",
+    description="Customer accounts, optionally in a parent/subsidiary hierarchy.",
+)
+
+PRODUCTS = Kind(
+    "products",
+    (
+        Column("product_id", S),
+        Column("name", S),
+        Column("product_line", S),
+    ),
+    key=("product_id",),
+    home="database",
+    description="Products and the product line each belongs to.",
+)
+
+INVOICES = Kind(
+    "invoices",
+    (
+        Column("invoice_id", S),
+        Column("line_no", pa.int32()),
+        Column("invoice_date", D),
+        Column("account_id", S, references="accounts"),
+        Column("product_id", S, references="products"),
+        Column("quantity", QUANTITY, description="Units; negative for a return."),
+        Column("unit_list_price", PRICE, description="List price per unit."),
+        Column("discount_amount", MONEY, description="On-invoice discount of the line."),
+        Column("cogs_amount", MONEY, description="Cost of goods sold of the line."),
+        Column("due_date", D, required=False),
+        Column("paid_date", D, required=False),
+        Column("business_unit", S, required=False, description="The customer's buying unit."),
+    ),
+    key=("invoice_id", "line_no"),
+    home="ledger",
+    description="Invoice lines; a return is a line with negative quantity.",
+)
+
+REBATES = Kind(
+    "rebates",
+    (
+        Column("account_id", S, references="accounts"),
+        Column("rebate_date", D),
+        Column("rebate_id", S, required=False, description=ID_NOTE),
+        Column("amount", MONEY, description="Off-invoice rebate or allowance paid."),
+        Column(
+            "kind", S, required=False, description="e.g. volume, early-payment, marketing."
+        ),
+    ),
+    key=("rebate_id",),
+    home="ledger",
+    description="Rebates and off-invoice allowances, including early-payment discounts.",
+)
+
+ACTIVITIES = Kind(
+    "activities",
+    (
+        Column("activity_date", D),
+        Column("account_id", S, references="accounts"),
+        Column("pool", S, references="cost-pools"),
+        Column("quantity", QUANTITY, description="Driver units consumed (orders, hours …)."),
+        Column("activity_id", S, required=False, description=ID_NOTE),
+    ),
+    key=("activity_id",),
+    home="ledger",
+    description="Cost-to-serve activity records, in the driver unit of their pool.",
+)
+
+COST_POOLS = Kind(
+    "cost-pools",
+    (
+        Column("pool", S),
+        Column("period_start", D),
+        Column("period_end", D, description="Inclusive."),
+        Column("cost", MONEY, description="Total cost of the pool in the period."),
+        Column("capacity", QUANTITY, description="Practical capacity in driver units."),
+        Column("driver_unit", S, description="e.g. order line, delivery, hour."),
+    ),
+    key=("pool", "period_start"),
+    home="ledger",
+    description="Cost pools of time-driven activity-based costing, per period.",
+)
+
+CONTACTS = Kind(
+    "contacts",
+    (
+        Column("contact_id", S),
+        Column("account_id", S, references="accounts"),
+        Column("name", S),
+        Column("title", S),
+        Column("email", S, required=False),
+        Column("phone", S, required=False),
+        Column("reports_to_contact_id", S, required=False, references="contacts"),
+    ),
+    key=("contact_id",),
+    home="database",
+    description="People at the customer.",
+)
+
+PEOPLE = Kind(
+    "people",
+    (
+        Column("person_id", S),
+        Column("name", S),
+        Column("email", S),
+        Column(
+            "role",
+            S,
+            description="admin, champion, kam, sponsor, viewer or a function (e.g. operations).",
+        ),
+    ),
+    key=("person_id",),
+    home="database",
+    description="Our own people: key account managers, executive sponsors, the champion, teams.",
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (ACCOUNTS, PRODUCTS, INVOICES, REBATES, ACTIVITIES, COST_POOLS, CONTACTS, PEOPLE)
+}
+
+#: Ledger tables are stored as Parquet; their directory name under the ledger root.
+LEDGER_TABLES = {k.name: k.name.replace("-", "_") for k in KINDS.values() if k.home == "ledger"}

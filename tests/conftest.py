@@ -1,0 +1,24 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from openkam.engine.backends import ENGINES
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for every Spark test (it takes seconds to start)."""
+    from openkam.engine.backends import spark_session
+
+    return spark_session()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """Run an engine test once per engine; Spark runs are marked ``spark``."""
+    if request.param == "spark":
+        request.node.add_marker(pytest.mark.spark)
+        request.getfixturevalue("spark")
+    return request.param
