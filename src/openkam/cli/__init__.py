@@ -1,0 +1,27 @@
+"""The ``openkam`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from openkam.cli.demo import demo_command
+from openkam.cli.importing import import_command, status_command
+from openkam.cli.serve import serve_command
+from openkam.cli.users import createuser_command
+
+app = typer.Typer(
+    name="openkam",
+    help="OpenKAM: key account management for B2B suppliers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("demo")(demo_command)
+app.command("serve")(serve_command)
+app.command("import")(import_command)
+app.command("status")(status_command)
+app.command("createuser")(createuser_command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The OpenKAM web application: a Django project with one app per domain."""

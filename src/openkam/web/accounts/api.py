@@ -1,0 +1,159 @@
+"""REST endpoints for accounts, contacts and products."""
+
+from __future__ import annotations
+
+from rest_framework import serializers, viewsets
+
+from openkam.web.accounts import services
+from openkam.web.accounts.filtersets import AccountFilterSet, ContactFilterSet
+from openkam.web.accounts.models import Account, Contact, Product
+from openkam.web.core import audit
+from openkam.web.core.api import VersionedModelViewSet, VersionField
+from openkam.web.people.models import Person
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="account_id", queryset=Account.objects.all(), required=False, allow_null=True
+    )
+    kam = serializers.SlugRelatedField(
+        slug_field="person_id", queryset=Person.objects.all(), required=False, allow_null=True
+    )
+    sponsor = serializers.SlugRelatedField(
+        slug_field="person_id", queryset=Person.objects.all(), required=False, allow_null=True
+    )
+    version = VersionField()
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:account-detail", lookup_field="account_id"
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "url",
+            "account_id",
+            "name",
+            "industry",
+            "region",
+            "country",
+            "parent",
+            "key_status",
+            "kam",
+            "sponsor",
+            "notes",
+            "version",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["key_status", "created", "updated"]
+
+
+class AccountViewSet(VersionedModelViewSet):
+    """Customer accounts. Any signed-in user reads; KAMs edit their own; champions all."""
+
+    serializer_class = AccountSerializer
+    lookup_field = "account_id"
+    lookup_value_regex = "[^/]+"
+    filterset_class = AccountFilterSet
+    ordering_fields = ["name", "account_id", "industry", "region"]
+    queryset = Account.objects.with_owner().order_by("name", "pk")
+
+    def perform_create(self, serializer):
+        account = serializer.save()
+        audit.record(
+            "create",
+            account,
+            user=self.request.user,
+            changes=audit.snapshot(account),
+            account_key=account.account_id,
+        )
+
+    def perform_versioned_update(self, instance, values, version, user):
+        services.update_account(instance, values, version, user)
+
+    def perform_destroy(self, instance):
+        audit.record(
+            "delete",
+            instance,
+            user=self.request.user,
+            changes=audit.snapshot(instance),
+            account_key=instance.account_id,
+        )
+        instance.delete()
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    account = serializers.SlugRelatedField(slug_field="account_id", queryset=Account.objects.all())
+    reports_to = serializers.SlugRelatedField(
+        slug_field="contact_id", queryset=Contact.objects.all(), required=False, allow_null=True
+    )
+    version = VersionField()
+
+    class Meta:
+        model = Contact
+        fields = [
+            "contact_id",
+            "account",
+            "name",
+            "title",
+            "email",
+            "phone",
+            "reports_to",
+            "version",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["created", "updated"]
+
+    def validate(self, attrs):
+        account = attrs.get("account") or getattr(self.instance, "account", None)
+        request = self.context["request"]
+        if account is not None and not account.editable_by(request.user):
+            raise serializers.ValidationError(
+                {"account": f"You may not add or move contacts to account {account.account_id}."}
+            )
+        return attrs
+
+
+class ContactViewSet(VersionedModelViewSet):
+    """People at customer accounts, editable by those who may edit the account."""
+
+    serializer_class = ContactSerializer
+    lookup_field = "contact_id"
+    lookup_value_regex = "[^/]+"
+    filterset_class = ContactFilterSet
+    queryset = Contact.objects.select_related("account", "reports_to").order_by("name", "pk")
+
+    @staticmethod
+    def allow_create_by(request) -> bool:
+        # Whether the account is theirs is checked by the serializer.
+        return True
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        account = data.pop("account")
+        serializer.instance = services.create_contact(account, data, self.request.user)
+
+    def perform_versioned_update(self, instance, values, version, user):
+        services.update_contact(instance, values, version, user)
+
+    def perform_destroy(self, instance):
+        services.delete_contact(instance, self.request.user)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["product_id", "name", "product_line", "version"]
+        read_only_fields = ["version"]
+
+
+class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+    """Products (read-only here; change them by import)."""
+
+    serializer_class = ProductSerializer
+    lookup_field = "product_id"
+    lookup_value_regex = "[^/]+"
+    queryset = Product.objects.order_by("product_id")
+    filterset_fields = ["product_line"]

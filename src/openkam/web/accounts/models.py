@@ -1,0 +1,147 @@
+"""Customer accounts, their products and the people we know there."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.roles import may_write, person_of, runs_programme
+
+
+class AccountQuerySet(models.QuerySet):
+    def editable_by(self, user):
+        """Accounts ``user`` may edit: all for the programme roles, else their own."""
+        if runs_programme(user):
+            return self
+        person = person_of(user)
+        if person is None or not may_write(user):
+            return self.none()
+        return self.filter(Q(kam=person) | Q(team_members__person=person)).distinct()
+
+    def with_owner(self):
+        return self.select_related("kam", "sponsor", "parent")
+
+
+class Account(ChangeLoggedModel):
+    """A customer account; subsidiaries roll up to their parent."""
+
+    class KeyStatus(models.TextChoices):
+        KEY = "key", "Key account"
+        NOT_KEY = "not_key", "Not key"
+
+    account_id = models.CharField("account id", max_length=64, unique=True)
+    name = models.CharField(max_length=200, db_index=True)
+    industry = models.CharField(max_length=100, db_index=True)
+    region = models.CharField(max_length=100, db_index=True)
+    country = models.CharField(max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidiaries"
+    )
+    key_status = models.CharField(
+        "status", max_length=16, choices=KeyStatus.choices, default=KeyStatus.NOT_KEY, db_index=True
+    )
+    kam = models.ForeignKey(
+        "people.Person",
+        verbose_name="key account manager",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kam_accounts",
+    )
+    sponsor = models.ForeignKey(
+        "people.Person",
+        verbose_name="executive sponsor",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sponsored_accounts",
+    )
+    notes = models.TextField(blank=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.account_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:detail", args=[self.account_id])
+
+    def editable_by(self, user) -> bool:
+        if runs_programme(user):
+            return True
+        person = person_of(user)
+        if person is None or not may_write(user):
+            return False
+        return self.kam_id == person.pk or self.team_members.filter(person=person).exists()
+
+    def subtree_ids(self) -> list[str]:
+        """``account_id`` of this account and every subsidiary below it."""
+        ids, frontier = [self.account_id], [self.pk]
+        while frontier:
+            children = list(
+                Account.objects.filter(parent_id__in=frontier).values_list("pk", "account_id")
+            )
+            frontier = [pk for pk, _ in children]
+            ids.extend(aid for _, aid in children)
+        return ids
+
+
+class AccountTeamMember(models.Model):
+    """Someone from any function who works on the account with its KAM."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="team_members")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="teams")
+    responsibility = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "person"], name="unique_team_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} on {self.account}"
+
+
+class Product(ChangeLoggedModel):
+    """A product and its product line."""
+
+    product_id = models.CharField("product id", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    product_line = models.CharField(max_length=100, db_index=True)
+
+    class Meta:
+        ordering = ["product_line", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.product_id})"
+
+    def editable_by(self, user) -> bool:
+        return runs_programme(user)
+
+
+class Contact(ChangeLoggedModel):
+    """A person at the customer."""
+
+    contact_id = models.CharField("contact id", max_length=64, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def editable_by(self, user) -> bool:
+        return self.account.editable_by(user)

@@ -1,0 +1,51 @@
+"""API building blocks shared by the domain apps."""
+
+from __future__ import annotations
+
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from openkam.web.core.concurrency import ConcurrentEditError
+
+
+class VersionedModelViewSet(viewsets.ModelViewSet):
+    """Updates must state the ``version`` they were based on; a stale one answers 409.
+
+    Subclasses implement ``perform_versioned_update(instance, values, version, user)``
+    by calling their domain service.
+    """
+
+    def perform_update(self, serializer):
+        version = self.request.data.get("version")
+        if version is None:
+            raise ValidationError({"version": "Required: the version your change is based on."})
+        try:
+            version = int(version)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"version": "Must be an integer."}) from exc
+        values = dict(serializer.validated_data)
+        values.pop("version", None)
+        self.perform_versioned_update(serializer.instance, values, version, self.request.user)
+        serializer.instance.refresh_from_db()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ConcurrentEditError):
+            return Response(
+                {
+                    "detail": str(exc),
+                    "current_version": exc.current,
+                    "conflicts": {
+                        k: {"theirs": t, "yours": m} for k, (t, m) in exc.conflicts.items()
+                    },
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return super().handle_exception(exc)
+
+
+class VersionField(serializers.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "The version your update is based on (optimistic locking).")
+        super().__init__(**kwargs)

@@ -1,0 +1,30 @@
+"""Template context shared by every page: the navigation the domain apps plug into."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+
+from openkam.web.core.roles import role_of, runs_programme
+
+
+def navigation(request):
+    """Menu entries declared by the apps (``AppConfig.nav``: ``[(label, url_name, order)]``)."""
+    items = []
+    for config in apps.get_app_configs():
+        for label, url_name, order in getattr(config, "nav", ()):
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            items.append({"label": label, "url": url, "order": order})
+    items.sort(key=lambda item: item["order"])
+    path = request.path
+    for item in items:
+        item["active"] = item["url"] != "/" and path.startswith(item["url"]) or path == item["url"]
+    user = getattr(request, "user", None)
+    return {
+        "nav_items": items,
+        "user_role": role_of(user) if user else None,
+        "user_runs_programme": runs_programme(user) if user else False,
+    }

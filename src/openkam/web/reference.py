@@ -1,0 +1,184 @@
+"""Loading reference records (accounts, products, contacts, people) into the database.
+
+Used by imports and the demo. Rows arrive validated (``openkam.store``); this module upserts
+them by their key in one transaction, writes one audit event per created or changed record,
+and leaves unchanged records untouched, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from openkam.web.accounts.models import Account, Contact, Product
+from openkam.web.core import audit
+from openkam.web.people.models import Person
+
+
+@dataclass
+class UpsertResult:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    keys: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+def _clean(value):
+    return "" if value is None else value
+
+
+# kind -> (model, key field, plain fields, {fk field: (model, key field, source column)})
+SPECS = {
+    "accounts": (
+        Account,
+        "account_id",
+        ["name", "industry", "region", "country"],
+        {"parent": (Account, "account_id", "parent_account_id")},
+    ),
+    "products": (Product, "product_id", ["name", "product_line"], {}),
+    "contacts": (
+        Contact,
+        "contact_id",
+        ["name", "title", "email", "phone"],
+        {
+            "account": (Account, "account_id", "account_id"),
+            "reports_to": (Contact, "contact_id", "reports_to_contact_id"),
+        },
+    ),
+    "people": (Person, "person_id", ["name", "email", "role"], {}),
+}
+
+
+def upsert(kind: str, rows: list[dict], *, user=None, actor: str = "import") -> UpsertResult:
+    """Create or update the records of ``kind`` from validated rows, all or nothing."""
+    model, key, plain, fks = SPECS[kind]
+    result = UpsertResult(kind)
+    with transaction.atomic():
+        pk_of = _PkMaps()
+        existing = {
+            getattr(o, key): o
+            for o in model.objects.filter(**{f"{key}__in": [r[key] for r in rows]})
+        }
+        # Pass 1: create new records and update plain fields; self-references wait for pass 2
+        # because a parent may be a later row of the same file.
+        created, changed = [], {}
+        for row in rows:
+            values = {f: _clean(row.get(f)) for f in plain}
+            for fk, (target, target_key, column) in fks.items():
+                if target is not model:
+                    ref = row.get(column)
+                    values[f"{fk}_id"] = pk_of(target, target_key, ref) if ref else None
+            obj = existing.get(row[key])
+            if obj is None:
+                obj = model(**{key: row[key]}, **values)
+                created.append(obj)
+                existing[row[key]] = obj
+            else:
+                before = audit.snapshot(obj)
+                for name, value in values.items():
+                    setattr(obj, name, value)
+                if audit.diff(before, audit.snapshot(obj)):
+                    changed[row[key]] = (obj, before)
+        model.objects.bulk_create(created, batch_size=1000)
+        if created and created[0].pk is None:  # backends that do not return ids
+            ids = dict(
+                model.objects.filter(
+                    **{f"{key}__in": [getattr(o, key) for o in created]}
+                ).values_list(key, "pk")
+            )
+            for obj in created:
+                obj.pk = ids[getattr(obj, key)]
+        created_keys = {getattr(o, key) for o in created}
+        # Pass 2: self-references, now that every record of the file exists.
+        for fk, (target, target_key, column) in fks.items():
+            if target is not model:
+                continue
+            for row in rows:
+                obj = existing[row[key]]
+                ref = row.get(column)
+                if not ref:
+                    new_id = None
+                elif ref in existing:
+                    new_id = existing[ref].pk
+                else:
+                    new_id = pk_of(target, target_key, ref)
+                if getattr(obj, f"{fk}_id") != new_id:
+                    if row[key] not in created_keys and row[key] not in changed:
+                        changed[row[key]] = (obj, audit.snapshot(obj))
+                    setattr(obj, f"{fk}_id", new_id)
+                    if row[key] in created_keys:
+                        model.objects.filter(pk=obj.pk).update(**{f"{fk}_id": new_id})
+        updates = []
+        for obj, before in changed.values():
+            obj.save()
+            model.objects.filter(pk=obj.pk).update(version=F("version") + 1)
+            updates.append((obj, audit.diff(before, audit.snapshot(obj))))
+        account_key = _account_key_of(kind, pk_of)
+        audit.record_bulk(
+            "create",
+            model,
+            [(o, audit.snapshot(o)) for o in created],
+            user=user,
+            actor=actor,
+            account_key_of=account_key,
+        )
+        audit.record_bulk(
+            "update", model, updates, user=user, actor=actor, account_key_of=account_key
+        )
+    result.created = len(created)
+    result.updated = len(changed)
+    result.unchanged = len(rows) - result.created - result.updated
+    return result
+
+
+class _PkMaps:
+    """Primary keys by business key, loaded once per model (one query, not one per row)."""
+
+    def __init__(self):
+        self._maps: dict = {}
+
+    def _map(self, model, key: str) -> dict:
+        if (model, key) not in self._maps:
+            self._maps[model, key] = dict(model.objects.values_list(key, "pk"))
+        return self._maps[model, key]
+
+    def __call__(self, model, key: str, value: str) -> int:
+        try:
+            return self._map(model, key)[value]
+        except KeyError:
+            raise ValueError(f"unknown {model._meta.verbose_name} {value!r}") from None
+
+    def key_of(self, model, key: str, pk: int) -> str:
+        inverse = self._maps.setdefault(
+            (model, key, "inverse"), {v: k for k, v in self._map(model, key).items()}
+        )
+        return inverse.get(pk, "")
+
+
+def _account_key_of(kind: str, pk_of: _PkMaps):
+    if kind == "accounts":
+        return lambda obj: obj.account_id
+    if kind == "contacts":
+        return lambda obj: pk_of.key_of(Account, "account_id", obj.account_id)
+    return None
+
+
+def known_keys() -> dict[str, set[str]]:
+    """Keys already in the database, for validating references of an import."""
+    return {
+        "accounts": set(Account.objects.values_list("account_id", flat=True)),
+        "products": set(Product.objects.values_list("product_id", flat=True)),
+        "contacts": set(Contact.objects.values_list("contact_id", flat=True)),
+        "people": set(Person.objects.values_list("person_id", flat=True)),
+    }

@@ -1,0 +1,18 @@
+"""Top-level URLs: each domain app mounts its own."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from openkam.web.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("openkam.web.accounts.urls")),
+    path("people/", include("openkam.web.people.urls")),
+    path("api/", include("openkam.web.api.urls")),
+    path("admin/", admin.site.urls),
+]

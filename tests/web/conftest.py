@@ -1,0 +1,68 @@
+"""Web fixtures: a small programme with people in every role and their accounts."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from openkam.web.accounts.models import Account, AccountTeamMember, Contact
+from openkam.web.people.models import Person
+
+
+def make_login(role: str, name: str):
+    user = get_user_model().objects.create_user(name.lower(), password="pw-" + name)
+    person = Person.objects.create(person_id=f"P-{name}", name=name, role=role, user=user)
+    return user, person
+
+
+@pytest.fixture
+def programme(db):
+    """Given: a champion, two KAMs, a sponsor, a viewer, an operations team member, and
+    accounts A1 (Alice's, with Olga on its team), A2 (Bob's) and A3 (nobody's, child of A1)."""
+    people = {}
+    for role, name in [
+        ("champion", "Chris"),
+        ("kam", "Alice"),
+        ("kam", "Bob"),
+        ("sponsor", "Sam"),
+        ("viewer", "Vera"),
+        ("operations", "Olga"),
+    ]:
+        people[name] = make_login(role, name)
+    a1 = Account.objects.create(
+        account_id="A1",
+        name="Acme Foods",
+        industry="food",
+        region="EMEA",
+        kam=people["Alice"][1],
+        sponsor=people["Sam"][1],
+        key_status="key",
+    )
+    a2 = Account.objects.create(
+        account_id="A2",
+        name="Borealis Chemicals",
+        industry="chemicals",
+        region="APAC",
+        kam=people["Bob"][1],
+    )
+    a3 = Account.objects.create(
+        account_id="A3", name="Acme Foods Iberia", industry="food", region="EMEA", parent=a1
+    )
+    AccountTeamMember.objects.create(account=a1, person=people["Olga"][1])
+    Contact.objects.create(
+        contact_id="C1", account=a1, name="Carla Buyer", title="Head of Procurement"
+    )
+    return {
+        "users": {n: u for n, (u, _) in people.items()},
+        "people": {n: p for n, (_, p) in people.items()},
+        "accounts": {"A1": a1, "A2": a2, "A3": a3},
+    }
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
