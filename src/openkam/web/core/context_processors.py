@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
-from openkam.web.core.roles import role_of, runs_programme
+from openkam.web.core.roles import Role, role_of, runs_programme
 
 
 def navigation(request):
@@ -23,8 +23,9 @@ def navigation(request):
     for item in items:
         item["active"] = item["url"] != "/" and path.startswith(item["url"]) or path == item["url"]
     user = getattr(request, "user", None)
+    role = role_of(user) if user else None
     return {
         "nav_items": items,
-        "user_role": role_of(user) if user else None,
+        "user_role": Role(role).label if role else None,
         "user_runs_programme": runs_programme(user) if user else False,
     }
