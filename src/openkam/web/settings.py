@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "openkam.web.core",
     "openkam.web.people",
     "openkam.web.accounts",
+    "openkam.web.insights",
+    "openkam.web.portfolio",
+    "openkam.web.planning",
+    "openkam.web.relationships",
     "openkam.web.api",
 ]
 

@@ -13,6 +13,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("openkam.web.accounts.urls")),
     path("people/", include("openkam.web.people.urls")),
+    path("insights/", include("openkam.web.insights.urls")),
+    path("selection/", include("openkam.web.portfolio.urls")),
+    path("plans/", include("openkam.web.planning.urls")),
+    path("relationships/", include("openkam.web.relationships.urls")),
     path("api/", include("openkam.web.api.urls")),
     path("admin/", admin.site.urls),
 ]

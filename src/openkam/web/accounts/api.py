@@ -157,3 +157,10 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
     queryset = Product.objects.order_by("product_id")
     filterset_fields = ["product_line"]
+
+
+ROUTES = [
+    ("accounts", AccountViewSet, "account"),
+    ("contacts", ContactViewSet, "contact"),
+    ("products", ProductViewSet, "product"),
+]

@@ -17,6 +17,7 @@ from openkam.web.core import audit
 from openkam.web.core.concurrency import ConcurrentEditError
 from openkam.web.core.ledger import table
 from openkam.web.core.permissions import require_edit
+from openkam.web.core.plugins import account_panels
 from openkam.web.people.models import Person
 
 SORTS = {
@@ -86,6 +87,7 @@ def account_detail(request, account_id: str):
         "team": account.team_members.select_related("person"),
         "events": audit.history(account)[:30],
         "timeline": account_timeline(account),
+        "panels": account_panels(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 

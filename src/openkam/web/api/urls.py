@@ -1,20 +1,31 @@
-"""The REST API: one router for every domain, its OpenAPI schema and browsable docs."""
+"""The REST API: one router for every domain, its OpenAPI schema and browsable docs.
 
+Each domain app lists its endpoints in ``<app>/api.py`` as ``ROUTES = [(prefix, viewset,
+basename)]``; they are all mounted here.
+"""
+
+from importlib import import_module
+
+from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from openkam.web.accounts.api import AccountViewSet, ContactViewSet, ProductViewSet
-from openkam.web.people.api import PersonViewSet
-
 app_name = "api"
 
 router = DefaultRouter()
-router.register("accounts", AccountViewSet, basename="account")
-router.register("contacts", ContactViewSet, basename="contact")
-router.register("products", ProductViewSet, basename="product")
-router.register("people", PersonViewSet, basename="person")
+for config in apps.get_app_configs():
+    if not config.name.startswith("openkam.web."):
+        continue
+    try:
+        module = import_module(f"{config.name}.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{config.name}.api":
+            raise
+        continue
+    for prefix, viewset, basename in getattr(module, "ROUTES", ()):
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -41,3 +41,6 @@ class PersonViewSet(VersionedModelViewSet):
     def perform_destroy(self, instance):
         audit.record("delete", instance, user=self.request.user, changes=audit.snapshot(instance))
         instance.delete()
+
+
+ROUTES = [("people", PersonViewSet, "person")]

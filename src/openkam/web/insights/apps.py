@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    name = "openkam.web.insights"
+    label = "insights"
+    verbose_name = "Profitability and lifetime value"
+    nav = [("Profitability", "insights:profitability", 20), ("Lifetime value", "insights:clv", 30)]
+    account_panels = []

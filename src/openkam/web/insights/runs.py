@@ -1,0 +1,95 @@
+"""Starting, tracking and finishing recomputations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+
+from openkam.web.core import audit
+from openkam.web.insights.models import Computation
+
+
+class AlreadyRunning(Exception):
+    """A recomputation of the same kind is queued or running."""
+
+
+def current(kind: str) -> Computation | None:
+    """The run whose results the pages show."""
+    return Computation.objects.filter(kind=kind, is_current=True).first()
+
+
+def latest(kind: str) -> Computation | None:
+    return Computation.objects.filter(kind=kind).first()
+
+
+def request(kind: str, params: dict, user, task) -> Computation:
+    """Queue a recomputation of ``kind`` with ``task`` (a django-tasks task taking its id)."""
+    with transaction.atomic():
+        if (
+            Computation.objects.select_for_update()
+            .filter(kind=kind, status__in=[Computation.Status.QUEUED, Computation.Status.RUNNING])
+            .exists()
+        ):
+            raise AlreadyRunning(f"a {kind} recomputation is already under way")
+        run = Computation.objects.create(
+            kind=kind,
+            params=params,
+            requested_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        audit.record(
+            "event", run, user=user, actor="" if user else "cli", message=f"requested {run}"
+        )
+    # Enqueue after commit so the worker finds the row.
+    transaction.on_commit(lambda: task.enqueue(run.pk))
+    return run
+
+
+def reporter(run: Computation) -> Callable[[str, float], None]:
+    """A progress callback that the engine can call; writes stage and fraction (0..1)."""
+
+    def report(stage: str, fraction: float) -> None:
+        Computation.objects.filter(pk=run.pk).update(
+            stage=stage[:200], progress=max(0.0, min(1.0, fraction))
+        )
+
+    return report
+
+
+def run_with_tracking(
+    run_id: int,
+    compute: Callable[[Computation, Callable], tuple[dict, list]],
+    store: Callable[[Computation, object], None],
+) -> None:
+    """Run ``compute`` for a queued run and ``store`` its results atomically.
+
+    ``compute(run, report)`` returns ``(result, warnings)`` without touching the database;
+    ``store(run, result)`` writes result rows. Both succeed or the run is marked failed and
+    the previous current run stays current.
+    """
+    run = Computation.objects.get(pk=run_id)
+    Computation.objects.filter(pk=run.pk).update(
+        status=Computation.Status.RUNNING, started=timezone.now(), stage="starting"
+    )
+    try:
+        result, warnings, summary = compute(run, reporter(run))
+        with transaction.atomic():
+            store(run, result)
+            Computation.objects.filter(kind=run.kind, is_current=True).update(is_current=False)
+            Computation.objects.filter(pk=run.pk).update(
+                status=Computation.Status.DONE,
+                is_current=True,
+                finished=timezone.now(),
+                progress=1.0,
+                stage="done",
+                warnings=warnings,
+                summary=summary,
+            )
+    except Exception as exc:  # the run records any failure for the page to show
+        Computation.objects.filter(pk=run.pk).update(
+            status=Computation.Status.FAILED,
+            finished=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
