@@ -57,3 +57,84 @@ class Computation(models.Model):
         if self.started and self.finished:
             return (self.finished - self.started).total_seconds()
         return None
+
+
+class AccountPeriodFigures(models.Model):
+    """One account's P&L waterfall for one period, as computed by a profitability run.
+
+    ``rolled_up`` rows include the account's subsidiaries; plain rows are the account alone.
+    """
+
+    computation = models.ForeignKey(Computation, on_delete=models.CASCADE, related_name="figures")
+    account_key = models.CharField(max_length=64, db_index=True)
+    period = models.CharField(max_length=10, db_index=True)
+    rolled_up = models.BooleanField(default=False)
+    gross_sales = models.DecimalField(**MONEY)
+    discounts = models.DecimalField(**MONEY)
+    invoiced_sales = models.DecimalField(**MONEY)
+    rebates = models.DecimalField(**MONEY)
+    net_sales = models.DecimalField(**MONEY)
+    cogs = models.DecimalField(**MONEY)
+    gross_margin = models.DecimalField(**MONEY)
+    cost_to_serve = models.DecimalField(**MONEY)
+    cost_by_pool = models.JSONField(default=dict)
+    net_contribution = models.DecimalField(**MONEY)
+    contribution_margin_pct = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["computation", "period", "rolled_up"])]
+
+
+class PoolPeriodFigures(models.Model):
+    """A cost pool's cost, what was allocated to accounts, and its unused capacity."""
+
+    computation = models.ForeignKey(Computation, on_delete=models.CASCADE, related_name="pools")
+    pool = models.CharField(max_length=100)
+    period = models.CharField(max_length=30)
+    cost = models.DecimalField(**MONEY)
+    allocated = models.DecimalField(**MONEY)
+    unused = models.DecimalField(**MONEY)
+    extra = models.JSONField(default=dict, blank=True)
+
+
+class AccountValue(models.Model):
+    """An account's lifetime value and its near-term outlook, from a CLV run.
+
+    Accounts the model cannot value keep null figures and a ``reason``.
+    """
+
+    computation = models.ForeignKey(Computation, on_delete=models.CASCADE, related_name="values")
+    account_key = models.CharField(max_length=64, db_index=True)
+    probability_alive = models.FloatField(null=True)
+    expected_orders_12m = models.FloatField(null=True)
+    expected_contribution_12m = models.DecimalField(null=True, **MONEY)
+    clv_contribution = models.DecimalField(null=True, **MONEY)
+    clv_revenue = models.DecimalField(null=True, **MONEY)
+    reason = models.CharField(max_length=300, blank=True)
+
+
+class ClvSettings(models.Model):
+    """The assumptions behind every CLV figure; one row, edited by the champion or an admin."""
+
+    model = models.CharField(
+        max_length=10, default="bgnbd", choices=[("bgnbd", "BG/NBD"), ("pnbd", "Pareto/NBD")]
+    )
+    discount_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=0.10, help_text="annual"
+    )
+    horizon_years = models.PositiveSmallIntegerField(default=5)
+    time_unit = models.CharField(
+        max_length=5, default="week", choices=[("day", "day"), ("week", "week"), ("month", "month")]
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "CLV settings"
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()}, {self.discount_rate:.1%} a year over {self.horizon_years} years"
+
+    @classmethod
+    def load(cls) -> ClvSettings:
+        return cls.objects.first() or cls.objects.create()
