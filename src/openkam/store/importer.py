@@ -1,0 +1,667 @@
+"""Validate import files and load the ledger kinds: all-or-nothing and idempotent.
+
+One import is one kind and any number of files. Files are read in batches (a 10-million
+line CSV never sits in memory), every cell is validated, and the rows that pass are staged
+as typed Parquet. DuckDB then checks keys across the whole import and against the ledger,
+and only when nothing is wrong are the staged files moved into the ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from openkam.engine.schema import KINDS, Kind
+from openkam.store.convert import convert_batch
+from openkam.store.derived_ids import DERIVED_ID_COLUMN, content_columns, derived_id_sql
+from openkam.store.issues import MAX_ISSUES_KEPT, ImportFailed, ImportIssue, IssueLog
+from openkam.store.ledger import (
+    ledger_lock,
+    new_staging_dir,
+    part_files,
+    publish,
+    table_dir,
+)
+from openkam.store.readers import open_source
+from openkam.store.references import (
+    NOUNS,
+    Known,
+    check_references,
+    find_cycles,
+    hierarchy_column,
+)
+
+#: ``progress(rows_done, bytes_done, bytes_total)``: called after every batch read.
+Progress = Callable[[int, int, int], None]
+
+#: DuckDB's memory ceiling during the key checks; beyond it DuckDB spills to the staging
+#: folder, which keeps a 10M-row import within a laptop's memory.
+MEMORY_LIMIT = os.environ.get("OPENKAM_IMPORT_MEMORY", "2GB")
+#: Rows per row group of ledger part files: large enough for fast scans, small enough to
+#: give Spark several tasks per file.
+ROW_GROUP_SIZE = 1_000_000
+
+
+@dataclass
+class ValidatedImport:
+    """The outcome of validating an import without loading it.
+
+    Attributes
+    ----------
+    kind
+        The kind's name (``"cost-pools"``, not ``cost_pools``).
+    files
+        The files as given.
+    rows_read
+        Records read (blank lines and rows not counted).
+    issues
+        The first problems in full, in file and row order.
+    issue_count
+        How many problems there were in all.
+    warnings
+        Problems that do not stop the import (ignored columns).
+    table
+        Database kinds: the valid rows in the canonical schema (``None`` for ledger kinds).
+    origins
+        Database kinds: ``file`` and ``row`` of each row of ``table``, aligned with it.
+    columns_present
+        Canonical columns the files had (an absent optional column is all null in
+        ``table``; an upsert should then keep the stored value rather than clear it).
+    staged
+        Ledger kinds: the staged Parquet file (typed, with derived ids and the ``_file``
+        and ``_row`` columns), deleted by ``discard()``.
+    """
+
+    kind: str
+    files: tuple[str, ...]
+    rows_read: int
+    issues: list[ImportIssue]
+    issue_count: int
+    warnings: list[ImportIssue]
+    table: pa.Table | None = None
+    origins: pa.Table | None = None
+    columns_present: tuple[str, ...] = ()
+    staged: Path | None = None
+    _tempdir: Path | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.issue_count == 0
+
+    def raise_for_issues(self) -> None:
+        """Raise ``ImportFailed`` if there was any problem."""
+        if self.issue_count:
+            raise ImportFailed(self.issues, self.issue_count, self.warnings)
+
+    def discard(self) -> None:
+        """Delete the staged files (ledger kinds)."""
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+            self.staged = None
+
+    def __enter__(self) -> ValidatedImport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
+
+
+@dataclass
+class ImportResult:
+    """What an import into the ledger did.
+
+    ``rows_read = rows_added + rows_unchanged + rows_replaced``; ``issues`` holds only
+    warnings (an import with problems raises ``ImportFailed`` instead).
+    """
+
+    kind: str
+    rows_read: int
+    rows_added: int
+    rows_unchanged: int
+    rows_replaced: int
+    issues: list[ImportIssue]
+    files_written: list[Path]
+
+
+def kind_of(name: str | Kind) -> Kind:
+    """The import kind named ``name`` (``cost_pools`` and ``cost-pools`` both work)."""
+    if isinstance(name, Kind):
+        return name
+    key = str(name).strip().lower().replace("_", "-")
+    if key not in KINDS:
+        raise ValueError(f"unknown kind {name!r}; choose one of {', '.join(KINDS)}")
+    return KINDS[key]
+
+
+# --- reading and staging ---------------------------------------------------------------------
+
+
+@dataclass
+class _Scan:
+    displays: list[str]
+    rows_read: int = 0
+    columns_present: set[str] = field(default_factory=set)
+    fixers: dict[int, Callable] = field(default_factory=dict)
+
+    @property
+    def file_order(self) -> dict[str, int]:
+        return {d: i for i, d in reversed(list(enumerate(self.displays)))}
+
+    def row(self, file_index: int, row: int) -> int:
+        fix = self.fixers.get(file_index)
+        return int(fix(np.array([row]))[0]) if fix else int(row)
+
+
+def _scan(
+    kind: Kind,
+    paths: Sequence[Path | str],
+    known: Known,
+    log: IssueLog,
+    sink: Callable[[int, pa.Table, np.ndarray], None],
+    progress: Progress | None,
+) -> _Scan:
+    """Read, convert and check every file; hand the rows without problems to ``sink``."""
+    scan = _Scan([str(p) for p in paths])
+    total_bytes = sum(Path(p).stat().st_size for p in paths if Path(p).is_file())
+    bytes_before = 0
+    for index, path in enumerate(paths):
+        display = scan.displays[index]
+        source = open_source(path, kind, log)
+        if source is None:
+            continue
+        scan.columns_present |= set(source.header)
+        for batch in source.batches():
+            table, ok, issues = convert_batch(kind, batch)
+            for cell_issues, bad in check_references(kind, table, batch.rows, known):
+                issues.append(cell_issues)
+                ok &= ~bad
+            log.add_cells(display, issues)
+            scan.rows_read += len(batch.rows)
+            if ok.any():
+                sink(index, table.filter(pa.array(ok)), batch.rows[ok])
+            if progress is not None:
+                progress(scan.rows_read, bytes_before + batch.bytes_done, total_bytes)
+        bytes_before += source.size
+        if source.row_fixer is not None:
+            log.remap_rows(display, source.row_fixer)
+            scan.fixers[index] = source.row_fixer
+        for line, reason, text in source.malformed:
+            log.add(ImportIssue(display, line, None, reason, text))
+    return scan
+
+
+def _with_origin(table: pa.Table, file_index: int, rows: np.ndarray) -> pa.Table:
+    return table.append_column(
+        "_file", pa.array(np.full(len(rows), file_index, np.int32))
+    ).append_column("_row", pa.array(rows, pa.int64()))
+
+
+def _stage(kind, paths, known, log, folder: Path, progress) -> tuple[_Scan, Path]:
+    """Scan the files into one typed staging file (lz4: it is read once, soon)."""
+    path = folder / "staged-raw.parquet"
+    schema = pa.schema(
+        [f.with_nullable(True) for f in kind.arrow_schema]
+        + [pa.field("_file", pa.int32()), pa.field("_row", pa.int64())]
+    )
+    with pq.ParquetWriter(path, schema, compression="lz4") as writer:
+
+        def sink(index, table, rows):
+            writer.write_table(_with_origin(table, index, rows), row_group_size=1 << 20)
+
+        scan = _scan(kind, paths, known, log, sink, progress)
+    return scan, path
+
+
+def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET temp_directory = '{_sql_path(folder / 'duckdb-spill')}'")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    return con
+
+
+def _sql_path(path: Path | str) -> str:
+    return str(path).replace("'", "''")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _files_sql(paths: Iterable[Path]) -> str:
+    return "[" + ", ".join(f"'{_sql_path(p)}'" for p in paths) + "]"
+
+
+def _fill_derived_ids(con, kind: Kind, raw: Path, folder: Path) -> Path:
+    """Give records without an id their derived id (rebates and activities)."""
+    id_col = DERIVED_ID_COLUMN.get(kind.name)
+    if id_col is None:
+        return raw
+    missing = con.execute(
+        f"SELECT count(*) FROM read_parquet('{_sql_path(raw)}') WHERE {_q(id_col)} IS NULL"
+    ).fetchone()[0]
+    if not missing:
+        return raw
+    out = folder / "staged.parquet"
+    content = ", ".join(_q(c) for c in content_columns(kind.name))
+    con.execute(
+        f"""
+        COPY (
+            SELECT * EXCLUDE (_occurrence)
+                REPLACE (coalesce({_q(id_col)}, {derived_id_sql(kind.name, "_occurrence")})
+                         AS {_q(id_col)})
+            FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY _file, {_q(id_col)} IS NULL, {content} ORDER BY _row
+                ) AS _occurrence
+                FROM read_parquet('{_sql_path(raw)}')
+            )
+            ORDER BY _file, _row
+        ) TO '{_sql_path(out)}' (FORMAT parquet, COMPRESSION lz4)
+        """
+    )
+    raw.unlink()
+    return out
+
+
+def _key_text(values) -> str:
+    return ", ".join("" if v is None else str(v) for v in values)
+
+
+def _duplicate_keys(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog) -> None:
+    """Report every record whose key an earlier record of the import already has."""
+    key = ", ".join(_q(k) for k in kind.key)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _dups AS
+        WITH dup_keys AS (SELECT {key} FROM {relation} GROUP BY ALL HAVING count(*) > 1)
+        SELECT {key}, _file, _row,
+               row_number() OVER w AS occurrence,
+               first_value(_file) OVER w AS first_file,
+               first_value(_row) OVER w AS first_row
+        FROM {relation} SEMI JOIN dup_keys USING ({key})
+        WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)
+        """
+    )
+    total = con.execute("SELECT count(*) FROM _dups WHERE occurrence > 1").fetchone()[0]
+    if not total:
+        return
+    rows = con.execute(
+        f"SELECT {key}, _file, _row, first_file, first_row FROM _dups WHERE occurrence > 1 "
+        f"ORDER BY _file, _row LIMIT {max(log.room, 0)}"
+    ).fetchall()
+    n = len(kind.key)
+    issues = []
+    for r in rows:
+        f, row, f0, row0 = r[n:]
+        where = f"row {scan.row(f0, row0)}" + (f" of {scan.displays[f0]}" if f0 != f else "")
+        issues.append(
+            ImportIssue(
+                scan.displays[f],
+                scan.row(f, row),
+                ", ".join(kind.key),
+                f"is a duplicate key: {where} has it too",
+                _key_text(r[:n]),
+            )
+        )
+    log.add_counted(total, issues)
+
+
+def _pools_in_ledger(con, data_dir: Path | str) -> list[str]:
+    files = part_files(table_dir(data_dir, "cost-pools"))
+    if not files:
+        return []
+    rows = con.execute(f"SELECT DISTINCT pool FROM read_parquet({_files_sql(files)})").fetchall()
+    return [r[0] for r in rows]
+
+
+# --- database kinds --------------------------------------------------------------------------
+
+
+def _check_hierarchy(kind: Kind, table: pa.Table, scan: _Scan, known: Known, log: IssueLog):
+    """Parents must exist (in the import or outside it) and never form a cycle.
+
+    Database kinds are small (thousands of accounts, not millions), so plain Python does.
+    """
+    parent_col = hierarchy_column(kind)
+    if parent_col is None or table.num_rows == 0:
+        return
+    ids = table[kind.key[0]].to_pylist()
+    parents_here = table[parent_col].to_pylist()
+    origin = list(zip(table["_file"].to_pylist(), table["_row"].to_pylist(), strict=True))
+    if known.has(kind.name):
+        everyone = set(known.ids[kind.name].to_pylist()) | set(ids)
+        noun = NOUNS.get(kind.name, kind.name)
+        for parent, (f, row) in zip(parents_here, origin, strict=True):
+            if parent is not None and parent not in everyone:
+                log.add(
+                    ImportIssue(
+                        scan.displays[f],
+                        scan.row(f, row),
+                        parent_col,
+                        f"is not a known {noun}",
+                        parent,
+                    )
+                )
+    parents = dict(known.parents.get(kind.name, {}))
+    parents.update(zip(ids, parents_here, strict=True))
+    at = dict(zip(ids, origin, strict=True))
+    for cycle in find_cycles(parents):
+        loop = " → ".join([*cycle, cycle[0]])
+        for member in cycle:
+            if member in at:
+                f, row = at[member]
+                log.add(
+                    ImportIssue(
+                        scan.displays[f],
+                        scan.row(f, row),
+                        parent_col,
+                        f"makes a cycle: {loop}",
+                        parents[member],
+                    )
+                )
+
+
+def _validate_database_kind(kind, paths, known, log, progress) -> ValidatedImport:
+    parts: list[pa.Table] = []
+
+    def sink(index, table, rows):
+        parts.append(_with_origin(table, index, rows))
+
+    scan = _scan(kind, paths, known, log, sink, progress)
+    schema = pa.schema(
+        [f.with_nullable(True) for f in kind.arrow_schema]
+        + [pa.field("_file", pa.int32()), pa.field("_row", pa.int64())]
+    )
+    table = pa.concat_tables(parts) if parts else schema.empty_table()
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("_imported", table)
+        _duplicate_keys(con, kind, "_imported", scan, log)
+    finally:
+        con.close()
+    _check_hierarchy(kind, table, scan, known, log)
+    files = table["_file"].to_pylist()
+    origins = pa.table(
+        {
+            "file": pa.array([scan.displays[f] for f in files], pa.string()),
+            "row": pa.array(
+                [scan.row(f, r) for f, r in zip(files, table["_row"].to_pylist(), strict=True)],
+                pa.int64(),
+            ),
+        }
+    )
+    return ValidatedImport(
+        kind=kind.name,
+        files=tuple(scan.displays),
+        rows_read=scan.rows_read,
+        issues=log.sorted_issues(scan.file_order),
+        issue_count=log.total,
+        warnings=list(log.warnings),
+        table=None if log else table.drop_columns(["_file", "_row"]).cast(kind.arrow_schema),
+        origins=None if log else origins,
+        columns_present=tuple(c.name for c in kind.columns if c.name in scan.columns_present),
+    )
+
+
+# --- public API ------------------------------------------------------------------------------
+
+
+def validate_import(
+    kind: str,
+    paths: Sequence[Path | str],
+    known: Mapping[str, Iterable[str]] | None = None,
+    *,
+    data_dir: Path | str | None = None,
+    progress: Progress | None = None,
+    max_issues: int = MAX_ISSUES_KEPT,
+) -> ValidatedImport:
+    """Validate the files of one import without loading anything.
+
+    Parameters
+    ----------
+    kind
+        One of ``accounts, products, invoices, rebates, activities, cost-pools, contacts,
+        people``.
+    paths
+        The files (.csv, .xlsx, .parquet); several files are one import.
+    known
+        Identifiers known outside these files, by kind: ``{"accounts": ids, "products":
+        ids, "pools": names, "contacts": ids, "people": ids}``. References are checked
+        against the kinds given (plus, for hierarchies, the rows of this import); a kind
+        left out is not checked. ``accounts``/``contacts`` may map id -> parent id so that
+        cycles through existing records are found too.
+    data_dir
+        Ledger kinds: the data directory, whose cost pools count as known pools.
+    progress
+        ``progress(rows_done, bytes_done, bytes_total)``, called after every batch.
+    max_issues
+        How many problems to keep in full (all are counted).
+
+    Returns
+    -------
+    ValidatedImport
+        Problems and counts; for database kinds the typed table to upsert, for ledger
+        kinds a staged Parquet file (call ``discard()`` or use it as a context manager).
+        Keys are checked within the import only; ``import_ledger`` also checks the ledger.
+    """
+    kind = kind_of(kind)
+    paths = list(paths)
+    known = Known.of(known)
+    log = IssueLog(max_issues)
+    if kind.home == "database":
+        return _validate_database_kind(kind, paths, known, log, progress)
+    folder = Path(tempfile.mkdtemp(prefix="openkam-validate-"))
+    try:
+        con = _connect(folder)
+        try:
+            if data_dir is not None and kind.name == "activities":
+                known.add("cost-pools", _pools_in_ledger(con, data_dir))
+            scan, raw = _stage(kind, paths, known, log, folder, progress)
+            staged = _fill_derived_ids(con, kind, raw, folder)
+            _duplicate_keys(con, kind, f"read_parquet('{_sql_path(staged)}')", scan, log)
+        finally:
+            con.close()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return ValidatedImport(
+        kind=kind.name,
+        files=tuple(scan.displays),
+        rows_read=scan.rows_read,
+        issues=log.sorted_issues(scan.file_order),
+        issue_count=log.total,
+        warnings=list(log.warnings),
+        columns_present=tuple(c.name for c in kind.columns if c.name in scan.columns_present),
+        staged=staged,
+        _tempdir=folder,
+    )
+
+
+def import_ledger(
+    kind: str,
+    paths: Sequence[Path | str],
+    data_dir: Path | str,
+    known: Mapping[str, Iterable[str]] | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+    *,
+    max_issues: int = MAX_ISSUES_KEPT,
+) -> ImportResult:
+    """Validate the files of one import and add their records to the ledger, or nothing.
+
+    Records whose key is already in the ledger with the same values are skipped, so
+    importing a file twice changes nothing. A key already in the ledger with different
+    values is a problem, unless ``replace``: then the new values win (a correction) and
+    the part files that held the old records are rewritten without them.
+
+    Parameters
+    ----------
+    kind
+        ``invoices``, ``rebates``, ``activities`` or ``cost-pools``.
+    paths
+        The files (.csv, .xlsx, .parquet); several files are one import.
+    data_dir
+        The data directory; the ledger is ``data_dir/ledger``.
+    known
+        Known identifiers, as for ``validate_import``. Activity pools are checked against
+        the pools in the ledger plus any given here.
+    replace
+        Let records with an existing key and different values replace the stored ones.
+    progress
+        ``progress(rows_done, bytes_done, bytes_total)``, called after every batch.
+    max_issues
+        How many problems to keep in full (all are counted).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ImportFailed
+        When any problem was found; the ledger is then left exactly as it was.
+    """
+    kind = kind_of(kind)
+    if kind.home != "ledger":
+        raise ValueError(f"{kind.name} are kept in the database; use validate_import")
+    paths = list(paths)
+    known = Known.of(known)
+    log = IssueLog(max_issues)
+    with ledger_lock(data_dir):
+        folder = new_staging_dir(data_dir, clean_stale=True)
+        con = _connect(folder)
+        try:
+            if kind.name == "activities":
+                known.add("cost-pools", _pools_in_ledger(con, data_dir))
+            scan, raw = _stage(kind, paths, known, log, folder, progress)
+            staged_path = _fill_derived_ids(con, kind, raw, folder)
+            con.execute(
+                f"CREATE VIEW staged AS SELECT * FROM read_parquet('{_sql_path(staged_path)}')"
+            )
+            _duplicate_keys(con, kind, "staged", scan, log)
+            existing = part_files(table_dir(data_dir, kind.name))
+            unchanged, conflicts = _match_ledger(con, kind, existing)
+            if conflicts and not replace:
+                _report_conflicts(con, kind, scan, log, conflicts)
+            if log:
+                raise log.failure(scan.file_order)
+            staged_rows = con.execute("SELECT count(*) FROM staged").fetchone()[0]
+            new_part = _write_new_rows(con, kind, folder, bool(existing), staged_rows - unchanged)
+            rewrites = _rewrite_replaced(con, kind, folder) if conflicts else {}
+            written = publish(kind.name, data_dir, new_part, rewrites)
+        finally:
+            con.close()
+            shutil.rmtree(folder, ignore_errors=True)
+    return ImportResult(
+        kind=kind.name,
+        rows_read=scan.rows_read,
+        rows_added=staged_rows - unchanged - conflicts,
+        rows_unchanged=unchanged,
+        rows_replaced=conflicts,
+        issues=list(log.warnings),
+        files_written=written,
+    )
+
+
+# --- against the ledger ----------------------------------------------------------------------
+
+
+def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
+    """Pair staged records with ledger records of the same key; count same and different."""
+    if not existing:
+        return 0, 0
+    on = " AND ".join(f"s.{_q(k)} = l.{_q(k)}" for k in kind.key)
+    values = [c.name for c in kind.columns if c.name not in kind.key]
+    differs = ", ".join(
+        f"CASE WHEN s.{_q(c)} IS DISTINCT FROM l.{_q(c)} THEN '{c}' END" for c in values
+    )
+    keys = ", ".join(f"s.{_q(k)}" for k in kind.key)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE matches AS
+        SELECT s._file, s._row, {keys}, l.filename AS part, concat_ws(', ', {differs}) AS differs
+        FROM staged s JOIN read_parquet({_files_sql(existing)}, filename = true) l ON {on}
+        """
+    )
+    same, different = con.execute(
+        "SELECT count(*) FILTER (differs = ''), count(*) FILTER (differs <> '') FROM matches"
+    ).fetchone()
+    return same, different
+
+
+def _report_conflicts(con, kind: Kind, scan: _Scan, log: IssueLog, total: int) -> None:
+    keys = ", ".join(_q(k) for k in kind.key)
+    rows = con.execute(
+        f"SELECT _file, _row, differs, {keys} FROM matches WHERE differs <> '' "
+        f"ORDER BY _file, _row LIMIT {log.room}"
+    ).fetchall()
+    issues = [
+        ImportIssue(
+            scan.displays[f],
+            scan.row(f, row),
+            ", ".join(kind.key),
+            f"is already in the ledger with a different {differs}; "
+            "import with replace to correct it",
+            _key_text(key),
+        )
+        for f, row, differs, *key in rows
+    ]
+    log.add_counted(total, issues)
+
+
+def _copy_parquet(con, select: str, out: Path) -> None:
+    con.execute(
+        f"COPY ({select}) TO '{_sql_path(out)}' "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+    )
+
+
+def _write_new_rows(con, kind: Kind, folder: Path, matched: bool, count: int) -> Path | None:
+    """Stage the one part file this import adds: every record not already in the ledger."""
+    if count <= 0:
+        return None
+    cols = ", ".join(f"s.{_q(c.name)}" for c in kind.columns)
+    source = "staged s"
+    if matched:
+        source += (
+            " ANTI JOIN (SELECT _file, _row FROM matches WHERE differs = '') m USING (_file, _row)"
+        )
+    out = folder / "new-part.parquet"
+    _copy_parquet(con, f"SELECT {cols} FROM {source}", out)
+    return out
+
+
+def _rewrite_replaced(con, kind: Kind, folder: Path) -> dict[Path, Path | None]:
+    """Stage a copy of every part file that holds a replaced record, without that record."""
+    keys = ", ".join(_q(k) for k in kind.key)
+    parts = [
+        Path(r[0])
+        for r in con.execute("SELECT DISTINCT part FROM matches WHERE differs <> ''").fetchall()
+    ]
+    rewrites: dict[Path, Path | None] = {}
+    for i, part in enumerate(sorted(parts)):
+        select = (
+            f"SELECT * FROM read_parquet('{_sql_path(part)}') "
+            f"ANTI JOIN (SELECT {keys} FROM matches WHERE differs <> '') USING ({keys})"
+        )
+        left = con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]
+        if left == 0:
+            rewrites[part] = None
+            continue
+        out = folder / f"rewrite-{i}.parquet"
+        _copy_parquet(con, select, out)
+        rewrites[part] = out
+    return rewrites
+
+
+__all__ = ["ImportResult", "ValidatedImport", "import_ledger", "kind_of", "validate_import"]
