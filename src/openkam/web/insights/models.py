@@ -84,6 +84,9 @@ class AccountPeriodFigures(models.Model):
     class Meta:
         indexes = [models.Index(fields=["computation", "period", "rolled_up"])]
 
+    def __str__(self) -> str:
+        return f"{self.account_key} {self.period}"
+
 
 class PoolPeriodFigures(models.Model):
     """A cost pool's cost, what was allocated to accounts, and its unused capacity."""
@@ -95,6 +98,9 @@ class PoolPeriodFigures(models.Model):
     allocated = models.DecimalField(**MONEY)
     unused = models.DecimalField(**MONEY)
     extra = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.pool} {self.period}"
 
 
 class AccountValue(models.Model):
@@ -111,6 +117,9 @@ class AccountValue(models.Model):
     clv_contribution = models.DecimalField(null=True, **MONEY)
     clv_revenue = models.DecimalField(null=True, **MONEY)
     reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"CLV of {self.account_key}"
 
 
 class ClvSettings(models.Model):

@@ -1,0 +1,188 @@
+"""Actual figures beside a plan's targets, read from the ledger and stored results.
+
+Nobody types a number twice: net sales and net contribution come from the profitability
+engine on the ledger (for the account and its subsidiaries), CLV from the current stored
+CLV run, current whitespace sales from the invoice lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+import narwhals as nw
+import pyarrow as pa
+from django.conf import settings
+
+from openkam.web.accounts.models import Account, Product
+from openkam.web.core.ledger import table
+
+NOT_COMPUTED = "not computed"
+
+
+def _hierarchy() -> pa.Table:
+    rows = Account.objects.values_list("account_id", "parent__account_id")
+    ids, parents = zip(*rows, strict=True) if rows else ((), ())
+    return pa.table(
+        {
+            "account_id": pa.array(ids, pa.string()),
+            "parent_account_id": pa.array(parents, pa.string()),
+        }
+    )
+
+
+def yearly_figures(account_ids: Iterable[str]) -> tuple[dict, str | None]:
+    """Net sales and net contribution per account (its subtree rolled up) and year.
+
+    Net sales = invoiced sales − rebates; net contribution = net sales − COGS − cost-to-serve
+    (the waterfall of ``openkam.engine.profitability``, DESIGN §4).
+
+    Returns
+    -------
+    ({account_id: {year: {"net_sales": Decimal, "net_contribution": Decimal}}}, problem)
+        ``problem`` says why there are no figures (no ledger, inputs the engine refused).
+    """
+    from openkam.engine.profitability import ProfitabilityInputError, profitability_report
+
+    ids = list(account_ids)
+    if not ids or not (Path(settings.DATA_DIR) / "ledger").is_dir():
+        return {}, "no ledger loaded"
+    try:
+        report = profitability_report(
+            settings.DATA_DIR, "year", account_ids=ids, hierarchy=_hierarchy()
+        )
+    except ProfitabilityInputError as exc:
+        return {}, f"the profitability engine refused the ledger: {exc}"
+    out: dict = defaultdict(dict)
+    # A parent's "subtree" row includes its subsidiaries and wins over its own "account" row.
+    for row in sorted(report["rows"], key=lambda r: r["scope"] == "subtree"):
+        out[row["account_id"]][int(row["period"])] = {
+            "net_sales": Decimal(str(row["net_sales"])),
+            "net_contribution": Decimal(str(row["net_contribution"])),
+        }
+    return dict(out), None
+
+
+def clv_of(account_id: str) -> Decimal | None:
+    """Contribution-based CLV from the current stored CLV run, or None."""
+    try:
+        from openkam.web.insights.figures import account_values
+    except ImportError:  # pragma: no cover - insights not installed
+        return None
+    value = account_values(account_id)
+    return getattr(value, "clv_contribution", None) if value is not None else None
+
+
+class Actuals:
+    """Actual figures for the plans shown in one request, computed once.
+
+    Build one per request (``for_request``) so that a page listing many plans runs the
+    profitability engine once, not once per plan.
+    """
+
+    def __init__(self, account_ids: Iterable[str]):
+        self.figures, self.problem = yearly_figures(account_ids)
+
+    @classmethod
+    def for_request(cls, request, account_ids: Iterable[str]) -> Actuals:
+        ids = tuple(sorted(set(account_ids)))
+        cache = getattr(request, "_plan_actuals", None) if request is not None else None
+        if cache is None:
+            cache = {}
+            if request is not None:
+                request._plan_actuals = cache
+        if ids not in cache:
+            cache[ids] = cls(ids)
+        return cache[ids]
+
+    def actual(self, account_id: str, year: int, metric: str) -> Decimal | None:
+        if metric == "clv":
+            return clv_of(account_id)
+        return self.figures.get(account_id, {}).get(year, {}).get(metric)
+
+
+def attainment(target, actual, year: int, today: dt.date) -> dict:
+    """Target against actual, and whether it is on track.
+
+    Within the current year the target is prorated by the share of the year elapsed
+    (target × day-of-year / days-in-year): a linear path, the usual sales-quota convention.
+    An objective is *off track* below 90 % of where that path stands; a past year is off
+    track below its target. Future years are not judged.
+    """
+    out = {"target": target, "actual": actual, "pct": None, "status": "open"}
+    if actual is None:
+        out["status"] = "no actual"
+        return out
+    if target:
+        out["pct"] = float(actual) / float(target) * 100
+    if year > today.year:
+        return out
+    if year < today.year:
+        expected = Decimal(target)
+        out["status"] = "met" if actual >= expected else "off track"
+        return out
+    days = 366 if today.year % 4 == 0 and (today.year % 100 or today.year % 400 == 0) else 365
+    expected = Decimal(target) * Decimal(today.timetuple().tm_yday) / Decimal(days)
+    out["status"] = "on track" if actual >= expected * Decimal("0.9") else "off track"
+    return out
+
+
+def whitespace_sales(account: Account, months: int = 12) -> tuple[dict, dt.date | None]:
+    """Invoiced sales by (product line, business unit) over the last ``months``.
+
+    invoiced sales = Σ quantity × unit_list_price − Σ discount_amount over the account's
+    subtree, in the window ending at its latest invoice date (so an old demo ledger still
+    shows its sales). Lines without a business unit count under "(unassigned)".
+    """
+    invoices = table("invoices")
+    if invoices is None:
+        return {}, None
+    lines = invoices.filter(nw.col("account_id").is_in(account.subtree_ids()))
+    last = lines.select(nw.col("invoice_date").max()).collect().item()
+    if last is None:
+        return {}, None
+    from openkam.web.planning.services import add_months
+
+    start = add_months(last, -months) + dt.timedelta(days=1)
+    grouped = (
+        lines.filter(nw.col("invoice_date") >= start)
+        .with_columns(
+            sales=nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")
+        )
+        .group_by("product_id", "business_unit")
+        .agg(nw.col("sales").sum())
+        .collect()
+        .to_arrow()
+        .to_pylist()
+    )
+    # Products are reference data in the database: map them after the (small) aggregate.
+    line_of = dict(Product.objects.values_list("product_id", "product_line"))
+    out: dict = defaultdict(Decimal)
+    for row in grouped:
+        unit = row["business_unit"] or "(unassigned)"
+        out[line_of.get(row["product_id"], "(unknown product)"), unit] += Decimal(row["sales"])
+    return {k: round(v, 2) for k, v in out.items()}, last
+
+
+def whitespace_grid(plan, current: dict) -> dict:
+    """Product lines × business units with current sales, entered potential and the gap.
+
+    gap = max(potential − current sales, 0): the sales still to win in the cell.
+    """
+    cells = {(c.product_line, c.business_unit): c for c in plan.whitespace.all()}
+    lines = sorted({k[0] for k in current} | {k[0] for k in cells})
+    units = sorted({k[1] for k in current} | {k[1] for k in cells})
+    rows = []
+    for line in lines:
+        row = []
+        for unit in units:
+            cur = current.get((line, unit), Decimal(0))
+            cell = cells.get((line, unit))
+            potential = cell.potential if cell else None
+            gap = max(potential - cur, Decimal(0)) if potential is not None else None
+            row.append({"current": cur, "potential": potential, "gap": gap, "cell": cell})
+        rows.append({"line": line, "cells": row})
+    return {"units": units, "rows": rows}

@@ -1,0 +1,87 @@
+"""A plan gathered for reading: the one-page view, the exports and the mutual plan use it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from openkam.web.planning.actuals import Actuals, attainment, whitespace_grid, whitespace_sales
+from openkam.web.planning.models import Plan
+from openkam.web.planning.services import SECTIONS
+
+ANALYSIS_LABELS = {
+    "market_position": "Market position",
+    "competitive_environment": "Competitive environment",
+    "business_strategy": "Business strategy",
+    "strengths": "Strengths",
+    "weaknesses": "Weaknesses",
+    "opportunities": "Opportunities",
+    "threats": "Threats",
+}
+
+
+def objective_rows(plan: Plan, actuals: Actuals, today: dt.date) -> list[dict]:
+    rows = []
+    for obj in plan.objectives.all():
+        actual = actuals.actual(plan.account.account_id, obj.year, obj.metric)
+        rows.append(
+            {"objective": obj, **attainment(obj.target, actual, obj.year, today)}
+            | {"metric": obj.get_metric_display(), "year": obj.year, "note": obj.note}
+        )
+    return rows
+
+
+def plan_document(
+    plan: Plan, *, request=None, today: dt.date | None = None, shared_only: bool = False
+) -> dict:
+    """Everything a reader of the plan sees, with actuals filled in.
+
+    ``shared_only`` keeps only the sections the KAM shares with the customer (the mutual
+    plan); internal sections (our position, risks, history) are then left out.
+    """
+    today = today or timezone.localdate()
+    account = plan.account
+    actuals = Actuals.for_request(request, [account.account_id])
+    shared = set(plan.shared_sections or [])
+
+    def show(section: str) -> bool:
+        return not shared_only or section in shared
+
+    current, last_invoice = whitespace_sales(account) if show("whitespace") else ({}, None)
+    actions = list(plan.actions.select_related("owner"))
+    latest = plan.versions.select_related("author").first()
+    signed = plan.versions.exclude(signed_at=None).select_related("signed_by").first()
+    return {
+        "plan": plan,
+        "account": account,
+        "today": today,
+        "shared_only": shared_only,
+        "analysis": [(ANALYSIS_LABELS[f], getattr(plan, f)) for f in SECTIONS["analysis"]]
+        if show("analysis")
+        else None,
+        "position": None
+        if shared_only
+        else {
+            "share_of_wallet": plan.share_of_wallet,
+            "stage": plan.get_relationship_stage_display(),
+            "competitors": plan.competitors,
+        },
+        "objectives": objective_rows(plan, actuals, today) if show("objectives") else None,
+        "actuals_problem": actuals.problem,
+        "value_propositions": list(plan.value_propositions.all())
+        if show("value_propositions")
+        else None,
+        "whitespace": whitespace_grid(plan, current) if show("whitespace") else None,
+        "whitespace_until": last_invoice,
+        "risks": None if shared_only else list(plan.risks.all()),
+        "actions": [
+            {"action": a, "overdue": bool(a.is_open and a.due and a.due < today)}
+            for a in actions
+        ]
+        if show("actions")
+        else None,
+        "latest_version": None if shared_only else latest,
+        "signed_version": None if shared_only else signed,
+        "review_overdue": bool(plan.next_review and plan.next_review < today),
+    }

@@ -1,0 +1,275 @@
+"""Plan pages: the overview, the one-page plan, its edit forms, history, exports, sharing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from openkam.web.accounts.models import Account
+from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.permissions import require_edit
+from openkam.web.planning import exports, services
+from openkam.web.planning.alerts import plan_alerts
+from openkam.web.planning.document import plan_document
+from openkam.web.planning.forms import PART_FORMS, PlanForm, SharingForm
+from openkam.web.planning.models import SHAREABLE_SECTIONS, Plan
+
+PART_TITLES = {
+    "objectives": "objective",
+    "value_propositions": "value proposition",
+    "whitespace": "whitespace cell",
+    "risks": "risk",
+    "actions": "action",
+}
+
+
+def _plan(account_id: str) -> Plan:
+    account = get_object_or_404(Account.objects.with_owner(), account_id=account_id)
+    return services.plan_for(account)
+
+
+@login_required
+def overview(request):
+    """Every plan's state for the champion: review dates, sign-off, alerts."""
+    plans = Plan.objects.select_related("account", "account__kam").order_by("account__name")
+    alerts = plan_alerts(plans, request=request)
+    by_plan: dict[int, list] = {}
+    for alert in alerts:
+        by_plan.setdefault(alert["plan"].pk, []).append(alert)
+    rows = [
+        {
+            "plan": p,
+            "alerts": by_plan.get(p.pk, []),
+            "signed": p.versions.exclude(signed_at=None).first(),
+            "versions": p.versions.count(),
+        }
+        for p in plans
+    ]
+    without = Account.objects.filter(key_status=Account.KeyStatus.KEY, plan__isnull=True)
+    return render(
+        request,
+        "planning/overview.html",
+        {"rows": rows, "alerts": alerts, "key_without_plan": without.with_owner()},
+    )
+
+
+@login_required
+def plan_view(request, account_id: str):
+    plan = _plan(account_id)
+    doc = plan_document(plan, request=request)
+    return render(
+        request,
+        "planning/plan.html",
+        {
+            "doc": doc,
+            "can_edit": plan.editable_by(request.user),
+            "may_sign": services.may_sign(request.user, plan),
+            "sharing_form": SharingForm(initial={"sections": plan.shared_sections}),
+            "shareable": SHAREABLE_SECTIONS,
+            "share_url": request.build_absolute_uri(f"/plans/shared/{plan.share_token}/")
+            if plan.share_token
+            else "",
+            "part_titles": PART_TITLES,
+        },
+    )
+
+
+@login_required
+def plan_edit(request, account_id: str):
+    plan = _plan(account_id)
+    require_edit(request.user, plan)
+    conflict = None
+    form = PlanForm(request.POST or None, instance=Plan.objects.get(pk=plan.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.update_plan(
+                plan,
+                form.changed_values(),
+                form.cleaned_data["version"],
+                request.user,
+                note=request.POST.get("note", ""),
+            )
+        except ConcurrentEditError as exc:
+            conflict = exc
+            # The next save is made against the version the user has now seen.
+            form.data = form.data.copy()
+            form.data["version"] = exc.current
+        else:
+            messages.success(
+                request, f"Saved {len(changes)} change(s)." if changes else "Nothing changed."
+            )
+            return redirect(plan)
+    return render(
+        request,
+        "planning/plan_form.html",
+        {"plan": plan, "form": form, "conflict": conflict, "title": "Edit plan", "note": True},
+    )
+
+
+def _kind(kind: str):
+    if kind not in PART_FORMS:
+        raise Http404("no such part of a plan")
+    return services.PARTS[kind][0], PART_FORMS[kind]
+
+
+@login_required
+def part_add(request, account_id: str, kind: str):
+    plan = _plan(account_id)
+    model, form_class = _kind(kind)
+    require_edit(request.user, plan)
+    form = form_class(request.POST or None, instance=model(plan=plan), plan=plan)
+    form.fields.pop("version")
+    if request.method == "POST" and form.is_valid():
+        values = {k: form.cleaned_data[k] for k in form._meta.fields}
+        services.add_part(plan, kind, values, request.user)
+        messages.success(request, f"Added the {PART_TITLES[kind]}.")
+        return redirect(f"{plan.get_absolute_url()}#{kind}")
+    return render(
+        request,
+        "planning/plan_form.html",
+        {"plan": plan, "form": form, "title": f"Add {PART_TITLES[kind]}"},
+    )
+
+
+@login_required
+def part_edit(request, account_id: str, kind: str, pk: int):
+    plan = _plan(account_id)
+    model, form_class = _kind(kind)
+    obj = get_object_or_404(model, pk=pk, plan=plan)
+    require_edit(request.user, obj)
+    conflict = None
+    form = form_class(request.POST or None, instance=model.objects.get(pk=obj.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_part(
+                obj, form.changed_values(), form.cleaned_data["version"], request.user
+            )
+        except ConcurrentEditError as exc:
+            conflict = exc
+            form.data = form.data.copy()
+            form.data["version"] = exc.current
+        else:
+            messages.success(request, f"Saved the {PART_TITLES[kind]}.")
+            return redirect(f"{plan.get_absolute_url()}#{kind}")
+    return render(
+        request,
+        "planning/plan_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "conflict": conflict,
+            "title": f"Edit {PART_TITLES[kind]}",
+            "delete_url": f"{plan.get_absolute_url()}{kind}/{obj.pk}/delete/",
+        },
+    )
+
+
+@login_required
+@require_POST
+def part_delete(request, account_id: str, kind: str, pk: int):
+    plan = _plan(account_id)
+    model, _ = _kind(kind)
+    obj = get_object_or_404(model, pk=pk, plan=plan)
+    services.delete_part(obj, request.user)
+    messages.success(request, f"Removed the {PART_TITLES[kind]}.")
+    return redirect(f"{plan.get_absolute_url()}#{kind}")
+
+
+@login_required
+@require_POST
+def plan_review(request, account_id: str):
+    plan = _plan(account_id)
+    services.mark_reviewed(plan, request.user)
+    messages.success(request, f"Review recorded; the next one is due on {plan.next_review}.")
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_sharing(request, account_id: str):
+    plan = _plan(account_id)
+    action = request.POST.get("action", "sections")
+    if action == "link":
+        services.create_share_link(plan, request.user)
+        messages.success(request, "Created a new link to the mutual plan.")
+    elif action == "revoke":
+        services.revoke_share_link(plan, request.user)
+        messages.success(request, "The link no longer works.")
+    else:
+        form = SharingForm(request.POST)
+        if form.is_valid():
+            services.set_sharing(plan, form.cleaned_data["sections"], request.user)
+            messages.success(request, "Saved what the customer sees.")
+    return redirect(f"{plan.get_absolute_url()}#sharing")
+
+
+@login_required
+def plan_history(request, account_id: str):
+    plan = _plan(account_id)
+    versions = plan.versions.select_related("author", "signed_by")
+    return render(
+        request,
+        "planning/history.html",
+        {"plan": plan, "versions": versions, "may_sign": services.may_sign(request.user, plan)},
+    )
+
+
+@login_required
+def plan_compare(request, account_id: str):
+    plan = _plan(account_id)
+    try:
+        a, b = int(request.GET["a"]), int(request.GET["b"])
+    except (KeyError, ValueError):
+        raise Http404("choose two versions to compare") from None
+    a, b = min(a, b), max(a, b)
+    older = get_object_or_404(plan.versions, number=a)
+    newer = get_object_or_404(plan.versions, number=b)
+    return render(
+        request,
+        "planning/compare.html",
+        {
+            "plan": plan,
+            "older": older,
+            "newer": newer,
+            "rows": services.compare(older.content, newer.content),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_sign(request, account_id: str, number: int):
+    plan = _plan(account_id)
+    version = get_object_or_404(plan.versions, number=number)
+    services.sign_off(version, request.user)
+    messages.success(request, f"Signed off version {number}.")
+    return redirect("planning:history", account_id=account_id)
+
+
+@login_required
+def plan_export(request, account_id: str, fmt: str):
+    plan = _plan(account_id)
+    if fmt not in exports.FORMATS:
+        raise Http404("unknown export format")
+    doc = plan_document(plan, request=request)
+    data, content_type, ext = exports.render(fmt, doc)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="plan-{plan.account.account_id}.{ext}"'
+    )
+    return response
+
+
+def shared_plan(request, token: str):
+    """The mutual plan: read-only, no login, only the sections the KAM shares."""
+    if len(token) < 20:
+        raise Http404
+    plan = get_object_or_404(Plan.objects.select_related("account"), share_token=token)
+    doc = plan_document(plan, shared_only=True)
+    response = render(request, "planning/shared.html", {"doc": doc})
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
