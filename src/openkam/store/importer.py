@@ -167,10 +167,14 @@ def _scan(
     paths: Sequence[Path | str],
     known: Known,
     log: IssueLog,
-    sink: Callable[[int, pa.Table, np.ndarray], None],
+    sink: Callable[[int, pa.Table, np.ndarray, np.ndarray], None],
     progress: Progress | None,
 ) -> _Scan:
-    """Read, convert and check every file; hand the rows without problems to ``sink``."""
+    """Read, convert and check every file; hand each batch to ``sink``.
+
+    ``sink(file_index, table, rows, ok)`` gets the typed batch, its row numbers and the
+    mask of rows without problems.
+    """
     scan = _Scan([str(p) for p in paths])
     total_bytes = sum(Path(p).stat().st_size for p in paths if Path(p).is_file())
     bytes_before = 0
@@ -187,8 +191,7 @@ def _scan(
                 ok &= ~bad
             log.add_cells(display, issues)
             scan.rows_read += len(batch.rows)
-            if ok.any():
-                sink(index, table.filter(pa.array(ok)), batch.rows[ok])
+            sink(index, table, batch.rows, ok)
             if progress is not None:
                 progress(scan.rows_read, bytes_before + batch.bytes_done, total_bytes)
         bytes_before += source.size
@@ -215,7 +218,13 @@ def _stage(kind, paths, known, log, folder: Path, progress) -> tuple[_Scan, Path
     )
     with pq.ParquetWriter(path, schema, compression="lz4") as writer:
 
-        def sink(index, table, rows):
+        def sink(index, table, rows, ok):
+            # Only clean rows are staged: a row with a bad cell would meet the ledger's
+            # copy of its key as a spurious "different values".
+            if not ok.all():
+                table, rows = table.filter(pa.array(ok)), rows[ok]
+            if not len(rows):
+                return
             writer.write_table(_with_origin(table, index, rows), row_group_size=1 << 20)
 
         scan = _scan(kind, paths, known, log, sink, progress)
@@ -280,10 +289,13 @@ def _key_text(values) -> str:
 def _duplicate_keys(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog) -> None:
     """Report every record whose key an earlier record of the import already has."""
     key = ", ".join(_q(k) for k in kind.key)
+    not_null = " AND ".join(f"{_q(k)} IS NOT NULL" for k in kind.key)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _dups AS
-        WITH dup_keys AS (SELECT {key} FROM {relation} GROUP BY ALL HAVING count(*) > 1)
+        WITH dup_keys AS (
+            SELECT {key} FROM {relation} WHERE {not_null} GROUP BY ALL HAVING count(*) > 1
+        )
         SELECT {key}, _file, _row,
                row_number() OVER w AS occurrence,
                first_value(_file) OVER w AS first_file,
@@ -353,8 +365,11 @@ def _check_hierarchy(kind: Kind, table: pa.Table, scan: _Scan, known: Known, log
                     )
                 )
     parents = dict(known.parents.get(kind.name, {}))
-    parents.update(zip(ids, parents_here, strict=True))
-    at = dict(zip(ids, origin, strict=True))
+    at = {}
+    for child, parent, where in zip(ids, parents_here, origin, strict=True):
+        if child is not None:
+            parents[child] = parent
+            at[child] = where
     for cycle in find_cycles(parents):
         loop = " → ".join([*cycle, cycle[0]])
         for member in cycle:
@@ -374,7 +389,9 @@ def _check_hierarchy(kind: Kind, table: pa.Table, scan: _Scan, known: Known, log
 def _validate_database_kind(kind, paths, known, log, progress) -> ValidatedImport:
     parts: list[pa.Table] = []
 
-    def sink(index, table, rows):
+    def sink(index, table, rows, ok):
+        # Every row is kept, so that a row with one bad cell still has its hierarchy and
+        # key checked; the table is only handed out when there is no problem at all.
         parts.append(_with_origin(table, index, rows))
 
     scan = _scan(kind, paths, known, log, sink, progress)

@@ -324,9 +324,9 @@ def _as_text(arr: pa.ChunkedArray | pa.Array) -> pa.Array:
         t = arr.type
     if pa.types.is_timestamp(t):
         # A date stored as a timestamp at midnight is a date; anything else will not parse.
-        day = pc.strftime(arr, format="%Y-%m-%d")
-        clock = pc.strftime(arr, format="%H:%M:%S")
-        arr = pc.if_else(pc.equal(clock, "00:00:00"), day, pc.cast(arr, pa.string()))
+        day = pc.cast(arr, pa.date32())
+        midnight = pc.equal(pc.cast(day, t), arr)
+        arr = pc.if_else(midnight, pc.cast(day, pa.string()), pc.cast(arr, pa.string()))
     elif pa.types.is_null(t):
         arr = pa.array([""] * len(arr), pa.string())
     elif not (pa.types.is_string(t) or pa.types.is_large_string(t)):
