@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -51,8 +52,8 @@ def import_command(
     ) as bar:
         task = bar.add_task(kind, total=None)
 
-        def progress(done: int, total: int | None = None) -> None:
-            bar.update(task, completed=done)
+        def progress(rows_done: int, fraction: float) -> None:
+            bar.update(task, completed=rows_done)
 
         try:
             result = run_import(kind, list(files), replace=replace, progress=progress)
@@ -78,13 +79,13 @@ def _report_issues(exc, as_json: bool) -> None:
         payload = {
             "error": "import failed; nothing was loaded",
             "total_issues": total,
-            "issues": [i.as_dict() for i in issues],
+            "issues": [dataclasses.asdict(i) for i in issues],
         }
         typer.echo(json.dumps(payload, indent=2), err=True)
         return
     err_console.print(f"[bold red]import failed[/]: {total:,} problem(s); nothing was loaded.")
     for issue in issues:
-        err_console.print(f"  {issue}", markup=False, highlight=False)
+        err_console.print(f"  {issue}", markup=False, highlight=False, soft_wrap=True)
     if total > len(issues):
         err_console.print(f"  … and {total - len(issues):,} more")
 

@@ -24,9 +24,11 @@ def run_import(
     user=None,
     actor: str = "cli",
     replace: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, float], None] | None = None,
 ) -> dict:
     """Import ``paths`` as one all-or-nothing import of ``kind``; returns the counts.
+
+    ``progress(rows_done, fraction_of_bytes)`` is called as the files are read.
 
     Raises ``openkam.store.ImportFailed`` carrying every problem found (file, row, column,
     reason) when anything is wrong; nothing is loaded then.
@@ -37,16 +39,35 @@ def run_import(
         raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
     known = reference.known_keys()
     data_dir = Path(settings.DATA_DIR)
+
+    def report(rows_done: int, bytes_done: int, bytes_total: int) -> None:
+        if progress:
+            progress(rows_done, bytes_total and bytes_done / bytes_total)
+
     if KINDS[kind].home == "ledger":
-        result = store.import_ledger(
-            kind, paths, data_dir, known, replace=replace, progress=progress
-        ).as_dict()
+        outcome = store.import_ledger(
+            kind, paths, data_dir, known, replace=replace, progress=report
+        )
+        result = {
+            "kind": kind,
+            "rows_read": outcome.rows_read,
+            "rows_added": outcome.rows_added,
+            "rows_unchanged": outcome.rows_unchanged,
+            "rows_replaced": outcome.rows_replaced,
+            "warnings": [str(w) for w in outcome.issues],
+        }
     else:
-        validated = store.validate_import(kind, paths, known, progress=progress)
-        result = reference.upsert(
-            kind, validated.table.to_pylist(), user=user, actor=actor
-        ).as_dict()
-        result["rows_read"] = validated.table.num_rows
+        validated = store.validate_import(kind, paths, known, data_dir=data_dir, progress=report)
+        validated.raise_for_issues()
+        upserted = reference.upsert(
+            kind,
+            validated.table.to_pylist(),
+            user=user,
+            actor=actor,
+            columns=set(validated.columns_present),
+        )
+        result = {"rows_read": validated.rows_read, **upserted.as_dict()}
+        result["warnings"] = [str(w) for w in validated.warnings]
     names = ", ".join(Path(p).name for p in paths)
     AuditEvent.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,

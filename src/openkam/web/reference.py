@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 
+from openkam.engine.schema import KINDS
 from openkam.web.accounts.models import Account, Contact, Product
 from openkam.web.core import audit
 from openkam.web.people.models import Person
@@ -60,9 +61,28 @@ SPECS = {
 }
 
 
-def upsert(kind: str, rows: list[dict], *, user=None, actor: str = "import") -> UpsertResult:
-    """Create or update the records of ``kind`` from validated rows, all or nothing."""
+def upsert(
+    kind: str,
+    rows: list[dict],
+    *,
+    user=None,
+    actor: str = "import",
+    columns: set[str] | None = None,
+) -> UpsertResult:
+    """Create or update the records of ``kind`` from validated rows, all or nothing.
+
+    ``columns`` names the columns the source had; an optional column it lacked leaves the
+    stored values of existing records as they are (a file without ``country`` does not
+    erase every country).
+    """
     model, key, plain, fks = SPECS[kind]
+    if columns is not None:
+        plain = [f for f in plain if f in columns or f in KINDS[kind].required]
+        fks = {
+            fk: spec
+            for fk, spec in fks.items()
+            if spec[2] in columns or spec[2] in KINDS[kind].required
+        }
     result = UpsertResult(kind)
     with transaction.atomic():
         pk_of = _PkMaps()
@@ -174,11 +194,15 @@ def _account_key_of(kind: str, pk_of: _PkMaps):
     return None
 
 
-def known_keys() -> dict[str, set[str]]:
-    """Keys already in the database, for validating references of an import."""
+def known_keys() -> dict:
+    """Keys already in the database, for validating references of an import.
+
+    Accounts and contacts map each id to its parent, so that the store finds cycles that
+    run through records already stored.
+    """
     return {
-        "accounts": set(Account.objects.values_list("account_id", flat=True)),
+        "accounts": dict(Account.objects.values_list("account_id", "parent__account_id")),
         "products": set(Product.objects.values_list("product_id", flat=True)),
-        "contacts": set(Contact.objects.values_list("contact_id", flat=True)),
+        "contacts": dict(Contact.objects.values_list("contact_id", "reports_to__contact_id")),
         "people": set(Person.objects.values_list("person_id", flat=True)),
     }

@@ -67,6 +67,8 @@ class AccountPeriodFigures(models.Model):
 
     computation = models.ForeignKey(Computation, on_delete=models.CASCADE, related_name="figures")
     account_key = models.CharField(max_length=64, db_index=True)
+    #: "year", "quarter" or "month"; ``period`` is its label ("2024", "2024-Q1", "2024-01").
+    grain = models.CharField(max_length=7, default="year")
     period = models.CharField(max_length=10, db_index=True)
     rolled_up = models.BooleanField(default=False)
     gross_sales = models.DecimalField(**MONEY)
@@ -82,7 +84,7 @@ class AccountPeriodFigures(models.Model):
     contribution_margin_pct = models.FloatField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["computation", "period", "rolled_up"])]
+        indexes = [models.Index(fields=["computation", "grain", "period", "rolled_up"])]
 
     def __str__(self) -> str:
         return f"{self.account_key} {self.period}"
@@ -92,6 +94,7 @@ class PoolPeriodFigures(models.Model):
     """A cost pool's cost, what was allocated to accounts, and its unused capacity."""
 
     computation = models.ForeignKey(Computation, on_delete=models.CASCADE, related_name="pools")
+    grain = models.CharField(max_length=7, default="year")
     pool = models.CharField(max_length=100)
     period = models.CharField(max_length=30)
     cost = models.DecimalField(**MONEY)

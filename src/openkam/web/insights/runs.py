@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.db import transaction
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 from openkam.web.core import audit
 from openkam.web.insights.models import Computation
+
+log = logging.getLogger(__name__)
 
 
 class AlreadyRunning(Exception):
@@ -64,7 +67,8 @@ def run_with_tracking(
 ) -> None:
     """Run ``compute`` for a queued run and ``store`` its results atomically.
 
-    ``compute(run, report)`` returns ``(result, warnings)`` without touching the database;
+    ``compute(run, report)`` returns ``(result, warnings, summary)`` without writing to the
+    database;
     ``store(run, result)`` writes result rows. Both succeed or the run is marked failed and
     the previous current run stays current.
     """

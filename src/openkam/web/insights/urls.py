@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from openkam.web.insights import views
 
 app_name = "insights"
-urlpatterns = []
+urlpatterns = [
+    path("profitability/", views.profitability, name="profitability"),
+    path("clv/", views.clv, name="clv"),
+    path("runs/<int:pk>/", views.run_progress, name="run"),
+    path("recompute/<str:kind>/", views.recompute, name="recompute"),
+    path("accounts/<str:account_id>/activities/", views.account_activities, name="activities"),
+]

@@ -1,0 +1,42 @@
+// Charts of the account page's profitability panel (Chart.js, vendored).
+(function () {
+  function draw() {
+    if (!window.Chart) return;
+    const fmt = (v) => Math.round(v).toLocaleString();
+    const wf = document.getElementById("waterfall-data");
+    if (wf) {
+      const bars = JSON.parse(wf.textContent);
+      new Chart(document.getElementById("waterfall-chart"), {
+        type: "bar",
+        data: {
+          labels: bars.map((b) => b.label),
+          datasets: [{
+            data: bars.map((b) => [b.from, b.to]),
+            backgroundColor: bars.map((b) => b.total ? (b.to < 0 ? "#c0362c" : "#12805c") : (b.value < 0 ? "#f4a19a" : "#8ea2ff")),
+            borderSkipped: false,
+          }],
+        },
+        options: {
+          maintainAspectRatio: false, animation: false,
+          plugins: {legend: {display: false}, tooltip: {callbacks: {label: (c) => fmt(bars[c.dataIndex].value)}}},
+          scales: {y: {ticks: {callback: fmt}}},
+        },
+      });
+    }
+    const cts = document.getElementById("cts-data");
+    if (cts) {
+      const t = JSON.parse(cts.textContent);
+      const palette = ["#2f4fd8", "#12805c", "#b54708", "#5b3cc4", "#c0362c", "#0e7490", "#a16207", "#be185d", "#4d7c0f", "#475467", "#7c3aed"];
+      new Chart(document.getElementById("cts-chart"), {
+        type: "bar",
+        data: {labels: t.labels, datasets: t.series.map((s, i) => ({label: s.pool, data: s.values, backgroundColor: palette[i % palette.length]}))},
+        options: {
+          maintainAspectRatio: false, animation: false,
+          scales: {x: {stacked: true}, y: {stacked: true, ticks: {callback: fmt}}},
+          plugins: {legend: {position: "bottom", labels: {boxWidth: 10, font: {size: 10}}}},
+        },
+      });
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
+})();

@@ -1,0 +1,74 @@
+"""Panels this app adds to the account page."""
+
+from __future__ import annotations
+
+from openkam.web.insights import runs
+from openkam.web.insights.models import AccountPeriodFigures, Computation
+
+WATERFALL_STEPS = [
+    ("Gross sales", "gross_sales", 1),
+    ("Discounts", "discounts", -1),
+    ("Rebates", "rebates", -1),
+    ("Cost of goods", "cogs", -1),
+    ("Cost to serve", "cost_to_serve", -1),
+]
+
+
+def profitability_panel(request, account):
+    """The account's P&L waterfall for its latest year and cost to serve by pool over time."""
+    run = runs.current(Computation.Kind.PROFITABILITY)
+    if run is None:
+        return {"run": None, "account": account}
+    rows = AccountPeriodFigures.objects.filter(computation=run, account_key=account.account_id)
+    has_subsidiaries = account.subsidiaries.exists()
+    years = list(rows.filter(grain="year", rolled_up=False).order_by("period"))
+    rolled = {r.period: r for r in rows.filter(grain="year", rolled_up=True)} if has_subsidiaries else {}
+    if not years:
+        return {"run": run, "account": account, "years": []}
+    year = years[-1]
+    requested = request.GET.get("pl_year")
+    for y in years:
+        if y.period == requested:
+            year = y
+    quarters = list(rows.filter(grain="quarter", rolled_up=False).order_by("period"))
+    pools = sorted({p for q in quarters for p in q.cost_by_pool})
+    trend = {
+        "labels": [q.period for q in quarters],
+        "series": [{"pool": p, "values": [float(q.cost_by_pool.get(p, 0)) for q in quarters]} for p in pools],
+    }
+    return {
+        "run": run,
+        "account": account,
+        "years": years,
+        "year": year,
+        "rolled": rolled.get(year.period),
+        "waterfall": _waterfall(year),
+        "trend": trend,
+        "pool_rows": sorted(year.cost_by_pool.items(), key=lambda kv: -float(kv[1])),
+    }
+
+
+def _waterfall(row) -> list[dict]:
+    """Floating bars: each step starts where the previous ended; the last bar is the result."""
+    bars, level = [], 0.0
+    for label, field, sign in WATERFALL_STEPS:
+        value = float(getattr(row, field))
+        start, end = level, level + sign * value
+        bars.append({"label": label, "from": start, "to": end, "value": sign * value})
+        level = end
+    bars.append({"label": "Net contribution", "from": 0.0, "to": level, "value": level, "total": True})
+    return bars
+
+
+def clv_panel(request, account):
+    """Lifetime value and near-term outlook of the account, with the assumptions behind it."""
+    from openkam.web.insights.figures import account_values
+    from openkam.web.insights.models import ClvSettings
+
+    run = runs.current(Computation.Kind.CLV)
+    return {
+        "run": run,
+        "account": account,
+        "value": account_values(account.account_id) if run else None,
+        "params": run.params if run else ClvSettings.load().__dict__,
+    }

@@ -1,0 +1,151 @@
+"""Account profitability in the web app: recompute in the background, store, read.
+
+The numbers come from ``openkam.engine.profitability``; this module gives it the account
+hierarchy from the database, stores the result rows, and answers the pages and the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+from django.conf import settings
+from django_tasks import task
+
+from openkam.engine.ledger import Ledger
+from openkam.engine.profitability import (
+    DEFAULT_COST_OF_CAPITAL,
+    compute_profitability,
+    result_to_dict,
+    whale_curve,
+    whale_to_dict,
+)
+from openkam.web.accounts.models import Account
+from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
+from openkam.web.insights.runs import run_with_tracking
+
+log = logging.getLogger(__name__)
+
+GRAINS = ("year", "quarter", "month")
+
+
+def hierarchy() -> pa.Table:
+    """Every account with its parent, for roll-ups and for unknown-account checks."""
+    rows = Account.objects.values_list("account_id", "parent__account_id")
+    ids, parents = zip(*rows, strict=True) if rows else ((), ())
+    return pa.table(
+        {"account_id": pa.array(ids, pa.string()), "parent_account_id": pa.array(parents, pa.string())}
+    )
+
+
+def ledger() -> Ledger:
+    return Ledger(Path(settings.DATA_DIR))
+
+
+def compute(params: dict, report=None) -> dict:
+    """Run the engine for every grain; returns ``{grain: report dict}`` and the whale curve."""
+    tree = hierarchy()
+    accounts = tree["account_id"].to_pylist()
+    cost_of_capital = Decimal(str(params.get("cost_of_capital", DEFAULT_COST_OF_CAPITAL)))
+    out = {}
+    for i, grain in enumerate(GRAINS):
+        if report:
+            report(f"computing {grain}ly figures", i / (len(GRAINS) + 1))
+        result = compute_profitability(
+            ledger(),
+            grain,
+            accounts=accounts,
+            hierarchy=tree,
+            cost_of_capital=cost_of_capital,
+            date_from=params.get("from"),
+            date_to=params.get("to"),
+        )
+        out[grain] = result_to_dict(result)
+        if grain == "year":
+            out["whale"] = whale_to_dict(whale_curve(result))
+    if report:
+        report("storing", len(GRAINS) / (len(GRAINS) + 1))
+    return out
+
+
+def store(run: Computation, result: dict) -> None:
+    figures, pools = [], []
+    for grain in GRAINS:
+        for row in result[grain]["rows"]:
+            figures.append(
+                AccountPeriodFigures(
+                    computation=run,
+                    account_key=row["account_id"],
+                    grain=grain,
+                    period=row["period"],
+                    rolled_up=row.get("scope") == "subtree",
+                    cost_by_pool=row["cost_by_pool"],
+                    contribution_margin_pct=row["contribution_margin_pct"],
+                    **{k: _dec(row[k]) for k in MONEY_FIELDS},
+                )
+            )
+        for p in result[grain]["pools"]:
+            pools.append(
+                PoolPeriodFigures(
+                    computation=run,
+                    grain=grain,
+                    pool=p["pool"],
+                    period=p["period"],
+                    cost=_dec(p["cost"]),
+                    allocated=_dec(p["allocated"]),
+                    unused=_dec(p["unused"]),
+                    extra={k: p[k] for k in ("capacity", "used", "utilisation_pct", "driver_unit")},
+                )
+            )
+    AccountPeriodFigures.objects.bulk_create(figures, batch_size=5000)
+    PoolPeriodFigures.objects.bulk_create(pools, batch_size=5000)
+
+
+MONEY_FIELDS = (
+    "gross_sales",
+    "discounts",
+    "invoiced_sales",
+    "rebates",
+    "net_sales",
+    "cogs",
+    "gross_margin",
+    "cost_to_serve",
+    "net_contribution",
+)
+
+
+def _dec(value: float) -> Decimal:
+    # Report values are cents / 100; str() gives the exact two-decimal amount back.
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@task()
+def recompute_profitability(run_id: int) -> None:
+    """Background task: recompute and store every account's profitability."""
+
+    def work(run, report):
+        result = compute(run.params, report)
+        summary = {
+            "years": sorted({r["period"] for r in result["year"]["rows"]}),
+            "accounts": result["year"]["totals"].get("accounts", 0),
+            "peak_pct": result["whale"]["peak_pct"],
+            "totals_by_year": _totals_by_year(result["year"]["rows"]),
+            "whale": result["whale"],
+        }
+        warnings = result["year"]["warnings"] + result["month"]["warnings"]
+        return result, warnings, summary
+
+    run_with_tracking(run_id, work, store)
+
+
+def _totals_by_year(rows: list[dict]) -> dict:
+    totals: dict[str, dict] = {}
+    for row in rows:
+        if row.get("scope") == "subtree":
+            continue
+        t = totals.setdefault(row["period"], {k: 0.0 for k in MONEY_FIELDS})
+        for k in MONEY_FIELDS:
+            t[k] = round(t[k] + row[k], 2)
+    return totals

@@ -1,0 +1,257 @@
+"""Profitability and lifetime value pages, and the progress of recomputations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from openkam.engine.activity_records import activity_records
+from openkam.web.accounts.models import Account
+from openkam.web.core.ledger import table
+from openkam.web.core.roles import may_write
+from openkam.web.insights import runs
+from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
+from openkam.web.insights.profitability import recompute_profitability
+
+SORTS = {
+    "net_contribution": "net_contribution",
+    "-net_contribution": "-net_contribution",
+    "margin": "contribution_margin_pct",
+    "-margin": "-contribution_margin_pct",
+    "cts_pct": "cts_pct",
+    "-cts_pct": "-cts_pct",
+    "net_sales": "net_sales",
+    "-net_sales": "-net_sales",
+    "account": "account_key",
+    "-account": "-account_key",
+}
+
+
+def _years(run: Computation | None) -> list[str]:
+    return list(run.summary.get("years", [])) if run else []
+
+
+@login_required
+def profitability(request):
+    run = runs.current(Computation.Kind.PROFITABILITY)
+    latest = runs.latest(Computation.Kind.PROFITABILITY)
+    years = _years(run)
+    year = request.GET.get("year") or (years[-1] if years else None)
+    context = {"run": run, "latest": latest, "years": years, "year": year, "can_recompute": may_write(request.user)}
+    if run is None or year not in years:
+        return render(request, "insights/profitability.html", context)
+
+    rows = AccountPeriodFigures.objects.filter(computation=run, grain="year", period=year, rolled_up=False)
+    accounts = Account.objects.all()
+    q = request.GET.get("q", "").strip()
+    if q:
+        accounts = accounts.filter(Q(name__icontains=q) | Q(account_id__icontains=q))
+    for field in ("industry", "region", "key_status"):
+        if request.GET.get(field):
+            accounts = accounts.filter(**{field: request.GET[field]})
+    if accounts.query.where:
+        rows = rows.filter(account_key__in=accounts.values("account_id"))
+    rows = rows.annotate(
+        cts_pct=ExpressionWrapper(
+            F("cost_to_serve") * 100 / F("net_sales"), output_field=DecimalField(max_digits=18, decimal_places=2)
+        )
+    )
+    sort = request.GET.get("sort", "-net_contribution")
+    key = SORTS.get(sort, "-net_contribution")
+    expr = F(key.lstrip("-"))
+    ordered = expr.desc(nulls_last=True) if key.startswith("-") else expr.asc(nulls_last=True)
+    rows = rows.order_by(ordered, "account_key")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    names = dict(Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list("account_id", "name"))
+    for r in page:
+        r.name = names.get(r.account_key, r.account_key)
+    totals = rows.aggregate(
+        net_sales=Sum("net_sales"),
+        net_contribution=Sum("net_contribution"),
+        cost_to_serve=Sum("cost_to_serve"),
+        gross_margin=Sum("gross_margin"),
+    )
+    losers = rows.filter(net_contribution__lt=0).count()
+    pools = PoolPeriodFigures.objects.filter(computation=run, grain="year", period=year).order_by("-unused")
+    query = request.GET.copy()
+    query.pop("page", None)
+    query_without_sort = query.copy()
+    query_without_sort.pop("sort", None)
+    whale = run.summary.get("whale") or {}
+    context.update(
+        page=page,
+        sort=sort,
+        totals=totals,
+        losers=losers,
+        pools=pools,
+        unused_total=sum(p.unused for p in pools),
+        whale_points=_downsample(whale.get("points", []), 400),
+        whale=whale,
+        query=query.urlencode(),
+        query_without_sort=query_without_sort.urlencode(),
+        industries=Account.objects.order_by().values_list("industry", flat=True).distinct(),
+        regions=Account.objects.order_by().values_list("region", flat=True).distinct(),
+    )
+    template = "insights/_profitability_table.html" if request.htmx and request.GET.get("partial") else "insights/profitability.html"
+    return render(request, template, context)
+
+
+def _downsample(points: list[dict], n: int) -> list[list[float]]:
+    if not points:
+        return []
+    step = max(1, len(points) // n)
+    chosen = points[::step]
+    if chosen[-1] is not points[-1]:
+        chosen.append(points[-1])
+    return [[0.0, 0.0]] + [[p["account_share_pct"], p["cumulative_contribution_pct"]] for p in chosen]
+
+
+@login_required
+@require_POST
+def recompute(request, kind: str):
+    if not may_write(request.user):
+        raise PermissionDenied("Viewers cannot start recomputations.")
+    if kind == Computation.Kind.PROFITABILITY:
+        task, params, target = recompute_profitability, {}, "insights:profitability"
+    elif kind == Computation.Kind.CLV:
+        from openkam.web.insights.clv import recompute_clv, settings_params
+
+        task, params, target = recompute_clv, settings_params(), "insights:clv"
+    else:
+        raise PermissionDenied("Unknown computation.")
+    try:
+        run = runs.request(kind, params, request.user, task)
+    except runs.AlreadyRunning as exc:
+        messages.warning(request, str(exc))
+        return redirect(target)
+    if request.htmx:
+        return render(request, "insights/_run_progress.html", {"run": run})
+    return redirect(target)
+
+
+@login_required
+def run_progress(request, pk: int):
+    run = get_object_or_404(Computation, pk=pk)
+    response = render(request, "insights/_run_progress.html", {"run": run})
+    if not run.active and request.htmx:
+        # Finished: reload the page so it shows the new numbers.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def account_activities(request, account_id: str):
+    """Drill-down: the activity records behind one pool's cost for an account and period."""
+    account = get_object_or_404(Account, account_id=account_id)
+    pool = request.GET.get("pool", "")
+    period = request.GET.get("period", "")
+    try:
+        start, end = period_bounds(period)
+    except ValueError:
+        return HttpResponse(f"Unknown period {period!r}: use 2024, 2024-Q1 or 2024-01.", status=400)
+    activities, pools = table("activities"), table("cost_pools")
+    records = []
+    if activities is not None and pools is not None and pool:
+        records = activity_records(activities, pools, [account.account_id], pool, start, end)
+    return render(
+        request,
+        "insights/account_activities.html",
+        {"account": account, "pool": pool, "period": period, "records": records, "total": sum(r["cost"] or 0 for r in records)},
+    )
+
+
+def period_bounds(label: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period label: "2024", "2024-Q1" or "2024-01"."""
+    if len(label) == 4 and label.isdigit():
+        y = int(label)
+        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    if len(label) == 7 and label[4:6] == "-Q" and label[6] in "1234":
+        y, q = int(label[:4]), int(label[6])
+        start = dt.date(y, 3 * q - 2, 1)
+        end = dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
+        return start, end
+    if len(label) == 7 and label[4] == "-":
+        y, m = int(label[:4]), int(label[5:])
+        if 1 <= m <= 12:
+            return dt.date(y, m, 1), dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+    raise ValueError(label)
+
+
+@login_required
+def clv(request):
+    from openkam.web.core.roles import runs_programme
+    from openkam.web.insights.clv import ClvSettingsForm, update_settings
+    from openkam.web.insights.models import AccountValue, ClvSettings
+
+    settings_obj = ClvSettings.load()
+    can_edit_settings = runs_programme(request.user)
+    form = ClvSettingsForm(instance=settings_obj)
+    conflict = None
+    if request.method == "POST":
+        if not can_edit_settings:
+            raise PermissionDenied("Only the champion or an admin changes the CLV settings.")
+        form = ClvSettingsForm(request.POST, instance=ClvSettings.load())
+        if form.is_valid():
+            from openkam.web.core.concurrency import ConcurrentEditError
+
+            try:
+                update_settings(form.cleaned_data, request.user)
+            except ConcurrentEditError as exc:
+                conflict = exc
+            else:
+                messages.success(request, "Settings saved; recompute to apply them.")
+                return redirect("insights:clv")
+    run = runs.current(Computation.Kind.CLV)
+    values = AccountValue.objects.filter(computation=run) if run else AccountValue.objects.none()
+    valued = values.exclude(clv_contribution=None)
+    sort = request.GET.get("sort", "-clv_contribution")
+    allowed = {"clv_contribution", "clv_revenue", "probability_alive", "expected_contribution_12m", "account_key"}
+    key = sort.lstrip("-") if sort.lstrip("-") in allowed else "clv_contribution"
+    expr = F(key)
+    page = Paginator(
+        valued.order_by(expr.desc(nulls_last=True) if sort.startswith("-") else expr.asc(nulls_last=True), "account_key"),
+        25,
+    ).get_page(request.GET.get("page"))
+    names = dict(Account.objects.filter(account_id__in=[v.account_key for v in page]).values_list("account_id", "name"))
+    for v in page:
+        v.name = names.get(v.account_key, v.account_key)
+    totals = valued.aggregate(clv_contribution=Sum("clv_contribution"), clv_revenue=Sum("clv_revenue"))
+    return render(
+        request,
+        "insights/clv.html",
+        {
+            "run": run,
+            "latest": runs.latest(Computation.Kind.CLV),
+            "can_recompute": may_write(request.user),
+            "can_edit_settings": can_edit_settings,
+            "form": form,
+            "conflict": conflict,
+            "settings": settings_obj,
+            "page": page,
+            "sort": sort,
+            "totals": totals,
+            "n_valued": valued.count(),
+            "not_valued": values.filter(clv_contribution=None).count(),
+            "histogram": _histogram([float(v) for v in valued.values_list("clv_contribution", flat=True)]),
+            "diagnostics": run.summary if run else {},
+        },
+    )
+
+
+def _histogram(values: list[float], bins: int = 30) -> dict:
+    import numpy as np
+
+    if not values:
+        return {"labels": [], "counts": []}
+    arr = np.asarray(values)
+    lo, hi = np.percentile(arr, [1, 99])
+    counts, edges = np.histogram(np.clip(arr, lo, hi), bins=bins, range=(lo, hi) if hi > lo else None)
+    return {"labels": [f"{e:,.0f}" for e in edges[:-1]], "counts": counts.tolist()}
