@@ -31,9 +31,7 @@ def plan_alerts(plans, *, request=None, today: dt.date | None = None) -> list[di
                 }
             )
     objectives = [
-        o
-        for p in plans
-        for o in p.objectives.filter(year__lte=today.year).exclude(metric="clv")
+        o for p in plans for o in p.objectives.filter(year__lte=today.year).exclude(metric="clv")
     ]
     if objectives:
         actuals = Actuals.for_request(request, [p.account.account_id for p in plans])

@@ -5,5 +5,5 @@ class PlanningConfig(AppConfig):
     name = "openkam.web.planning"
     label = "planning"
     verbose_name = "Account plans"
-    nav = []
-    account_panels = []
+    nav = [("Plans", "planning:overview", 40)]
+    account_panels = [(20, "planning/_panel.html", "openkam.web.planning.panels.plan_panel")]

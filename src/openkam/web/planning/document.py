@@ -76,8 +76,7 @@ def plan_document(
         "whitespace_until": last_invoice,
         "risks": None if shared_only else list(plan.risks.all()),
         "actions": [
-            {"action": a, "overdue": bool(a.is_open and a.due and a.due < today)}
-            for a in actions
+            {"action": a, "overdue": bool(a.is_open and a.due and a.due < today)} for a in actions
         ]
         if show("actions")
         else None,

@@ -28,7 +28,12 @@ class PlanForm(VersionedForm):
                 f: forms.Textarea(attrs={"rows": 3})
                 for f in PLAN_FIELDS
                 if f
-                not in ("share_of_wallet", "relationship_stage", "review_every_months", "next_review")
+                not in (
+                    "share_of_wallet",
+                    "relationship_stage",
+                    "review_every_months",
+                    "next_review",
+                )
             },
             "next_review": DATE,
         }

@@ -39,7 +39,9 @@ SHAREABLE_SECTIONS = {
 class Plan(ChangeLoggedModel):
     """The current key account plan of one account."""
 
-    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="plan")
+    account = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="plan"
+    )
     # Customer analysis
     market_position = models.TextField(blank=True)
     competitive_environment = models.TextField(blank=True)

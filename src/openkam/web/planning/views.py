@@ -257,9 +257,7 @@ def plan_export(request, account_id: str, fmt: str):
     doc = plan_document(plan, request=request)
     data, content_type, ext = exports.render(fmt, doc)
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="plan-{plan.account.account_id}.{ext}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.account.account_id}.{ext}"'
     return response
 
 

@@ -5,5 +5,7 @@ class RelationshipsConfig(AppConfig):
     name = "openkam.web.relationships"
     label = "relationships"
     verbose_name = "Relationship maps"
-    nav = []
-    account_panels = []
+    nav = [("Relationships", "relationships:index", 45)]
+    account_panels = [
+        (25, "relationships/_panel.html", "openkam.web.relationships.panels.coverage_panel")
+    ]
