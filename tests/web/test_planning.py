@@ -297,3 +297,18 @@ def test_objective_unique_per_year_and_metric(programme, plan, login):
     response = client.post("/plans/A1/objectives/add/", data)
     assert response.status_code == 200 and "already has this objective" in response.content.decode()
     assert Objective.objects.count() == 1
+
+
+def test_cli_plan_export(programme, plan, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from openkam.cli import app
+
+    _filled(programme, plan)
+    monkeypatch.setattr("openkam.cli.plans.setup_django", lambda data_dir: None)
+    out = tmp_path / "plan.md"
+    result = CliRunner().invoke(app, ["plan", "export", "A1", "--format", "md", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Vendor-managed inventory" in out.read_text()
+    result = CliRunner().invoke(app, ["plan", "export", "A2", "--format", "md"])
+    assert result.exit_code == 1

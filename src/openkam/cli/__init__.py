@@ -21,6 +21,7 @@ app.command("serve")(serve_command)
 app.command("import")(import_command)
 app.command("status")(status_command)
 app.command("createuser")(createuser_command)
+app.add_typer(__import__("openkam.cli.plans", fromlist=["plan_app"]).plan_app, name="plan")
 
 
 def main() -> None:
