@@ -1,0 +1,125 @@
+"""Read the Parquet ledger (``<data_dir>/ledger/<table>/*.parquet``) as narwhals lazy frames.
+
+A table is the union of the ``*.parquet`` files in its folder; files whose name starts with a
+dot are being written by an importer and are ignored. A table with no folder or no files is
+read as empty (a supplier without rebates has no ``rebates`` folder), with its canonical
+schema, so engine queries never special-case a missing table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import narwhals as nw
+import pyarrow as pa
+
+from openkam.engine.backends import ENGINES, Engine, duckdb_connection, spark_session
+from openkam.engine.schema import KINDS, LEDGER_TABLES
+
+__all__ = ["Ledger"]
+
+#: Ledger folder name -> canonical kind (``cost_pools`` -> the ``cost-pools`` kind).
+_KIND_OF_TABLE = {table: KINDS[kind] for kind, table in LEDGER_TABLES.items()}
+
+
+class Ledger:
+    """The ledger tables of one data directory, on one engine.
+
+    Parameters
+    ----------
+    data_dir
+        The data directory; its ``ledger`` folder holds one folder per table
+        (``invoices``, ``rebates``, ``activities``, ``cost_pools``).
+    engine
+        ``"duckdb"`` (default) or ``"spark"``.
+    connection
+        For DuckDB, the connection to read through. All frames of a ledger share one
+        connection because DuckDB can only join relations of the same connection.
+
+    Examples
+    --------
+    >>> ledger = Ledger("openkam-data")                      # doctest: +SKIP
+    >>> ledger.table("invoices").group_by("account_id").agg(nw.len())  # doctest: +SKIP
+    """
+
+    def __init__(self, data_dir: Path | str, engine: Engine = "duckdb", connection=None):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        self.data_dir = Path(data_dir)
+        self.root = self.data_dir / "ledger"
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"no ledger at {self.root}")
+        self.engine: Engine = engine
+        self.connection = connection
+        if engine == "duckdb" and connection is None:
+            self.connection = duckdb_connection()
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.data_dir)!r}, engine={self.engine!r})"
+
+    def files(self, table: str) -> list[Path]:
+        """The Parquet files that make up ``table`` (temporary dot-files excluded)."""
+        self._kind(table)
+        folder = self.root / table
+        if not folder.is_dir():
+            return []
+        return sorted(
+            p for p in folder.glob("*.parquet") if not p.name.startswith(".") and p.is_file()
+        )
+
+    def table(self, table: str) -> nw.LazyFrame:
+        """A lazy frame over one ledger table with every canonical column present.
+
+        Optional columns missing from the files are added as typed nulls.
+        """
+        kind = self._kind(table)
+        files = self.files(table)
+        if not files:
+            return self.from_arrow(kind.arrow_schema.empty_table())
+        if self.engine == "duckdb":
+            frame = nw.from_native(self.connection.read_parquet([str(p) for p in files]))
+        else:
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            # An explicit schema spares Spark a job to infer it from the files' footers.
+            reader = spark_session().read.schema(from_arrow_schema(kind.arrow_schema))
+            frame = nw.from_native(reader.parquet(*(str(p) for p in files)))
+        present = set(frame.collect_schema().names())
+        missing = [c for c in kind.columns if c.name not in present]
+        required = [c.name for c in missing if c.required]
+        if required:
+            raise ValueError(f"ledger table {table!r} lacks required columns {required}")
+        if missing:
+            frame = frame.with_columns(
+                nw.lit(None, dtype=_narwhals_dtype(c.type)).alias(c.name) for c in missing
+            )
+        return frame
+
+    def from_arrow(self, table: pa.Table) -> nw.LazyFrame:
+        """A lazy frame over a small Arrow table, joinable with this ledger's tables.
+
+        Arrow types (decimals in particular) are kept as they are on both engines.
+        """
+        if self.engine == "duckdb":
+            return nw.from_native(self.connection.from_arrow(table))
+        return nw.from_native(spark_session().createDataFrame(table))
+
+    def _kind(self, table: str):
+        try:
+            return _KIND_OF_TABLE[table]
+        except KeyError:
+            raise ValueError(
+                f"unknown ledger table {table!r}; choose one of {', '.join(_KIND_OF_TABLE)}"
+            ) from None
+
+
+def _narwhals_dtype(arrow_type: pa.DataType):
+    if pa.types.is_decimal(arrow_type):
+        return nw.Decimal(arrow_type.precision, arrow_type.scale)
+    if pa.types.is_date32(arrow_type):
+        return nw.Date()
+    if pa.types.is_string(arrow_type):
+        return nw.String()
+    if pa.types.is_int32(arrow_type):
+        return nw.Int32()
+    raise TypeError(f"no narwhals type for {arrow_type}")

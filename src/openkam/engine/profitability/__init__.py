@@ -1,0 +1,50 @@
+"""Account profitability: the P&L waterfall, time-driven ABC cost-to-serve, the whale curve.
+
+One recompute reads the ledger (invoices, rebates, activities, cost pools) on DuckDB or Spark,
+aggregates it per account and period in the engine, and finishes the exact cent arithmetic
+on the small aggregated result:
+
+- :func:`compute_profitability` → :class:`ProfitabilityResult` (Arrow tables: waterfall,
+  cost by pool, pool usage; warnings);
+- :func:`whale_curve` → Arrow table of the whale curve of a result;
+- :func:`profitability_report` and :func:`whale_curve_report` → the JSON-ready dicts of the
+  CLI, web and API;
+- :class:`ProfitabilityInputError` lists every :class:`InputIssue` that stops a recompute.
+
+Formulas and references are in the modules: :mod:`.waterfall`, :mod:`.abc` (Kaplan &
+Anderson 2004), :mod:`.credit`, :mod:`.hierarchy`, :mod:`.whale`.
+"""
+
+from openkam.engine.profitability.abc import CREDIT_POOL
+from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL
+from openkam.engine.profitability.issues import REASONS, InputIssue, ProfitabilityInputError
+from openkam.engine.profitability.periods import PERIODS
+from openkam.engine.profitability.report import (
+    profitability_report,
+    result_to_dict,
+    whale_curve_report,
+    whale_to_dict,
+)
+from openkam.engine.profitability.waterfall import (
+    MONEY_LINES,
+    ProfitabilityResult,
+    compute_profitability,
+)
+from openkam.engine.profitability.whale import whale_curve
+
+__all__ = [
+    "CREDIT_POOL",
+    "DEFAULT_COST_OF_CAPITAL",
+    "MONEY_LINES",
+    "PERIODS",
+    "REASONS",
+    "InputIssue",
+    "ProfitabilityInputError",
+    "ProfitabilityResult",
+    "compute_profitability",
+    "profitability_report",
+    "result_to_dict",
+    "whale_curve",
+    "whale_curve_report",
+    "whale_to_dict",
+]

@@ -1,0 +1,92 @@
+"""Reporting periods (month, quarter, year): integer keys in the engine, labels for people.
+
+The engines group by an integer key computed from the date (month ``12·y + m − 1``, quarter
+``4·y + ⌊(m − 1)/3⌋``, year ``y``) because integer arithmetic means the same on DuckDB and
+Spark; labels ("2024-01", "2024-Q1", "2024") and bounds are made afterwards, on the few
+aggregated keys.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Literal
+
+import narwhals as nw
+
+Period = Literal["month", "quarter", "year"]
+PERIODS: tuple[str, ...] = ("month", "quarter", "year")
+
+
+def check_period(period: str) -> Period:
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}; choose one of {', '.join(PERIODS)}")
+    return period  # type: ignore[return-value]
+
+
+def key_expr(date: nw.Expr, period: Period) -> nw.Expr:
+    """The integer period key of a date column, as a narwhals expression."""
+    year = date.dt.year().cast(nw.Int64)
+    if period == "year":
+        return year
+    month0 = date.dt.month().cast(nw.Int64) - 1
+    if period == "quarter":
+        return year * 4 + month0 // 3
+    return year * 12 + month0
+
+
+def key_of(day: dt.date, period: Period) -> int:
+    """The period key of one date (the same arithmetic as :func:`key_expr`)."""
+    if period == "year":
+        return day.year
+    if period == "quarter":
+        return day.year * 4 + (day.month - 1) // 3
+    return day.year * 12 + day.month - 1
+
+
+def bounds(key: int, period: Period) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of the period with this key."""
+    if period == "year":
+        return dt.date(key, 1, 1), dt.date(key, 12, 31)
+    if period == "quarter":
+        year, first_month = key // 4, 3 * (key % 4) + 1
+        last_month = first_month + 2
+    else:
+        year, first_month = key // 12, key % 12 + 1
+        last_month = first_month
+    last_day = calendar.monthrange(year, last_month)[1]
+    return dt.date(year, first_month, 1), dt.date(year, last_month, last_day)
+
+
+def label(key: int, period: Period) -> str:
+    """ "2024" for a year, "2024-Q1" for a quarter, "2024-01" for a month."""
+    if period == "year":
+        return f"{key:04d}"
+    if period == "quarter":
+        return f"{key // 4:04d}-Q{key % 4 + 1}"
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
+
+
+def span_label(start: dt.date, end: dt.date) -> str:
+    """Label of an arbitrary span (a cost pool's period): a calendar label when it is a whole
+    month, quarter or year, else the ISO 8601 interval ``start/end``."""
+    for period in ("month", "quarter", "year"):
+        key = key_of(start, period)
+        if bounds(key, period) == (start, end):
+            return label(key, period)
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def day_number(date: nw.Expr) -> nw.Expr:
+    """Days since 0001-01-01 (proleptic Gregorian) + 1, from year and day of year.
+
+    Computed with integer arithmetic because narwhals has no date difference that means the
+    same on DuckDB and Spark; differences of day numbers are exact day counts.
+    """
+    y = date.dt.year().cast(nw.Int64) - 1
+    return y * 365 + y // 4 - y // 100 + y // 400 + date.dt.ordinal_day().cast(nw.Int64)
+
+
+def day_number_of(day: dt.date) -> int:
+    """:func:`day_number` of one date (equal to ``date.toordinal()``)."""
+    return day.toordinal()

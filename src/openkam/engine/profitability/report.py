@@ -1,0 +1,225 @@
+"""JSON-ready reports: what ``openkam profitability --json`` prints and the API returns.
+
+Money is a number rounded to the cent (``cents / 100`` as a float, whose shortest repr is the
+two-decimal amount); percentages have two decimals; dates are ISO strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from openkam.engine.backends import Engine
+from openkam.engine.ledger import Ledger
+from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL
+from openkam.engine.profitability.money import to_cents
+from openkam.engine.profitability.periods import Period
+from openkam.engine.profitability.waterfall import (
+    MONEY_LINES,
+    ProfitabilityResult,
+    compute_profitability,
+    margin_pct,
+)
+from openkam.engine.profitability.whale import whale_curve
+
+
+def profitability_report(
+    ledger: Ledger | str,
+    period: Period = "month",
+    *,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    account_ids: Iterable[str] | None = None,
+    accounts: Iterable[str] | None = None,
+    hierarchy: pa.Table | None = None,
+    cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
+    as_of: dt.date | str | None = None,
+    engine: Engine = "duckdb",
+) -> dict:
+    """The profitability report as a JSON-ready dict (arguments as for
+    :func:`~openkam.engine.profitability.compute_profitability`).
+
+    Returns
+    -------
+    dict
+        ``{"period", "from", "to", "as_of", "cost_of_capital", "rows": [...],
+        "pools": [...], "totals": {...}, "warnings": [...]}``. A row has ``account_id``,
+        ``period``, ``scope`` ("account", or "subtree" for a parent's roll-up), the money
+        lines ``gross_sales`` … ``net_contribution``, ``cost_by_pool`` ({pool: amount}, with
+        ``credit_cost`` for the credit cost of payment terms) and ``contribution_margin_pct``
+        (null when net sales are zero). A pool has ``pool``, ``period``, ``cost``,
+        ``allocated`` and ``unused`` (allocated + unused = cost), with ``capacity``, ``used``
+        and ``utilisation_pct``. ``totals`` adds the ``"account"`` rows (never the subtree
+        rows); ``warnings`` lists over-capacity pool periods.
+    """
+    result = compute_profitability(
+        ledger,
+        period,
+        date_from=date_from,
+        date_to=date_to,
+        account_ids=account_ids,
+        accounts=accounts,
+        hierarchy=hierarchy,
+        cost_of_capital=cost_of_capital,
+        as_of=as_of,
+        engine=engine,
+    )
+    return result_to_dict(result)
+
+
+def result_to_dict(result: ProfitabilityResult) -> dict:
+    """A :class:`ProfitabilityResult` as the report dict of :func:`profitability_report`."""
+    by_row: dict[tuple, dict[str, float]] = defaultdict(dict)
+    pool_cents = to_cents(result.cost_by_pool["amount"])
+    for i, r in enumerate(
+        result.cost_by_pool.select(["scope", "account_id", "period", "pool"]).to_pylist()
+    ):
+        by_row[(r["scope"], r["account_id"], r["period"])][r["pool"]] = _money(pool_cents[i])
+
+    table = result.waterfall
+    cents = {name: to_cents(table[name]) for name in MONEY_LINES}
+    pct = table["contribution_margin_pct"].to_pylist()
+    rows = []
+    for i, r in enumerate(table.select(["scope", "account_id", "period"]).to_pylist()):
+        row = {"account_id": r["account_id"], "period": r["period"], "scope": r["scope"]}
+        row.update({name: _money(cents[name][i]) for name in MONEY_LINES})
+        row["cost_by_pool"] = by_row.get((r["scope"], r["account_id"], r["period"]), {})
+        row["contribution_margin_pct"] = pct[i]
+        rows.append(row)
+
+    return {
+        "period": result.period,
+        "from": _iso(result.date_from),
+        "to": _iso(result.date_to),
+        "as_of": _iso(result.as_of),
+        "cost_of_capital": float(result.cost_of_capital),
+        "rows": rows,
+        "pools": _pools(result.pools),
+        "totals": _totals(result, cents),
+        "warnings": [w.as_dict() for w in result.warnings],
+    }
+
+
+def _totals(result: ProfitabilityResult, cents: dict[str, np.ndarray]) -> dict:
+    own = pc.equal(result.waterfall["scope"], "account").to_numpy(zero_copy_only=False)
+    sums = {name: int(cents[name][own].sum()) for name in MONEY_LINES}
+    pools = result.cost_by_pool.filter(pc.equal(result.cost_by_pool["scope"], "account"))
+    by_pool = pools.select(["pool"]).append_column("cents", pa.array(to_cents(pools["amount"])))
+    by_pool = by_pool.group_by("pool").aggregate([("cents", "sum")]).sort_by("pool")
+    totals = {name: _money(sums[name]) for name in MONEY_LINES}
+    totals["cost_by_pool"] = {r["pool"]: _money(r["cents_sum"]) for r in by_pool.to_pylist()}
+    totals["contribution_margin_pct"] = margin_pct([sums["net_contribution"]], [sums["net_sales"]])[
+        0
+    ].as_py()
+    totals["accounts"] = len(set(result.waterfall.filter(own)["account_id"].to_pylist()))
+    return totals
+
+
+def _pools(pools: pa.Table) -> list[dict]:
+    money = {name: to_cents(pools[name]) for name in ("cost", "allocated", "unused")}
+    out = []
+    for i, r in enumerate(
+        pools.select(
+            ["pool", "period", "capacity", "used", "utilisation_pct", "driver_unit"]
+        ).to_pylist()
+    ):
+        out.append(
+            {
+                "pool": r["pool"],
+                "period": r["period"],
+                "cost": _money(money["cost"][i]),
+                "allocated": _money(money["allocated"][i]),
+                "unused": _money(money["unused"][i]),
+                "capacity": float(r["capacity"]),
+                "used": float(r["used"]),
+                "driver_unit": r["driver_unit"],
+                "utilisation_pct": r["utilisation_pct"],
+            }
+        )
+    return out
+
+
+def whale_curve_report(
+    ledger: Ledger | str,
+    *,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    accounts: Iterable[str] | None = None,
+    cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
+    as_of: dt.date | str | None = None,
+    engine: Engine = "duckdb",
+) -> dict:
+    """The whale curve over the window as a JSON-ready dict (see
+    :func:`~openkam.engine.profitability.whale_curve` for the definition).
+
+    Net contribution is summed per account over the years of the window.
+
+    Returns
+    -------
+    dict
+        ``{"points": [{"rank", "account_id", "net_contribution", "cumulative_contribution",
+        "account_share_pct", "cumulative_contribution_pct"}...], "peak_pct",
+        "peak_account_share_pct", "accounts", "total_contribution"}``. ``peak_pct`` is the
+        highest cumulative share of total contribution, reached after
+        ``peak_account_share_pct`` % of the accounts; both are null when there are no
+        accounts or the total contribution is not positive.
+    """
+    result = compute_profitability(
+        ledger,
+        "year",
+        date_from=date_from,
+        date_to=date_to,
+        accounts=accounts,
+        cost_of_capital=cost_of_capital,
+        as_of=as_of,
+        engine=engine,
+    )
+    return whale_to_dict(whale_curve(result))
+
+
+def whale_to_dict(curve: pa.Table) -> dict:
+    """A :func:`whale_curve` table as the dict of :func:`whale_curve_report`."""
+    net = to_cents(curve["net_contribution"])
+    cumulative = to_cents(curve["cumulative_contribution"])
+    points = []
+    for i, r in enumerate(
+        curve.select(
+            ["rank", "account_id", "account_share_pct", "cumulative_contribution_pct"]
+        ).to_pylist()
+    ):
+        points.append(
+            {
+                "rank": r["rank"],
+                "account_id": r["account_id"],
+                "net_contribution": _money(net[i]),
+                "cumulative_contribution": _money(cumulative[i]),
+                "account_share_pct": r["account_share_pct"],
+                "cumulative_contribution_pct": r["cumulative_contribution_pct"],
+            }
+        )
+    peak = peak_share = None
+    pcts = [p["cumulative_contribution_pct"] for p in points]
+    if pcts and pcts[0] is not None:
+        best = int(np.argmax(pcts))
+        peak, peak_share = pcts[best], points[best]["account_share_pct"]
+    return {
+        "points": points,
+        "peak_pct": peak,
+        "peak_account_share_pct": peak_share,
+        "accounts": len(points),
+        "total_contribution": _money(cumulative[-1]) if len(points) else 0.0,
+    }
+
+
+def _money(cents) -> float:
+    return int(cents) / 100
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
