@@ -105,7 +105,7 @@ def _convert_decimal(text, empty, t, non_negative, positive):
 def _convert_int(text, empty, t, non_negative):
     well_formed = pc.and_(pc.match_substring_regex(text, r"^[+-]?[0-9]{1,10}$"), pc.invert(empty))
     wide = pc.cast(pc.if_else(well_formed, text, "0"), pa.int64())
-    info = np.iinfo(t.to_pandas_dtype())
+    info = np.iinfo(np.dtype(f"int{t.bit_width}"))
     low = 0 if non_negative else int(info.min)
     good = pc.and_(
         well_formed, pc.and_(pc.greater_equal(wide, low), pc.less_equal(wide, int(info.max)))

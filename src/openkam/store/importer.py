@@ -18,7 +18,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from openkam.engine.schema import KINDS, Kind
 from openkam.store.convert import convert_batch
@@ -31,6 +30,7 @@ from openkam.store.ledger import (
     publish,
     table_dir,
 )
+from openkam.store.pipeline import prefetch
 from openkam.store.readers import open_source
 from openkam.store.references import (
     NOUNS,
@@ -39,6 +39,7 @@ from openkam.store.references import (
     find_cycles,
     hierarchy_column,
 )
+from openkam.store.staging import PartWriter, StagedRows
 
 #: ``progress(rows_done, bytes_done, bytes_total)``: called after every batch read.
 Progress = Callable[[int, int, int], None]
@@ -46,9 +47,8 @@ Progress = Callable[[int, int, int], None]
 #: DuckDB's memory ceiling during the key checks; beyond it DuckDB spills to the staging
 #: folder, which keeps a 10M-row import within a laptop's memory.
 MEMORY_LIMIT = os.environ.get("OPENKAM_IMPORT_MEMORY", "2GB")
-#: Rows per row group of ledger part files: large enough for fast scans, small enough to
-#: give Spark several tasks per file.
-ROW_GROUP_SIZE = 1_000_000
+#: Rows per Arrow batch fetched from DuckDB.
+BATCH_ROWS = 1 << 17
 
 
 @dataclass
@@ -184,7 +184,7 @@ def _scan(
         if source is None:
             continue
         scan.columns_present |= set(source.header)
-        for batch in source.batches():
+        for batch in prefetch(source.batches):
             table, ok, issues = convert_batch(kind, batch)
             for cell_issues, bad in check_references(kind, table, batch.rows, known):
                 issues.append(cell_issues)
@@ -209,26 +209,22 @@ def _with_origin(table: pa.Table, file_index: int, rows: np.ndarray) -> pa.Table
     ).append_column("_row", pa.array(rows, pa.int64()))
 
 
-def _stage(kind, paths, known, log, folder: Path, progress) -> tuple[_Scan, Path]:
-    """Scan the files into one typed staging file (lz4: it is read once, soon)."""
-    path = folder / "staged-raw.parquet"
-    schema = pa.schema(
-        [f.with_nullable(True) for f in kind.arrow_schema]
-        + [pa.field("_file", pa.int32()), pa.field("_row", pa.int64())]
-    )
-    with pq.ParquetWriter(path, schema, compression="lz4") as writer:
+def _stage(kind, paths, known, log, folder: Path, progress) -> tuple[_Scan, StagedRows]:
+    """Scan the files, staging the rows without problems in the ledger's file format."""
+    staged = StagedRows(folder, kind.arrow_schema)
+    try:
 
         def sink(index, table, rows, ok):
             # Only clean rows are staged: a row with a bad cell would meet the ledger's
             # copy of its key as a spurious "different values".
             if not ok.all():
                 table, rows = table.filter(pa.array(ok)), rows[ok]
-            if not len(rows):
-                return
-            writer.write_table(_with_origin(table, index, rows), row_group_size=1 << 20)
+            staged.write(table, index, rows)
 
         scan = _scan(kind, paths, known, log, sink, progress)
-    return scan, path
+    finally:
+        staged.close()
+    return scan, staged
 
 
 def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
@@ -250,36 +246,37 @@ def _files_sql(paths: Iterable[Path]) -> str:
     return "[" + ", ".join(f"'{_sql_path(p)}'" for p in paths) + "]"
 
 
-def _fill_derived_ids(con, kind: Kind, raw: Path, folder: Path) -> Path:
+def _fill_derived_ids(con, kind: Kind, staged: StagedRows, folder: Path) -> StagedRows:
     """Give records without an id their derived id (rebates and activities)."""
     id_col = DERIVED_ID_COLUMN.get(kind.name)
-    if id_col is None:
-        return raw
+    if id_col is None or not staged.rows:
+        return staged
     missing = con.execute(
-        f"SELECT count(*) FROM read_parquet('{_sql_path(raw)}') WHERE {_q(id_col)} IS NULL"
-    ).fetchone()[0]
+        f"SELECT count(*) FROM read_parquet('{_sql_path(staged.data)}') WHERE {_q(id_col)} IS NULL"
+    ).fetchall()[0][0]
     if not missing:
-        return raw
-    out = folder / "staged.parquet"
+        return staged
     content = ", ".join(_q(c) for c in content_columns(kind.name))
-    con.execute(
-        f"""
-        COPY (
-            SELECT * EXCLUDE (_occurrence)
-                REPLACE (coalesce({_q(id_col)}, {derived_id_sql(kind.name, "_occurrence")})
-                         AS {_q(id_col)})
-            FROM (
-                SELECT *, row_number() OVER (
-                    PARTITION BY _file, {_q(id_col)} IS NULL, {content} ORDER BY _row
-                ) AS _occurrence
-                FROM read_parquet('{_sql_path(raw)}')
-            )
-            ORDER BY _file, _row
-        ) TO '{_sql_path(out)}' (FORMAT parquet, COMPRESSION lz4)
-        """
-    )
-    raw.unlink()
-    return out
+    query = f"""
+        SELECT * EXCLUDE (_occurrence)
+            REPLACE (coalesce({_q(id_col)}, {derived_id_sql(kind.name, "_occurrence")})
+                     AS {_q(id_col)})
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY _file, {_q(id_col)} IS NULL, {content} ORDER BY _row
+            ) AS _occurrence
+            FROM {staged.relation()}
+        )
+        ORDER BY _file, _row
+    """
+    with_ids = StagedRows(folder, kind.arrow_schema, name="with-ids")
+    try:
+        with_ids.write_reader(con.sql(query).to_arrow_reader(BATCH_ROWS))
+    finally:
+        with_ids.close()
+    staged.data.unlink()
+    staged.origins.unlink()
+    return with_ids
 
 
 def _key_text(values) -> str:
@@ -304,7 +301,7 @@ def _duplicate_keys(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog) 
         WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)
         """
     )
-    total = con.execute("SELECT count(*) FROM _dups WHERE occurrence > 1").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM _dups WHERE occurrence > 1").fetchall()[0][0]
     if not total:
         return
     rows = con.execute(
@@ -483,9 +480,9 @@ def validate_import(
         try:
             if data_dir is not None and kind.name == "activities":
                 known.add("cost-pools", _pools_in_ledger(con, data_dir))
-            scan, raw = _stage(kind, paths, known, log, folder, progress)
-            staged = _fill_derived_ids(con, kind, raw, folder)
-            _duplicate_keys(con, kind, f"read_parquet('{_sql_path(staged)}')", scan, log)
+            scan, staged = _stage(kind, paths, known, log, folder, progress)
+            staged = _fill_derived_ids(con, kind, staged, folder)
+            _duplicate_keys(con, kind, staged.relation(), scan, log)
         finally:
             con.close()
     except BaseException:
@@ -499,7 +496,7 @@ def validate_import(
         issue_count=log.total,
         warnings=list(log.warnings),
         columns_present=tuple(c.name for c in kind.columns if c.name in scan.columns_present),
-        staged=staged,
+        staged=staged.data,
         _tempdir=folder,
     )
 
@@ -560,11 +557,9 @@ def import_ledger(
         try:
             if kind.name == "activities":
                 known.add("cost-pools", _pools_in_ledger(con, data_dir))
-            scan, raw = _stage(kind, paths, known, log, folder, progress)
-            staged_path = _fill_derived_ids(con, kind, raw, folder)
-            con.execute(
-                f"CREATE VIEW staged AS SELECT * FROM read_parquet('{_sql_path(staged_path)}')"
-            )
+            scan, staged = _stage(kind, paths, known, log, folder, progress)
+            staged = _fill_derived_ids(con, kind, staged, folder)
+            con.execute(f"CREATE VIEW staged AS SELECT * FROM {staged.relation()}")
             _duplicate_keys(con, kind, "staged", scan, log)
             existing = part_files(table_dir(data_dir, kind.name))
             unchanged, conflicts = _match_ledger(con, kind, existing)
@@ -572,8 +567,7 @@ def import_ledger(
                 _report_conflicts(con, kind, scan, log, conflicts)
             if log:
                 raise log.failure(scan.file_order)
-            staged_rows = con.execute("SELECT count(*) FROM staged").fetchone()[0]
-            new_part = _write_new_rows(con, kind, folder, bool(existing), staged_rows - unchanged)
+            new_part = _new_part(con, kind, staged, folder, unchanged)
             rewrites = _rewrite_replaced(con, kind, folder) if conflicts else {}
             written = publish(kind.name, data_dir, new_part, rewrites)
         finally:
@@ -582,7 +576,7 @@ def import_ledger(
     return ImportResult(
         kind=kind.name,
         rows_read=scan.rows_read,
-        rows_added=staged_rows - unchanged - conflicts,
+        rows_added=staged.rows - unchanged - conflicts,
         rows_unchanged=unchanged,
         rows_replaced=conflicts,
         issues=list(log.warnings),
@@ -612,7 +606,7 @@ def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
     )
     same, different = con.execute(
         "SELECT count(*) FILTER (differs = ''), count(*) FILTER (differs <> '') FROM matches"
-    ).fetchone()
+    ).fetchall()[0]
     return same, different
 
 
@@ -636,25 +630,33 @@ def _report_conflicts(con, kind: Kind, scan: _Scan, log: IssueLog, total: int) -
     log.add_counted(total, issues)
 
 
-def _copy_parquet(con, select: str, out: Path) -> None:
-    con.execute(
-        f"COPY ({select}) TO '{_sql_path(out)}' "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-    )
+def _write_query(con, query: str, schema: pa.Schema, out: Path) -> int:
+    """Write a query's rows to ``out`` in the ledger's file format; return the row count."""
+    writer = PartWriter(out, schema)
+    try:
+        writer.write_reader(con.sql(query).to_arrow_reader(BATCH_ROWS))
+    finally:
+        writer.close()
+    return writer.rows
 
 
-def _write_new_rows(con, kind: Kind, folder: Path, matched: bool, count: int) -> Path | None:
-    """Stage the one part file this import adds: every record not already in the ledger."""
-    if count <= 0:
+def _new_part(con, kind: Kind, staged: StagedRows, folder: Path, unchanged: int) -> Path | None:
+    """The one part file this import adds: every staged record not already in the ledger.
+
+    When nothing matched the ledger, the staged data file already is that part file.
+    """
+    if staged.rows - unchanged <= 0:
         return None
+    if not unchanged:
+        return staged.data
     cols = ", ".join(f"s.{_q(c.name)}" for c in kind.columns)
-    source = "staged s"
-    if matched:
-        source += (
-            " ANTI JOIN (SELECT _file, _row FROM matches WHERE differs = '') m USING (_file, _row)"
-        )
+    query = (
+        f"SELECT {cols} FROM staged s ANTI JOIN "
+        "(SELECT _file, _row FROM matches WHERE differs = '') m USING (_file, _row) "
+        "ORDER BY s._file, s._row"
+    )
     out = folder / "new-part.parquet"
-    _copy_parquet(con, f"SELECT {cols} FROM {source}", out)
+    _write_query(con, query, kind.arrow_schema, out)
     return out
 
 
@@ -671,13 +673,9 @@ def _rewrite_replaced(con, kind: Kind, folder: Path) -> dict[Path, Path | None]:
             f"SELECT * FROM read_parquet('{_sql_path(part)}') "
             f"ANTI JOIN (SELECT {keys} FROM matches WHERE differs <> '') USING ({keys})"
         )
-        left = con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]
-        if left == 0:
-            rewrites[part] = None
-            continue
         out = folder / f"rewrite-{i}.parquet"
-        _copy_parquet(con, select, out)
-        rewrites[part] = out
+        left = _write_query(con, select, kind.arrow_schema, out)
+        rewrites[part] = out if left else None
     return rewrites
 
 

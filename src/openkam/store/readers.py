@@ -230,14 +230,17 @@ def _locate_malformed(source: SourceFile, expected: int, delimiter: str) -> None
 def _drop_blank(cols: dict[str, pa.Array], rows: np.ndarray, bytes_done: int) -> SourceBatch:
     """Drop records whose every cell is empty (blank lines, trailing spreadsheet rows)."""
     if cols:
-        filled = None
-        for arr in cols.values():
-            nonempty = pc.not_equal(arr, "")
-            filled = nonempty if filled is None else pc.or_(filled, nonempty)
-        mask = filled.to_numpy(zero_copy_only=False)
-        if not mask.all():
-            cols = {c: pc.filter(a, filled) for c, a in cols.items()}
-            rows = rows[mask]
+        arrays = list(cols.values())
+        # A blank record is empty in the first column too: test the rest only if needed.
+        blank = pc.equal(arrays[0], "")
+        if pc.any(blank).as_py():
+            for arr in arrays[1:]:
+                blank = pc.and_(blank, pc.equal(arr, ""))
+            mask = pc.invert(blank)
+            keep = mask.to_numpy(zero_copy_only=False)
+            if not keep.all():
+                cols = {c: pc.filter(a, mask) for c, a in cols.items()}
+                rows = rows[keep]
     return SourceBatch(cols, rows, bytes_done)
 
 
