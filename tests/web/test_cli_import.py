@@ -77,6 +77,7 @@ def test_ledger_import_and_status(db, files):
         "cost-pools": 0,
         "contacts": 0,
         "people": 0,
+        "relationships": 0,
     }
 
 

@@ -141,3 +141,41 @@ def test_profile_conflict_is_shown(programme, login):
     assert "Someone else saved this record" in response.content.decode()
     profile.refresh_from_db()
     assert profile.attitude == "advocate"
+
+
+def test_import_relationships_through_the_store(programme, tmp_path):
+    from openkam.web.ingest import run_import
+
+    c1 = Contact.objects.get(contact_id="C1")
+    csv = tmp_path / "rels.csv"
+    csv.write_text(
+        "contact_id,person_id,strength,last_contact,notes\n"
+        "C1,P-Alice,4,2025-05-01,golf\n"
+        "C1,P-Olga,2,,\n"
+    )
+    first = run_import("relationships", [csv])
+    assert (first["created"], first["updated"]) == (2, 0)
+    again = run_import("relationships", [csv])
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    rel = Relationship.objects.get(contact=c1, person__person_id="P-Alice")
+    assert rel.strength == 4 and rel.last_contact == dt.date(2025, 5, 1)
+    csv.write_text("contact_id,person_id,strength\nC1,P-Alice,5\n")
+    assert run_import("relationships", [csv])["updated"] == 1
+    rel.refresh_from_db()
+    assert rel.strength == 5 and rel.version == 2
+
+
+def test_import_relationships_rejects_unknown_people(programme, tmp_path):
+    import pytest
+
+    from openkam.store import ImportFailed
+    from openkam.web.ingest import run_import
+
+    csv = tmp_path / "rels.csv"
+    csv.write_text("contact_id,person_id,strength\nC1,P-Nobody,4\nC9,P-Alice,4\n")
+    with pytest.raises(ImportFailed) as exc:
+        run_import("relationships", [csv])
+    reasons = {(i.column, i.reason) for i in exc.value.issues}
+    assert ("person_id", "is not a known person") in reasons
+    assert ("contact_id", "is not a known contact") in reasons
+    assert not Relationship.objects.exists()

@@ -6,6 +6,8 @@ import typer
 
 from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
+from openkam.cli.plans import plan_app
+from openkam.cli.profitability import profitability_command
 from openkam.cli.serve import serve_command
 from openkam.cli.users import createuser_command
 
@@ -21,7 +23,8 @@ app.command("serve")(serve_command)
 app.command("import")(import_command)
 app.command("status")(status_command)
 app.command("createuser")(createuser_command)
-app.add_typer(__import__("openkam.cli.plans", fromlist=["plan_app"]).plan_app, name="plan")
+app.add_typer(plan_app, name="plan")
+app.command("profitability")(profitability_command)
 
 
 def main() -> None:

@@ -131,9 +131,7 @@ REBATES = Kind(
         Column("rebate_date", D),
         Column("rebate_id", S, required=False, description=ID_NOTE),
         Column("amount", MONEY, description="Off-invoice rebate or allowance paid."),
-        Column(
-            "kind", S, required=False, description="e.g. volume, early-payment, marketing."
-        ),
+        Column("kind", S, required=False, description="e.g. volume, early-payment, marketing."),
     ),
     key=("rebate_id",),
     home="ledger",
@@ -202,9 +200,37 @@ PEOPLE = Kind(
     description="Our own people: key account managers, executive sponsors, the champion, teams.",
 )
 
+RELATIONSHIPS = Kind(
+    "relationships",
+    (
+        Column("contact_id", S, references="contacts"),
+        Column("person_id", S, references="people", description="Our person who knows them."),
+        Column(
+            "strength",
+            pa.int32(),
+            description="1 knows the name, 2 occasional, 3 working, 4 strong, 5 trusted advisor.",
+        ),
+        Column("last_contact", D, required=False),
+        Column("notes", S, required=False),
+    ),
+    key=("contact_id", "person_id"),
+    home="database",
+    description="How well each of our people knows each contact at the customer.",
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
-    for k in (ACCOUNTS, PRODUCTS, INVOICES, REBATES, ACTIVITIES, COST_POOLS, CONTACTS, PEOPLE)
+    for k in (
+        ACCOUNTS,
+        PRODUCTS,
+        INVOICES,
+        REBATES,
+        ACTIVITIES,
+        COST_POOLS,
+        CONTACTS,
+        PEOPLE,
+        RELATIONSHIPS,
+    )
 }
 
 #: Ledger tables are stored as Parquet; their directory name under the ledger root.

@@ -85,8 +85,10 @@ def status_counts() -> dict[str, int]:
     from openkam import store
     from openkam.web.accounts.models import Account, Contact, Product
     from openkam.web.people.models import Person
+    from openkam.web.relationships.models import Relationship
 
     counts = {
+        "relationships": Relationship.objects.count(),
         "accounts": Account.objects.count(),
         "products": Product.objects.count(),
         "contacts": Contact.objects.count(),

@@ -16,6 +16,7 @@ from openkam.engine.schema import KINDS
 from openkam.web.accounts.models import Account, Contact, Product
 from openkam.web.core import audit
 from openkam.web.people.models import Person
+from openkam.web.relationships.models import Relationship
 
 
 @dataclass
@@ -61,6 +62,22 @@ SPECS = {
 }
 
 
+# Kinds keyed by a pair of references: kind -> (model, {fk field: (model, key, column)},
+# plain fields, {plain field: (low, high)} ranges checked here because the store's types
+# cannot express them).
+COMPOSITE_SPECS = {
+    "relationships": (
+        Relationship,
+        {
+            "contact": (Contact, "contact_id", "contact_id"),
+            "person": (Person, "person_id", "person_id"),
+        },
+        ["strength", "last_contact", "notes"],
+        {"strength": (1, 5)},
+    ),
+}
+
+
 def upsert(
     kind: str,
     rows: list[dict],
@@ -75,6 +92,8 @@ def upsert(
     stored values of existing records as they are (a file without ``country`` does not
     erase every country).
     """
+    if kind in COMPOSITE_SPECS:
+        return _upsert_composite(kind, rows, user=user, actor=actor, columns=columns)
     model, key, plain, fks = SPECS[kind]
     if columns is not None:
         plain = [f for f in plain if f in columns or f in KINDS[kind].required]
@@ -158,6 +177,72 @@ def upsert(
         )
     result.created = len(created)
     result.updated = len(changed)
+    result.unchanged = len(rows) - result.created - result.updated
+    return result
+
+
+def _upsert_composite(
+    kind: str, rows: list[dict], *, user, actor: str, columns: set[str] | None = None
+) -> UpsertResult:
+    """Upsert for kinds whose key is a pair of references (a contact and one of our people).
+
+    An optional column the source lacked keeps the stored values, as in ``upsert``.
+    """
+    model, fks, plain, ranges = COMPOSITE_SPECS[kind]
+    if columns is not None:
+        plain = [f for f in plain if f in columns or f in KINDS[kind].required]
+    for i, row in enumerate(rows, start=1):
+        for name, (low, high) in ranges.items():
+            value = row.get(name)
+            if value is not None and not low <= value <= high:
+                raise ValueError(f"row {i}: {name} {value} is not between {low} and {high}")
+    result = UpsertResult(kind)
+    pk_of = _PkMaps()
+    names = list(fks)
+    with transaction.atomic():
+        existing = {tuple(getattr(o, f"{n}_id") for n in names): o for o in model.objects.all()}
+        created, updates = [], []
+        for row in rows:
+            ids = tuple(pk_of(target, key, row[column]) for target, key, column in fks.values())
+            values = {f: row.get(f) if f != "notes" else _clean(row.get(f)) for f in plain}
+            obj = existing.get(ids)
+            if obj is None:
+                obj = model(**{f"{n}_id": pk for n, pk in zip(names, ids, strict=True)}, **values)
+                created.append(obj)
+                existing[ids] = obj
+                continue
+            before = audit.snapshot(obj)
+            for name, value in values.items():
+                setattr(obj, name, value)
+            changes = audit.diff(before, audit.snapshot(obj))
+            if changes:
+                obj.version = F("version") + 1
+                obj.save()
+                obj.refresh_from_db()
+                updates.append((obj, changes))
+        model.objects.bulk_create(created, batch_size=1000)
+        if created and created[0].pk is None:  # backends that do not return ids
+            by_ids = {tuple(getattr(o, f"{n}_id") for n in names): o for o in model.objects.all()}
+            for obj in created:
+                obj.pk = by_ids[tuple(getattr(obj, f"{n}_id") for n in names)].pk
+        account_of = dict(Contact.objects.values_list("pk", "account__account_id"))
+
+        def account_key(obj):
+            return account_of.get(obj.contact_id, "")
+
+        audit.record_bulk(
+            "create",
+            model,
+            [(o, audit.snapshot(o)) for o in created],
+            user=user,
+            actor=actor,
+            account_key_of=account_key,
+        )
+        audit.record_bulk(
+            "update", model, updates, user=user, actor=actor, account_key_of=account_key
+        )
+    result.created = len(created)
+    result.updated = len(updates)
     result.unchanged = len(rows) - result.created - result.updated
     return result
 

@@ -7,16 +7,26 @@ from pathlib import Path
 import narwhals as nw
 from django.conf import settings
 
-from openkam.engine.backends import scan_parquet
+from openkam.engine.ledger import Ledger
 
 
 def ledger_root() -> Path:
     return Path(settings.DATA_DIR) / "ledger"
 
 
-def table(name: str) -> nw.LazyFrame | None:
-    """A lazy DuckDB frame over one ledger table, or None when nothing was loaded yet."""
-    folder = ledger_root() / name
-    if not any(folder.glob("*.parquet")):
+def ledger() -> Ledger | None:
+    """The ledger on DuckDB (one connection, so its tables can be joined), or None."""
+    if not ledger_root().is_dir():
         return None
-    return scan_parquet(folder)
+    return Ledger(Path(settings.DATA_DIR))
+
+
+def table(name: str, source: Ledger | None = None) -> nw.LazyFrame | None:
+    """A lazy DuckDB frame over one ledger table, or None when it holds no records.
+
+    Pass ``source`` to read several tables through one connection (needed to join them).
+    """
+    source = source or ledger()
+    if source is None or not source.files(name):
+        return None
+    return source.table(name)

@@ -20,7 +20,10 @@ class ClvSettingsForm(forms.ModelForm):
     class Meta:
         model = ClvSettings
         fields = ["model", "discount_rate", "horizon_years", "time_unit"]
-        labels = {"discount_rate": "Discount rate (annual, e.g. 0.10)", "horizon_years": "Horizon (years)"}
+        labels = {
+            "discount_rate": "Discount rate (annual, e.g. 0.10)",
+            "horizon_years": "Horizon (years)",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,7 +33,9 @@ class ClvSettingsForm(forms.ModelForm):
     def clean_discount_rate(self):
         rate = self.cleaned_data["discount_rate"]
         if not 0 <= rate < 1:
-            raise forms.ValidationError("Give the annual rate as a fraction between 0 and 1, e.g. 0.10.")
+            raise forms.ValidationError(
+                "Give the annual rate as a fraction between 0 and 1, e.g. 0.10."
+            )
         return rate
 
     def clean_horizon_years(self):
@@ -58,5 +63,3 @@ def settings_params() -> dict:
         "horizon_years": s.horizon_years,
         "time_unit": s.time_unit,
     }
-
-

@@ -22,7 +22,9 @@ def profitability_panel(request, account):
     rows = AccountPeriodFigures.objects.filter(computation=run, account_key=account.account_id)
     has_subsidiaries = account.subsidiaries.exists()
     years = list(rows.filter(grain="year", rolled_up=False).order_by("period"))
-    rolled = {r.period: r for r in rows.filter(grain="year", rolled_up=True)} if has_subsidiaries else {}
+    rolled = (
+        {r.period: r for r in rows.filter(grain="year", rolled_up=True)} if has_subsidiaries else {}
+    )
     if not years:
         return {"run": run, "account": account, "years": []}
     year = years[-1]
@@ -34,7 +36,10 @@ def profitability_panel(request, account):
     pools = sorted({p for q in quarters for p in q.cost_by_pool})
     trend = {
         "labels": [q.period for q in quarters],
-        "series": [{"pool": p, "values": [float(q.cost_by_pool.get(p, 0)) for q in quarters]} for p in pools],
+        "series": [
+            {"pool": p, "values": [float(q.cost_by_pool.get(p, 0)) for q in quarters]}
+            for p in pools
+        ],
     }
     return {
         "run": run,
@@ -56,7 +61,9 @@ def _waterfall(row) -> list[dict]:
         start, end = level, level + sign * value
         bars.append({"label": label, "from": start, "to": end, "value": sign * value})
         level = end
-    bars.append({"label": "Net contribution", "from": 0.0, "to": level, "value": level, "total": True})
+    bars.append(
+        {"label": "Net contribution", "from": 0.0, "to": level, "value": level, "total": True}
+    )
     return bars
 
 

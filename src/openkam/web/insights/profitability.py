@@ -36,7 +36,10 @@ def hierarchy() -> pa.Table:
     rows = Account.objects.values_list("account_id", "parent__account_id")
     ids, parents = zip(*rows, strict=True) if rows else ((), ())
     return pa.table(
-        {"account_id": pa.array(ids, pa.string()), "parent_account_id": pa.array(parents, pa.string())}
+        {
+            "account_id": pa.array(ids, pa.string()),
+            "parent_account_id": pa.array(parents, pa.string()),
+        }
     )
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_records
 from openkam.web.accounts.models import Account
-from openkam.web.core.ledger import table
+from openkam.web.core.ledger import ledger, table
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
@@ -45,11 +45,19 @@ def profitability(request):
     latest = runs.latest(Computation.Kind.PROFITABILITY)
     years = _years(run)
     year = request.GET.get("year") or (years[-1] if years else None)
-    context = {"run": run, "latest": latest, "years": years, "year": year, "can_recompute": may_write(request.user)}
+    context = {
+        "run": run,
+        "latest": latest,
+        "years": years,
+        "year": year,
+        "can_recompute": may_write(request.user),
+    }
     if run is None or year not in years:
         return render(request, "insights/profitability.html", context)
 
-    rows = AccountPeriodFigures.objects.filter(computation=run, grain="year", period=year, rolled_up=False)
+    rows = AccountPeriodFigures.objects.filter(
+        computation=run, grain="year", period=year, rolled_up=False
+    )
     accounts = Account.objects.all()
     q = request.GET.get("q", "").strip()
     if q:
@@ -61,7 +69,8 @@ def profitability(request):
         rows = rows.filter(account_key__in=accounts.values("account_id"))
     rows = rows.annotate(
         cts_pct=ExpressionWrapper(
-            F("cost_to_serve") * 100 / F("net_sales"), output_field=DecimalField(max_digits=18, decimal_places=2)
+            F("cost_to_serve") * 100 / F("net_sales"),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
         )
     )
     sort = request.GET.get("sort", "-net_contribution")
@@ -70,7 +79,11 @@ def profitability(request):
     ordered = expr.desc(nulls_last=True) if key.startswith("-") else expr.asc(nulls_last=True)
     rows = rows.order_by(ordered, "account_key")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    names = dict(Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list("account_id", "name"))
+    names = dict(
+        Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list(
+            "account_id", "name"
+        )
+    )
     for r in page:
         r.name = names.get(r.account_key, r.account_key)
     totals = rows.aggregate(
@@ -80,7 +93,9 @@ def profitability(request):
         gross_margin=Sum("gross_margin"),
     )
     losers = rows.filter(net_contribution__lt=0).count()
-    pools = PoolPeriodFigures.objects.filter(computation=run, grain="year", period=year).order_by("-unused")
+    pools = PoolPeriodFigures.objects.filter(computation=run, grain="year", period=year).order_by(
+        "-unused"
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query_without_sort = query.copy()
@@ -100,7 +115,11 @@ def profitability(request):
         industries=Account.objects.order_by().values_list("industry", flat=True).distinct(),
         regions=Account.objects.order_by().values_list("region", flat=True).distinct(),
     )
-    template = "insights/_profitability_table.html" if request.htmx and request.GET.get("partial") else "insights/profitability.html"
+    template = (
+        "insights/_profitability_table.html"
+        if request.htmx and request.GET.get("partial")
+        else "insights/profitability.html"
+    )
     return render(request, template, context)
 
 
@@ -111,7 +130,9 @@ def _downsample(points: list[dict], n: int) -> list[list[float]]:
     chosen = points[::step]
     if chosen[-1] is not points[-1]:
         chosen.append(points[-1])
-    return [[0.0, 0.0]] + [[p["account_share_pct"], p["cumulative_contribution_pct"]] for p in chosen]
+    return [[0.0, 0.0]] + [
+        [p["account_share_pct"], p["cumulative_contribution_pct"]] for p in chosen
+    ]
 
 
 @login_required
@@ -157,14 +178,21 @@ def account_activities(request, account_id: str):
         start, end = period_bounds(period)
     except ValueError:
         return HttpResponse(f"Unknown period {period!r}: use 2024, 2024-Q1 or 2024-01.", status=400)
-    activities, pools = table("activities"), table("cost_pools")
+    source = ledger()
+    activities, pools = table("activities", source), table("cost_pools", source)
     records = []
     if activities is not None and pools is not None and pool:
         records = activity_records(activities, pools, [account.account_id], pool, start, end)
     return render(
         request,
         "insights/account_activities.html",
-        {"account": account, "pool": pool, "period": period, "records": records, "total": sum(r["cost"] or 0 for r in records)},
+        {
+            "account": account,
+            "pool": pool,
+            "period": period,
+            "records": records,
+            "total": sum(r["cost"] or 0 for r in records),
+        },
     )
 
 
@@ -213,17 +241,32 @@ def clv(request):
     values = AccountValue.objects.filter(computation=run) if run else AccountValue.objects.none()
     valued = values.exclude(clv_contribution=None)
     sort = request.GET.get("sort", "-clv_contribution")
-    allowed = {"clv_contribution", "clv_revenue", "probability_alive", "expected_contribution_12m", "account_key"}
+    allowed = {
+        "clv_contribution",
+        "clv_revenue",
+        "probability_alive",
+        "expected_contribution_12m",
+        "account_key",
+    }
     key = sort.lstrip("-") if sort.lstrip("-") in allowed else "clv_contribution"
     expr = F(key)
     page = Paginator(
-        valued.order_by(expr.desc(nulls_last=True) if sort.startswith("-") else expr.asc(nulls_last=True), "account_key"),
+        valued.order_by(
+            expr.desc(nulls_last=True) if sort.startswith("-") else expr.asc(nulls_last=True),
+            "account_key",
+        ),
         25,
     ).get_page(request.GET.get("page"))
-    names = dict(Account.objects.filter(account_id__in=[v.account_key for v in page]).values_list("account_id", "name"))
+    names = dict(
+        Account.objects.filter(account_id__in=[v.account_key for v in page]).values_list(
+            "account_id", "name"
+        )
+    )
     for v in page:
         v.name = names.get(v.account_key, v.account_key)
-    totals = valued.aggregate(clv_contribution=Sum("clv_contribution"), clv_revenue=Sum("clv_revenue"))
+    totals = valued.aggregate(
+        clv_contribution=Sum("clv_contribution"), clv_revenue=Sum("clv_revenue")
+    )
     return render(
         request,
         "insights/clv.html",
@@ -240,7 +283,9 @@ def clv(request):
             "totals": totals,
             "n_valued": valued.count(),
             "not_valued": values.filter(clv_contribution=None).count(),
-            "histogram": _histogram([float(v) for v in valued.values_list("clv_contribution", flat=True)]),
+            "histogram": _histogram(
+                [float(v) for v in valued.values_list("clv_contribution", flat=True)]
+            ),
             "diagnostics": run.summary if run else {},
         },
     )
@@ -253,5 +298,7 @@ def _histogram(values: list[float], bins: int = 30) -> dict:
         return {"labels": [], "counts": []}
     arr = np.asarray(values)
     lo, hi = np.percentile(arr, [1, 99])
-    counts, edges = np.histogram(np.clip(arr, lo, hi), bins=bins, range=(lo, hi) if hi > lo else None)
+    counts, edges = np.histogram(
+        np.clip(arr, lo, hi), bins=bins, range=(lo, hi) if hi > lo else None
+    )
     return {"labels": [f"{e:,.0f}" for e in edges[:-1]], "counts": counts.tolist()}

@@ -1,0 +1,138 @@
+"""``openkam profitability``: the P&L waterfall per account and period, or the whale curve."""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from openkam.cli.common import DataDir, console, err_console, fail, setup_django
+
+
+def profitability_command(
+    period: Annotated[str, typer.Option(help="year, quarter or month.")] = "year",
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Only this account (and its roll-up).", show_default=False)
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    whale: Annotated[bool, typer.Option("--whale", help="Print the whale curve instead.")] = False,
+    cost_of_capital: Annotated[
+        float, typer.Option(help="Annual cost of capital for the credit cost of payment terms.")
+    ] = 0.08,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Net contribution per account and period: gross sales down to cost to serve."""
+    if period not in ("year", "quarter", "month"):
+        raise fail("--period must be year, quarter or month", 2)
+    if engine not in ("duckdb", "spark"):
+        raise fail("--engine must be duckdb or spark", 2)
+    path = setup_django(data_dir)
+    from openkam.engine.ledger import Ledger
+    from openkam.engine.profitability import (
+        ProfitabilityInputError,
+        profitability_report,
+        whale_curve_report,
+    )
+    from openkam.web.insights.profitability import hierarchy
+
+    tree = hierarchy()
+    known = tree["account_id"].to_pylist()
+    if account is not None and account not in known:
+        raise fail(f"unknown account {account!r}", 2)
+    try:
+        ledger = Ledger(path, engine=engine)
+        with console.status("computing…", spinner="dots") if not as_json else nullcontext():
+            if whale:
+                report = whale_curve_report(
+                    ledger,
+                    date_from=date_from,
+                    date_to=date_to,
+                    accounts=known,
+                    cost_of_capital=cost_of_capital,
+                )
+            else:
+                report = profitability_report(
+                    ledger,
+                    period,
+                    date_from=date_from,
+                    date_to=date_to,
+                    account_ids=[account] if account else None,
+                    accounts=known,
+                    hierarchy=tree,
+                    cost_of_capital=cost_of_capital,
+                )
+    except FileNotFoundError as exc:
+        raise fail(f"{exc}: import invoices first (openkam import invoices FILE)") from None
+    except ProfitabilityInputError as exc:
+        err_console.print(f"[bold red]cannot compute profitability:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    if whale:
+        _print_whale(report)
+    else:
+        _print_rows(report)
+
+
+def _print_rows(report: dict) -> None:
+    table = Table(title=f"Account profitability by {report['period']}")
+    for col in (
+        "account",
+        "period",
+        "net sales",
+        "gross margin",
+        "cost to serve",
+        "net contribution",
+        "margin %",
+    ):
+        table.add_column(col, justify="left" if col in ("account", "period") else "right")
+    rows = sorted(report["rows"], key=lambda r: (r["period"], -r["net_contribution"]))
+    for r in rows:
+        label = r["account_id"] + (" (incl. subsidiaries)" if r.get("scope") == "subtree" else "")
+        nc = r["net_contribution"]
+        table.add_row(
+            label,
+            r["period"],
+            f"{r['net_sales']:,.2f}",
+            f"{r['gross_margin']:,.2f}",
+            f"{r['cost_to_serve']:,.2f}",
+            f"[red]{nc:,.2f}[/]" if nc < 0 else f"{nc:,.2f}",
+            "" if r["contribution_margin_pct"] is None else f"{r['contribution_margin_pct']:.1f}",
+        )
+    console.print(table)
+    t = report["totals"]
+    console.print(
+        f"totals: net sales {t['net_sales']:,.2f}, cost to serve {t['cost_to_serve']:,.2f}, "
+        f"net contribution {t['net_contribution']:,.2f}"
+    )
+    for w in report.get("warnings", []):
+        err_console.print(f"[yellow]warning:[/] {w.get('message', w)}", soft_wrap=True)
+
+
+def _print_whale(report: dict) -> None:
+    if report["peak_pct"] is None:
+        console.print("No whale curve: no accounts, or total contribution is not positive.")
+        return
+    console.print(
+        f"The whale curve peaks at [bold]{report['peak_pct']:.0f} %[/] of total net contribution "
+        f"after {report['peak_account_share_pct']:.0f} % of {report['accounts']:,} accounts "
+        f"(total {report['total_contribution']:,.2f})."
+    )
+    for share in (10, 20, 50, 80, 100):
+        point = next(p for p in report["points"] if p["account_share_pct"] >= share)
+        console.print(
+            f"  top {share:>3} % of accounts: {point['cumulative_contribution_pct']:7.1f} %"
+        )

@@ -1,0 +1,198 @@
+"""REST endpoints for the stored profitability and lifetime-value figures, and recomputes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from openkam.web.core.roles import may_write
+from openkam.web.insights import runs
+from openkam.web.insights.models import (
+    AccountPeriodFigures,
+    AccountValue,
+    Computation,
+    PoolPeriodFigures,
+)
+from openkam.web.insights.profitability import recompute_profitability
+
+
+class ComputationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Computation
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "stage",
+            "progress",
+            "params",
+            "warnings",
+            "error",
+            "is_current",
+            "created",
+            "started",
+            "finished",
+        ]
+
+
+class FiguresSerializer(serializers.ModelSerializer):
+    account_id = serializers.CharField(source="account_key")
+
+    class Meta:
+        model = AccountPeriodFigures
+        fields = [
+            "account_id",
+            "grain",
+            "period",
+            "rolled_up",
+            "gross_sales",
+            "discounts",
+            "invoiced_sales",
+            "rebates",
+            "net_sales",
+            "cogs",
+            "gross_margin",
+            "cost_to_serve",
+            "cost_by_pool",
+            "net_contribution",
+            "contribution_margin_pct",
+        ]
+
+
+class PoolSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PoolPeriodFigures
+        fields = ["grain", "pool", "period", "cost", "allocated", "unused", "extra"]
+
+
+class AccountValueSerializer(serializers.ModelSerializer):
+    account_id = serializers.CharField(source="account_key")
+
+    class Meta:
+        model = AccountValue
+        fields = [
+            "account_id",
+            "probability_alive",
+            "expected_orders_12m",
+            "expected_contribution_12m",
+            "clv_contribution",
+            "clv_revenue",
+            "reason",
+        ]
+
+
+class _CurrentRunMixin:
+    kind: str = ""
+
+    def current_run(self):
+        return runs.current(self.kind)
+
+
+class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixin):
+    """The P&L waterfall per account and period from the current profitability run.
+
+    Filters: ``grain`` (year|quarter|month, default year), ``period`` (e.g. 2024, 2024-Q1,
+    2024-01), ``account_id``, ``rolled_up`` (true for parents including subsidiaries).
+    """
+
+    kind = Computation.Kind.PROFITABILITY
+    serializer_class = FiguresSerializer
+    filterset_fields = ["grain", "period", "rolled_up"]
+    ordering_fields = ["net_contribution", "net_sales", "contribution_margin_pct", "cost_to_serve"]
+
+    def get_queryset(self):
+        run = self.current_run()
+        qs = AccountPeriodFigures.objects.filter(computation=run).order_by(
+            "account_key", "period", "pk"
+        )
+        if "grain" not in self.request.query_params:
+            qs = qs.filter(grain="year")
+        if account := self.request.query_params.get("account_id"):
+            qs = qs.filter(account_key=account)
+        return qs
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False)
+    def whale(self, request):
+        """The whale curve: accounts sorted by net contribution, cumulative share of the total."""
+        run = self.current_run()
+        if run is None:
+            return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(run.summary.get("whale", {}))
+
+    @extend_schema(responses={200: PoolSerializer(many=True)})
+    @action(detail=False)
+    def pools(self, request):
+        """Each cost pool's cost, allocated cost and unused capacity per period."""
+        qs = PoolPeriodFigures.objects.filter(
+            computation=self.current_run(), grain=request.query_params.get("grain", "year")
+        ).order_by("pool", "period")
+        return Response(PoolSerializer(qs, many=True).data)
+
+    @extend_schema(request=None, responses={202: ComputationSerializer})
+    @action(detail=False, methods=["post"])
+    def recompute(self, request):
+        """Start a recomputation in the background; poll ``/api/runs/{id}/`` for progress."""
+        return _start(request, self.kind, recompute_profitability, {})
+
+
+class ClvViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixin):
+    """Lifetime value per account from the current CLV run (``account_id`` filters)."""
+
+    kind = Computation.Kind.CLV
+    serializer_class = AccountValueSerializer
+    ordering_fields = ["clv_contribution", "clv_revenue", "probability_alive"]
+
+    def get_queryset(self):
+        qs = AccountValue.objects.filter(computation=self.current_run()).order_by(
+            "account_key", "pk"
+        )
+        if account := self.request.query_params.get("account_id"):
+            qs = qs.filter(account_key=account)
+        return qs
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False)
+    def diagnostics(self, request):
+        """The fitted model, its parameters and the holdout check, with the run's assumptions."""
+        run = self.current_run()
+        if run is None:
+            return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"params": run.params, **run.summary})
+
+    @extend_schema(request=None, responses={202: ComputationSerializer})
+    @action(detail=False, methods=["post"])
+    def recompute(self, request):
+        """Start a CLV recomputation with the current settings."""
+        from openkam.web.insights.clv import recompute_clv, settings_params
+
+        return _start(request, self.kind, recompute_clv, settings_params())
+
+
+class RunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recomputations and their progress."""
+
+    serializer_class = ComputationSerializer
+    queryset = Computation.objects.all()
+    filterset_fields = ["kind", "status", "is_current"]
+
+
+def _start(request, kind, task, params):
+    if not may_write(request.user):
+        raise PermissionDenied("Viewers cannot start recomputations.")
+    try:
+        run = runs.request(kind, params, request.user, task)
+    except runs.AlreadyRunning as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    run.refresh_from_db()
+    return Response(ComputationSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+ROUTES = [
+    ("profitability", ProfitabilityViewSet, "profitability"),
+    ("clv", ClvViewSet, "clv"),
+    ("runs", RunViewSet, "run"),
+]

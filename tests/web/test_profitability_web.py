@@ -1,0 +1,133 @@
+"""Profitability in the web app: recompute in the background, store, show, serve by API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from openkam.web.ingest import run_import
+from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
+
+# A hand-computed ledger for 2024 (no payment dates, so no credit cost):
+#   delivery pool: cost 1,000.00 for capacity 100 deliveries -> 10.00 a delivery
+#   L1 (parent of L2): 10 x 12.50 = 125.00 gross - 5.00 discount = 120.00 net; cogs 60.00;
+#       3 deliveries = 30.00 -> net contribution 30.00 (25.0 %)
+#   L2: 4 x 50.00 = 200.00 net; cogs 80.00; 2 deliveries = 20.00 -> 100.00 (50.0 %)
+#   M1: 1 x 100.00 - 10.00 = 90.00 invoiced - 20.00 rebate = 70.00 net; cogs 95.00;
+#       5 deliveries = 50.00 -> -75.00 (-107.14 %)
+#   L1 with L2: net sales 320.00, net contribution 130.00
+#   pool: allocated 100.00, unused 900.00
+#   whale: L2 100, L1 30, M1 -75; total 55 -> 181.8 %, 236.4 %, 100 %: peak 236.36 %
+FILES = {
+    "accounts": "account_id,name,industry,region,parent_account_id\n"
+    "L1,Lumen Group,food,EMEA,\nL2,Lumen Iberia,food,EMEA,L1\nM1,Mistral,chemicals,APAC,\n",
+    "products": "product_id,name,product_line\nP1,Widget,widgets\n",
+    "invoices": "invoice_id,line_no,invoice_date,account_id,product_id,quantity,unit_list_price,discount_amount,cogs_amount\n"
+    "I1,1,2024-03-01,L1,P1,10,12.50,5.00,60.00\n"
+    "I2,1,2024-04-01,L2,P1,4,50,0,80.00\n"
+    "I3,1,2024-05-01,M1,P1,1,100,10.00,95.00\n",
+    "rebates": "account_id,rebate_date,amount\nM1,2024-06-30,20.00\n",
+    "cost-pools": "pool,period_start,period_end,cost,capacity,driver_unit\n"
+    "delivery,2024-01-01,2024-12-31,1000.00,100,delivery\n",
+    "activities": "activity_date,account_id,pool,quantity\n"
+    "2024-03-02,L1,delivery,3\n2024-04-02,L2,delivery,2\n2024-05-02,M1,delivery,5\n",
+}
+
+
+@pytest.fixture
+def ledger(programme, tmp_path, settings):
+    settings.DATA_DIR = tmp_path
+    for kind, text in FILES.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        run_import(kind, [path])
+    return tmp_path
+
+
+@pytest.fixture
+def computed(ledger, programme, login, django_capture_on_commit_callbacks):
+    client = login(programme["users"]["Alice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/insights/recompute/profitability/")
+    assert response.status_code == 302
+    run = Computation.objects.get(kind="profitability")
+    assert run.status == "done", run.error
+    return run
+
+
+def test_recompute_stores_the_hand_computed_waterfall(computed):
+    rows = {
+        (r.account_key, r.rolled_up): r
+        for r in AccountPeriodFigures.objects.filter(
+            computation=computed, grain="year", period="2024"
+        )
+    }
+    m1 = rows["M1", False]
+    assert (m1.gross_sales, m1.discounts, m1.invoiced_sales, m1.rebates, m1.net_sales) == (
+        Decimal("100.00"),
+        Decimal("10.00"),
+        Decimal("90.00"),
+        Decimal("20.00"),
+        Decimal("70.00"),
+    )
+    assert (m1.cogs, m1.gross_margin, m1.cost_to_serve, m1.net_contribution) == (
+        Decimal("95.00"),
+        Decimal("-25.00"),
+        Decimal("50.00"),
+        Decimal("-75.00"),
+    )
+    assert m1.contribution_margin_pct == pytest.approx(-107.14, abs=0.01)
+    assert rows["L1", False].net_contribution == Decimal("30.00")
+    assert rows["L1", True].net_sales == Decimal("320.00")
+    assert rows["L1", True].net_contribution == Decimal("130.00")
+    pool = PoolPeriodFigures.objects.get(computation=computed, grain="year", pool="delivery")
+    assert (pool.cost, pool.allocated, pool.unused) == (
+        Decimal("1000.00"),
+        Decimal("100.00"),
+        Decimal("900.00"),
+    )
+    assert computed.summary["whale"]["peak_pct"] == pytest.approx(236.36, abs=0.01)
+
+
+def test_profitability_page_sorts_filters_and_shows_the_whale(computed, programme, login):
+    client = login(programme["users"]["Vera"])
+    page = client.get("/insights/profitability/?sort=net_contribution").content.decode()
+    assert page.index("Mistral") < page.index("Lumen Group")  # worst first
+    assert "236 %" in page
+    assert "900" in page  # unused capacity reported
+    page = client.get("/insights/profitability/?industry=chemicals").content.decode()
+    assert "Mistral" in page and "Lumen Iberia" not in page
+
+
+def test_account_panel_and_drill_down(computed, programme, login):
+    client = login(programme["users"]["Vera"])
+    page = client.get("/accounts/M1/").content.decode()
+    assert "waterfall-chart" in page and "-75" in page
+    drill = client.get(
+        "/insights/accounts/M1/activities/?pool=delivery&period=2024"
+    ).content.decode()
+    assert "2024-05-02" in drill and "50.00" in drill
+    assert (
+        client.get("/insights/accounts/M1/activities/?pool=delivery&period=24").status_code == 400
+    )
+
+
+def test_viewer_cannot_recompute(ledger, programme, login):
+    response = login(programme["users"]["Vera"]).post("/insights/recompute/profitability/")
+    assert response.status_code == 403
+    assert not Computation.objects.exists()
+
+
+def test_api_serves_the_same_numbers(computed, programme):
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    rows = api.get("/api/profitability/?period=2024&account_id=M1").json()["results"]
+    assert [(r["account_id"], r["net_contribution"]) for r in rows] == [("M1", "-75.00")]
+    assert api.get("/api/profitability/whale/").json()["peak_pct"] == pytest.approx(
+        236.36, abs=0.01
+    )
+    pools = api.get("/api/profitability/pools/").json()
+    assert pools[0]["unused"] == "900.00"
+    assert api.post("/api/profitability/recompute/").status_code == 403
