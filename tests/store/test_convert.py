@@ -118,3 +118,14 @@ def test_any_cent_amount_round_trips_exactly(amount):
 def test_find_cycles():
     parents = {"a": "b", "b": "c", "c": "a", "d": "a", "e": None, "f": "f", "g": "unknown"}
     assert sorted(sorted(c) for c in find_cycles(parents)) == [["a", "b", "c"], ["f"]]
+
+
+def test_relationship_strength_is_on_a_one_to_five_scale():
+    kind = KINDS["relationships"]
+    values, ok, reasons = _convert(kind, "strength", ["1", "5", "0", "6", "4.5"])
+    assert values[:2] == [1, 5]
+    assert reasons == {
+        4: "is not between 1 and 5",
+        5: "is not between 1 and 5",
+        6: "is not a whole number",
+    }

@@ -28,6 +28,9 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
 #: Columns that must be strictly positive: a pool's cost rate divides by its capacity.
 POSITIVE: dict[str, frozenset[str]] = {"cost-pools": frozenset({"capacity"})}
 
+#: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
+RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
+
 EMPTY = ("required value is empty", None)
 _DATE_FORM = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _NUMBER_LIKE = re.compile(r"[+-]?(\d*)(?:\.(\d*))?")
@@ -102,14 +105,10 @@ def _convert_decimal(text, empty, t, non_negative, positive):
     return good, values
 
 
-def _convert_int(text, empty, t, non_negative):
+def _convert_int(text, empty, t, low, high):
     well_formed = pc.and_(pc.match_substring_regex(text, r"^[+-]?[0-9]{1,10}$"), pc.invert(empty))
     wide = pc.cast(pc.if_else(well_formed, text, "0"), pa.int64())
-    info = np.iinfo(np.dtype(f"int{t.bit_width}"))
-    low = 0 if non_negative else int(info.min)
-    good = pc.and_(
-        well_formed, pc.and_(pc.greater_equal(wide, low), pc.less_equal(wide, int(info.max)))
-    )
+    good = pc.and_(well_formed, pc.and_(pc.greater_equal(wide, low), pc.less_equal(wide, high)))
     return good, pc.cast(pc.if_else(good, wide, 0), t)
 
 
@@ -143,9 +142,14 @@ def convert_column(kind: Kind, column: Column, text: pa.Array, rows: np.ndarray)
         def reason_of(v):
             return describe_number(v, t, non_negative, positive)
     elif pa.types.is_integer(t):
-        good, values = _convert_int(text, empty, t, non_negative)
+        info = np.iinfo(np.dtype(f"int{t.bit_width}"))
+        bounds = RANGES.get(kind.name, {}).get(column.name)
+        low, high = bounds or (0 if non_negative else int(info.min), int(info.max))
+        good, values = _convert_int(text, empty, t, low, high)
 
         def reason_of(v):
+            if bounds and re.fullmatch(r"[+-]?[0-9]{1,10}", v):
+                return f"is not between {low} and {high}"
             return describe_number(v, t, non_negative, positive)
     elif pa.types.is_date(t):
         good, values = _convert_date(text, empty)
@@ -213,4 +217,11 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
     return pa.schema([f.with_nullable(True) for f in schema])
 
 
-__all__ = ["NON_NEGATIVE", "POSITIVE", "convert_batch", "convert_column", "describe_number"]
+__all__ = [
+    "NON_NEGATIVE",
+    "POSITIVE",
+    "RANGES",
+    "convert_batch",
+    "convert_column",
+    "describe_number",
+]
