@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from openkam.web.portfolio import views
 
 app_name = "portfolio"
-urlpatterns = []
+urlpatterns = [
+    path("", views.selection, name="selection"),
+    path("run/", views.run_review, name="run"),
+    path("criteria/", views.criteria, name="criteria"),
+    path("reviews/", views.review_list, name="reviews"),
+    path("reviews/compare/", views.review_compare, name="compare"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/apply/", views.apply_review, name="apply"),
+    path("accounts/<str:account_id>/", views.scores, name="scores"),
+    path("accounts/<str:account_id>/override/", views.override_add, name="override"),
+    path("overrides/<int:pk>/withdraw/", views.override_withdraw, name="withdraw"),
+]

@@ -1,0 +1,137 @@
+"""Key account selection: versioned criteria, people's scores, overrides and reviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.roles import runs_programme
+
+
+class CriteriaSet(ChangeLoggedModel):
+    """One version of the selection criteria and programme rules (never edited in place:
+    a change saves a new version, so every review can name the version it used)."""
+
+    number = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=200, default="default")
+    config = models.JSONField(help_text="The engine's SelectionConfig as a dict.")
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"criteria v{self.number}"
+
+    def editable_by(self, user) -> bool:
+        return runs_programme(user)
+
+
+class AssessedScore(ChangeLoggedModel):
+    """A person's score of one criterion for one account (e.g. 1–5), or an estimate
+    (potential, total spend). Scores are appended, never overwritten: the latest counts and
+    the earlier ones remain as the history of who scored what when."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="selection_scores"
+    )
+    criterion = models.CharField(max_length=64, db_index=True)
+    value = models.FloatField()
+    comment = models.TextField(blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion} = {self.value:g} for {self.account.account_id}"
+
+    def editable_by(self, user) -> bool:
+        return self.account.editable_by(user)
+
+
+class Override(ChangeLoggedModel):
+    """The champion's decision against the recommendation, with the written reason."""
+
+    class Decision(models.TextChoices):
+        KEY = "key", "Include as key account"
+        NOT_KEY = "not_key", "Exclude"
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="selection_overrides"
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    reason = models.TextField()
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="override_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.account.account_id}"
+
+    def editable_by(self, user) -> bool:
+        return runs_programme(user)
+
+
+class Review(ChangeLoggedModel):
+    """A selection review: the snapshot of criteria, scores, recommendation, decisions and
+    overrides at one moment. A draft is a recommendation; applying it sets the accounts'
+    key status, KAM and sponsor."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPLIED = "applied", "Applied"
+
+    label = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    criteria = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="reviews")
+    #: The engine's recommendation (accounts with scores, contributions, reasons).
+    result = models.JSONField(default=dict)
+    #: The raw criterion values per account the scores were computed from.
+    inputs = models.JSONField(default=dict)
+    #: The active overrides at the time, with reasons and authors.
+    overrides = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("portfolio:review", args=[self.pk])
+
+    def editable_by(self, user) -> bool:
+        return runs_programme(user)
+
+    def rows(self) -> list[dict]:
+        return self.result.get("accounts", [])
