@@ -8,6 +8,7 @@ from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
 from openkam.cli.plans import plan_app
 from openkam.cli.profitability import profitability_command
+from openkam.cli.selection import select_command
 from openkam.cli.serve import serve_command
 from openkam.cli.users import createuser_command
 
@@ -25,6 +26,7 @@ app.command("status")(status_command)
 app.command("createuser")(createuser_command)
 app.add_typer(plan_app, name="plan")
 app.command("profitability")(profitability_command)
+app.command("select")(select_command)
 
 
 def main() -> None:

@@ -259,13 +259,17 @@ def _below_exit() -> dict[str, int]:
     return {r["account_id"]: r.get("below_exit", 0) for r in last.rows()}
 
 
-def build_recommendation(criteria: CriteriaSet | None = None) -> tuple[dict, dict, list]:
+def build_recommendation(
+    criteria: CriteriaSet | None = None, config: SelectionConfig | None = None
+) -> tuple[dict, dict, list]:
     """Compute the recommendation now: (result, inputs, overrides snapshot).
 
+    ``config`` (e.g. from a file) replaces the stored criteria without saving them.
     Raises the engine's ``SelectionInfeasible`` with a clear message when the rules clash.
     """
     criteria = criteria or current_criteria()
-    config = config_of(criteria)
+    from_file = config is not None
+    config = config or config_of(criteria)
     values = gather_values(config)
     current = {
         a.account_id: {
@@ -306,7 +310,7 @@ def build_recommendation(criteria: CriteriaSet | None = None) -> tuple[dict, dic
     for group in ("kams", "sponsors"):
         for c in result["constraints"][group]:
             c["name"] = names.get(c["person_id"], c["person_id"])
-    result["criteria_version"] = criteria.number
+    result["criteria_version"] = None if from_file else criteria.number
     snapshot = [
         {
             "account_id": o.account.account_id,
