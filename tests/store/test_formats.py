@@ -203,3 +203,12 @@ def test_excel_cell_text(value, text):
 )
 def test_header_names_are_normalised(raw, name):
     assert normalise_name(raw) == name
+
+
+def test_csv_that_is_not_utf8_is_reported_not_crashed(tmp_path, known):
+    path = tmp_path / "latin1.csv"
+    header = ",".join(HEADER) + "\n"
+    path.write_bytes(header.encode() + "INV-1,1,2024-01-05,MÜLLER,P1,1,1,0,1\n".encode("latin-1"))
+    result = validate_import("invoices", [path], known)
+    assert result.issue_count >= 1
+    assert any(i.reason.startswith("cannot be read as CSV") for i in result.issues)

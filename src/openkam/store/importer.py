@@ -70,15 +70,16 @@ class ValidatedImport:
     warnings
         Problems that do not stop the import (ignored columns).
     table
-        Database kinds: the valid rows in the canonical schema (``None`` for ledger kinds).
+        Database kinds, when there is no problem: the rows in the canonical schema
+        (``None`` for ledger kinds and whenever ``issue_count`` > 0).
     origins
-        Database kinds: ``file`` and ``row`` of each row of ``table``, aligned with it.
+        With ``table``: ``file`` and ``row`` of each of its rows, aligned with it.
     columns_present
         Canonical columns the files had (an absent optional column is all null in
         ``table``; an upsert should then keep the stored value rather than clear it).
     staged
-        Ledger kinds: the staged Parquet file (typed, with derived ids and the ``_file``
-        and ``_row`` columns), deleted by ``discard()``.
+        Ledger kinds: the staged rows as one Parquet file in the ledger's part-file format
+        (canonical schema, derived ids filled in), deleted by ``discard()``.
     """
 
     kind: str
@@ -597,11 +598,16 @@ def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
         f"CASE WHEN s.{_q(c)} IS DISTINCT FROM l.{_q(c)} THEN '{c}' END" for c in values
     )
     keys = ", ".join(f"s.{_q(k)}" for k in kind.key)
+    plain_keys = ", ".join(_q(k) for k in kind.key)
     con.execute(
         f"""
         CREATE TEMP TABLE matches AS
-        SELECT s._file, s._row, {keys}, l.filename AS part, concat_ws(', ', {differs}) AS differs
-        FROM staged s JOIN read_parquet({_files_sql(existing)}, filename = true) l ON {on}
+        SELECT _file, _row, {plain_keys}, differs, CASE WHEN differs <> '' THEN part END AS part
+        FROM (
+            SELECT s._file, s._row, {keys}, l.filename AS part,
+                   concat_ws(', ', {differs}) AS differs
+            FROM staged s JOIN read_parquet({_files_sql(existing)}, filename = true) l ON {on}
+        )
         """
     )
     same, different = con.execute(
