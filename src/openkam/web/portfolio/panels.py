@@ -10,6 +10,10 @@ def selection_panel(request, account):
     row = None
     if review is not None:
         row = next((r for r in review.rows() if r["account_id"] == account.account_id), None)
+    if row is not None:
+        from openkam.web.portfolio.views import QUADRANT_LABELS
+
+        row["quadrant_label"] = QUADRANT_LABELS.get(row["quadrant"], row["quadrant"])
     return {
         "account": account,
         "review": review,

@@ -41,6 +41,8 @@ def _chart_points(review: Review) -> list[dict]:
 
 def _review_context(review: Review) -> dict:
     config = review.result.get("config", {})
+    for r in review.rows():
+        r["quadrant_label"] = QUADRANT_LABELS.get(r["quadrant"], r["quadrant"])
     return {
         "review": review,
         "rows": review.rows(),
