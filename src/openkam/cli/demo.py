@@ -37,7 +37,7 @@ def demo_command(
     path = setup_django(data_dir)
     from openkam.engine.synth import generate
     from openkam.web.accounts.models import Account
-    from openkam.web.demo import load_demo
+    from openkam.web.demo import compute_demo_figures, load_demo
 
     ledger = path / "ledger"
     if (Account.objects.exists() or any(ledger.glob("*/*.parquet"))) and not force:
@@ -68,8 +68,18 @@ def demo_command(
             bar.update(load, description=f"loading {stage}", completed=done, total=total)
 
         logins = load_demo(path, progress=on_load)
+        bar.update(load, description="loaded accounts, contacts and people", completed=1, total=1)
+        figures = bar.add_task("computing profitability", total=None)
+        outcome = compute_demo_figures()
+        bar.update(figures, description="computed " + ", ".join(outcome), completed=1, total=1)
     elapsed = time.perf_counter() - started
-    console.print(f"[green]demo ready[/] in {elapsed:.1f} s: {summary}")
+    counts = summary.counts
+    console.print(
+        f"[green]demo ready[/] in {elapsed:.0f} s: {counts.get('accounts', 0):,} accounts, "
+        f"{counts.get('invoices', 0):,} invoice lines from {summary.first_date} to "
+        f"{summary.last_date}, {counts.get('activities', 0):,} cost-to-serve activities, "
+        f"in {path}"
+    )
     table = Table(title="Demo logins")
     for col in ("username", "password", "role", "name"):
         table.add_column(col)

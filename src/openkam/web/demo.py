@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from openkam.web import reference
@@ -65,6 +66,8 @@ def _assign(rows: list[dict]) -> None:
 def _create_logins() -> list[dict]:
     User = get_user_model()
     logins = []
+    # Hashing is slow by design; every demo login shares the one demo password.
+    hashed = make_password(DEMO_PASSWORD)
     for role in LOGIN_ROLES:
         person = Person.objects.filter(role=role).order_by("person_id").first()
         if person is None:
@@ -72,10 +75,10 @@ def _create_logins() -> list[dict]:
         username = role.value
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User.objects.create_user(
-                username,
+            user = User.objects.create(
+                username=username,
                 email=person.email,
-                password=DEMO_PASSWORD,
+                password=hashed,
                 is_staff=role == Role.ADMIN,
                 is_superuser=role == Role.ADMIN,
             )
@@ -91,3 +94,24 @@ def _create_logins() -> list[dict]:
             }
         )
     return logins
+
+
+def compute_demo_figures() -> list[str]:
+    """Compute profitability (and lifetime value, which values orders at their contribution)
+    so the demo's pages show numbers at once; returns what was computed."""
+    from openkam.web.insights import runs
+    from openkam.web.insights.models import Computation
+    from openkam.web.insights.profitability import recompute_profitability
+
+    done = []
+    run = runs.run_now(Computation.Kind.PROFITABILITY, {}, recompute_profitability, actor="demo")
+    if run.status == Computation.Status.DONE:
+        done.append("profitability")
+    try:
+        from openkam.web.insights.clv import recompute_clv, settings_params
+    except ImportError:
+        return done
+    run = runs.run_now(Computation.Kind.CLV, settings_params(), recompute_clv, actor="demo")
+    if run.status == Computation.Status.DONE:
+        done.append("lifetime value")
+    return done

@@ -162,7 +162,7 @@ def upsert(
         for obj, before in changed.values():
             obj.save()
             model.objects.filter(pk=obj.pk).update(version=F("version") + 1)
-            updates.append((obj, audit.diff(before, audit.snapshot(obj))))
+            updates.append((obj, audit.labelled(model, audit.diff(before, audit.snapshot(obj)))))
         account_key = _account_key_of(kind, pk_of)
         audit.record_bulk(
             "create",
@@ -265,9 +265,9 @@ class _PkMaps:
             raise ValueError(f"unknown {model._meta.verbose_name} {value!r}") from None
 
     def key_of(self, model, key: str, pk: int) -> str:
-        inverse = self._maps.setdefault(
-            (model, key, "inverse"), {v: k for k, v in self._map(model, key).items()}
-        )
+        if (model, key, "inverse") not in self._maps:
+            self._maps[model, key, "inverse"] = {v: k for k, v in self._map(model, key).items()}
+        inverse = self._maps[model, key, "inverse"]
         return inverse.get(pk, "")
 
 

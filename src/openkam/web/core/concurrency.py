@@ -64,6 +64,7 @@ def save_versioned(
         changes = audit.diff(before, audit.snapshot(current))
         if not changes:
             return {}
+        changes = audit.labelled(model, changes)
         current.version = F("version") + 1
         current.save()
         current.refresh_from_db()

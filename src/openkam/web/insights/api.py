@@ -65,7 +65,7 @@ class FiguresSerializer(serializers.ModelSerializer):
 class PoolSerializer(serializers.ModelSerializer):
     class Meta:
         model = PoolPeriodFigures
-        fields = ["grain", "pool", "period", "cost", "allocated", "unused", "extra"]
+        fields = ["pool", "period", "cost", "allocated", "unused", "extra"]
 
 
 class AccountValueSerializer(serializers.ModelSerializer):
@@ -126,10 +126,13 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
     @extend_schema(responses={200: PoolSerializer(many=True)})
     @action(detail=False)
     def pools(self, request):
-        """Each cost pool's cost, allocated cost and unused capacity per period."""
-        qs = PoolPeriodFigures.objects.filter(
-            computation=self.current_run(), grain=request.query_params.get("grain", "year")
-        ).order_by("pool", "period")
+        """Each cost pool's cost, allocated cost and unused capacity per pool period
+        (``year=2024`` keeps the periods of one year)."""
+        qs = PoolPeriodFigures.objects.filter(computation=self.current_run()).order_by(
+            "pool", "period"
+        )
+        if year := request.query_params.get("year"):
+            qs = qs.filter(period__startswith=year)
         return Response(PoolSerializer(qs, many=True).data)
 
     @extend_schema(request=None, responses={202: ComputationSerializer})

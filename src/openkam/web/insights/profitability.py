@@ -89,19 +89,20 @@ def store(run: Computation, result: dict) -> None:
                     **{k: _dec(row[k]) for k in MONEY_FIELDS},
                 )
             )
-        for p in result[grain]["pools"]:
-            pools.append(
-                PoolPeriodFigures(
-                    computation=run,
-                    grain=grain,
-                    pool=p["pool"],
-                    period=p["period"],
-                    cost=_dec(p["cost"]),
-                    allocated=_dec(p["allocated"]),
-                    unused=_dec(p["unused"]),
-                    extra={k: p[k] for k in ("capacity", "used", "utilisation_pct", "driver_unit")},
-                )
+    # Pools are reported per pool period whatever the grain of the accounts' figures.
+    for p in result["year"]["pools"]:
+        pools.append(
+            PoolPeriodFigures(
+                computation=run,
+                grain="pool",
+                pool=p["pool"],
+                period=p["period"],
+                cost=_dec(p["cost"]),
+                allocated=_dec(p["allocated"]),
+                unused=_dec(p["unused"]),
+                extra={k: p[k] for k in ("capacity", "used", "utilisation_pct", "driver_unit")},
             )
+        )
     AccountPeriodFigures.objects.bulk_create(figures, batch_size=5000)
     PoolPeriodFigures.objects.bulk_create(pools, batch_size=5000)
 
@@ -137,7 +138,7 @@ def recompute_profitability(run_id: int) -> None:
             "totals_by_year": _totals_by_year(result["year"]["rows"]),
             "whale": result["whale"],
         }
-        warnings = result["year"]["warnings"] + result["month"]["warnings"]
+        warnings = _unique(result[g]["warnings"] for g in GRAINS)
         return result, warnings, summary
 
     run_with_tracking(run_id, work, store)
@@ -152,3 +153,44 @@ def _totals_by_year(rows: list[dict]) -> dict:
         for k in MONEY_FIELDS:
             t[k] = round(t[k] + row[k], 2)
     return totals
+
+
+def _unique(lists) -> list[dict]:
+    """Each warning once (every grain reports the same pool-period problems)."""
+    seen, out = set(), []
+    for warnings in lists:
+        for w in warnings:
+            key = tuple(sorted((k, str(v)) for k, v in w.items()))
+            if key not in seen:
+                seen.add(key)
+                out.append(w)
+    return out
+
+
+def pools_by_year(run, year: str) -> list[dict]:
+    """Cost, allocated and unused capacity per pool over the pool periods of ``year``."""
+    from collections import defaultdict
+
+    totals: dict[str, dict] = defaultdict(
+        lambda: {
+            "cost": Decimal(0),
+            "allocated": Decimal(0),
+            "unused": Decimal(0),
+            "capacity": 0.0,
+            "used": 0.0,
+        }
+    )
+    for p in PoolPeriodFigures.objects.filter(computation=run, period__startswith=year):
+        t = totals[p.pool]
+        t["cost"] += p.cost
+        t["allocated"] += p.allocated
+        t["unused"] += p.unused
+        t["capacity"] += p.extra.get("capacity") or 0.0
+        t["used"] += p.extra.get("used") or 0.0
+        t["driver_unit"] = p.extra.get("driver_unit", "")
+    rows = []
+    for pool, t in totals.items():
+        t["pool"] = pool
+        t["utilisation_pct"] = 100 * t["used"] / t["capacity"] if t["capacity"] else None
+        rows.append(t)
+    return sorted(rows, key=lambda r: -r["unused"])

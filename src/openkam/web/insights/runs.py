@@ -49,6 +49,15 @@ def request(kind: str, params: dict, user, task) -> Computation:
     return run
 
 
+def run_now(kind: str, params: dict, task, actor: str = "cli") -> Computation:
+    """Run a recomputation in this process, waiting for it (the CLI and the demo)."""
+    run = Computation.objects.create(kind=kind, params=params)
+    audit.record("event", run, actor=actor, message=f"requested {run}")
+    task.call(run.pk)
+    run.refresh_from_db()
+    return run
+
+
 def reporter(run: Computation) -> Callable[[str, float], None]:
     """A progress callback that the engine can call; writes stage and fraction (0..1)."""
 

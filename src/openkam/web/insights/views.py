@@ -18,8 +18,8 @@ from openkam.web.accounts.models import Account
 from openkam.web.core.ledger import ledger, table
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
-from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
-from openkam.web.insights.profitability import recompute_profitability
+from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.insights.profitability import pools_by_year, recompute_profitability
 
 SORTS = {
     "net_contribution": "net_contribution",
@@ -93,9 +93,7 @@ def profitability(request):
         gross_margin=Sum("gross_margin"),
     )
     losers = rows.filter(net_contribution__lt=0).count()
-    pools = PoolPeriodFigures.objects.filter(computation=run, grain="year", period=year).order_by(
-        "-unused"
-    )
+    pools = pools_by_year(run, year)
     query = request.GET.copy()
     query.pop("page", None)
     query_without_sort = query.copy()
@@ -107,7 +105,7 @@ def profitability(request):
         totals=totals,
         losers=losers,
         pools=pools,
-        unused_total=sum(p.unused for p in pools),
+        unused_total=sum(p["unused"] for p in pools),
         whale_points=_downsample(whale.get("points", []), 400),
         whale=whale,
         query=query.urlencode(),
