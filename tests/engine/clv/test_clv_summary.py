@@ -53,6 +53,7 @@ def test_summary_by_hand(engine):
         )
         .collect("pyarrow")
         .to_native()
+        .sort_by("customer_id")
         .to_pylist()
     )
     # Hand calculation: A has occasions on days 0, 7, 21 -> x = 2, t_x = 21/7 = 3 weeks,

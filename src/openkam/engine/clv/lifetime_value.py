@@ -56,7 +56,8 @@ class LifetimeValue:
 
     @property
     def n_valued(self) -> int:
-        return self.table.num_rows - self.table.column("reason").is_valid().sum().as_py()
+        """Customers with a lifetime value (no ``reason``)."""
+        return self.table.column("reason").null_count
 
     def to_dict(self) -> dict:
         """The assumptions and totals, JSON-ready (the table is left out)."""

@@ -179,8 +179,12 @@ def maximise_log_likelihood(
         se = np.exp(theta) * np.sqrt(np.diag(cov))
         std_errors = {n: float(s) for n, s in zip(names, se, strict=True)}
     except np.linalg.LinAlgError:
+        # A flat or saddle-shaped likelihood: the estimate is not a proper maximum, typically
+        # because a parameter drifts to zero or infinity (the data do not identify it).
+        ok = False
         warnings.append(
-            f"{model}: the Hessian is not positive definite at the estimate; "
+            f"{model}: the fit did not converge to a proper maximum: the Hessian is not "
+            "positive definite at the estimate (a parameter is not identified by the data); "
             "standard errors are not available"
         )
     return FitResult(

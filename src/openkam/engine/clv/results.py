@@ -26,8 +26,8 @@ class FitResult:
     n_customers
         Customers (or accounts) the model was fitted on.
     converged
-        Whether the optimiser reported success with a small gradient and no parameter
-        at its bound.
+        Whether the optimiser reported success with a small gradient, no parameter at its
+        bound and a positive-definite Hessian (a proper maximum).
     warnings
         Everything the caller should know: excluded customers, non-convergence.
     time_unit

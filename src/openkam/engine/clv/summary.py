@@ -103,8 +103,8 @@ def rfm_summary(
     Notes
     -----
     Customers whose first occasion falls after the calibration end are not in the result
-    (they were not yet customers); :func:`summarise_transactions` counts them. Rows sort by
-    ``customer_id``.
+    (they were not yet customers); :func:`summarise_transactions` counts them. Rows come in
+    no particular order (:func:`summarise_transactions` sorts them by ``customer_id``).
     """
     cal_end = as_date(calibration_end, "calibration_end")
     hold_end = None if holdout_end is None else as_date(holdout_end, "holdout_end")
@@ -186,7 +186,9 @@ def rfm_summary(
                 .alias("monetary_value_holdout")
             )
             columns.append("monetary_value_holdout")
-    return out.select(columns).sort("customer_id")
+    # No global sort: on Spark it costs a sampling job and a shuffle, and callers that
+    # need an order sort the (small) collected result.
+    return out.select(columns)
 
 
 @dataclass
@@ -246,7 +248,7 @@ def summarise_transactions(
         holdout_end=hold_end,
         time_unit=time_unit,
     )
-    table = lazy.collect("pyarrow").to_native()
+    table = lazy.collect("pyarrow").to_native().sort_by("customer_id")
     tx = normalise_transactions(
         transactions, customer_col=customer_col, date_col=date_col, value_col=value_col
     ).with_columns(day=day_number("date"))
