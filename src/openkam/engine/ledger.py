@@ -12,6 +12,7 @@ from pathlib import Path
 
 import narwhals as nw
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from openkam.engine.backends import ENGINES, Engine, duckdb_connection, spark_session
 from openkam.engine.schema import KINDS, LEDGER_TABLES
@@ -94,6 +95,34 @@ class Ledger:
                 nw.lit(None, dtype=_narwhals_dtype(c.type)).alias(c.name) for c in missing
             )
         return frame
+
+    def column_max(self, table: str, column: str):
+        """The largest value of a column, from the Parquet footers' statistics (no data read).
+
+        Falls back to a query when a file lacks statistics; None for an empty column.
+        """
+        self._kind(table)
+        best = None
+        for path in self.files(table):
+            meta = pq.ParquetFile(path).metadata
+            names = meta.schema.names
+            if column not in names:
+                continue  # an optional column absent from this file: all null
+            index = names.index(column)
+            for g in range(meta.num_row_groups):
+                if meta.row_group(g).num_rows == 0:
+                    continue
+                stats = meta.row_group(g).column(index).statistics
+                if stats is None or not stats.has_min_max:
+                    if stats is not None and stats.null_count == meta.row_group(g).num_rows:
+                        continue
+                    return self._query_max(table, column)
+                best = stats.max if best is None else max(best, stats.max)
+        return best
+
+    def _query_max(self, table: str, column: str):
+        result = self.table(table).select(nw.col(column).max()).collect("pyarrow").to_arrow()
+        return result.column(0)[0].as_py()
 
     def from_arrow(self, table: pa.Table) -> nw.LazyFrame:
         """A lazy frame over a small Arrow table, joinable with this ledger's tables.

@@ -12,7 +12,7 @@ import datetime as dt
 
 import narwhals as nw
 
-from openkam.engine.profitability.periods import Period, day_number, key_expr
+from openkam.engine.profitability.periods import EPOCH_DAY, Period, day_number, key_expr
 
 #: quantity (18,3) × unit price (18,4) has 7 decimals; 21 integer digits are ample for a line.
 LINE_AMOUNT = nw.Decimal(28, 7)
@@ -38,44 +38,46 @@ def sales_by_account(
     """Invoice lines summed per (account_id, period_key).
 
     Columns: ``gross`` (Σ quantity × unit_list_price, 7 decimals), ``discounts``, ``cogs``,
-    ``lines``, the receivable terms for the credit cost of payment terms (see
-    :mod:`openkam.engine.profitability.credit`): ``credit_paid`` = Σ amount × days from
-    invoice to payment over paid lines; ``open_amount`` = Σ amount and ``open_amount_day`` =
-    Σ amount × invoice day number over unpaid lines that carry a due date (so that the
-    days to an as-of date chosen after the pass are ``as_of_day × open_amount −
-    open_amount_day``); and ``last_date``, the latest invoice or payment date (the default
-    as-of date).
+    ``lines``, and two sums from which the credit cost of payment terms follows for an
+    as-of date chosen after the pass (see :mod:`openkam.engine.profitability.credit`). With
+    amount = quantity × unit_list_price − discount_amount and day numbers counted from
+    :data:`~openkam.engine.profitability.periods.EPOCH_DAY`:
+
+    - ``credit_weighted`` = Σ amount × w, where w = max(paid − invoiced, 0) days for a paid
+      line, −(invoice day) for an unpaid line with a due date (an open receivable), else 0;
+    - ``open_amount`` = Σ amount over the open receivables;
+
+    so that Σ amount × days outstanding = credit_weighted + as_of day × open_amount. With an
+    explicit ``as_of``, lines invoiced after it are not open yet.
     """
-    inv_day = day_number(nw.col("invoice_date"))
-    paid_day = day_number(nw.col("paid_date"))
-    gross = (nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT)
-    amount = nw.col("_gross") - nw.col("discount_amount")
-    zero = nw.lit(0, dtype=nw.Decimal(1, 0))
     is_open = nw.col("paid_date").is_null() & ~nw.col("due_date").is_null()
     if as_of is not None:
-        # Lines invoiced after the as-of date were not yet outstanding.
         is_open = is_open & (nw.col("invoice_date") <= nw.lit(as_of, dtype=nw.Date))
+    # Day numbers as columns of their own: referenced twice below, computed once.
     lines = _within(invoices, "invoice_date", start, end).with_columns(
         period_key=key_expr(nw.col("invoice_date"), period),
-        _gross=gross,
-        _days_paid=(paid_day - inv_day).clip(lower_bound=0).cast(DAYS),
-        _inv_day=inv_day.cast(DAYS),
+        _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
         _open=is_open,
+        _inv_day=day_number(nw.col("invoice_date")) - EPOCH_DAY,
+        _paid_day=day_number(nw.col("paid_date")) - EPOCH_DAY,
     )
+    weight = (
+        nw.when(~nw.col("paid_date").is_null())
+        .then((nw.col("_paid_day") - nw.col("_inv_day")).clip(lower_bound=0))
+        .when(nw.col("_open"))
+        .then(-nw.col("_inv_day"))
+        .otherwise(0)
+    )
+    lines = lines.with_columns(
+        _amount=nw.col("_gross") - nw.col("discount_amount"), _w=weight.cast(DAYS)
+    )
+    zero = nw.lit(0, dtype=nw.Decimal(1, 0))
     return lines.group_by("account_id", "period_key").agg(
         gross=nw.col("_gross").sum(),
         discounts=nw.col("discount_amount").sum(),
         cogs=nw.col("cogs_amount").sum(),
-        credit_paid=nw.when(~nw.col("paid_date").is_null())
-        .then(amount * nw.col("_days_paid"))
-        .otherwise(zero)
-        .sum(),
-        open_amount=nw.when(nw.col("_open")).then(amount).otherwise(zero).sum(),
-        open_amount_day=nw.when(nw.col("_open"))
-        .then(amount * nw.col("_inv_day"))
-        .otherwise(zero)
-        .sum(),
-        last_date=nw.max_horizontal(nw.col("invoice_date"), nw.col("paid_date")).max(),
+        credit_weighted=(nw.col("_amount") * nw.col("_w")).sum(),
+        open_amount=nw.when(nw.col("_open")).then(nw.col("_amount")).otherwise(zero).sum(),
         lines=nw.len(),
     )
 

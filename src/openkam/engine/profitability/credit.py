@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from openkam.engine.profitability.money import divide_half_up, scaled_ints
+from openkam.engine.profitability.periods import EPOCH_DAY
 
 #: Default annual cost of capital (8 %).
 DEFAULT_COST_OF_CAPITAL = Decimal("0.08")
@@ -49,12 +50,32 @@ def credit_cents(
     rate = Fraction(str(cost_of_capital))
     if rate < 0:
         raise ValueError("cost of capital must not be negative")
-    as_of_day = as_of.toordinal()
-    paid = scaled_ints(sales["credit_paid"], _SCALE)
+    as_of_day = as_of.toordinal() - EPOCH_DAY
+    weighted = scaled_ints(sales["credit_weighted"], _SCALE)
     open_amount = scaled_ints(sales["open_amount"], _SCALE)
-    open_day = scaled_ints(sales["open_amount_day"], _SCALE)
-    # amount·days, exact, in 10^-7 currency units: cents = base · k / 365 · 100 / 10^7.
-    base = [p + as_of_day * a - d for p, a, d in zip(paid, open_amount, open_day, strict=True)]
-    numerator = np.array([b * rate.numerator * 100 for b in base], dtype=object)
-    denominator = rate.denominator * 365 * 10**_SCALE
-    return divide_half_up(numerator, np.full(len(base), denominator, dtype=object))
+    # cents = base · k · 100 / (365 · 10^7), as one reduced fraction factor / denominator.
+    ratio = rate * 100 / (365 * 10**_SCALE)
+    factor, denominator = ratio.numerator, ratio.denominator
+    # base = Σ amount · days outstanding, exact, in 10^-7 currency units.
+    if _int64_safe(weighted, open_amount, as_of_day, factor, denominator):
+        numerator = (weighted + as_of_day * open_amount) * factor
+        return divide_half_up(numerator, np.full(len(weighted), denominator, dtype=np.int64))
+    numerator = np.array(
+        [
+            (int(w) + as_of_day * int(a)) * factor
+            for w, a in zip(weighted, open_amount, strict=True)
+        ],
+        dtype=object,
+    )
+    return divide_half_up(numerator, np.full(len(weighted), denominator, dtype=object))
+
+
+def _int64_safe(weighted, open_amount, as_of_day, factor, denominator) -> bool:
+    if weighted.dtype == object or open_amount.dtype == object:
+        return False
+    if not len(weighted):
+        return True
+    biggest = [max(abs(int(a.max())), abs(int(a.min()))) for a in (weighted, open_amount)]
+    bound = (biggest[0] + abs(as_of_day) * biggest[1]) * factor
+    # divide_half_up needs 2n + d below 2**63.
+    return bound < 2**61 and denominator < 2**61

@@ -49,13 +49,22 @@ def to_cents(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return unscaled(values, 2)
 
 
-def scaled_ints(values: pa.Array | pa.ChunkedArray, scale: int) -> list[int]:
-    """Exact decimal amounts as Python integers of ``10**-scale`` units (nulls as 0).
+def scaled_ints(values: pa.Array | pa.ChunkedArray, scale: int) -> np.ndarray:
+    """Exact decimal amounts as integers of ``10**-scale`` units (nulls as 0).
 
-    For sums that may exceed int64 once scaled (e.g. amount × days at 7 decimals).
+    An int64 array when every value fits, else an object array of Python integers (sums of
+    amount × days at 7 decimals can outgrow int64).
     """
-    factor = Decimal(1).scaleb(scale)
-    return [0 if v is None else int(v * factor) for v in values.to_pylist()]
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+    values = values.cast(pa.decimal128(38, scale))
+    try:
+        return _unscaled_int64(values)
+    except OverflowError:
+        factor = Decimal(1).scaleb(scale)
+        return np.array(
+            [0 if v is None else int(v * factor) for v in values.to_pylist()], dtype=object
+        )
 
 
 def cents_to_decimal(cents: np.ndarray) -> pa.Array:
