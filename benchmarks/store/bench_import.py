@@ -91,10 +91,20 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
 def _schema():
     import pyarrow as pa
 
-    names = (
-        "invoice_id line_no invoice_date account_id product_id quantity unit_list_price "
-        "discount_amount cogs_amount due_date paid_date business_unit"
-    ).split()
+    names = [
+        "invoice_id",
+        "line_no",
+        "invoice_date",
+        "account_id",
+        "product_id",
+        "quantity",
+        "unit_list_price",
+        "discount_amount",
+        "cogs_amount",
+        "due_date",
+        "paid_date",
+        "business_unit",
+    ]
     return pa.schema([(n, pa.string()) for n in names])
 
 
@@ -192,13 +202,17 @@ def main() -> None:
         print(json.dumps(PROGRAMS[program](*map(Path, paths))))
         return
 
+    # Other work on the machine slows every run alike; the load average says how much.
+    load_start = round(os.getloadavg()[0], 1)
     work = Path(tempfile.mkdtemp(prefix="openkam-bench-", dir=args.workdir))
     try:
         csv = work / "invoices.csv"
         t = time.perf_counter()
         write_csv(csv, args.rows)
         size = csv.stat().st_size
-        print(f"wrote {args.rows:,} lines, {size / 2**20:,.0f} MiB in {time.perf_counter() - t:.0f} s")
+        print(
+            f"wrote {args.rows:,} lines, {size / 2**20:,.0f} MiB in {time.perf_counter() - t:.0f} s"
+        )
         results = {
             "openkam import": measure("openkam", csv, work / "data"),
             "openkam re-import (all unchanged)": measure("openkam", csv, work / "data"),
@@ -213,6 +227,7 @@ def main() -> None:
         report = {
             "date": dt.date.today().isoformat(),
             "machine": machine(),
+            "load_average_1min_start_end": [load_start, round(os.getloadavg()[0], 1)],
             "rows": args.rows,
             "csv_mib": round(size / 2**20),
             "ledger_mib": round(ledger / 2**20),

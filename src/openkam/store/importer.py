@@ -568,7 +568,7 @@ def import_ledger(
                 _report_conflicts(con, kind, scan, log, conflicts)
             if log:
                 raise log.failure(scan.file_order)
-            new_part = _new_part(con, kind, staged, folder, unchanged)
+            new_part = _new_part(con, kind, staged, folder, existing, unchanged)
             rewrites = _rewrite_replaced(con, kind, folder) if conflicts else {}
             written = publish(kind.name, data_dir, new_part, rewrites)
         finally:
@@ -588,39 +588,51 @@ def import_ledger(
 # --- against the ledger ----------------------------------------------------------------------
 
 
+def _ledger_sql(existing: list[Path]) -> str:
+    return f"read_parquet({_files_sql(existing)}, filename = true)"
+
+
+def _same_values(kind: Kind) -> str:
+    values = [c.name for c in kind.columns if c.name not in kind.key]
+    return " AND ".join(f"s.{_q(c)} IS NOT DISTINCT FROM l.{_q(c)}" for c in values) or "true"
+
+
 def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
-    """Pair staged records with ledger records of the same key; count same and different."""
+    """Count staged records whose key the ledger has with the same and different values.
+
+    The counts stream through one hash join. Only the conflicting records (few: they are
+    errors, or corrections under ``replace``) are kept, in the temp table ``conflicts``.
+    """
     if not existing:
         return 0, 0
     on = " AND ".join(f"s.{_q(k)} = l.{_q(k)}" for k in kind.key)
-    values = [c.name for c in kind.columns if c.name not in kind.key]
-    differs = ", ".join(
-        f"CASE WHEN s.{_q(c)} IS DISTINCT FROM l.{_q(c)} THEN '{c}' END" for c in values
-    )
-    keys = ", ".join(f"s.{_q(k)}" for k in kind.key)
-    plain_keys = ", ".join(_q(k) for k in kind.key)
-    con.execute(
-        f"""
-        CREATE TEMP TABLE matches AS
-        SELECT _file, _row, {plain_keys}, differs, CASE WHEN differs <> '' THEN part END AS part
-        FROM (
+    same = _same_values(kind)
+    same_count, different = con.execute(
+        f"SELECT count(*) FILTER ({same}), count(*) FILTER (NOT ({same})) "
+        f"FROM staged s JOIN {_ledger_sql(existing)} l ON {on}"
+    ).fetchall()[0]
+    if different:
+        values = [c.name for c in kind.columns if c.name not in kind.key]
+        differs = ", ".join(
+            f"CASE WHEN s.{_q(c)} IS DISTINCT FROM l.{_q(c)} THEN '{c}' END" for c in values
+        )
+        keys = ", ".join(f"s.{_q(k)}" for k in kind.key)
+        con.execute(
+            f"""
+            CREATE TEMP TABLE conflicts AS
             SELECT s._file, s._row, {keys}, l.filename AS part,
                    concat_ws(', ', {differs}) AS differs
-            FROM staged s JOIN read_parquet({_files_sql(existing)}, filename = true) l ON {on}
+            FROM staged s JOIN {_ledger_sql(existing)} l ON {on}
+            WHERE NOT ({same})
+            """
         )
-        """
-    )
-    same, different = con.execute(
-        "SELECT count(*) FILTER (differs = ''), count(*) FILTER (differs <> '') FROM matches"
-    ).fetchall()[0]
-    return same, different
+    return same_count, different
 
 
 def _report_conflicts(con, kind: Kind, scan: _Scan, log: IssueLog, total: int) -> None:
     keys = ", ".join(_q(k) for k in kind.key)
     rows = con.execute(
-        f"SELECT _file, _row, differs, {keys} FROM matches WHERE differs <> '' "
-        f"ORDER BY _file, _row LIMIT {log.room}"
+        f"SELECT _file, _row, differs, {keys} FROM conflicts ORDER BY _file, _row LIMIT {log.room}"
     ).fetchall()
     issues = [
         ImportIssue(
@@ -646,20 +658,23 @@ def _write_query(con, query: str, schema: pa.Schema, out: Path) -> int:
     return writer.rows
 
 
-def _new_part(con, kind: Kind, staged: StagedRows, folder: Path, unchanged: int) -> Path | None:
-    """The one part file this import adds: every staged record not already in the ledger.
+def _new_part(
+    con, kind: Kind, staged: StagedRows, folder: Path, existing: list[Path], unchanged: int
+) -> Path | None:
+    """The one part file this import adds: every staged record not already in the ledger
+    with the same values (new records, and corrections under ``replace``).
 
-    When nothing matched the ledger, the staged data file already is that part file.
+    When nothing is unchanged, the staged data file already is that part file.
     """
     if staged.rows - unchanged <= 0:
         return None
     if not unchanged:
         return staged.data
     cols = ", ".join(f"s.{_q(c.name)}" for c in kind.columns)
+    on = " AND ".join(f"s.{_q(k)} = l.{_q(k)}" for k in kind.key)
     query = (
-        f"SELECT {cols} FROM staged s ANTI JOIN "
-        "(SELECT _file, _row FROM matches WHERE differs = '') m USING (_file, _row) "
-        "ORDER BY s._file, s._row"
+        f"SELECT {cols} FROM staged s ANTI JOIN {_ledger_sql(existing)} l "
+        f"ON {on} AND {_same_values(kind)} ORDER BY s._file, s._row"
     )
     out = folder / "new-part.parquet"
     _write_query(con, query, kind.arrow_schema, out)
@@ -669,15 +684,12 @@ def _new_part(con, kind: Kind, staged: StagedRows, folder: Path, unchanged: int)
 def _rewrite_replaced(con, kind: Kind, folder: Path) -> dict[Path, Path | None]:
     """Stage a copy of every part file that holds a replaced record, without that record."""
     keys = ", ".join(_q(k) for k in kind.key)
-    parts = [
-        Path(r[0])
-        for r in con.execute("SELECT DISTINCT part FROM matches WHERE differs <> ''").fetchall()
-    ]
+    parts = [Path(r[0]) for r in con.execute("SELECT DISTINCT part FROM conflicts").fetchall()]
     rewrites: dict[Path, Path | None] = {}
     for i, part in enumerate(sorted(parts)):
         select = (
             f"SELECT * FROM read_parquet('{_sql_path(part)}') "
-            f"ANTI JOIN (SELECT {keys} FROM matches WHERE differs <> '') USING ({keys})"
+            f"ANTI JOIN (SELECT {keys} FROM conflicts) USING ({keys})"
         )
         out = folder / f"rewrite-{i}.parquet"
         left = _write_query(con, select, kind.arrow_schema, out)
