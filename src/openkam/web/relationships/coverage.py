@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "STRONG",
     "WORKING",
+    "RULE_LABELS",
     "Gap",
     "MapContact",
     "MapRelationship",
@@ -53,6 +54,16 @@ class MapRelationship:
     last_contact: dt.date | None = None
 
 
+#: A short name of each rule, for badges.
+RULE_LABELS = {
+    "top_level_uncovered": "top level uncovered",
+    "single_threaded": "single-threaded",
+    "high_influence_detractor": "detractor",
+    "left_company": "left",
+    "stale": "not touched",
+}
+
+
 @dataclass
 class Gap:
     """One gap: the rule that found it, the contacts concerned, and what to tell the KAM."""
@@ -61,6 +72,10 @@ class Gap:
     message: str
     contact_ids: list[str] = field(default_factory=list)
     detail: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return RULE_LABELS.get(self.rule, self.rule.replace("_", " "))
 
 
 def _present(contacts: list[MapContact]) -> list[MapContact]:
