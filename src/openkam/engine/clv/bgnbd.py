@@ -70,54 +70,61 @@ def _unpack(params) -> tuple[float, float, float, float]:
 class _Objective:
     """Negative log-likelihood and its analytic gradient on compressed data.
 
-    Terms depending only on x are computed once per distinct x, terms in alpha once per
-    distinct t_x and T; only the log-sum-exp and its weights run per distinct triple.
+    The two terms of the likelihood bracket depend on (x, T) and on (x, t_x) only, so they
+    and their derivatives are computed once per distinct pair; per distinct triple there is
+    only the log-sum-exp, and the gradient's per-triple weights are summed back onto pairs.
     """
 
     def __init__(self, data: Compressed) -> None:
-        self.d = data
-        self.x = data.x
         self.w = data.weight
         self.n = float(data.weight.sum())
-        self.pos = self.x > 0
-        # b + x - 1 appears only where x > 0; clamp x so the unused entries stay finite.
-        self.x1 = np.maximum(self.x, 1) - 1
+        self.ux = data.x_values
         self.wx = np.bincount(data.x_index, weights=data.weight, minlength=len(data.x_values))
+        self.xT, self.yT, self.iT = data.pairs("T")
+        self.xt, self.yt, self.it = data.pairs("t_x")
+        self.pos = self.xt > 0
+        # b + x - 1 appears only where x > 0; clamp x so the unused entries stay finite.
+        self.xt1 = np.maximum(self.xt, 1) - 1
 
     def value_and_gradient(self, p: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, a, b = p
-        d, ux, w = self.d, self.d.x_values, self.w
-        log_aT = np.log(alpha + d.T_values)[d.T_index]
-        log_at = np.log(alpha + d.tx_values)[d.tx_index]
-        rx = r + self.x
-        first = -rx * log_aT
+        ux, w = self.ux, self.w
+        log_aT = np.log(alpha + self.yT)
+        log_at = np.log(alpha + self.yt)
+        first = -(r + self.xT) * log_aT
         with np.errstate(divide="ignore"):
-            last = np.where(self.pos, np.log(a) - np.log(b + self.x1) - rx * log_at, -np.inf)
-        lse = np.logaddexp(first, last)
+            last = np.where(
+                self.pos, np.log(a) - np.log(b + self.xt1) - (r + self.xt) * log_at, -np.inf
+            )
+        first_row, last_row = first[self.iT], last[self.it]
+        lse = np.logaddexp(first_row, last_row)
         value = (
             self.wx @ (gammaln(r + ux) + betaln(a, b + ux))
             + self.n * (-gammaln(r) + r * np.log(alpha) - betaln(a, b))
             + w @ lse
         )
-        # Share of the likelihood bracket from the "dropped out at t_x" term.
-        w_last = np.exp(last - lse)
-        w_first = 1.0 - w_last
-        inv_aT = (1.0 / (alpha + d.T_values))[d.T_index]
-        inv_at = (1.0 / (alpha + d.tx_values))[d.tx_index]
-        ww_last = w * w_last
+        # Weight of the "dropped out after the last purchase" term in each bracket, summed
+        # over the customers sharing a pair.
+        w_last = w * np.exp(last_row - lse)
+        W_last = np.bincount(self.it, weights=w_last, minlength=len(self.xt))
+        W_first = np.bincount(self.iT, weights=w - w_last, minlength=len(self.xT))
         dr = (
             self.wx @ digamma(r + ux)
             + self.n * (np.log(alpha) - digamma(r))
-            - (w * w_first) @ log_aT
-            - ww_last @ log_at
+            - W_first @ log_aT
+            - W_last @ log_at
         )
-        dalpha = self.n * r / alpha - (w * rx) @ (w_first * inv_aT + w_last * inv_at)
+        dalpha = (
+            self.n * r / alpha
+            - W_first @ ((r + self.xT) / (alpha + self.yT))
+            - W_last @ ((r + self.xt) / (alpha + self.yt))
+        )
         dab = digamma(a + b + ux)
-        da = self.n * digamma(a + b) - self.wx @ dab + ww_last.sum() / a
+        da = self.n * digamma(a + b) - self.wx @ dab + W_last.sum() / a
         db = (
             self.wx @ (digamma(b + ux) - dab)
             + self.n * (digamma(a + b) - digamma(b))
-            - ww_last @ (1.0 / (b + self.x1))
+            - W_last @ np.where(self.pos, 1.0 / (b + self.xt1), 0.0)
         )
         return -float(value), -np.array([dr, dalpha, da, db])
 

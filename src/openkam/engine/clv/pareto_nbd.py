@@ -129,78 +129,76 @@ def _unpack(params) -> tuple[float, float, float, float]:
 class _Objective:
     """Negative log-likelihood and gradient on compressed data.
 
-    The hypergeometric terms depend on (x, t_x) or (x, T) only, so they and their
-    derivatives (central differences, the one place without a closed form) are computed
-    once per distinct pair; the chain rule through the log-sum-exp is analytic.
+    Every term but the final log-sum-exp depends on (x, T) or on (x, t_x) only, so the
+    terms and their derivatives are computed once per distinct pair (the hypergeometric
+    term's by central differences, the one place without a closed form); per distinct
+    triple there is only the log-sum-exp, and the gradient's per-triple weights are summed
+    back onto pairs.
     """
 
     def __init__(self, data: Compressed) -> None:
-        self.d = data
-        self.x = data.x
         self.w = data.weight
         self.n = float(data.weight.sum())
-        self.pairs_tx = data.pairs("t_x")
-        self.pairs_T = data.pairs("T")
+        self.ux = data.x_values
         self.wx = np.bincount(data.x_index, weights=data.weight, minlength=len(data.x_values))
+        self.xT, self.yT, self.iT = data.pairs("T")
+        self.xt, self.yt, self.it = data.pairs("t_x")
 
     @staticmethod
-    def _term_and_derivatives(p: np.ndarray, pairs) -> tuple[np.ndarray, np.ndarray]:
-        px, py, index = pairs
-        g = log_integral_term(p, px, py)
-        dg = np.empty((4, len(px)))
+    def _term_and_derivatives(p: np.ndarray, x, y) -> tuple[np.ndarray, np.ndarray]:
+        g = log_integral_term(p, x, y)
+        dg = np.empty((4, len(x)))
         for i in range(4):
             h = 1e-6 * p[i]
             up, down = p.copy(), p.copy()
             up[i] += h
             down[i] -= h
-            dg[i] = (log_integral_term(up, px, py) - log_integral_term(down, px, py)) / (2 * h)
-        return g[index], dg[:, index]
+            dg[i] = (log_integral_term(up, x, y) - log_integral_term(down, x, y)) / (2 * h)
+        return g, dg
 
     def value_and_gradient(self, p: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, s, beta = p
-        d, x, w, ux = self.d, self.x, self.w, self.d.x_values
-        g_tx, dg_tx = self._term_and_derivatives(p, self.pairs_tx)
-        g_T, dg_T = self._term_and_derivatives(p, self.pairs_T)
-        log_aT = np.log(alpha + d.T_values)[d.T_index]
-        log_bT = np.log(beta + d.T_values)[d.T_index]
-        alive = -(r + x) * log_aT - s * log_bT
-        delta = np.minimum(g_T - g_tx, 0.0)
-        lm = _log1mexp(delta)
-        rsx = r + s + x
-        died = np.log(s) - np.log(rsx) + g_tx + lm
-        bracket = np.logaddexp(alive, died)
+        ux, w = self.ux, self.w
+        G_t, dG_t = self._term_and_derivatives(p, self.xt, self.yt)
+        G_T, dG_T = self._term_and_derivatives(p, self.xT, self.yT)
+        log_aT = np.log(alpha + self.yT)
+        log_bT = np.log(beta + self.yT)
+        alive = -(r + self.xT) * log_aT - s * log_bT
+        rsx = r + s + self.xt
+        died_const = np.log(s) - np.log(rsx)
+        g_t = G_t[self.it]
+        delta = np.minimum(G_T[self.iT] - g_t, 0.0)
+        # log(1 - e^delta); absolute accuracy is what matters here, which this form keeps
+        # for any delta <= 0 (it is -inf where t_x = T and the "died" term vanishes).
+        with np.errstate(divide="ignore"):
+            lm = np.log(-np.expm1(delta))
+        died = (died_const + G_t)[self.it] + lm
+        alive_row = alive[self.iT]
+        bracket = np.logaddexp(alive_row, died)
         value = (
             self.wx @ gammaln(r + ux)
             + self.n * (-gammaln(r) + r * np.log(alpha) + s * np.log(beta))
             + w @ bracket
         )
-        w_died = np.exp(died - bracket)
-        w_alive = w * (1.0 - w_died)
-        # d log(G(t_x) - G(T)) = (1 + rho) dG(t_x) - rho dG(T), rho = G(T) / (G(t_x) - G(T));
-        # where t_x = T the "died" term is zero and so is its weight.
-        w_died = w * w_died
+        w_died = w * np.exp(died - bracket)
+        # d log(G(t_x) - G(T)) = (1 + rho) dG(t_x) - rho dG(T), rho = G(T)/(G(t_x) - G(T)).
         with np.errstate(over="ignore", invalid="ignore"):
-            rho = np.where(w_died > 0, np.exp(delta - lm), 0.0)
-        d_died = dg_tx + rho * (dg_tx - dg_T)
-        inv_rsx = 1.0 / rsx
+            rho_w = np.where(w_died > 0, w_died * np.exp(delta - lm), 0.0)
+        W_died = np.bincount(self.it, weights=w_died, minlength=len(self.xt))
+        C_t = W_died + np.bincount(self.it, weights=rho_w, minlength=len(self.xt))
+        C_T = -np.bincount(self.iT, weights=rho_w, minlength=len(self.xT))
+        W_alive = np.bincount(self.iT, weights=w - w_died, minlength=len(self.xT))
+        dG = dG_t @ C_t + dG_T @ C_T
         dr = (
             self.wx @ digamma(r + ux)
             + self.n * (np.log(alpha) - digamma(r))
-            - w_alive @ log_aT
-            + w_died @ (d_died[0] - inv_rsx)
+            - W_alive @ log_aT
+            - W_died @ (1.0 / rsx)
         )
-        dalpha = (
-            self.n * r / alpha
-            - w_alive @ ((r + x) * (1.0 / (alpha + d.T_values))[d.T_index])
-            + w_died @ d_died[1]
-        )
-        ds = self.n * np.log(beta) - w_alive @ log_bT + w_died @ (1.0 / s - inv_rsx + d_died[2])
-        dbeta = (
-            self.n * s / beta
-            - w_alive @ (s * (1.0 / (beta + d.T_values))[d.T_index])
-            + w_died @ d_died[3]
-        )
-        return -float(value), -np.array([dr, dalpha, ds, dbeta])
+        dalpha = self.n * r / alpha - W_alive @ ((r + self.xT) / (alpha + self.yT))
+        ds = self.n * np.log(beta) - W_alive @ log_bT + W_died @ (1.0 / s - 1.0 / rsx)
+        dbeta = self.n * s / beta - W_alive @ (s / (beta + self.yT))
+        return -float(value), -(np.array([dr, dalpha, ds, dbeta]) + dG)
 
 
 class ParetoNBDModel(Model):
