@@ -125,7 +125,7 @@ def test_relationship_strength_is_on_a_one_to_five_scale():
     values, ok, reasons = _convert(kind, "strength", ["1", "5", "0", "6", "4.5"])
     assert values[:2] == [1, 5]
     assert reasons == {
-        4: "is not between 1 and 5",
-        5: "is not between 1 and 5",
+        4: "must be between 1 and 5",
+        5: "must be between 1 and 5",
         6: "is not a whole number",
     }

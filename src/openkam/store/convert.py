@@ -149,7 +149,7 @@ def convert_column(kind: Kind, column: Column, text: pa.Array, rows: np.ndarray)
 
         def reason_of(v):
             if bounds and re.fullmatch(r"[+-]?[0-9]{1,10}", v):
-                return f"is not between {low} and {high}"
+                return f"must be between {low} and {high}"
             return describe_number(v, t, non_negative, positive)
     elif pa.types.is_date(t):
         good, values = _convert_date(text, empty)
