@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from openkam.cli.clv import clv_app
 from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
 from openkam.cli.plans import plan_app
@@ -27,6 +28,7 @@ app.command("createuser")(createuser_command)
 app.add_typer(plan_app, name="plan")
 app.command("profitability")(profitability_command)
 app.command("select")(select_command)
+app.add_typer(clv_app, name="clv")
 
 
 def main() -> None:

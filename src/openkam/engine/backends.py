@@ -20,7 +20,10 @@ ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 def duckdb_connection() -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB connection (threads follow the machine's cores)."""
-    return duckdb.connect(":memory:")
+    connection = duckdb.connect(":memory:")
+    # No progress bar: the engine runs inside the web server, tasks and our own CLI bars.
+    connection.execute("SET enable_progress_bar = false")
+    return connection
 
 
 @cache

@@ -95,7 +95,9 @@ def account_detail(request, account_id: str):
 def account_timeline(account: Account):
     from openkam.web.core.models import AuditEvent
 
-    return AuditEvent.objects.filter(account_key=account.account_id).select_related("user")[:30]
+    return AuditEvent.objects.filter(account_key=account.account_id).select_related(
+        "user", "content_type"
+    )[:15]
 
 
 @login_required

@@ -25,11 +25,15 @@ def home(request):
         if person is not None
         else Account.objects.none()
     )
+    key_accounts = list(Account.objects.with_owner().filter(key_status=Account.KeyStatus.KEY))
+    mine, sponsored = list(mine), list(sponsored)
+    year = _attach_figures(key_accounts + mine + sponsored)
     context = {
+        "figures_year": year,
         "person": person,
         "my_accounts": mine,
         "sponsored_accounts": sponsored,
-        "key_accounts": Account.objects.with_owner().filter(key_status=Account.KeyStatus.KEY),
+        "key_accounts": key_accounts,
         "counts": {
             "accounts": Account.objects.count(),
             "key": Account.objects.filter(key_status=Account.KeyStatus.KEY).count(),
@@ -45,3 +49,24 @@ def home(request):
 
 def health(request):
     return JsonResponse({"status": "ok"})
+
+
+def _attach_figures(accounts: list[Account]) -> str | None:
+    """Give each account its latest year's net sales and net contribution, and its CLV."""
+    from openkam.web.insights.figures import clv_by_account, figures_by_account, latest_year
+
+    year = latest_year()
+    if year is None:
+        return None
+    keys = {a.account_id for a in accounts}
+    rows = {
+        r.account_key: r
+        for r in figures_by_account(grain="year", period=year).filter(account_key__in=keys)
+    }
+    clv = clv_by_account()
+    for a in accounts:
+        row = rows.get(a.account_id)
+        a.net_sales = row.net_sales if row else None
+        a.net_contribution = row.net_contribution if row else None
+        a.clv = clv.get(a.account_id)
+    return year

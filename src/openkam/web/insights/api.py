@@ -164,7 +164,7 @@ class ClvViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixi
         run = self.current_run()
         if run is None:
             return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
-        return Response({"params": run.params, **run.summary})
+        return Response({**run.summary, "settings": run.params})
 
     @extend_schema(request=None, responses={202: ComputationSerializer})
     @action(detail=False, methods=["post"])

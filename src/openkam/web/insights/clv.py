@@ -7,8 +7,10 @@ what the relationship is worth to us, not what it turns over.
 
 from __future__ import annotations
 
+import narwhals as nw
 from django import forms
 from django.db import transaction
+from django_tasks import task
 
 from openkam.web.core.concurrency import save_versioned
 from openkam.web.insights.models import ClvSettings
@@ -63,3 +65,236 @@ def settings_params() -> dict:
         "horizon_years": s.horizon_years,
         "time_unit": s.time_unit,
     }
+
+
+# --- recomputation ---------------------------------------------------------------------------
+
+#: The holdout check keeps the last part of the history out of the fit: a third of it, at
+#: most a year, so the models are judged on what they did not see.
+HOLDOUT_SHARE = 1 / 3
+MAX_HOLDOUT_DAYS = 365
+
+
+def _transactions():
+    """Invoice lines as purchase records: account, day, invoiced value (after discounts)."""
+    from openkam.web.core.ledger import table
+
+    invoices = table("invoices")
+    if invoices is None:
+        raise ValueError("the ledger has no invoices: import invoices first")
+    return invoices.with_columns(
+        value=(nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")).cast(
+            nw.Float64
+        )
+    ).select("account_id", "invoice_date", "value")
+
+
+def _margins() -> dict[str, float]:
+    """Net contribution per unit of invoiced sales, per account, over every stored year.
+
+    An order's value in the CLV is its invoiced amount; multiplied by this ratio it becomes
+    the order's net contribution after rebates, cost of goods and cost to serve.
+    """
+    from django.db.models import Sum
+
+    from openkam.web.insights.figures import figures_by_account
+
+    rows = (
+        figures_by_account(grain="year")
+        .values("account_key")
+        .annotate(nc=Sum("net_contribution"), sales=Sum("invoiced_sales"))
+    )
+    return {
+        r["account_key"]: float(r["nc"] / r["sales"]) for r in rows if r["sales"] and r["sales"] > 0
+    }
+
+
+def compute(params: dict, report=None) -> tuple[dict, list, dict]:
+    """Fit the models on the ledger and value every account; no database writes."""
+    import datetime as dt
+
+    import numpy as np
+    import pyarrow as pa
+
+    from openkam.engine.clv import (
+        BetaGeoModel,
+        GammaGammaModel,
+        ParetoNBDModel,
+        customer_lifetime_value,
+        holdout_check,
+        summarise_transactions,
+    )
+
+    def step(stage: str, fraction: float) -> None:
+        if report:
+            report(stage, fraction)
+
+    margins = _margins()
+    if not margins:
+        raise ValueError(
+            "no profitability figures: recompute profitability first (CLV values orders at their contribution)"
+        )
+    tx = _transactions()
+    span = (
+        tx.select(first=nw.col("invoice_date").min(), last=nw.col("invoice_date").max())
+        .collect()
+        .to_arrow()
+        .to_pylist()[0]
+    )
+    first, last = span["first"], span["last"]
+    unit = params.get("time_unit", "week")
+    purchase_class = ParetoNBDModel if params.get("model") == "pnbd" else BetaGeoModel
+    warnings: list[str] = []
+
+    step("checking the model on a holdout period", 0.1)
+    holdout_days = min(MAX_HOLDOUT_DAYS, int((last - first).days * HOLDOUT_SHARE))
+    calibration_end = last - dt.timedelta(days=holdout_days)
+    holdout = None
+    try:
+        check_summary = summarise_transactions(
+            tx,
+            customer_col="account_id",
+            date_col="invoice_date",
+            value_col="value",
+            calibration_end=calibration_end,
+            holdout_end=last,
+            time_unit=unit,
+        )
+        check_model = purchase_class()
+        check_model.fit(check_summary)
+        holdout = holdout_check(check_model, check_summary)
+        holdout["calibration_end"] = calibration_end.isoformat()
+        holdout["holdout_end"] = last.isoformat()
+    except ValueError as exc:
+        warnings.append(f"holdout check skipped: {exc}")
+
+    step("fitting on the whole history", 0.4)
+    summary = summarise_transactions(
+        tx,
+        customer_col="account_id",
+        date_col="invoice_date",
+        value_col="value",
+        calibration_end=last,
+        time_unit=unit,
+    )
+    purchases = purchase_class()
+    fit = purchases.fit(summary)
+    # Gamma-Gamma describes positive spend per repeat occasion; accounts whose repeat
+    # occasions net to zero or less (returns outweigh sales) are left out of its fit and
+    # get an explicit reason instead of a value.
+    monetary = summary.table.column("monetary_value").to_numpy(zero_copy_only=False)
+    frequency = summary.table.column("frequency").to_numpy(zero_copy_only=False)
+    spenders = summary.table.filter(pa.array((frequency > 0) & (monetary > 0)))
+    if spenders.num_rows < summary.table.num_rows:
+        left_out = int(((frequency > 0) & (monetary <= 0)).sum())
+        if left_out:
+            warnings.append(
+                f"{left_out} account(s) with repeat orders worth zero or less in total were left out of the spend model"
+            )
+    spend = GammaGammaModel()
+    spend_fit = spend.fit(spenders, time_unit=unit)
+    warnings += list(summary.warnings) + list(fit.warnings) + list(spend_fit.warnings)
+
+    step("valuing every account", 0.7)
+    # The valuation gives accounts with a net spend of zero or less a reason instead of a
+    # value; its input check wants no negative means, so those are passed as zero.
+    to_value = summary.table.set_column(
+        summary.table.column_names.index("monetary_value"),
+        "monetary_value",
+        pa.array(np.maximum(monetary, 0.0)),
+    )
+    months = 12 * int(params.get("horizon_years", 5))
+    lifetime = customer_lifetime_value(
+        purchases,
+        spend,
+        to_value,
+        margin=margins,
+        discount_rate=float(params.get("discount_rate", 0.10)),
+        horizon=months,
+        period="month",
+    )
+    next_year = customer_lifetime_value(
+        purchases,
+        spend,
+        to_value,
+        margin=margins,
+        discount_rate=0.0,
+        horizon=12,
+        period="month",
+    )
+    year_rows = {r["customer_id"]: r for r in next_year.table.to_pylist()}
+    values = []
+    for r in lifetime.table.to_pylist():
+        y = year_rows[r["customer_id"]]
+        values.append(
+            {
+                "account_key": r["customer_id"],
+                "probability_alive": r["probability_alive"],
+                "expected_orders_12m": y["expected_occasions"],
+                "expected_contribution_12m": y["clv_contribution"],
+                "clv_contribution": r["clv_contribution"],
+                "clv_revenue": r["clv_revenue"],
+                "reason": r["reason"] or "",
+            }
+        )
+    step("storing", 0.9)
+    summary_out = {
+        "model": fit.model,
+        "params": fit.params,
+        "std_errors": fit.std_errors,
+        "log_likelihood": fit.log_likelihood,
+        "n_customers": fit.n_customers,
+        "converged": fit.converged,
+        "spend_model": {
+            "params": spend_fit.params,
+            "std_errors": spend_fit.std_errors,
+            "n_customers": spend_fit.n_customers,
+        },
+        "calibration_end": last.isoformat(),
+        "holdout": holdout,
+        "holdout_window": f"{calibration_end.isoformat()} to {last.isoformat()}" if holdout else "",
+        "assumptions": lifetime.to_dict(),
+        "valued": int(np.sum([v["reason"] == "" for v in values])),
+    }
+    params["calibration_end"] = last.isoformat()
+    return values, warnings, summary_out
+
+
+def store(run, values: list[dict]) -> None:
+    from decimal import Decimal
+
+    from openkam.web.insights.models import AccountValue
+
+    def money(v):
+        return None if v is None else Decimal(str(round(v, 2)))
+
+    AccountValue.objects.bulk_create(
+        [
+            AccountValue(
+                computation=run,
+                account_key=v["account_key"],
+                probability_alive=v["probability_alive"],
+                expected_orders_12m=v["expected_orders_12m"],
+                expected_contribution_12m=money(v["expected_contribution_12m"]),
+                clv_contribution=money(v["clv_contribution"]),
+                clv_revenue=money(v["clv_revenue"]),
+                reason=v["reason"][:300],
+            )
+            for v in values
+        ],
+        batch_size=5000,
+    )
+
+
+@task()
+def recompute_clv(run_id: int) -> None:
+    """Background task: refit the CLV models and value every account."""
+    from openkam.web.insights.models import Computation
+    from openkam.web.insights.runs import run_with_tracking
+
+    def work(run, report):
+        values, warnings, summary = compute(run.params, report)
+        Computation.objects.filter(pk=run.pk).update(params=run.params)
+        return values, warnings, summary
+
+    run_with_tracking(run_id, work, store)

@@ -25,10 +25,22 @@ def account_values(account_key: str) -> AccountValue | None:
     return AccountValue.objects.filter(computation=run, account_key=account_key).first()
 
 
-def figures_by_account(period: str | None = None, rolled_up: bool = False):
-    """Stored waterfall rows of the current profitability run, optionally for one period."""
+def figures_by_account(
+    period: str | None = None, rolled_up: bool = False, grain: str | None = None
+):
+    """Stored waterfall rows of the current profitability run, optionally for one period
+    (labels: "2024", "2024-Q1", "2024-01") or one grain ("year", "quarter", "month")."""
     run = current(Computation.Kind.PROFITABILITY)
     if run is None:
         return AccountPeriodFigures.objects.none()
     qs = AccountPeriodFigures.objects.filter(computation=run, rolled_up=rolled_up)
+    if grain:
+        qs = qs.filter(grain=grain)
     return qs.filter(period=period) if period else qs
+
+
+def latest_year() -> str | None:
+    """The last year of the current profitability figures."""
+    run = current(Computation.Kind.PROFITABILITY)
+    years = run.summary.get("years", []) if run else []
+    return years[-1] if years else None

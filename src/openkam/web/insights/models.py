@@ -46,7 +46,7 @@ class Computation(models.Model):
         indexes = [models.Index(fields=["kind", "is_current"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+        return f"{self.get_kind_display()} run #{self.pk}"
 
     @property
     def active(self) -> bool:

@@ -27,10 +27,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const t = h.tracking;
     new Chart(document.getElementById("clv-tracking"), {
       type: "line",
-      data: {labels: t.time, datasets: [
+      data: {labels: t.period_end, datasets: [
         {label: "actual", data: t.actual_cumulative, borderColor: "#475467", pointRadius: 0},
         {label: "predicted", data: t.predicted_cumulative, borderColor: "#2f4fd8", borderDash: [5, 4], pointRadius: 0}]},
-      options: {maintainAspectRatio: false, animation: false, scales: {x: {title: {display: true, text: "time since calibration start"}}}},
+      options: {maintainAspectRatio: false, animation: false, scales: {x: {title: {display: true, text: "end of period (calibration, then holdout)"}, ticks: {maxTicksLimit: 12}}}},
     });
   }
 });
