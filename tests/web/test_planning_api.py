@@ -238,7 +238,8 @@ def test_actions_filter_overdue_and_by_owner(api, programme):
     assert titles("status=done") == ["done"]
 
 
-def test_plan_endpoints_are_in_the_openapi_schema(api):
+def test_plan_and_map_endpoints_are_in_the_openapi_schema(api):
+    # One schema for both apps: generating it takes seconds.
     schema = yaml.safe_load(api("Vera").get("/api/schema/").content)
     for path in (
         "/api/plans/",
@@ -252,6 +253,13 @@ def test_plan_endpoints_are_in_the_openapi_schema(api):
         "/api/whitespace/{id}/",
         "/api/risks/{id}/",
         "/api/actions/",
+        "/api/contact-profiles/",
+        "/api/contact-profiles/{contact_id}/",
+        "/api/relationships/",
+        "/api/relationships/{id}/",
+        "/api/dotted-lines/",
+        "/api/dotted-lines/{id}/",
+        "/api/coverage/{account_id}/",
     ):
         assert path in schema["paths"], path
     assert "post" not in schema["paths"]["/api/plans/"]
@@ -259,3 +267,5 @@ def test_plan_endpoints_are_in_the_openapi_schema(api):
     assert "post" in schema["paths"]["/api/plans/{account_id}/versions/{number}/sign/"]
     params = {p["name"] for p in schema["paths"]["/api/actions/"]["get"]["parameters"]}
     assert {"overdue", "owner", "account", "status"} <= params
+    assert set(schema["paths"]["/api/coverage/{account_id}/"]) == {"get"}
+    assert "put" not in schema["paths"]["/api/dotted-lines/{id}/"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import yaml
 from django.test import Client
 from django.utils import timezone
 
@@ -186,19 +185,3 @@ def test_coverage_gaps_of_an_account(api, c2, programme):
     assert vera.get("/api/coverage/NOPE/").status_code == 404
     assert Client().get("/api/coverage/A1/").status_code in (401, 403)
     assert api("Chris").post("/api/coverage/A1/").status_code == 405
-
-
-def test_relationship_endpoints_are_in_the_openapi_schema(api):
-    schema = yaml.safe_load(api("Vera").get("/api/schema/").content)
-    for path in (
-        "/api/contact-profiles/",
-        "/api/contact-profiles/{contact_id}/",
-        "/api/relationships/",
-        "/api/relationships/{id}/",
-        "/api/dotted-lines/",
-        "/api/dotted-lines/{id}/",
-        "/api/coverage/{account_id}/",
-    ):
-        assert path in schema["paths"], path
-    assert set(schema["paths"]["/api/coverage/{account_id}/"]) == {"get"}
-    assert "put" not in schema["paths"]["/api/dotted-lines/{id}/"]
