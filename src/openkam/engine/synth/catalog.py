@@ -367,14 +367,14 @@ class ProductLine:
 
 
 PRODUCT_LINES = (
-    ProductLine("ADH", "Industrial Adhesives", 0.42, 44, 38.0, False, 0.035),
-    ProductLine("SEA", "Sealants", 0.45, 34, 22.0, False, 0.030),
-    ProductLine("COA", "Industrial Coatings", 0.50, 40, 14.0, True, 0.040),
-    ProductLine("LUB", "Lubricants", 0.54, 36, 9.0, True, 0.045),
-    ProductLine("CLN", "Cleaning & Hygiene", 0.47, 38, 11.0, False, 0.025),
-    ProductLine("FIL", "Filtration", 0.40, 42, 65.0, False, 0.030),
-    ProductLine("FAS", "Fasteners & Fixings", 0.58, 52, 0.85, False, 0.020),
-    ProductLine("PKG", "Protective Packaging", 0.62, 30, 4.5, False, 0.020),
+    ProductLine("ADH", "Industrial Adhesives", 0.48, 44, 38.0, False, 0.035),
+    ProductLine("SEA", "Sealants", 0.51, 34, 22.0, False, 0.030),
+    ProductLine("COA", "Industrial Coatings", 0.56, 40, 14.0, True, 0.040),
+    ProductLine("LUB", "Lubricants", 0.60, 36, 9.0, True, 0.045),
+    ProductLine("CLN", "Cleaning & Hygiene", 0.53, 38, 11.0, False, 0.025),
+    ProductLine("FIL", "Filtration", 0.46, 42, 65.0, False, 0.030),
+    ProductLine("FAS", "Fasteners & Fixings", 0.64, 52, 0.85, False, 0.020),
+    ProductLine("PKG", "Protective Packaging", 0.68, 30, 4.5, False, 0.020),
 )
 
 PRODUCT_FORMS = {

@@ -1,9 +1,9 @@
 """Cost pools per month for time-driven activity-based costing (Kaplan & Anderson 2004).
 
 Each pool has a cost rate per driver unit (a catalogue rate, with yearly inflation and a
-little monthly noise). Its practical capacity is planned per quarter from the volume the
-quarter needed divided by a target utilisation of 74–93 %, so every pool has unused capacity
-in most months and, with monthly swings, is occasionally stretched past 100 %. Its cost is
+little monthly noise). Its practical capacity is planned per quarter for the quarter's
+average volume at a target utilisation of 74–93 % and for its busiest month at 86–101 %,
+so every pool has unused capacity in most months and is rarely stretched past 100 %. Its cost is
 capacity × rate, so that cost / capacity gives back the rate:
 
     rate = cost of capacity supplied / practical capacity   (Kaplan & Anderson 2004)
@@ -90,10 +90,15 @@ def cost_pools(
     for qi in range(quarter.max() + 1):
         ms = quarter == qi
         used = volume[:, ms].mean(axis=1)
+        peak = volume[:, ms].max(axis=1)
         # A pool idle for a whole quarter still has the capacity planned for an average one.
         planned = np.where(used > 0, used, np.maximum(volume.mean(axis=1), 1.0))
-        target = rng.uniform(0.74, 0.93, n_pools)
-        capacity[:, ms] = np.maximum(np.ceil(planned / target), 1.0)[:, None]
+        # Sized for the quarter's average at 74-93 % utilisation, and for its busiest month
+        # at 86-101 %, so that overloads happen but rarely.
+        need = np.maximum(
+            planned / rng.uniform(0.74, 0.93, n_pools), peak / rng.uniform(0.86, 1.01, n_pools)
+        )
+        capacity[:, ms] = np.maximum(np.ceil(need), 1.0)[:, None]
     cost = np.rint(capacity * rate * 100).astype(np.int64)
     pool = np.repeat(np.arange(n_pools), months)
     month = np.tile(np.arange(months), n_pools)

@@ -141,23 +141,23 @@ def build_accounts(n: int, rng: np.random.Generator, cal: Calendar) -> Accounts:
     # one in the top 5 %, so that a money-losing whale is there at every seed.
     demanding = np.zeros(n, dtype=bool)
     demanding[by_size] = rng.random(n) < np.where(
-        q[by_size] >= 0.9, 0.25, np.where(q[by_size] >= 0.7, 0.08, 0)
+        q[by_size] >= 0.9, 0.25, np.where(q[by_size] >= 0.7, 0.06, 0)
     )
-    for top in (by_size[1 : max(5, n // 100)], by_size[1 : max(5, n // 20)]):
+    for top in (by_size[: max(3, n // 100)], by_size[: max(5, n // 20)]):
         if len(top) and not demanding[top].any():
             demanding[rng.choice(top)] = True
 
     # Fast growers: small accounts (below the 60th size percentile) on a steep trend.
     fast = (q < 0.6) & (rng.random(n) < 0.06)
     small = np.flatnonzero((q < 0.6) & ~fast)
-    if fast.sum() < 3 and len(small) >= 3:
-        fast[rng.choice(small, 3 - int(fast.sum()), replace=False)] = True
-    growth = np.where(fast, rng.uniform(0.6, 1.1, n), rng.normal(0.03, 0.1, n))
+    if fast.sum() < 4 and len(small) >= 4:
+        fast[rng.choice(small, 4 - int(fast.sum()), replace=False)] = True
+    growth = np.where(fast, rng.uniform(0.8, 1.3, n), rng.normal(0.03, 0.1, n))
 
     # Acquisition: most large accounts are existing customers at the start of the window;
     # the rest arrive through the window. Fast growers arrive in the first year.
     nbd = len(cal.business_days)
-    established = rng.random(n) < 0.55 + 0.4 * q
+    established = (rng.random(n) < 0.45 + 0.4 * q) | demanding
     acq_bd = np.where(
         established,
         rng.integers(0, min(15, nbd), n),
@@ -166,27 +166,27 @@ def build_accounts(n: int, rng: np.random.Generator, cal: Calendar) -> Accounts:
     acq_bd = np.where(fast, np.minimum(acq_bd, rng.integers(0, min(250, nbd), n)), acq_bd)
 
     # Purchase rates: gamma heterogeneity (BG/NBD's lambda) times a size effect.
-    rate = np.exp(0.9 * z) * rng.gamma(2.5, 1 / 2.5, n)
+    rate = np.exp(0.75 * z) * rng.gamma(2.5, 1 / 2.5, n)
     lines_per_order = 1 + 3.2 * np.exp(0.3 * z) * rng.lognormal(0, 0.25, n)
-    qty_scale = np.exp(0.55 * z) * rng.lognormal(0, 0.25, n)
+    qty_scale = np.exp(0.8 * z) * rng.lognormal(0, 0.25, n)
     # Ordering pattern: the same volume in many small orders or in a few large ones. It
     # moves cost-to-serve without moving revenue, so profit is not a function of size.
     pattern = rng.lognormal(0, 0.9, n)
     rate *= pattern
     qty_scale /= pattern
-    rate = np.where(demanding, rate * 4.5, rate)
-    lines_per_order = np.where(demanding, 1 + (lines_per_order - 1) * 0.25, lines_per_order)
-    qty_scale = np.where(demanding, qty_scale * 0.35, qty_scale)
+    rate = np.where(demanding, rate * 2.0, rate)
+    lines_per_order = np.where(demanding, 1 + (lines_per_order - 1) * 0.4, lines_per_order)
+    qty_scale = np.where(demanding, qty_scale * 0.7, qty_scale)
 
     # Dropout hazard per year of ordering (beta heterogeneity); big accounts rarely leave,
     # and a few small accounts buy once and never again.
-    hazard = rng.beta(0.7, 2.8, n) * 0.9 * (1 - 0.92 * q**2)
+    hazard = rng.beta(0.7, 2.8, n) * 1.1 * (1 - 0.85 * q**2)
     hazard = np.where((q < 0.5) & (rng.random(n) < 0.05), 1e9, hazard)
     hazard = np.where(demanding | fast, hazard * 0.1, hazard)
 
     power = rng.beta(2, 2, n)
-    discount = 0.005 + 0.2 * q**2.2 * (0.4 + 1.2 * power) + rng.uniform(0, 0.01, n)
-    discount = np.where(demanding, rng.uniform(0.27, 0.34, n), np.minimum(discount, 0.30))
+    discount = 0.005 + 0.26 * q**2.2 * (0.6 + 0.8 * power) + rng.uniform(0, 0.01, n)
+    discount = np.where(demanding, rng.uniform(0.27, 0.34, n), np.minimum(discount, 0.33))
 
     u = rng.random(n)
     terms = np.select(
@@ -213,12 +213,12 @@ def build_accounts(n: int, rng: np.random.Generator, cal: Calendar) -> Accounts:
     scrap_share = rng.beta(2, 5, n)
 
     rush = rng.random(n) < 0.1  # accounts that plan badly and order for tomorrow
-    expedite = np.where(rush, rng.uniform(0.25, 0.6, n), rng.beta(1, 14, n))
-    expedite = np.where(demanding, rng.uniform(0.6, 0.85, n), expedite)
+    expedite = np.where(rush, rng.uniform(0.15, 0.4, n), rng.beta(1, 14, n))
+    expedite = np.where(demanding, rng.uniform(0.35, 0.6, n), expedite)
     special_packaging = demanding | (rng.random(n) < 0.08 + 0.15 * q)
     has_stock = demanding | (rng.random(n) < 0.03 + 0.3 * q**4)
     stock_cover = np.where(has_stock, rng.uniform(0.5, 2.0, n), 0.0)
-    stock_cover = np.where(demanding, rng.uniform(3.0, 5.0, n), stock_cover)
+    stock_cover = np.where(demanding, rng.uniform(4.0, 6.0, n), stock_cover)
     tickets = 0.06 * rng.lognormal(0, 0.6, n) * np.where(demanding, 8, 1)
     tech = 0.01 * rng.lognormal(0, 1.0, n) * np.where(demanding, 10, 1)
     # Field sales visits go to large accounts; small ones are served by inside sales.
