@@ -71,7 +71,9 @@ def select_command(
         else:
             result, _, _ = services.build_recommendation(config=config)
     except SelectionInfeasible as exc:
-        raise fail("no portfolio satisfies the programme rules:\n  - " + "\n  - ".join(exc.reasons)) from None
+        raise fail(
+            "no portfolio satisfies the programme rules:\n  - " + "\n  - ".join(exc.reasons)
+        ) from None
     except ValidationError as exc:
         raise fail("; ".join(exc.messages)) from None
 

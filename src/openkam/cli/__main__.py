@@ -1,0 +1,5 @@
+"""``python -m openkam.cli`` runs the ``openkam`` command."""
+
+from openkam.cli import main
+
+main()
