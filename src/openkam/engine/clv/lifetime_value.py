@@ -104,6 +104,13 @@ def _margins(margin, ids: pa.Array) -> np.ndarray:
     )
 
 
+def _distinct_histories(x, t_x, T):
+    """Distinct (x, t_x, T) rows and, for each customer, the index of its row."""
+    stacked = np.stack([x, t_x, T], axis=1)
+    distinct, row = np.unique(stacked, axis=0, return_inverse=True)
+    return (distinct[:, 0], distinct[:, 1], distinct[:, 2]), row.reshape(-1)
+
+
 def customer_lifetime_value(
     purchase_model: BetaGeoModel | ParetoNBDModel,
     spend_model: GammaGammaModel,
@@ -156,15 +163,18 @@ def customer_lifetime_value(
     m = _margins(margin, s.customer_id)
 
     x, t_x, T = s.frequency, s.recency, s.T
+    # Customers with the same history have the same expectations: compute them once per
+    # distinct (x, t_x, T), which from dated transactions are far fewer than customers.
+    (ux, ut, uT), row = _distinct_histories(x, t_x, T)
     ts = step * np.arange(horizon + 1)
     cumulative = purchase_model.expected_purchases(
-        ts[None, :], x[:, None], t_x[:, None], T[:, None]
+        ts[None, :], ux[:, None], ut[:, None], uT[:, None]
     )
     per_period = np.diff(cumulative, axis=1)
     discount = (1.0 + d) ** -np.arange(1, horizon + 1)
-    occasions = per_period.sum(axis=1)
-    discounted = per_period @ discount
-    alive = purchase_model.probability_alive(x, t_x, T)
+    occasions = per_period.sum(axis=1)[row]
+    discounted = (per_period @ discount)[row]
+    alive = purchase_model.probability_alive(ux, ut, uT)[row]
     value = spend_model.expected_value_per_occasion(x, s.monetary_value)
 
     reason = np.full(len(x), None, dtype=object)

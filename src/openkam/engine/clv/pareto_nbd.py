@@ -63,21 +63,16 @@ def log_integral_term(params, x, y) -> np.ndarray:
     - alpha <  beta: -(s+1) log(beta+y) - (r+x-1) log(alpha+y) + log 2F1(1, s+1; r+s+x+1; z)
     """
     r, alpha, s, beta = _unpack(params)
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     c = r + s + x + 1
     if alpha >= beta:
         z = (alpha - beta) / (alpha + y)
-        return (
-            -(r + x) * np.log(alpha + y)
-            - s * np.log(beta + y)
-            + np.log(_hyp2f1_1(r + x + 0 * y, c + 0 * y, z + 0 * x))
-        )
+        return -(r + x) * np.log(alpha + y) - s * np.log(beta + y) + np.log(_hyp2f1_1(r + x, c, z))
     z = (beta - alpha) / (beta + y)
     return (
         -(s + 1) * np.log(beta + y)
         - (r + x - 1) * np.log(alpha + y)
-        + np.log(_hyp2f1_1(s + 1 + 0 * x + 0 * y, c + 0 * y, z + 0 * x))
+        + np.log(_hyp2f1_1(np.full_like(x, s + 1), c, z))
     )
 
 
