@@ -114,3 +114,9 @@ def test_recovers_simulated_parameters():
     assert result.converged
     for name, value in truth.items():
         assert abs(result.params[name] - value) < 4 * result.std_errors[name], name
+
+
+def test_very_young_customers():
+    # First purchase on the calibration end day (T = 0): L = 1, so log L = 0, and alive.
+    assert log_likelihood(PUBLISHED, [0], [0], [0])[0] == pytest.approx(0.0, abs=1e-12)
+    assert ParetoNBDModel.from_params(**PUBLISHED).probability_alive(0, 0, 0) == pytest.approx(1.0)
