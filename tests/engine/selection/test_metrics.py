@@ -64,3 +64,48 @@ def test_payment_and_breadth(engine):
     out = payment_and_breadth(invoices, d(2024, 1, 1), d(2024, 12, 31), lines)
     assert out["A"] == {"dso": pytest.approx(15.0), "product_breadth": 1.0}
     assert out["B"] == {"product_breadth": 1.0}
+
+
+def test_a_parent_is_judged_on_its_group(tmp_path):
+    import pyarrow.parquet as pq
+
+    from openkam.engine.selection import ledger_metrics
+
+    # By hand, 2024: parent P sells 100 a month at cost 90 (contribution 10), its subsidiary
+    # C 50 at 45 (5). P's group: 12 × 15 = 180 contribution on 1 800 net sales (10 %);
+    # C alone: 60 on 600; a stand-alone S keeps its own 12 × 10 = 120.
+    schema = KINDS["invoices"].arrow_schema
+    rows = []
+    for month in range(1, 13):
+        for account, price, cost in (("P", 100, 90), ("C", 50, 45), ("S", 100, 90)):
+            rows.append(
+                (
+                    f"{account}{month}",
+                    1,
+                    dt.date(2024, month, 15),
+                    account,
+                    "X",
+                    D(1),
+                    D(price),
+                    D(0),
+                    D(cost),
+                    None,
+                    None,
+                    None,
+                )
+            )
+    folder = tmp_path / "ledger" / "invoices"
+    folder.mkdir(parents=True)
+    pq.write_table(
+        pa.Table.from_pylist(
+            [dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema
+        ),
+        folder / "part-0.parquet",
+    )
+    tree = pa.table({"account_id": ["P", "C", "S"], "parent_account_id": [None, "P", None]})
+    out = ledger_metrics(tmp_path, hierarchy=tree)
+    assert out["P"]["net_contribution"] == pytest.approx(180)
+    assert out["P"]["contribution_margin_pct"] == pytest.approx(10)
+    assert out["C"]["net_contribution"] == pytest.approx(60)
+    assert out["S"]["net_contribution"] == pytest.approx(120)
+    assert ledger_metrics(tmp_path)["P"]["net_contribution"] == pytest.approx(120)

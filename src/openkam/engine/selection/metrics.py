@@ -154,6 +154,7 @@ def ledger_metrics(
     window: int = 12,
     products: pa.Table | None = None,
     engine: str = "duckdb",
+    hierarchy: pa.Table | None = None,
 ) -> dict[str, dict]:
     """Every data-derived criterion per account from a ledger (see module doc).
 
@@ -167,6 +168,10 @@ def ledger_metrics(
         Months in the window.
     products
         Arrow table ``(product_id, product_line)`` for product-line breadth.
+    hierarchy
+        Arrow table ``(account_id, parent_account_id)``: a parent is then judged on its
+        whole group (its subtree's monthly contribution and sales), since subsidiaries are
+        selected with their parent.
 
     Returns
     -------
@@ -187,15 +192,16 @@ def ledger_metrics(
     end_key = as_of.year * 12 + as_of.month - 1
     start_key = end_key - 2 * window + 1
     date_from = dt.date(start_key // 12, start_key % 12 + 1, 1)
-    result = compute_profitability(ledger, "month", date_from=date_from, date_to=as_of)
+    result = compute_profitability(
+        ledger, "month", date_from=date_from, date_to=as_of, hierarchy=hierarchy
+    )
     wf = result.waterfall
-    rows = [
-        r
-        for r in wf.select(
-            ["scope", "account_id", "period", "net_sales", "net_contribution"]
-        ).to_pylist()
-        if r["scope"] == "account"
-    ]
+    all_rows = wf.select(
+        ["scope", "account_id", "period", "net_sales", "net_contribution"]
+    ).to_pylist()
+    # A parent's group figures replace its own; other accounts keep their own rows.
+    groups = {r["account_id"] for r in all_rows if r["scope"] == "subtree"}
+    rows = [r for r in all_rows if (r["scope"] == "subtree") == (r["account_id"] in groups)]
     out = metrics_from_monthly(rows, f"{as_of.year:04d}-{as_of.month:02d}", window)
     window_from_key = end_key - window + 1
     window_from = dt.date(window_from_key // 12, window_from_key % 12 + 1, 1)

@@ -218,7 +218,9 @@ def data_metrics() -> dict[str, dict]:
     root = Path(settings.DATA_DIR)
     if not any((root / "ledger" / "invoices").glob("*.parquet")):
         return {}
-    return ledger_metrics(root, products=_products())
+    from openkam.web.insights.profitability import hierarchy
+
+    return ledger_metrics(root, products=_products(), hierarchy=hierarchy())
 
 
 def _clv() -> dict[str, float]:
@@ -226,7 +228,16 @@ def _clv() -> dict[str, float]:
         from openkam.web.insights.figures import clv_by_account
     except ImportError:  # pragma: no cover - insights is installed with the app
         return {}
-    return {k: float(v) for k, v in clv_by_account().items() if v is not None}
+    own = {k: float(v) for k, v in clv_by_account().items() if v is not None}
+    # A parent is a candidate for its whole group: its value is the group's value.
+    parents = dict(Account.objects.values_list("account_id", "parent__account_id"))
+    group: dict[str, float] = {}
+    for account, value in own.items():
+        top = account
+        while parents.get(top):
+            top = parents[top]
+        group[top] = group.get(top, 0.0) + value
+    return group
 
 
 def gather_values(config: SelectionConfig) -> dict[str, dict]:
