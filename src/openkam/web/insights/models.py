@@ -18,6 +18,7 @@ class Computation(models.Model):
     class Kind(models.TextChoices):
         PROFITABILITY = "profitability", "Account profitability"
         CLV = "clv", "Customer lifetime value"
+        SELECTION = "selection", "Key account selection review"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "queued"

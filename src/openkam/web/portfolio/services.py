@@ -10,11 +10,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from openkam.engine.selection import (
     RELATIONSHIP_STAGES,
     OverrideError,
     SelectionConfig,
+    SelectionInfeasible,
     config_from_dict,
     config_to_dict,
     default_config,
@@ -340,7 +342,17 @@ def create_review(user, label: str = "", *, apply: bool = False, actor: str = ""
     if not actor:
         _require_programme(user)
     criteria = current_criteria()
-    result, inputs, snapshot = build_recommendation(criteria)
+    review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
+    if apply:
+        apply_review(review, user, actor=actor)
+    return review
+
+
+def save_review(
+    user, label: str, criteria: CriteriaSet, built: tuple, *, actor: str = ""
+) -> Review:
+    """Store a computed recommendation (``build_recommendation``'s result) as a draft review."""
+    result, inputs, snapshot = built
     review = Review.objects.create(
         label=label or f"Review {timezone.localdate().isoformat()}",
         criteria=criteria,
@@ -356,9 +368,32 @@ def create_review(user, label: str = "", *, apply: bool = False, actor: str = ""
         actor=actor,
         changes={"criteria": criteria.number, "objective": result["objective"]},
     )
-    if apply:
-        apply_review(review, user, actor=actor)
     return review
+
+
+@task()
+def compute_review(run_id: int) -> None:
+    """Background task: score every account, solve the portfolio, store a draft review."""
+    from openkam.web.insights.runs import run_with_tracking
+
+    def work(run, report):
+        report("scoring accounts and solving the portfolio", 0.1)
+        criteria = CriteriaSet.objects.get(pk=run.params["criteria"])
+        try:
+            built = build_recommendation(criteria)
+        except SelectionInfeasible as exc:
+            raise ValueError("No portfolio is possible: " + "; ".join(exc.reasons)) from None
+        return (criteria, built), [], {"objective": built[0]["objective"]}
+
+    def store(run, outcome):
+        criteria, built = outcome
+        review = save_review(run.requested_by, run.params.get("label", ""), criteria, built)
+        run.summary = {"review": review.pk}
+        from openkam.web.insights.models import Computation
+
+        Computation.objects.filter(pk=run.pk).update(params={**run.params, "review": review.pk})
+
+    run_with_tracking(run_id, work, store)
 
 
 def apply_review(review: Review, user, *, actor: str = "") -> int:

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from openkam.engine.selection import SelectionInfeasible
 from openkam.web.accounts.models import Account
 from openkam.web.core.roles import runs_programme
 from openkam.web.portfolio import services
@@ -59,8 +58,13 @@ def _review_context(review: Review) -> dict:
 
 @login_required
 def selection(request):
+    from openkam.web.insights import runs
+    from openkam.web.insights.models import Computation
+
     review = Review.objects.select_related("criteria").first()
+    latest = runs.latest(Computation.Kind.SELECTION)
     context = {
+        "latest_run": latest if latest and (latest.active or latest.status == "failed") else None,
         "can_run": runs_programme(request.user),
         "overrides": Override.objects.filter(active=True).select_related("account", "created_by"),
         "criteria": services.current_criteria(),
@@ -73,14 +77,19 @@ def selection(request):
 @login_required
 @require_POST
 def run_review(request):
+    """Compute a review in the background (scoring and solving take a while on a large
+    portfolio); the selection page shows its progress and then the new draft."""
+    from openkam.web.insights import runs
+    from openkam.web.insights.models import Computation
+
+    if not runs_programme(request.user):
+        raise PermissionDenied("Only the KAM champion or an administrator runs reviews.")
+    params = {"label": request.POST.get("label", ""), "criteria": services.current_criteria().pk}
     try:
-        review = services.create_review(request.user, request.POST.get("label", ""))
-    except SelectionInfeasible as exc:
-        for reason in exc.reasons:
-            messages.error(request, f"No portfolio is possible: {reason}.")
-        return redirect("portfolio:selection")
-    messages.success(request, f"{review.label} computed (draft). Apply it to make it official.")
-    return redirect(review)
+        runs.request(Computation.Kind.SELECTION, params, request.user, services.compute_review)
+    except runs.AlreadyRunning as exc:
+        messages.warning(request, str(exc))
+    return redirect("portfolio:selection")
 
 
 @login_required
