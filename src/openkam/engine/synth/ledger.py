@@ -19,7 +19,7 @@ from openkam.engine.synth import catalog
 from openkam.engine.synth.columns import dates, decimals, int32s, numbered_ids, pick
 from openkam.engine.synth.orders import FREQUENCY_SHARE, OrderPlan
 from openkam.engine.synth.products import Products
-from openkam.engine.synth.profiles import PAY_EARLY, PAY_LATE, PAY_ON_TIME, PAY_VERY_LATE, Accounts
+from openkam.engine.synth.profiles import PAY_EARLY, PAY_ON_TIME, Accounts
 from openkam.engine.synth.reference import account_id_digits
 from openkam.engine.synth.timeline import Calendar
 
@@ -77,6 +77,7 @@ class LedgerGenerator:
         self.line_first = line_start
         self.line_last = np.append(line_start[1:], prod.n) - 1
         self.acq_day = cal.business_days[acc.acq_bd]
+        self.active = plan.active
         self.next_invoice = 1
         self.next_credit = 1
         self.next_activity = 1
@@ -151,14 +152,14 @@ class LedgerGenerator:
         cls = acc.pay_class[a]
         slip = rng.exponential(1.0, n)
         paid = np.select(
-            [cls == PAY_EARLY, cls == PAY_ON_TIME, cls == PAY_LATE, cls == PAY_VERY_LATE],
+            [cls == PAY_EARLY, cls == PAY_ON_TIME],
             [
                 day + rng.integers(5, EARLY_PAYMENT_DAYS + 1, n),
                 # On-time payers still slip now and then.
                 due + np.rint(rng.normal(0, 3, n)) + np.where(rng.random(n) < 0.1, slip * 10, 0),
-                due + slip * acc.late_days[a],
-                due + slip * acc.late_days[a],
             ],
+            # Late and very late payers differ in their mean delay (late_days).
+            due + slip * acc.late_days[a],
         )
         paid = np.maximum(np.rint(paid).astype(np.int64), day)
         # Credit notes are settled by offsetting them against open invoices on issue.
@@ -273,7 +274,7 @@ class LedgerGenerator:
 
     def _monthly_activities(self, rng, m: int) -> pa.Table:
         acc, cal = self.acc, self.cal
-        active = self.plan.active[:, m]
+        active = self.active[:, m]
         bd_lo, bd_hi = cal.bd_lo[m], cal.bd_hi[m]
         visits = rng.poisson(acc.visits_per_month * active)
         va = np.repeat(np.arange(acc.n), visits)

@@ -6,6 +6,8 @@ reads better; the ledger-sized tables are in :mod:`openkam.engine.synth.ledger`.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 
@@ -51,6 +53,7 @@ def account_ids(n: int) -> list[str]:
     return [f"ACC-{i:0{d}d}" for i in range(1, n + 1)]
 
 
+@cache
 def _slug(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
