@@ -287,3 +287,20 @@ def test_empty_tables_and_bad_arguments(tmp_path):
         profitability_report(data, date_from="2024-02-01", date_to="2024-01-01")
     with pytest.raises(FileNotFoundError):
         profitability_report(tmp_path / "nowhere")
+
+
+def test_prepaid_lines_and_lines_without_terms_cost_no_credit(tmp_path):
+    from profitability_ledgers import write_ledger
+
+    invoices = [
+        # Paid 5 days before the invoice date (a prepayment): 0 days, no credit cost.
+        ("P1", 1, "2024-05-10", "A", "P1", "1", "1000", "0", "0", "2024-06-09", "2024-05-05"),
+        # Open with a due date: 1000 × 8 % × (2024-05-31 − 2024-05-10 = 21 d) / 365 = 4.6027
+        # → 4.60 (the as-of date is this ledger's latest date, 2024-05-31).
+        ("P2", 1, "2024-05-10", "B", "P1", "1", "1000", "0", "0", "2024-06-09", None),
+        # Neither due nor paid date: a cash sale, no credit cost.
+        ("P3", 1, "2024-05-31", "C", "P1", "1", "1000", "0", "0", None, None),
+    ]
+    report = profitability_report(write_ledger(tmp_path, invoices), "month")
+    credit = {r["account_id"]: r["cost_by_pool"].get("credit_cost") for r in report["rows"]}
+    assert credit == {"A": None, "B": 4.60, "C": None}

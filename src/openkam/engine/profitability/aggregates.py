@@ -53,17 +53,23 @@ def sales_by_account(
     is_open = nw.col("paid_date").is_null() & ~nw.col("due_date").is_null()
     if as_of is not None:
         is_open = is_open & (nw.col("invoice_date") <= nw.lit(as_of, dtype=nw.Date))
-    # Day numbers as columns of their own: referenced twice below, computed once.
-    lines = _within(invoices, "invoice_date", start, end).with_columns(
-        period_key=key_expr(nw.col("invoice_date"), period),
-        _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
-        _open=is_open,
-        _inv_day=day_number(nw.col("invoice_date")) - EPOCH_DAY,
-        _paid_day=day_number(nw.col("paid_date")) - EPOCH_DAY,
+    # Day numbers and days outstanding as columns of their own: each is computed once.
+    lines = (
+        _within(invoices, "invoice_date", start, end)
+        .with_columns(
+            period_key=key_expr(nw.col("invoice_date"), period),
+            _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
+            _open=is_open,
+            _inv_day=day_number(nw.col("invoice_date")) - EPOCH_DAY,
+            _paid_day=day_number(nw.col("paid_date")) - EPOCH_DAY,
+        )
+        .with_columns(_days=nw.col("_paid_day") - nw.col("_inv_day"))
     )
+    # _days is null for unpaid lines, so they fall through to the open-receivable branch;
+    # a paid line with no positive days outstanding weighs 0.
     weight = (
-        nw.when(~nw.col("paid_date").is_null())
-        .then((nw.col("_paid_day") - nw.col("_inv_day")).clip(lower_bound=0))
+        nw.when(nw.col("_days") > 0)
+        .then(nw.col("_days"))
         .when(nw.col("_open"))
         .then(-nw.col("_inv_day"))
         .otherwise(0)
