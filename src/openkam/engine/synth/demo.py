@@ -119,11 +119,16 @@ def generate(
 
     Notes
     -----
-    The economics follow the account P&L of ``docs`` §4: gross sales − on-invoice discounts −
-    rebates = net sales; − COGS = gross margin; − Σ activity quantity × pool cost rate
-    (pool cost / practical capacity, Kaplan & Anderson 2004) = net contribution. Purchasing
-    follows the BG/NBD assumptions (Fader, Hardie & Lee 2005); see
-    :mod:`openkam.engine.synth.orders`.
+    The economics follow the account P&L of the design brief (§4): gross sales
+    (quantity × list price) − on-invoice discounts − rebates = net sales; − COGS = gross
+    margin; − Σ activity quantity × pool rate (pool cost / practical capacity, Kaplan &
+    Anderson 2004) = net contribution. The level of the pool costs is calibrated so that the
+    whale curve computed that way peaks at 200 % (:func:`~openkam.engine.synth.pools.
+    calibrate_level`); a P&L that adds other costs (e.g. the credit cost of payment terms)
+    will peak higher. Purchasing follows the BG/NBD assumptions (Fader, Hardie & Lee 2005),
+    see :mod:`openkam.engine.synth.orders`. Every account buys at least once, so ``lines``
+    below a few per account is not reachable. ``progress`` stages: ``"reference data"``,
+    ``"ledger"`` (one step per month) and ``"rebates and cost pools"``.
     """
     t0 = time.perf_counter()
     data_dir = Path(data_dir)
