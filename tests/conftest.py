@@ -19,6 +19,13 @@ def spark():
 def engine(request):
     """Run an engine test once per engine; Spark runs are marked ``spark``."""
     if request.param == "spark":
-        request.node.add_marker(pytest.mark.spark)
         request.getfixturevalue("spark")
     return request.param
+
+
+def pytest_collection_modifyitems(items):
+    # Marked at collection, so that `-m "not spark"` deselects the Spark runs.
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("engine") == "spark":
+            item.add_marker(pytest.mark.spark)

@@ -78,12 +78,26 @@ def test_no_strong_relationship_at_all():
     assert gap.message == "No strong relationship with anyone at the account."
 
 
-def test_tree_layout_centres_managers_over_reports():
+def test_tree_layout_stacks_reports_without_reports_and_centres_managers():
+    from openkam.web.relationships.layout import GAP_STACK, INDENT, NODE_H, PAD, canvas_size
+
     placed = tree_layout(
         {"ceo": None, "cfo": "ceo", "buy": "ceo", "eng": "buy"}, ["buy", "cfo", "ceo", "eng"]
     )
     assert placed["ceo"].depth == 0 and placed["eng"].depth == 2
-    assert placed["ceo"].x == (placed["buy"].x + placed["cfo"].x) / 2
+    # By hand: the CFO (no reports) is stacked in the first column, indented; the buyer's
+    # column comes next (150 wide + 22 indent + 20 gap = 192 px on), the engineer under it.
+    assert placed["cfo"].stacked and placed["cfo"].x == PAD + INDENT
+    assert placed["buy"].x == placed["eng"].x == PAD + 192
+    # The CEO sits centred between the stack's trunk (11 px in) and the buyer's column.
+    assert placed["ceo"].x == ((PAD + INDENT / 2) + placed["buy"].x) / 2
+    # Five reports without reports make one column, not five.
+    five = tree_layout({"boss": None, **{f"r{i}": "boss" for i in range(5)}})
+    assert {five[f"r{i}"].x for i in range(5)} == {PAD + INDENT}
+    assert [five[f"r{i}"].y for i in range(5)] == [
+        five["r0"].y + i * (NODE_H + GAP_STACK) for i in range(5)
+    ]
+    assert canvas_size(five)[0] == PAD + INDENT + 150 + PAD
     # A cycle still places every node once.
     assert set(tree_layout({"a": "b", "b": "a"})) == {"a", "b"}
 

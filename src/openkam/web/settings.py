@@ -124,7 +124,9 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("OPENKAM_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Numbers are grouped explicitly (|intcomma) where people read amounts; never in years,
+# ids or the coordinates of an SVG chart.
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

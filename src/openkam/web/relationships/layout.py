@@ -2,7 +2,9 @@
 
 Layout: each leaf takes one column in depth-first order and a manager sits centred over
 its reports (the simple layered layout of Reingold & Tilford 1981, without their subtree
-compaction, which an org chart of tens of people does not need).
+compaction). A manager whose reports have no reports of their own gets them stacked in one
+column below it, as printed org charts do, which keeps a real buying centre of twenty or
+thirty people about as wide as the page.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 150, 58, 20, 46, 16
+#: Stacked reports: indent from their manager's left edge, and the gap between two of them.
+INDENT, GAP_STACK = 22, 12
 
 
 @dataclass
@@ -18,6 +22,8 @@ class Placed:
     x: float
     y: float
     depth: int
+    #: Placed in a stack below its manager (drawn with an elbow from the manager's side).
+    stacked: bool = False
 
 
 def tree_layout(
@@ -34,18 +40,33 @@ def tree_layout(
         parent = parents.get(node)
         children.setdefault(parent if parent in parents else None, []).append(node)
     placed: dict[str, Placed] = {}
-    column = 0
+    cursor = 0.0  # left edge of the next free column, in px
 
     def place(node: str, depth: int, seen: set[str]) -> float:
-        nonlocal column
+        nonlocal cursor
         seen = seen | {node}
         kids = [k for k in children.get(node, []) if k not in seen and k not in placed]
         if not kids:
-            x = column * (NODE_W + GAP_X)
-            column += 1
+            x = cursor
+            cursor += NODE_W + GAP_X
+            placed[node] = Placed(node, x + PAD, depth * (NODE_H + GAP_Y) + PAD, depth)
+            return x
+        leaves = [k for k in kids if not children.get(k)]
+        managers = [k for k in kids if children.get(k)]
+        xs = []
+        if len(leaves) > 1 or (leaves and managers):
+            # Reports without reports of their own: one stacked column, left of the others.
+            x = cursor
+            cursor += NODE_W + INDENT + GAP_X
+            top = (depth + 1) * (NODE_H + GAP_Y) + PAD
+            for i, kid in enumerate(leaves):
+                y = top + i * (NODE_H + GAP_STACK)
+                placed[kid] = Placed(kid, x + INDENT + PAD, y, depth + 1, stacked=True)
+            xs.append(x + INDENT / 2)
         else:
-            xs = [place(k, depth + 1, seen) for k in kids]
-            x = (xs[0] + xs[-1]) / 2
+            managers = kids
+        xs += [place(k, depth + 1, seen) for k in managers]
+        x = (xs[0] + xs[-1]) / 2
         placed[node] = Placed(node, x + PAD, depth * (NODE_H + GAP_Y) + PAD, depth)
         return x
 

@@ -14,7 +14,14 @@ from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
 from openkam.web.core.permissions import require_edit
 from openkam.web.relationships import coverage
-from openkam.web.relationships.layout import NODE_H, NODE_W, canvas_size, tree_layout
+from openkam.web.relationships.layout import (
+    GAP_Y,
+    INDENT,
+    NODE_H,
+    NODE_W,
+    canvas_size,
+    tree_layout,
+)
 from openkam.web.relationships.models import ContactProfile, DottedLine, Relationship
 
 ATTITUDE_COLOURS = {
@@ -171,6 +178,7 @@ def relationship_map(
                 "id": cid,
                 "x": pos.x,
                 "y": pos.y,
+                "stacked": pos.stacked,
                 "cx": pos.x + NODE_W / 2,
                 "w": NODE_W,
                 "h": NODE_H,
@@ -214,6 +222,14 @@ def relationship_map(
 
 
 def _edge(upper: dict, lower: dict, dotted: bool) -> dict:
+    if lower.get("stacked") and not dotted:
+        # Down from the manager to a bus, along it to the stack's trunk, down the trunk and
+        # into the report's left edge.
+        x, y = upper["cx"], upper["y"] + NODE_H
+        trunk = lower["x"] - INDENT + 10
+        bus = y + GAP_Y / 2
+        d = f"M{x},{y} V{bus} H{trunk} V{lower['y'] + NODE_H / 2} H{lower['x']}"
+        return {"d": d, "dotted": False}
     x1, y1 = upper["cx"], upper["y"] + NODE_H
     x2, y2 = lower["cx"], lower["y"]
     mid = (y1 + y2) / 2
