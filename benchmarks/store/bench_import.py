@@ -180,6 +180,8 @@ def measure(program: str, *args: Path) -> dict:
     # Linux reports ru_maxrss in KiB.
     return {
         "seconds": round(seconds, 1),
+        # CPU time is less swayed than wall time by other work on a shared machine.
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
         **json.loads(out or b"{}"),
     }
@@ -235,11 +237,14 @@ def main() -> None:
         }
         print(json.dumps(report, indent=2))
         print()
-        print("| run | seconds | lines/s | peak RSS (MiB) |")
-        print("|---|---:|---:|---:|")
+        print("| run | wall s | lines/s | CPU s | peak RSS (MiB) |")
+        print("|---|---:|---:|---:|---:|")
         for name, r in results.items():
             rate = args.rows / r["seconds"]
-            print(f"| {name} | {r['seconds']} | {rate:,.0f} | {r['peak_rss_mib']:,} |")
+            print(
+                f"| {name} | {r['seconds']} | {rate:,.0f} | {r['cpu_seconds']} "
+                f"| {r['peak_rss_mib']:,} |"
+            )
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -46,7 +46,7 @@ Progress = Callable[[int, int, int], None]
 
 #: DuckDB's memory ceiling during the key checks; beyond it DuckDB spills to the staging
 #: folder, which keeps a 10M-row import within a laptop's memory.
-MEMORY_LIMIT = os.environ.get("OPENKAM_IMPORT_MEMORY", "2GB")
+MEMORY_LIMIT = os.environ.get("OPENKAM_IMPORT_MEMORY", "1GB")
 #: Rows per Arrow batch fetched from DuckDB.
 BATCH_ROWS = 1 << 17
 
@@ -597,21 +597,36 @@ def _same_values(kind: Kind) -> str:
     return " AND ".join(f"s.{_q(c)} IS NOT DISTINCT FROM l.{_q(c)}" for c in values) or "true"
 
 
+def _fingerprint(kind: Kind, alias: str) -> str:
+    """SQL for a 64-bit hash of a record's non-key values (NULLs included)."""
+    values = [c.name for c in kind.columns if c.name not in kind.key]
+    return f"hash({', '.join(f'{alias}.{_q(c)}' for c in values)})" if values else "0"
+
+
+def _ledger_fingerprints(kind: Kind, existing: list[Path]) -> str:
+    keys = ", ".join(f"l.{_q(k)}" for k in kind.key)
+    return f"(SELECT {keys}, {_fingerprint(kind, 'l')} AS fp FROM {_ledger_sql(existing)} l)"
+
+
 def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
     """Count staged records whose key the ledger has with the same and different values.
 
-    The counts stream through one hash join. Only the conflicting records (few: they are
-    errors, or corrections under ``replace``) are kept, in the temp table ``conflicts``.
+    The join carries only keys and a hash of the other values, which keeps a 10M x 10M
+    re-import within a few hundred MB; two different records would have to collide on
+    64 bits to pass as the same (odds 2^-64 per changed record). The conflicting records
+    (few: they are errors, or corrections under ``replace``) are then compared value by
+    value and kept in the temp table ``conflicts``.
     """
     if not existing:
         return 0, 0
     on = " AND ".join(f"s.{_q(k)} = l.{_q(k)}" for k in kind.key)
-    same = _same_values(kind)
     same_count, different = con.execute(
-        f"SELECT count(*) FILTER ({same}), count(*) FILTER (NOT ({same})) "
-        f"FROM staged s JOIN {_ledger_sql(existing)} l ON {on}"
+        f"SELECT count(*) FILTER (l.fp = {_fingerprint(kind, 's')}), "
+        f"count(*) FILTER (l.fp <> {_fingerprint(kind, 's')}) "
+        f"FROM staged s JOIN {_ledger_fingerprints(kind, existing)} l ON {on}"
     ).fetchall()[0]
     if different:
+        same = _same_values(kind)
         values = [c.name for c in kind.columns if c.name not in kind.key]
         differs = ", ".join(
             f"CASE WHEN s.{_q(c)} IS DISTINCT FROM l.{_q(c)} THEN '{c}' END" for c in values
@@ -673,8 +688,8 @@ def _new_part(
     cols = ", ".join(f"s.{_q(c.name)}" for c in kind.columns)
     on = " AND ".join(f"s.{_q(k)} = l.{_q(k)}" for k in kind.key)
     query = (
-        f"SELECT {cols} FROM staged s ANTI JOIN {_ledger_sql(existing)} l "
-        f"ON {on} AND {_same_values(kind)} ORDER BY s._file, s._row"
+        f"SELECT {cols} FROM staged s ANTI JOIN {_ledger_fingerprints(kind, existing)} l "
+        f"ON {on} AND l.fp = {_fingerprint(kind, 's')} ORDER BY s._file, s._row"
     )
     out = folder / "new-part.parquet"
     _write_query(con, query, kind.arrow_schema, out)
