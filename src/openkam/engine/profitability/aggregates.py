@@ -12,7 +12,13 @@ import datetime as dt
 
 import narwhals as nw
 
-from openkam.engine.profitability.periods import EPOCH_DAY, Period, day_number, key_expr
+from openkam.engine.profitability.periods import (
+    EPOCH_DAY,
+    Period,
+    day_number,
+    day_number_of,
+    key_expr,
+)
 
 #: quantity (18,3) × unit price (18,4) has 7 decimals; 21 integer digits are ample for a line.
 LINE_AMOUNT = nw.Decimal(28, 7)
@@ -38,21 +44,21 @@ def sales_by_account(
     """Invoice lines summed per (account_id, period_key).
 
     Columns: ``gross`` (Σ quantity × unit_list_price, 7 decimals), ``discounts``, ``cogs``,
-    ``lines``, and two sums from which the credit cost of payment terms follows for an
-    as-of date chosen after the pass (see :mod:`openkam.engine.profitability.credit`). With
-    amount = quantity × unit_list_price − discount_amount and day numbers counted from
-    :data:`~openkam.engine.profitability.periods.EPOCH_DAY`:
-
-    - ``credit_weighted`` = Σ amount × w, where w = max(paid − invoiced, 0) days for a paid
-      line, −(invoice day) for an unpaid line with a due date (an open receivable), else 0;
-    - ``open_amount`` = Σ amount over the open receivables;
-
-    so that Σ amount × days outstanding = credit_weighted + as_of day × open_amount. With an
-    explicit ``as_of``, lines invoiced after it are not open yet.
+    ``lines``, and ``amount_days`` = Σ amount × days outstanding, from which the credit
+    cost of payment terms follows (see :mod:`openkam.engine.profitability.credit`), where
+    amount = quantity × unit_list_price − discount_amount and days outstanding are
+    max(paid − invoiced, 0) for a paid line, max(as_of − invoiced, 0) for an unpaid line
+    with a due date (an open receivable), and 0 for a line with neither date (cash). Without
+    an ``as_of`` date, open receivables count 0 days.
     """
     is_open = nw.col("paid_date").is_null() & ~nw.col("due_date").is_null()
     if as_of is not None:
+        # Lines invoiced after the as-of date were not outstanding yet.
         is_open = is_open & (nw.col("invoice_date") <= nw.lit(as_of, dtype=nw.Date))
+        as_of_day = day_number_of(as_of) - EPOCH_DAY
+    else:
+        is_open = nw.lit(False)
+        as_of_day = 0
     # Day numbers and days outstanding as columns of their own: each is computed once.
     lines = (
         _within(invoices, "invoice_date", start, end)
@@ -66,24 +72,22 @@ def sales_by_account(
         .with_columns(_days=nw.col("_paid_day") - nw.col("_inv_day"))
     )
     # _days is null for unpaid lines, so they fall through to the open-receivable branch;
-    # a paid line with no positive days outstanding weighs 0.
-    weight = (
+    # a paid line with no positive days outstanding counts 0 days.
+    days = (
         nw.when(nw.col("_days") > 0)
         .then(nw.col("_days"))
         .when(nw.col("_open"))
-        .then(-nw.col("_inv_day"))
+        .then(as_of_day - nw.col("_inv_day"))
         .otherwise(0)
     )
     lines = lines.with_columns(
-        _amount=nw.col("_gross") - nw.col("discount_amount"), _w=weight.cast(DAYS)
+        _amount=nw.col("_gross") - nw.col("discount_amount"), _outstanding=days.cast(DAYS)
     )
-    zero = nw.lit(0, dtype=nw.Decimal(1, 0))
     return lines.group_by("account_id", "period_key").agg(
         gross=nw.col("_gross").sum(),
         discounts=nw.col("discount_amount").sum(),
         cogs=nw.col("cogs_amount").sum(),
-        credit_weighted=(nw.col("_amount") * nw.col("_w")).sum(),
-        open_amount=nw.when(nw.col("_open")).then(nw.col("_amount")).otherwise(zero).sum(),
+        amount_days=(nw.col("_amount") * nw.col("_outstanding")).sum(),
         lines=nw.len(),
     )
 

@@ -110,10 +110,9 @@ def allocate_cents(cost_cents, capacity_milli, quantity_milli) -> np.ndarray:
     cap = np.asarray(capacity_milli, dtype=np.int64)
     if len(cost) == 0:
         return np.zeros(0, dtype=np.int64)
-    bound = max(abs(int(cost.max())), abs(int(cost.min()))) * max(
-        abs(int(qty.max())), abs(int(qty.min()))
-    )
-    if bound < 2**61:
+    # A float bound of each row's product is ample to decide whether int64 is safe.
+    bound = float(np.max(np.abs(cost.astype(np.float64) * qty.astype(np.float64))))
+    if bound < 2**60:
         return divide_half_up(cost * qty, cap)
     products = np.array([int(c) * int(q) for c, q in zip(cost, qty, strict=True)], dtype=object)
     return divide_half_up(products, cap)

@@ -167,7 +167,8 @@ def compute_profitability(
 
     all_pools = _collect(ledger.table("cost_pools"))
     issues += abc.pool_issues(all_pools)
-    window_pools = abc.pools_within(all_pools, start, end)
+    in_window_pools = abc.pools_within(all_pools, start, end)
+    window_pools = all_pools.filter(pa.array(in_window_pools))
     # Pools are costed over their whole period even where it overhangs the window.
     act_start, act_end = start, end
     if window_pools.num_rows:
@@ -180,6 +181,8 @@ def compute_profitability(
     cells = _collect(
         activity_cells(ledger.table("activities"), calendar, period, act_start, act_end)
     )
+    if as_of is None:
+        as_of = _last_ledger_date(ledger)
     sales = _collect(sales_by_account(ledger.table("invoices"), period, start, end, as_of))
     rebates = _collect(rebates_by_account(ledger.table("rebates"), period, start, end))
 
@@ -189,18 +192,12 @@ def compute_profitability(
     if issues:
         raise ProfitabilityInputError(issues)
 
-    if as_of is None:
-        as_of = _last_ledger_date(ledger)
     allocated = abc.allocate(cells, all_pools)
-    pools, warnings = abc.pool_usage(allocated, window_pools)
+    pools, warnings = abc.pool_usage(allocated, all_pools, in_window_pools)
     in_window = _key_between(allocated["period_key"], key_from, key_to)
     allocated = allocated.filter(in_window)
 
-    credit = (
-        credit_cents(sales, as_of, cost_of_capital)
-        if as_of is not None
-        else np.zeros(sales.num_rows, dtype=np.int64)
-    )
+    credit = credit_cents(sales, cost_of_capital)
     base, by_pool = _base_cents(sales, credit, rebates, allocated)
     base = base.append_column("scope", pa.array(["account"] * base.num_rows, pa.string()))
     by_pool = by_pool.append_column("scope", pa.array(["account"] * by_pool.num_rows, pa.string()))
