@@ -37,7 +37,7 @@ def demo_command(
     path = setup_django(data_dir)
     from openkam.engine.synth import generate
     from openkam.web.accounts.models import Account
-    from openkam.web.demo import compute_demo_figures, load_demo
+    from openkam.web.demo import compute_demo_figures, load_demo, seed_living_records
 
     ledger = path / "ledger"
     if (Account.objects.exists() or any(ledger.glob("*/*.parquet"))) and not force:
@@ -71,6 +71,7 @@ def demo_command(
         bar.update(load, description="loaded accounts, contacts and people", completed=1, total=1)
         figures = bar.add_task("computing profitability", total=None)
         outcome = compute_demo_figures()
+        seed_living_records(path)
         bar.update(figures, description="computed " + ", ".join(outcome), completed=1, total=1)
     elapsed = time.perf_counter() - started
     counts = summary.counts

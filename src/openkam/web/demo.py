@@ -96,6 +96,16 @@ def _create_logins() -> list[dict]:
     return logins
 
 
+def seed_living_records(data_dir: Path) -> None:
+    """Relationship maps and plans, so the demo shows what a working programme keeps."""
+    import datetime as dt
+
+    today = dt.date.today()
+    with transaction.atomic():
+        seed_relationship_maps(data_dir, today)
+        seed_plans(today)
+
+
 def compute_demo_figures() -> list[str]:
     """Compute profitability (and lifetime value, which values orders at their contribution)
     so the demo's pages show numbers at once; returns what was computed."""
@@ -115,3 +125,138 @@ def compute_demo_figures() -> list[str]:
     if run.status == Computation.Status.DONE:
         done.append("lifetime value")
     return done
+
+
+BUYING_ROLES = {
+    "decision maker": "economic_buyer",
+    "buyer": "technical_buyer",
+    "influencer": "influencer",
+    "user": "user",
+    "gatekeeper": "gatekeeper",
+}
+ATTITUDES = {
+    "champion": "advocate",
+    "supporter": "supporter",
+    "neutral": "neutral",
+    "sceptic": "skeptic",
+    "opponent": "detractor",
+}
+
+
+def seed_relationship_maps(data_dir: Path, today) -> int:
+    """Profiles of the demo's contacts and our people's relationships with them."""
+    import datetime as dt
+
+    from openkam.web.accounts.models import Contact
+    from openkam.web.relationships.models import ContactProfile, Relationship
+
+    rows = pq.read_table(Path(data_dir) / "demo" / "contact_details.parquet").to_pylist()
+    contacts = dict(Contact.objects.values_list("contact_id", "pk"))
+    people = dict(Person.objects.values_list("person_id", "pk"))
+    profiles, relationships = [], []
+    for i, row in enumerate(rows):
+        pk = contacts.get(row["contact_id"])
+        if pk is None:
+            continue
+        profiles.append(
+            ContactProfile(
+                contact_id=pk,
+                buying_role=BUYING_ROLES.get(row["buying_role"], "other"),
+                influence=row["influence"],
+                attitude=ATTITUDES.get(row["attitude"], "neutral"),
+            )
+        )
+        if row["owner_person_id"] in people:
+            # Deterministic spread of last contacts over the last ~200 days.
+            relationships.append(
+                Relationship(
+                    contact_id=pk,
+                    person_id=people[row["owner_person_id"]],
+                    strength=row["relationship_strength"],
+                    last_contact=today - dt.timedelta(days=(i * 37) % 200),
+                )
+            )
+    ContactProfile.objects.bulk_create(profiles, batch_size=2000, ignore_conflicts=True)
+    Relationship.objects.bulk_create(relationships, batch_size=2000, ignore_conflicts=True)
+    return len(profiles)
+
+
+def seed_plans(today) -> int:
+    """A living plan for each key account: analysis, objectives on last year's actuals,
+    value propositions, risks and cross-functional actions (one of them overdue)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from openkam.web.insights.figures import figures_by_account, latest_year
+    from openkam.web.planning import services as plans
+    from openkam.web.planning.models import Action, Objective, Risk, ValueProposition
+
+    year = latest_year()
+    last = {}
+    if year:
+        last = {
+            r.account_key: r for r in figures_by_account(grain="year", period=year, rolled_up=False)
+        }
+    count = 0
+    for account in Account.objects.filter(key_status=Account.KeyStatus.KEY).select_related("kam"):
+        plan = plans.plan_for(account)
+        plan.market_position = f"A leading {account.industry.lower()} player in {account.region}."
+        plan.competitive_environment = "Two global suppliers and a low-cost regional challenger."
+        plan.business_strategy = (
+            "Consolidating suppliers; pushing cost-to-serve and lead times down."
+        )
+        plan.strengths = "Technical service on site; breadth of product lines."
+        plan.weaknesses = "Many small expedited orders drive our cost to serve."
+        plan.opportunities = "Vendor-managed inventory at the main plants."
+        plan.threats = "Price pressure at the next tender."
+        plan.relationship_stage = "cooperative"
+        plan.last_reviewed = today - dt.timedelta(days=60 + 30 * (count % 3))
+        plan.next_review = plans.add_months(plan.last_reviewed, plan.review_every_months)
+        plan.save()
+        figures = last.get(account.account_id)
+        if figures is not None and year:
+            target_year = int(year) + 1
+            Objective.objects.create(
+                plan=plan,
+                year=target_year,
+                metric="net_sales",
+                target=(figures.net_sales * Decimal("1.08")).quantize(Decimal("1")),
+            )
+            Objective.objects.create(
+                plan=plan,
+                year=target_year,
+                metric="net_contribution",
+                target=max(figures.net_contribution * Decimal("1.2"), Decimal("0")).quantize(
+                    Decimal("1")
+                ),
+            )
+        ValueProposition.objects.create(
+            plan=plan,
+            solution="Vendor-managed inventory for the top 50 items",
+            customer_gain="cut their inventory 15 % and stock-outs to zero",
+        )
+        Risk.objects.create(
+            plan=plan,
+            description="Tender opens to low-cost competitors",
+            likelihood="medium",
+            impact="high",
+            mitigation="Total-cost-of-ownership case with their plant managers",
+        )
+        team = [m.person for m in account.team_members.select_related("person")]
+        owners = [p for p in [account.kam, *team] if p is not None] or [None]
+        Action.objects.create(
+            plan=plan,
+            title="Agree order consolidation to cut expedited deliveries",
+            owner=owners[-1],
+            due=today - dt.timedelta(days=10),
+            status="in_progress",
+        )
+        Action.objects.create(
+            plan=plan,
+            title="Executive sponsor visit and business review",
+            owner=owners[0],
+            due=today + dt.timedelta(days=30),
+        )
+        plans.record_version(plan, None, note="Demo plan")
+        count += 1
+    return count
