@@ -20,6 +20,7 @@ from openkam.store import (
     ledger_counts,
     part_files,
     table_dir,
+    validate_import,
 )
 
 
@@ -194,3 +195,14 @@ def test_imported_ledger_reads_on_every_engine(samples, data_dir, known, engine)
     # invoices.csv by hand: 100 + 200 + 2 - 10 units; 5.00 + 0 + 20.00 - 0.50 discount.
     assert [Decimal(str(v)) for v in totals[:2]] == [Decimal("292"), Decimal("24.5")]
     assert totals[2] == 4
+
+
+def test_validate_import_of_a_ledger_kind_stages_a_part_file_on_request(samples, known):
+    plain = validate_import("rebates", [samples / "rebates.csv"], known)
+    assert plain.ok and plain.staged is None
+    with validate_import("rebates", [samples / "rebates.csv"], known, keep_staged=True) as kept:
+        staged = kept.staged
+        table = pq.read_table(staged)
+        assert table.schema.names == KINDS["rebates"].arrow_schema.names
+        assert table["rebate_id"].null_count == 0  # ids derived already
+    assert not staged.exists()

@@ -439,6 +439,7 @@ def validate_import(
     data_dir: Path | str | None = None,
     progress: Progress | None = None,
     max_issues: int = MAX_ISSUES_KEPT,
+    keep_staged: bool = False,
 ) -> ValidatedImport:
     """Validate the files of one import without loading anything.
 
@@ -461,13 +462,16 @@ def validate_import(
         ``progress(rows_done, bytes_done, bytes_total)``, called after every batch.
     max_issues
         How many problems to keep in full (all are counted).
+    keep_staged
+        Ledger kinds: keep the staged Parquet file (``.staged``) in a temporary folder
+        until ``discard()`` (or the end of a ``with`` block); by default it is deleted
+        before returning.
 
     Returns
     -------
     ValidatedImport
-        Problems and counts; for database kinds the typed table to upsert, for ledger
-        kinds a staged Parquet file (call ``discard()`` or use it as a context manager).
-        Keys are checked within the import only; ``import_ledger`` also checks the ledger.
+        Problems and counts; for database kinds the typed table to upsert. Keys are
+        checked within the import only; ``import_ledger`` also checks the ledger.
     """
     kind = kind_of(kind)
     paths = list(paths)
@@ -489,7 +493,7 @@ def validate_import(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return ValidatedImport(
+    result = ValidatedImport(
         kind=kind.name,
         files=tuple(scan.displays),
         rows_read=scan.rows_read,
@@ -500,6 +504,9 @@ def validate_import(
         staged=staged.data,
         _tempdir=folder,
     )
+    if not keep_staged:
+        result.discard()
+    return result
 
 
 def import_ledger(
