@@ -47,8 +47,8 @@ def spark_session():
 
 
 def _parquet_files(path: Path) -> list[str]:
-    files = sorted(str(p) for p in Path(path).glob("*.parquet"))
-    return files
+    # Files whose name starts with a dot are still being written (see the ledger layout).
+    return sorted(str(p) for p in Path(path).glob("*.parquet") if not p.name.startswith("."))
 
 
 def scan_parquet(path: Path | str, engine: Engine = "duckdb", connection=None) -> nw.LazyFrame:
