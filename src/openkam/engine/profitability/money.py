@@ -102,17 +102,23 @@ def allocate_cents(cost_cents, capacity_milli, quantity_milli) -> np.ndarray:
     """Time-driven ABC cost of activity quantities, in cents: round(cost × q / capacity).
 
     All arguments are integer arrays of the same length (cost in cents, capacity and
-    quantity in thousandths of a driver unit, the ledger's quantity scale). The product is
-    formed exactly: in int64 when it provably fits, else with Python integers.
+    quantity in thousandths of a driver unit, the ledger's quantity scale). Exact: with
+    cost = a·capacity + b (0 ≤ b < capacity), cost × q / capacity = a·q + b·q / capacity,
+    whose products stay small enough for int64 in practice; rows where they might not are
+    computed with Python integers.
     """
     cost = np.asarray(cost_cents, dtype=np.int64)
     qty = np.asarray(quantity_milli, dtype=np.int64)
     cap = np.asarray(capacity_milli, dtype=np.int64)
     if len(cost) == 0:
         return np.zeros(0, dtype=np.int64)
-    # A float bound of each row's product is ample to decide whether int64 is safe.
-    bound = float(np.max(np.abs(cost.astype(np.float64) * qty.astype(np.float64))))
-    if bound < 2**60:
-        return divide_half_up(cost * qty, cap)
-    products = np.array([int(c) * int(q) for c, q in zip(cost, qty, strict=True)], dtype=object)
-    return divide_half_up(products, cap)
+    whole, rest = np.divmod(cost, cap)
+    # A float bound of each row's products is ample to decide whether int64 is safe.
+    bound = np.abs(rest.astype(np.float64) * qty) + np.abs(whole.astype(np.float64) * qty)
+    safe = bound < 2**60
+    result = np.empty(len(cost), dtype=np.int64)
+    result[safe] = whole[safe] * qty[safe] + divide_half_up(rest[safe] * qty[safe], cap[safe])
+    for i in np.flatnonzero(~safe):
+        c, q, k = int(cost[i]), int(qty[i]), int(cap[i])
+        result[i] = (2 * c * q + k) // (2 * k)
+    return result
