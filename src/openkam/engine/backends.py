@@ -74,5 +74,6 @@ def from_arrow(table, engine: Engine = "duckdb", connection=None) -> nw.LazyFram
         con = connection or duckdb_connection()
         return nw.from_native(con.from_arrow(table))
     if engine == "spark":
-        return nw.from_native(spark_session().createDataFrame(table.to_pandas()))
+        # Straight from Arrow: going through pandas would lose the decimal types.
+        return nw.from_native(spark_session().createDataFrame(table))
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
