@@ -99,6 +99,11 @@ def test_profitability_page_sorts_filters_and_shows_the_whale(computed, programm
     assert "900" in page  # unused capacity reported
     page = client.get("/insights/profitability/?industry=chemicals").content.decode()
     assert "Mistral" in page and "Lumen Iberia" not in page
+    # A quarter of the year: only L1 invoiced in 2024-Q1.
+    page = client.get(
+        "/insights/profitability/?year=2024&grain=quarter&period=2024-Q1"
+    ).content.decode()
+    assert "Lumen Group" in page and "Mistral" not in page and "Lumen Iberia" not in page
 
 
 def test_account_panel_and_drill_down(computed, programme, login):

@@ -45,18 +45,39 @@ def profitability(request):
     latest = runs.latest(Computation.Kind.PROFITABILITY)
     years = _years(run)
     year = request.GET.get("year") or (years[-1] if years else None)
+    # Within the year, the figures of the whole year, of one quarter or of one month.
+    grain = request.GET.get("grain", "year")
+    if grain not in ("year", "quarter", "month"):
+        grain = "year"
+    periods = (
+        list(
+            AccountPeriodFigures.objects.filter(
+                computation=run, grain=grain, period__startswith=year or "", rolled_up=False
+            )
+            .order_by("period")
+            .values_list("period", flat=True)
+            .distinct()
+        )
+        if run and grain != "year"
+        else []
+    )
+    period = request.GET.get("period") if request.GET.get("period") in periods else None
+    period = period or (periods[-1] if periods else year)
     context = {
         "run": run,
         "latest": latest,
         "years": years,
         "year": year,
+        "grain": grain,
+        "periods": periods,
+        "period": period,
         "can_recompute": may_write(request.user),
     }
     if run is None or year not in years:
         return render(request, "insights/profitability.html", context)
 
     rows = AccountPeriodFigures.objects.filter(
-        computation=run, grain="year", period=year, rolled_up=False
+        computation=run, grain=grain, period=period, rolled_up=False
     )
     accounts = Account.objects.all()
     q = request.GET.get("q", "").strip()
