@@ -104,6 +104,7 @@ def seed_living_records(data_dir: Path) -> None:
     with transaction.atomic():
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
+        seed_assessments()
 
 
 def compute_demo_figures() -> list[str]:
@@ -260,3 +261,82 @@ def seed_plans(today) -> int:
         plans.record_version(plan, None, note="Demo plan")
         count += 1
     return count
+
+
+#: Scored by people in a real programme; the demo scores the larger accounts so that the
+#: selection matrix has both axes to work with.
+ASSESSED = (
+    "market_stability",
+    "adjacent_markets",
+    "strategic_alignment",
+    "financial_security",
+    "ease_of_business",
+    "brand_value",
+    "satisfaction",
+    "preferred_supplier",
+)
+
+
+def seed_assessments(accounts_scored: int = 200, seed: int = 42) -> int:
+    """Scores (1–5) and spend estimates for the key accounts and the largest others."""
+    import numpy as np
+
+    from openkam.web.insights.figures import figures_by_account, latest_year
+    from openkam.web.portfolio.models import AssessedScore
+
+    year = latest_year()
+    if year is None:
+        return 0
+    sales = {
+        r.account_key: float(r.net_sales)
+        for r in figures_by_account(grain="year", period=year, rolled_up=True)
+    }
+    sales.update(
+        {
+            r.account_key: float(r.net_sales)
+            for r in figures_by_account(grain="year", period=year)
+            if r.account_key not in sales
+        }
+    )
+    top = Account.objects.filter(parent__isnull=True)
+    key = set(top.filter(key_status=Account.KeyStatus.KEY).values_list("pk", flat=True))
+    ranked = sorted(top, key=lambda a: -sales.get(a.account_id, 0.0))[:accounts_scored]
+    chosen = {a.pk: a for a in ranked} | {a.pk: a for a in top.filter(pk__in=key)}
+    rng = np.random.default_rng(seed)
+    scores = []
+    for pk in sorted(chosen):
+        account = chosen[pk]
+        # Key accounts know us better: later relationship stages, warmer scores.
+        lift = 1.0 if pk in key else 0.0
+        stage = int(np.clip(round(rng.normal(2.3 + lift, 0.9)), 1, 5))
+        scores.append(
+            AssessedScore(
+                account=account, criterion="relationship_stage", value=stage, comment="demo"
+            )
+        )
+        for criterion in ASSESSED:
+            value = float(np.clip(round(rng.normal(3.0 + 0.5 * lift, 1.0)), 1, 5))
+            scores.append(
+                AssessedScore(account=account, criterion=criterion, value=value, comment="demo")
+            )
+        net = sales.get(account.account_id, 0.0)
+        if net > 0:
+            share = float(np.clip(rng.beta(2 + 2 * lift, 4), 0.05, 0.95))
+            scores.append(
+                AssessedScore(
+                    account=account,
+                    criterion="total_spend",
+                    value=round(net / share, -3),
+                    comment="demo estimate",
+                )
+            )
+            scores.append(
+                AssessedScore(
+                    account=account,
+                    criterion="potential",
+                    value=round(net / share * 0.6, -3),
+                    comment="demo estimate",
+                )
+            )
+    AssessedScore.objects.bulk_create(scores, batch_size=2000)
+    return len(chosen)
