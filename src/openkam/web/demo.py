@@ -216,21 +216,29 @@ def seed_plans(today) -> int:
         plan.save()
         figures = last.get(account.account_id)
         if figures is not None and year:
-            target_year = int(year) + 1
-            Objective.objects.create(
-                plan=plan,
-                year=target_year,
-                metric="net_sales",
-                target=(figures.net_sales * Decimal("1.08")).quantize(Decimal("1")),
-            )
-            Objective.objects.create(
-                plan=plan,
-                year=target_year,
-                metric="net_contribution",
-                target=max(figures.net_contribution * Decimal("1.2"), Decimal("0")).quantize(
-                    Decimal("1")
+            # Last year's targets against the ledger's actuals (some met, some missed), and
+            # next year's targets on top of last year's results.
+            stretch = Decimal("0.94") if count % 2 else Decimal("1.07")
+            targets = {
+                int(year): (figures.net_sales * stretch, figures.net_contribution * stretch),
+                int(year) + 1: (
+                    figures.net_sales * Decimal("1.08"),
+                    figures.net_contribution * Decimal("1.2"),
                 ),
-            )
+            }
+            for target_year, (sales_target, contribution_target) in targets.items():
+                Objective.objects.create(
+                    plan=plan,
+                    year=target_year,
+                    metric="net_sales",
+                    target=sales_target.quantize(Decimal("1")),
+                )
+                Objective.objects.create(
+                    plan=plan,
+                    year=target_year,
+                    metric="net_contribution",
+                    target=max(contribution_target, Decimal("0")).quantize(Decimal("1")),
+                )
         ValueProposition.objects.create(
             plan=plan,
             solution="Vendor-managed inventory for the top 50 items",
