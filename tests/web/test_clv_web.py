@@ -187,3 +187,11 @@ def test_clv_page_settings_and_api(demo_ledger, client, django_capture_on_commit
     assert set(diag["settings"]) >= {"model", "discount_rate", "horizon_years"}
     assert set(diag["params"]) == {"r", "alpha", "s", "beta"}  # Pareto/NBD
     assert api.post("/api/clv/recompute/").status_code == 403
+
+
+def test_non_finite_model_output_is_stored_as_a_reason():
+    from openkam.web.insights.clv import _finite
+
+    # Seen on a 100M-line ledger: a NaN from the models would make the whole run fail to store.
+    assert _finite(float("nan")) is None and _finite(float("inf")) is None
+    assert _finite(None) is None and _finite(1.5) == 1.5

@@ -226,17 +226,19 @@ def compute(params: dict, report=None) -> tuple[dict, list, dict]:
     values = []
     for r in lifetime.table.to_pylist():
         y = year_rows[r["customer_id"]]
-        values.append(
-            {
-                "account_key": r["customer_id"],
-                "probability_alive": r["probability_alive"],
-                "expected_orders_12m": y["expected_occasions"],
-                "expected_contribution_12m": y["clv_contribution"],
-                "clv_contribution": r["clv_contribution"],
-                "clv_revenue": r["clv_revenue"],
-                "reason": r["reason"] or "",
-            }
-        )
+        value = {
+            "account_key": r["customer_id"],
+            "probability_alive": _finite(r["probability_alive"]),
+            "expected_orders_12m": _finite(y["expected_occasions"]),
+            "expected_contribution_12m": _finite(y["clv_contribution"]),
+            "clv_contribution": _finite(r["clv_contribution"]),
+            "clv_revenue": _finite(r["clv_revenue"]),
+            "reason": r["reason"] or "",
+        }
+        if value["clv_contribution"] is None and not value["reason"]:
+            # Never a silent gap: say why there is no figure.
+            value["reason"] = "the models gave no finite value for this account's history"
+        values.append(value)
     step("storing", 0.9)
     summary_out = {
         "model": fit.model,
@@ -258,6 +260,13 @@ def compute(params: dict, report=None) -> tuple[dict, list, dict]:
     }
     params["calibration_end"] = last.isoformat()
     return values, warnings, summary_out
+
+
+def _finite(x):
+    """The number, or None when it is missing or not finite (NaN or infinite)."""
+    import math
+
+    return x if x is not None and math.isfinite(x) else None
 
 
 def store(run, values: list[dict]) -> None:
