@@ -195,3 +195,22 @@ def test_non_finite_model_output_is_stored_as_a_reason():
     # Seen on a 100M-line ledger: a NaN from the models would make the whole run fail to store.
     assert _finite(float("nan")) is None and _finite(float("inf")) is None
     assert _finite(None) is None and _finite(1.5) == 1.5
+
+
+def test_a_failed_recompute_is_shown_not_raised(
+    demo_ledger, client, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    from openkam.web.people.models import Person
+
+    user = get_user_model().objects.create_user("k2", password="x-secret-1")
+    Person.objects.create(person_id="K2", name="Kai", role="champion", user=user)
+    client.force_login(user)
+    # No profitability figures yet: CLV cannot value orders at their contribution.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/insights/recompute/clv/").status_code == 302
+    run = Computation.objects.get(kind="clv")
+    assert run.status == "failed" and "recompute profitability first" in run.error
+    page = client.get("/insights/clv/").content.decode()
+    assert "The last recomputation failed" in page and "recompute profitability first" in page

@@ -99,10 +99,10 @@ def run_with_tracking(
                 warnings=warnings,
                 summary=summary,
             )
-    except Exception as exc:  # the run records any failure for the page to show
+    except Exception as exc:  # the run records any failure for the page and the CLI to show
+        log.exception("%s failed", run)
         Computation.objects.filter(pk=run.pk).update(
             status=Computation.Status.FAILED,
             finished=timezone.now(),
-            error=f"{type(exc).__name__}: {exc}",
+            error=str(exc) or type(exc).__name__,
         )
-        raise
