@@ -33,7 +33,11 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     A fresh measuring process per command: RUSAGE_CHILDREN keeps the largest child ever seen.
     """
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, *cmd], check=True, env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", MEASURE, *cmd],
+        check=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     ).stdout.split()
     return float(out[0]), int(out[1]) / 1024**2
 
