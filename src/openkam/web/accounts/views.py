@@ -14,7 +14,7 @@ from openkam.web.accounts.filtersets import AccountFilterSet
 from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
-from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.concurrency import ConcurrentEditError, save_form
 from openkam.web.core.ledger import table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
@@ -162,15 +162,11 @@ def contact_edit(request, contact_id: str):
     conflict = None
     form = ContactForm(request.POST or None, instance=Contact.objects.get(pk=contact.pk))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_contact(
-                contact, form.changed_values(), form.cleaned_data["version"], request.user
-            )
-        except ConcurrentEditError as exc:
-            conflict = exc
-            form.data = form.data.copy()
-            form.data["version"] = exc.current
-        else:
+        _, conflict = save_form(
+            form,
+            lambda values, version: services.update_contact(contact, values, version, request.user),
+        )
+        if conflict is None:
             messages.success(request, f"Saved {contact.name}.")
             return redirect(contact.account)
     return render(

@@ -73,3 +73,18 @@ def save_versioned(
         )
     obj.refresh_from_db()
     return changes
+
+
+def save_form(form, save) -> tuple[dict | None, ConcurrentEditError | None]:
+    """Save a valid edit form with ``save(values, version)``: ``(changes, None)``, or
+    ``(None, conflict)`` when someone saved first.
+
+    On a conflict the form is pointed at the version now stored, so that saving again, after
+    the user has seen the difference, goes through.
+    """
+    try:
+        return save(form.changed_values(), form.cleaned_data["version"]), None
+    except ConcurrentEditError as exc:
+        form.data = form.data.copy()
+        form.data["version"] = exc.current
+        return None, exc

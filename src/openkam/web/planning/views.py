@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
-from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.concurrency import save_form
 from openkam.web.core.permissions import require_edit
 from openkam.web.planning import exports, services
 from openkam.web.planning.alerts import plan_alerts
@@ -84,20 +84,14 @@ def plan_edit(request, account_id: str):
     conflict = None
     form = PlanForm(request.POST or None, instance=Plan.objects.get(pk=plan.pk))
     if request.method == "POST" and form.is_valid():
-        try:
-            changes = services.update_plan(
-                plan,
-                form.changed_values(),
-                form.cleaned_data["version"],
-                request.user,
-                note=request.POST.get("note", ""),
-            )
-        except ConcurrentEditError as exc:
-            conflict = exc
-            # The next save is made against the version the user has now seen.
-            form.data = form.data.copy()
-            form.data["version"] = exc.current
-        else:
+        note = request.POST.get("note", "")
+        changes, conflict = save_form(
+            form,
+            lambda values, version: services.update_plan(
+                plan, values, version, request.user, note=note
+            ),
+        )
+        if conflict is None:
             messages.success(
                 request, f"Saved {len(changes)} change(s)." if changes else "Nothing changed."
             )
@@ -143,15 +137,10 @@ def part_edit(request, account_id: str, kind: str, pk: int):
     conflict = None
     form = form_class(request.POST or None, instance=model.objects.get(pk=obj.pk))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_part(
-                obj, form.changed_values(), form.cleaned_data["version"], request.user
-            )
-        except ConcurrentEditError as exc:
-            conflict = exc
-            form.data = form.data.copy()
-            form.data["version"] = exc.current
-        else:
+        _, conflict = save_form(
+            form, lambda values, version: services.update_part(obj, values, version, request.user)
+        )
+        if conflict is None:
             messages.success(request, f"Saved the {PART_TITLES[kind]}.")
             return redirect(f"{plan.get_absolute_url()}#{kind}")
     return render(

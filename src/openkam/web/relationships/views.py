@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.accounts.views import _next_contact_id
-from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.concurrency import save_form
 from openkam.web.core.permissions import require_edit
 from openkam.web.relationships import services
 from openkam.web.relationships.forms import (
@@ -137,15 +137,11 @@ def profile_save(request, contact_id: str):
     form = ProfileForm(request.POST, instance=type(profile).objects.get(pk=profile.pk))
     conflict = None
     if form.is_valid():
-        try:
-            services.update_profile(
-                profile, form.changed_values(), form.cleaned_data["version"], request.user
-            )
-        except ConcurrentEditError as exc:
-            conflict = exc
-            form.data = form.data.copy()
-            form.data["version"] = exc.current
-        else:
+        _, conflict = save_form(
+            form,
+            lambda values, version: services.update_profile(profile, values, version, request.user),
+        )
+        if conflict is None:
             messages.success(request, f"Saved {contact.name}.")
             return redirect(_map_url(contact))
     account = contact.account
