@@ -14,24 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import narwhals as nw
-import pyarrow as pa
 from django.conf import settings
 
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core.ledger import table
+from openkam.web.insights.profitability import hierarchy
 
 NOT_COMPUTED = "not computed"
-
-
-def _hierarchy() -> pa.Table:
-    rows = Account.objects.values_list("account_id", "parent__account_id")
-    ids, parents = zip(*rows, strict=True) if rows else ((), ())
-    return pa.table(
-        {
-            "account_id": pa.array(ids, pa.string()),
-            "parent_account_id": pa.array(parents, pa.string()),
-        }
-    )
 
 
 def yearly_figures(account_ids: Iterable[str]) -> tuple[dict, str | None]:
@@ -52,7 +41,7 @@ def yearly_figures(account_ids: Iterable[str]) -> tuple[dict, str | None]:
         return {}, "no ledger loaded"
     try:
         report = profitability_report(
-            settings.DATA_DIR, "year", account_ids=ids, hierarchy=_hierarchy()
+            settings.DATA_DIR, "year", account_ids=ids, hierarchy=hierarchy()
         )
     except ProfitabilityInputError as exc:
         return {}, f"the profitability engine refused the ledger: {exc}"
