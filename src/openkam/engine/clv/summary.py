@@ -27,7 +27,8 @@ import numpy as np
 import pyarrow as pa
 
 from openkam.engine.clv.transactions import normalise_transactions
-from openkam.engine.clv.units import SUMMARY_UNITS, day_number, unit_days
+from openkam.engine.clv.units import SUMMARY_UNITS, unit_days
+from openkam.engine.dates import with_day_numbers
 
 __all__ = [
     "TransactionSummary",
@@ -64,7 +65,7 @@ def _check_window(calibration_end: dt.date, holdout_end: dt.date | None, time_un
 
 
 def _occasions(tx: nw.LazyFrame, last_day: int, with_value: bool) -> nw.LazyFrame:
-    tx = tx.with_columns(day=day_number("date")).filter(
+    tx = with_day_numbers(tx, day="date").filter(
         ~nw.col("day").is_null() & ~nw.col("customer_id").is_null() & (nw.col("day") <= last_day)
     )
     aggs = [nw.col("value").sum().alias("value")] if with_value else [nw.len().alias("records")]
@@ -249,9 +250,12 @@ def summarise_transactions(
         time_unit=time_unit,
     )
     table = lazy.collect("pyarrow").to_native().sort_by("customer_id")
-    tx = normalise_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, value_col=value_col
-    ).with_columns(day=day_number("date"))
+    tx = with_day_numbers(
+        normalise_transactions(
+            transactions, customer_col=customer_col, date_col=date_col, value_col=value_col
+        ),
+        day="date",
+    )
     cal_day = cal_end.toordinal()
     last_day = (hold_end or cal_end).toordinal()
     counts = (

@@ -6,8 +6,6 @@ month, 365.2425 / 12 days, so that a unit is a fixed length and ages stay additi
 
 from __future__ import annotations
 
-import narwhals as nw
-
 #: Length of each time unit in days.
 UNIT_DAYS: dict[str, float] = {
     "day": 1.0,
@@ -36,14 +34,3 @@ def period_discount_rate(annual_rate: float, period: str) -> float:
     if annual_rate <= -1:
         raise ValueError(f"annual discount rate must be > -1, got {annual_rate}")
     return (1.0 + annual_rate) ** (unit_days(period) / UNIT_DAYS["year"]) - 1.0
-
-
-def day_number(column: str) -> nw.Expr:
-    """Proleptic Gregorian day number of a date column (equal to ``date.toordinal()``).
-
-    Narwhals has no date difference that runs on both DuckDB and Spark, but year and
-    ordinal day it has; the leap-year count turns them into an integer day number whose
-    differences are exact day counts on every engine.
-    """
-    y = nw.col(column).dt.year() - 1
-    return 365 * y + y // 4 - y // 100 + y // 400 + nw.col(column).dt.ordinal_day()

@@ -12,13 +12,8 @@ import datetime as dt
 
 import narwhals as nw
 
-from openkam.engine.profitability.periods import (
-    EPOCH_DAY,
-    Period,
-    day_number,
-    day_number_of,
-    key_expr,
-)
+from openkam.engine.dates import day_number_of, with_day_numbers
+from openkam.engine.profitability.periods import Period, key_expr
 
 #: quantity (18,3) × unit price (18,4) has 7 decimals; 21 integer digits are ample for a line.
 LINE_AMOUNT = nw.Decimal(28, 7)
@@ -55,21 +50,21 @@ def sales_by_account(
     if as_of is not None:
         # Lines invoiced after the as-of date were not outstanding yet.
         is_open = is_open & (nw.col("invoice_date") <= nw.lit(as_of, dtype=nw.Date))
-        as_of_day = day_number_of(as_of) - EPOCH_DAY
+        as_of_day = day_number_of(as_of)
     else:
         is_open = nw.lit(False)
         as_of_day = 0
-    # Day numbers and days outstanding as columns of their own: each is computed once.
-    lines = (
-        _within(invoices, "invoice_date", start, end)
-        .with_columns(
-            period_key=key_expr(nw.col("invoice_date"), period),
-            _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
-            _open=is_open,
-            _inv_day=day_number(nw.col("invoice_date")) - EPOCH_DAY,
-            _paid_day=day_number(nw.col("paid_date")) - EPOCH_DAY,
-        )
-        .with_columns(_days=nw.col("_paid_day") - nw.col("_inv_day"))
+    # Day numbers (native date arithmetic) and days outstanding as columns of their own:
+    # each is computed once.
+    lines = with_day_numbers(
+        _within(invoices, "invoice_date", start, end),
+        _inv_day="invoice_date",
+        _paid_day="paid_date",
+    ).with_columns(
+        period_key=key_expr(nw.col("invoice_date"), period),
+        _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
+        _open=is_open,
+        _days=nw.col("_paid_day") - nw.col("_inv_day"),
     )
     # _days is null for unpaid lines, so they fall through to the open-receivable branch;
     # a paid line with no positive days outstanding counts 0 days.

@@ -75,26 +75,3 @@ def span_label(start: dt.date, end: dt.date) -> str:
         if bounds(key, period) == (start, end):
             return label(key, period)
     return f"{start.isoformat()}/{end.isoformat()}"
-
-
-def day_number(date: nw.Expr) -> nw.Expr:
-    """Days since 0001-01-01 (proleptic Gregorian) + 1, from year and day of year.
-
-    Computed with integer arithmetic because narwhals has no date difference that means the
-    same on DuckDB and Spark; differences of day numbers are exact day counts. ``⌊y/k⌋`` is
-    taken as ``floor(y / k)`` in floating point, exact for years of four digits and far
-    cheaper in SQL than narwhals' sign-aware integer floor division.
-    """
-    y = date.dt.year().cast(nw.Int64) - 1
-    leap_days = (y / 4).floor() - (y / 100).floor() + (y / 400).floor()
-    return y * 365 + leap_days.cast(nw.Int64) + date.dt.ordinal_day().cast(nw.Int64)
-
-
-def day_number_of(day: dt.date) -> int:
-    """:func:`day_number` of one date (equal to ``date.toordinal()``)."""
-    return day.toordinal()
-
-
-#: Day number of 2000-01-01: sums of amount × day are taken relative to it so that they stay
-#: small (an amount × 739,000 at 7 decimals would outgrow int64 long before amount × 9,000).
-EPOCH_DAY = dt.date(2000, 1, 1).toordinal()

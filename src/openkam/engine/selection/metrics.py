@@ -27,6 +27,8 @@ import narwhals as nw
 import numpy as np
 import pyarrow as pa
 
+from openkam.engine.dates import with_day_numbers
+
 __all__ = ["estimate_criteria", "ledger_metrics", "metrics_from_monthly", "payment_and_breadth"]
 
 
@@ -75,21 +77,6 @@ def metrics_from_monthly(rows: Iterable[Mapping], end_month: str, window: int = 
     return out
 
 
-def _day_number(date: nw.Expr) -> nw.Expr:
-    """Days since 1970-01-01 by integer arithmetic (Hinnant's ``days_from_civil``), because
-    date differences have no portable narwhals form on both DuckDB and Spark."""
-    y0 = date.dt.year().cast(nw.Int64)
-    m = date.dt.month().cast(nw.Int64)
-    d = date.dt.day().cast(nw.Int64)
-    y = y0 - nw.when(m <= 2).then(1).otherwise(0)
-    era = y // 400
-    yoe = y - era * 400
-    mp = nw.when(m > 2).then(m - 3).otherwise(m + 9)
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
 def payment_and_breadth(
     invoices: nw.LazyFrame,
     date_from: dt.date,
@@ -109,12 +96,12 @@ def payment_and_breadth(
         )
     )
     paid = (
-        lines.filter(~nw.col("paid_date").is_null() & (nw.col("amount") > 0))
-        .with_columns(
-            days=(_day_number(nw.col("paid_date")) - _day_number(nw.col("invoice_date"))).cast(
-                nw.Float64
-            )
+        with_day_numbers(
+            lines.filter(~nw.col("paid_date").is_null() & (nw.col("amount") > 0)),
+            _paid="paid_date",
+            _invoiced="invoice_date",
         )
+        .with_columns(days=(nw.col("_paid") - nw.col("_invoiced")).cast(nw.Float64))
         .group_by("account_id")
         .agg(
             (nw.col("days") * nw.col("amount")).sum().alias("weighted"),
