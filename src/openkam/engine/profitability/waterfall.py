@@ -38,6 +38,12 @@ from openkam.engine.profitability.aggregates import (
     sales_by_account,
 )
 from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL, credit_cents
+from openkam.engine.profitability.grouping import (
+    codes,
+    expand_to_ancestors,
+    group_sums,
+    sorted_vocabulary,
+)
 from openkam.engine.profitability.hierarchy import hierarchy_issues, parent_map, subtree_pairs
 from openkam.engine.profitability.issues import InputIssue, ProfitabilityInputError
 from openkam.engine.profitability.money import cents_to_decimal, to_cents
@@ -198,17 +204,29 @@ def compute_profitability(
     allocated = allocated.filter(in_window)
 
     credit = credit_cents(sales, cost_of_capital)
-    base, by_pool = _base_cents(sales, credit, rebates, allocated)
-    base = base.append_column("scope", pa.array(["account"] * base.num_rows, pa.string()))
-    by_pool = by_pool.append_column("scope", pa.array(["account"] * by_pool.num_rows, pa.string()))
-    if parents:
-        pairs = subtree_pairs(parents)
-        base = pa.concat_tables([base, _roll_up(base, pairs, ["period_key"])])
-        by_pool = pa.concat_tables([by_pool, _roll_up(by_pool, pairs, ["period_key", "pool"])])
+    pairs = subtree_pairs(parents) if parents else None
+    hierarchy_accounts = [pairs["member"], pairs["ancestor"]] if pairs is not None else []
+    # Accounts and pools are coded against sorted vocabularies: code order is report order.
+    accounts_vocabulary = sorted_vocabulary(
+        sales["account_id"], rebates["account_id"], allocated["account_id"], *hierarchy_accounts
+    )
+    pool_vocabulary = sorted_vocabulary(allocated["pool"], [abc.CREDIT_POOL])
+    base = _base_cents(sales, credit, rebates, allocated, accounts_vocabulary)
+    by_pool = _pool_cents(sales, credit, allocated, accounts_vocabulary, pool_vocabulary)
+    scopes = {"account": (base, by_pool)}
+    if pairs is not None:
+        member = codes(pairs["member"], accounts_vocabulary)
+        ancestor = codes(pairs["ancestor"], accounts_vocabulary)
+        scopes["subtree"] = (
+            _roll_up(base, member, ancestor, _KEYS),
+            _roll_up(by_pool, member, ancestor, (*_KEYS, "pool")),
+        )
     if account_ids is not None:
-        wanted = pa.array(sorted(set(account_ids)), pa.string())
-        base = base.filter(pc.is_in(base["account_id"], wanted))
-        by_pool = by_pool.filter(pc.is_in(by_pool["account_id"], wanted))
+        wanted = codes(pa.array(sorted(set(account_ids)), pa.string()), accounts_vocabulary)
+        scopes = {
+            scope: tuple(_rows_of(rows, wanted) for rows in tables)
+            for scope, tables in scopes.items()
+        }
 
     return ProfitabilityResult(
         period=period,
@@ -216,8 +234,15 @@ def compute_profitability(
         date_to=end,
         as_of=as_of,
         cost_of_capital=cost_of_capital,
-        waterfall=_waterfall_table(base, period),
-        cost_by_pool=_cost_by_pool_table(by_pool, period),
+        waterfall=_waterfall_table(
+            {scope: tables[0] for scope, tables in scopes.items()}, accounts_vocabulary, period
+        ),
+        cost_by_pool=_cost_by_pool_table(
+            {scope: tables[1] for scope, tables in scopes.items()},
+            accounts_vocabulary,
+            pool_vocabulary,
+            period,
+        ),
         pools=_pools_table(pools, window_pools),
         warnings=tuple(warnings),
     )
@@ -293,82 +318,97 @@ def _unknown_accounts(known, cells, sales, rebates, period) -> list[InputIssue]:
     return issues
 
 
-def _base_cents(sales, credit, rebates, allocated) -> tuple[pa.Table, pa.Table]:
-    """Recorded amounts in int64 cents per (account_id, period_key), and cost by pool."""
-    keys = ["account_id", "period_key"]
-    zeros = {
-        name: np.zeros(n, dtype=np.int64)
-        for name, n in (("s", sales.num_rows), ("r", rebates.num_rows))
-    }
-    activity = allocated.group_by(keys).aggregate([("cents", "sum")])
-    parts = [
-        _cents_table(
+#: Keys of the recorded amounts: account code (see ``sorted_vocabulary``) and period key.
+_KEYS = ("account", "period_key")
+
+
+def _ints(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.to_numpy(), dtype=np.int64)
+
+
+def _base_cents(sales, credit, rebates, allocated, vocabulary) -> dict[str, np.ndarray]:
+    """Recorded amounts in int64 cents per (account, period_key), sorted by both."""
+    parts = (
+        (
             sales,
-            gross_sales=to_cents(sales["gross"]),
-            discounts=to_cents(sales["discounts"]),
-            rebates=zeros["s"],
-            cogs=to_cents(sales["cogs"]),
-            activity_cost=zeros["s"],
-            credit_cost=credit,
+            {
+                "gross_sales": to_cents(sales["gross"]),
+                "discounts": to_cents(sales["discounts"]),
+                "cogs": to_cents(sales["cogs"]),
+                "credit_cost": credit,
+            },
         ),
-        _cents_table(
-            rebates,
-            gross_sales=zeros["r"],
-            discounts=zeros["r"],
-            rebates=to_cents(rebates["rebates"]),
-            cogs=zeros["r"],
-            activity_cost=zeros["r"],
-            credit_cost=zeros["r"],
+        (rebates, {"rebates": to_cents(rebates["rebates"])}),
+        (allocated, {"activity_cost": _ints(allocated["cents"])}),
+    )
+    keys = [
+        np.concatenate([codes(table["account_id"], vocabulary) for table, _ in parts]),
+        np.concatenate([_ints(table["period_key"]) for table, _ in parts]),
+    ]
+    values = {
+        name: np.concatenate(
+            [amounts.get(name, np.zeros(table.num_rows, np.int64)) for table, amounts in parts]
+        )
+        for name in _BASE
+    }
+    keys, sums = group_sums(keys, values)
+    return dict(zip(_KEYS, keys, strict=True)) | sums
+
+
+def _pool_cents(sales, credit, allocated, vocabulary, pools) -> dict[str, np.ndarray]:
+    """Cost to serve in cents per (account, period_key, pool), the credit cost as a pool."""
+    on_credit = credit != 0
+    keys = [
+        np.concatenate(
+            [
+                codes(allocated["account_id"], vocabulary),
+                codes(sales["account_id"], vocabulary)[on_credit],
+            ]
         ),
-        _cents_table(
-            activity,
-            **{name: np.zeros(activity.num_rows, dtype=np.int64) for name in _BASE[:4]},
-            activity_cost=activity["cents_sum"].to_numpy(),
-            credit_cost=np.zeros(activity.num_rows, dtype=np.int64),
+        np.concatenate([_ints(allocated["period_key"]), _ints(sales["period_key"])[on_credit]]),
+        np.concatenate(
+            [
+                codes(allocated["pool"], pools),
+                np.full(int(on_credit.sum()), codes(pa.array([abc.CREDIT_POOL]), pools)[0]),
+            ]
         ),
     ]
-    base = pa.concat_tables(parts).group_by(keys).aggregate([(c, "sum") for c in _BASE])
-    base = base.rename_columns([c.removesuffix("_sum") for c in base.column_names])
-
-    by_pool = allocated.group_by([*keys, "pool"]).aggregate([("cents", "sum")])
-    by_pool = by_pool.rename_columns([c.removesuffix("_sum") for c in by_pool.column_names])
-    has_credit = pa.array(credit != 0)
-    credit_rows = pa.table(
-        {
-            "account_id": sales["account_id"],
-            "period_key": sales["period_key"],
-            "pool": pa.array([abc.CREDIT_POOL] * sales.num_rows, pa.string()),
-            "cents": pa.array(credit, pa.int64()),
-        }
-    ).filter(has_credit)
-    by_pool = pa.concat_tables([by_pool.select(credit_rows.column_names), credit_rows])
-    return base, by_pool
+    cents = np.concatenate([_ints(allocated["cents"]), credit[on_credit]])
+    keys, sums = group_sums(keys, {"cents": cents})
+    return dict(zip((*_KEYS, "pool"), keys, strict=True)) | sums
 
 
-def _cents_table(keys: pa.Table, **columns) -> pa.Table:
-    return pa.table(
-        {
-            "account_id": keys["account_id"],
-            "period_key": keys["period_key"].cast(pa.int64()),
-            **{name: pa.array(values, pa.int64()) for name, values in columns.items()},
-        }
-    )
-
-
-def _roll_up(table: pa.Table, pairs: pa.Table, keys: list[str]) -> pa.Table:
+def _roll_up(rows: dict, member: np.ndarray, ancestor: np.ndarray, keys) -> dict:
     """Subtree rows: each ancestor's sum over its members (itself and all descendants)."""
-    values = [c for c in table.column_names if c not in ("account_id", "scope", *keys)]
-    joined = table.join(pairs, keys="account_id", right_keys="member", join_type="inner")
-    summed = joined.group_by(["ancestor", *keys]).aggregate([(c, "sum") for c in values])
-    summed = summed.rename_columns(
-        ["account_id" if c == "ancestor" else c.removesuffix("_sum") for c in summed.column_names]
+    source, ancestors = expand_to_ancestors(rows["account"], member, ancestor)
+    grouped, sums = group_sums(
+        [ancestors, *(rows[k][source] for k in keys[1:])],
+        {name: values[source] for name, values in rows.items() if name not in keys},
     )
-    return summed.append_column(
-        "scope", pa.array(["subtree"] * summed.num_rows, pa.string())
-    ).select(table.column_names)
+    return dict(zip(keys, grouped, strict=True)) | sums
 
 
-def _period_columns(keys: pa.ChunkedArray, period: Period) -> dict[str, pa.Array]:
+def _rows_of(rows: dict, accounts: np.ndarray) -> dict:
+    keep = np.isin(rows["account"], accounts)
+    return {name: values[keep] for name, values in rows.items()}
+
+
+def _scoped(tables: dict[str, dict], vocabulary: pa.Array) -> tuple[dict, dict[str, pa.Array]]:
+    """The scopes' rows one after the other ("account" before "subtree"), with the
+    ``scope`` and ``account_id`` columns."""
+    names = list(tables)
+    counts = [len(tables[scope]["account"]) for scope in names]
+    rows = {
+        name: np.concatenate([tables[scope][name] for scope in names]) for name in tables[names[0]]
+    }
+    scope = pa.DictionaryArray.from_arrays(
+        pa.array(np.repeat(np.arange(len(names), dtype=np.int32), counts)),
+        pa.array(names, pa.string()),
+    ).cast(pa.string())
+    return rows, {"scope": scope, "account_id": vocabulary.take(pa.array(rows["account"]))}
+
+
+def _period_columns(keys: np.ndarray, period: Period) -> dict[str, pa.Array]:
     # Labels are made once per distinct key (there are few), then spread by index.
     unique, index = np.unique(np.asarray(keys, dtype=np.int64), return_inverse=True)
     index = pa.array(index.astype(np.int64))
@@ -382,30 +422,8 @@ def _period_columns(keys: pa.ChunkedArray, period: Period) -> dict[str, pa.Array
     }
 
 
-def _sorted(table: pa.Table, *extra: str) -> pa.Table:
-    """Rows by scope, account_id, period and ``extra`` string columns.
-
-    Strings are ranked through their (few) distinct values and the rows ordered with an
-    integer lexsort: much faster than sorting the string columns row by row.
-    """
-    scope, account = _dense_rank(table["scope"]), _dense_rank(table["account_id"])
-    extras = [_dense_rank(table[name]) for name in extra]
-    # np.lexsort's primary key is the last one.
-    order = np.lexsort([*reversed(extras), table["period_key"].to_numpy(), account, scope])
-    return table.take(pa.array(order))
-
-
-def _dense_rank(values: pa.ChunkedArray) -> np.ndarray:
-    encoded = values.combine_chunks().dictionary_encode()
-    dictionary_order = np.argsort(np.array(encoded.dictionary.to_pylist(), dtype=object))
-    rank = np.empty(len(dictionary_order), dtype=np.int64)
-    rank[dictionary_order] = np.arange(len(dictionary_order))
-    return rank[encoded.indices.to_numpy(zero_copy_only=False)]
-
-
-def _waterfall_table(base: pa.Table, period: Period) -> pa.Table:
-    base = _sorted(base)
-    c = {name: base[name].to_numpy() for name in _BASE}
+def _waterfall_table(tables: dict[str, dict], vocabulary: pa.Array, period: Period) -> pa.Table:
+    c, labels = _scoped(tables, vocabulary)
     lines = {"gross_sales": c["gross_sales"], "discounts": c["discounts"]}
     lines["invoiced_sales"] = lines["gross_sales"] - lines["discounts"]
     lines["rebates"] = c["rebates"]
@@ -416,9 +434,8 @@ def _waterfall_table(base: pa.Table, period: Period) -> pa.Table:
     lines["net_contribution"] = lines["gross_margin"] - lines["cost_to_serve"]
     return pa.table(
         {
-            "scope": base["scope"],
-            "account_id": base["account_id"],
-            **_period_columns(base["period_key"], period),
+            **labels,
+            **_period_columns(c["period_key"], period),
             **{name: cents_to_decimal(lines[name]) for name in MONEY_LINES},
             "contribution_margin_pct": margin_pct(lines["net_contribution"], lines["net_sales"]),
         }
@@ -434,15 +451,16 @@ def margin_pct(contribution: np.ndarray, net_sales: np.ndarray) -> pa.Array:
     return pa.array(pct, pa.float64(), mask=net_sales == 0)
 
 
-def _cost_by_pool_table(by_pool: pa.Table, period: Period) -> pa.Table:
-    by_pool = _sorted(by_pool, "pool")
+def _cost_by_pool_table(
+    tables: dict[str, dict], vocabulary: pa.Array, pools: pa.Array, period: Period
+) -> pa.Table:
+    rows, labels = _scoped(tables, vocabulary)
     return pa.table(
         {
-            "scope": by_pool["scope"],
-            "account_id": by_pool["account_id"],
-            "period": _period_columns(by_pool["period_key"], period)["period"],
-            "pool": by_pool["pool"],
-            "amount": cents_to_decimal(by_pool["cents"].to_numpy()),
+            **labels,
+            "period": _period_columns(rows["period_key"], period)["period"],
+            "pool": pools.take(pa.array(rows["pool"])),
+            "amount": cents_to_decimal(rows["cents"]),
         }
     )
 
