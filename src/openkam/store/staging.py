@@ -16,14 +16,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from openkam.engine.ledger import parquet_write_options
 from openkam.store.pipeline import BackgroundWorker
 
 #: Rows per row group of ledger part files: large enough for fast scans, small enough that
 #: Spark gets several tasks from one import and the writer's buffer stays ~100 MB.
 ROW_GROUP_SIZE = 1 << 20
-#: zstd at a low level: most of the ratio of higher levels at a fraction of the time.
-COMPRESSION = "zstd"
-COMPRESSION_LEVEL = 3
 
 ORIGIN_SCHEMA = pa.schema([pa.field("_file", pa.int32()), pa.field("_row", pa.int64())])
 
@@ -37,9 +35,7 @@ class PartWriter:
         self.rows = 0
         self._buffer: list[pa.Table] = []
         self._buffered = 0
-        self._writer = pq.ParquetWriter(
-            path, schema, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL
-        )
+        self._writer = pq.ParquetWriter(path, schema, **parquet_write_options(schema))
 
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:
@@ -117,4 +113,4 @@ class StagedRows:
         return f"(SELECT * FROM read_parquet('{data}') POSITIONAL JOIN read_parquet('{origins}'))"
 
 
-__all__ = ["COMPRESSION", "ROW_GROUP_SIZE", "PartWriter", "StagedRows"]
+__all__ = ["ROW_GROUP_SIZE", "PartWriter", "StagedRows"]

@@ -15,40 +15,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-#: Columns worth dictionary-encoding: few distinct values per file (ids of accounts and
-#: products, dates, pools). Unique ids and amounts compress better without.
-DICTIONARY_COLUMNS = (
-    "account_id",
-    "product_id",
-    "business_unit",
-    "invoice_date",
-    "due_date",
-    "paid_date",
-    "unit_list_price",
-    "activity_date",
-    "rebate_date",
-    "pool",
-    "kind",
-    "period_start",
-    "period_end",
-    "driver_unit",
-)
-COMPRESSION = "zstd"
-
-
-def _options(schema: pa.Schema) -> dict:
-    return {
-        "compression": COMPRESSION,
-        "use_dictionary": [c for c in schema.names if c in DICTIONARY_COLUMNS],
-        "write_statistics": True,
-    }
+from openkam.engine.ledger import parquet_write_options
 
 
 def write_table(table: pa.Table, path: Path) -> None:
     """Write one small table to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, **_options(table.schema))
+    pq.write_table(table, tmp, **parquet_write_options(table.schema))
     os.replace(tmp, path)
 
 
@@ -119,7 +93,9 @@ class RollingWriter:
             if self._writer is None:
                 self._final = self.directory / f"part-{len(self.files):05d}.parquet"
                 self._tmp = self.directory / f".{self._final.name}.tmp"
-                self._writer = pq.ParquetWriter(self._tmp, self.schema, **_options(self.schema))
+                self._writer = pq.ParquetWriter(
+                    self._tmp, self.schema, **parquet_write_options(self.schema)
+                )
             take = min(self.row_group_rows, self.rows_per_file - self._file_rows, data.num_rows)
             self._writer.write_table(data.slice(0, take), row_group_size=take)
             data = data.slice(take)
