@@ -2,8 +2,10 @@
 
 What an analyst would write in a notebook: read the four ledger tables with pandas, compute
 line amounts in float64, group by account and month, cost activities at their pool period's
-rate (cost / capacity) and add the credit cost of payment terms. No exactness guarantees (it
-works in floats); the benchmark only uses its totals as a sanity check.
+rate (cost / capacity) and add the credit cost of payment terms. Like the engine it also
+produces the cost to serve of each row by pool and each pool period's allocated and unused
+cost. No exactness guarantees (it works in floats); the benchmark only uses its totals as a
+sanity check.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def _read(data_dir: Path, table: str, columns: list[str]) -> pd.DataFrame:
 
 def waterfall(data_dir: Path | str) -> pd.DataFrame:
     """Monthly waterfall per account: one row per (account_id, month)."""
+    return profitability(data_dir)[0]
+
+
+def profitability(data_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The monthly waterfall, the cost to serve by pool, and the pools' usage."""
     data_dir = Path(data_dir)
     inv = _read(
         data_dir,
@@ -88,7 +95,13 @@ def waterfall(data_dir: Path | str) -> pd.DataFrame:
     act = act[act["activity_date"] <= act["period_end"]]
     act["activity_cost"] = act["quantity"] * act["rate"]
     act["month"] = act["activity_date"].dt.to_period("M")
-    cost = act.groupby(["account_id", "month"]).agg(activity_cost=("activity_cost", "sum"))
+    by_pool = act.groupby(["account_id", "month", "pool"]).agg(amount=("activity_cost", "sum"))
+    cost = by_pool.groupby(level=["account_id", "month"]).agg(activity_cost=("amount", "sum"))
+    usage = act.groupby(["pool", "period_start"]).agg(
+        used=("quantity", "sum"), allocated=("activity_cost", "sum")
+    )
+    pool_usage = pools.set_index(["pool", "period_start"]).join(usage, how="left").fillna(0.0)
+    pool_usage["unused"] = pool_usage["cost"] - pool_usage["allocated"]
 
     out = sales.join(rebates, how="outer").join(cost, how="outer").fillna(0.0)
     out["invoiced_sales"] = out["gross_sales"] - out["discounts"]
@@ -96,4 +109,8 @@ def waterfall(data_dir: Path | str) -> pd.DataFrame:
     out["gross_margin"] = out["net_sales"] - out["cogs"]
     out["cost_to_serve"] = out["activity_cost"] + out["credit_cost"]
     out["net_contribution"] = out["gross_margin"] - out["cost_to_serve"]
-    return out.reset_index()
+    credit = sales[["credit_cost"]].rename(columns={"credit_cost": "amount"})
+    credit["pool"] = "credit_cost"
+    credit = credit.set_index("pool", append=True)
+    by_pool = pd.concat([by_pool, credit[credit["amount"] != 0]]).sort_index()
+    return out.reset_index(), by_pool.reset_index(), pool_usage.reset_index()

@@ -21,8 +21,13 @@ from profitability_ledgers import (
     write_ledger,
 )
 
-from openkam.engine.profitability import compute_profitability, profitability_report
+from openkam.engine.profitability import (
+    compute_profitability,
+    compute_profitability_grains,
+    profitability_report,
+)
 from openkam.engine.profitability.money import to_cents
+from openkam.engine.profitability.periods import coarser_keys
 
 MONTH_STARTS = [dt.date(2024, m, 1) for m in range(1, 7)]
 
@@ -177,3 +182,40 @@ def test_duckdb_and_spark_agree_to_the_cent(tmp_path, spark):
     assert len(on_duckdb["rows"]) > 300
     assert on_duckdb["warnings"]  # the random ledger over-uses some pools
     assert on_spark == on_duckdb
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        dict(hierarchy=HAND_HIERARCHY, date_from="2023-02-10", date_to="2024-11-30"),
+        dict(account_ids=["A", "R007", "R042"], date_from="2023-05-01", as_of="2024-06-30"),
+    ],
+)
+def test_one_pass_for_several_grains_equals_each_grain_alone(tmp_path, options):
+    data = _rich_ledger(tmp_path)
+    together = compute_profitability_grains(data, ("month", "year", "quarter"), **options)
+    assert set(together) == {"month", "quarter", "year"}
+    for grain, result in together.items():
+        alone = compute_profitability(data, grain, **options)
+        assert result.waterfall.num_rows > 0
+        assert result.waterfall.equals(alone.waterfall), grain
+        assert result.cost_by_pool.equals(alone.cost_by_pool), grain
+        assert result.pools.equals(alone.pools), grain
+        assert result.warnings == alone.warnings, grain
+        assert (result.date_from, result.date_to, result.as_of) == (
+            alone.date_from,
+            alone.date_to,
+            alone.as_of,
+        )
+
+
+def test_period_keys_roll_up_to_their_quarter_and_year():
+    # May 2024: month key 12·2024 + 4, quarter key 4·2024 + 1 (Q2), year 2024.
+    may, december = 12 * 2024 + 4, 12 * 2024 + 11
+    months = np.array([may, december])
+    assert coarser_keys(months, "month", "quarter").tolist() == [4 * 2024 + 1, 4 * 2024 + 3]
+    assert coarser_keys(months, "month", "year").tolist() == [2024, 2024]
+    assert coarser_keys(np.array([4 * 2024 + 3]), "quarter", "year").tolist() == [2024]
+    with pytest.raises(ValueError, match="cannot split"):
+        coarser_keys(months, "year", "month")

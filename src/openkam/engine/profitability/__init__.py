@@ -5,7 +5,8 @@ aggregates it per account and period in the engine, and finishes the exact cent 
 on the small aggregated result:
 
 - :func:`compute_profitability` → :class:`ProfitabilityResult` (Arrow tables: waterfall,
-  cost by pool, pool usage; warnings);
+  cost by pool, pool usage; warnings); :func:`compute_profitability_grains` gives several
+  grains (year, quarter, month) from one pass over the ledger;
 - :func:`whale_curve` → Arrow table of the whale curve of a result;
 - :func:`profitability_report` and :func:`whale_curve_report` → the JSON-ready dicts of the
   CLI, web and API;
@@ -29,6 +30,7 @@ from openkam.engine.profitability.waterfall import (
     MONEY_LINES,
     ProfitabilityResult,
     compute_profitability,
+    compute_profitability_grains,
 )
 from openkam.engine.profitability.whale import whale_curve
 
@@ -42,6 +44,7 @@ __all__ = [
     "ProfitabilityInputError",
     "ProfitabilityResult",
     "compute_profitability",
+    "compute_profitability_grains",
     "profitability_report",
     "result_to_dict",
     "whale_curve",

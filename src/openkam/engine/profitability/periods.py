@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Literal
 
 import narwhals as nw
+import numpy as np
 
 Period = Literal["month", "quarter", "year"]
 PERIODS: tuple[str, ...] = ("month", "quarter", "year")
@@ -42,6 +43,22 @@ def key_of(day: dt.date, period: Period) -> int:
     if period == "quarter":
         return day.year * 4 + (day.month - 1) // 3
     return day.year * 12 + day.month - 1
+
+
+def coarser_keys(keys: np.ndarray, source: Period, target: Period) -> np.ndarray:
+    """Period keys of grain ``source`` turned into the keys of the coarser grain ``target``
+    (a month into its quarter or year, a quarter into its year)."""
+    order = PERIODS.index
+    if order(target) < order(source):
+        raise ValueError(f"cannot split {source}s into {target}s")
+    keys = np.asarray(keys, dtype=np.int64)
+    if source == target:
+        return keys
+    if source == "quarter":
+        return keys // 4
+    if target == "year":
+        return keys // 12
+    return 4 * (keys // 12) + (keys % 12) // 3
 
 
 def bounds(key: int, period: Period) -> tuple[dt.date, dt.date]:

@@ -156,16 +156,52 @@ def compute_profitability(
         pool capacity <= 0, overlapping pool periods, unknown accounts, hierarchy cycles).
         Nothing is returned half-computed.
     """
+    return compute_profitability_grains(
+        ledger,
+        (period,),
+        date_from=date_from,
+        date_to=date_to,
+        account_ids=account_ids,
+        accounts=accounts,
+        hierarchy=hierarchy,
+        cost_of_capital=cost_of_capital,
+        as_of=as_of,
+        engine=engine,
+    )[period]
+
+
+def compute_profitability_grains(
+    ledger: Ledger | str,
+    grains: Iterable[Period] = ("year", "quarter", "month"),
+    *,
+    date_from: dt.date | str | None = None,
+    date_to: dt.date | str | None = None,
+    account_ids: Iterable[str] | None = None,
+    accounts: Iterable[str] | None = None,
+    hierarchy: pa.Table | None = None,
+    cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
+    as_of: dt.date | str | None = None,
+    engine: Engine = "duckdb",
+) -> dict[str, ProfitabilityResult]:
+    """:func:`compute_profitability` at several grains from one pass over the ledger.
+
+    The ledger is aggregated once, at the finest grain asked for, over the window of the
+    coarsest; the coarser grains are rolled up from those aggregates. The roll-up adds
+    exact decimal sums and driver quantities, and rounding to the cent happens only at the
+    grain reported, so every result equals what :func:`compute_profitability` gives for
+    its grain alone. Returns ``{grain: result}``; the parameters are those of
+    :func:`compute_profitability`.
+    """
     if not isinstance(ledger, Ledger):
         ledger = Ledger(ledger, engine)
-    period = periods.check_period(period)
+    grains = sorted({periods.check_period(g) for g in grains}, key=periods.PERIODS.index)
+    if not grains:
+        raise ValueError("ask for at least one grain")
     day_from, day_to, as_of = _date(date_from), _date(date_to), _date(as_of)
     if day_from and day_to and day_from > day_to:
         raise ValueError(f"date_from {day_from} is after date_to {day_to}")
-    key_from = periods.key_of(day_from, period) if day_from else None
-    key_to = periods.key_of(day_to, period) if day_to else None
-    start = periods.bounds(key_from, period)[0] if key_from is not None else None
-    end = periods.bounds(key_to, period)[1] if key_to is not None else None
+    windows = {g: _Window.of(g, day_from, day_to) for g in grains}
+    finest, widest = grains[0], windows[grains[-1]]
     cost_of_capital = Decimal(str(cost_of_capital))
 
     parents = parent_map(hierarchy) if hierarchy is not None else {}
@@ -173,38 +209,97 @@ def compute_profitability(
 
     all_pools = _collect(ledger.table("cost_pools"))
     issues += abc.pool_issues(all_pools)
-    in_window_pools = abc.pools_within(all_pools, start, end)
-    window_pools = all_pools.filter(pa.array(in_window_pools))
     # Pools are costed over their whole period even where it overhangs the window.
-    act_start, act_end = start, end
+    act_start, act_end = widest.start, widest.end
+    window_pools = all_pools.filter(pa.array(abc.pools_within(all_pools, act_start, act_end)))
     if window_pools.num_rows:
-        if start is not None:
-            act_start = min(start, pc.min(window_pools["period_start"]).as_py())
-        if end is not None:
-            act_end = max(end, pc.max(window_pools["period_end"]).as_py())
+        if act_start is not None:
+            act_start = min(act_start, pc.min(window_pools["period_start"]).as_py())
+        if act_end is not None:
+            act_end = max(act_end, pc.max(window_pools["period_end"]).as_py())
     calendar = ledger.from_arrow(abc.pool_calendar(all_pools))
 
     cells = _collect(
-        activity_cells(ledger.table("activities"), calendar, period, act_start, act_end)
+        activity_cells(ledger.table("activities"), calendar, finest, act_start, act_end)
     )
     if as_of is None:
         as_of = _last_ledger_date(ledger)
-    sales = _collect(sales_by_account(ledger.table("invoices"), period, start, end, as_of))
-    rebates = _collect(rebates_by_account(ledger.table("rebates"), period, start, end))
+    invoices = ledger.table("invoices")
+    sales = _collect(sales_by_account(invoices, finest, widest.start, widest.end, as_of))
+    rebates = _collect(
+        rebates_by_account(ledger.table("rebates"), finest, widest.start, widest.end)
+    )
 
-    issues += _activity_issues(cells, period)
+    issues += _activity_issues(cells, finest)
     if accounts is not None:
-        issues += _unknown_accounts(set(accounts), cells, sales, rebates, period)
+        issues += _unknown_accounts(set(accounts), cells, sales, rebates, finest)
     if issues:
         raise ProfitabilityInputError(issues)
 
+    pairs = subtree_pairs(parents) if parents else None
+    return {
+        grain: _finish(
+            windows[grain],
+            _roll_up_periods(cells, CELL_SUMS, finest, grain),
+            _roll_up_periods(sales, SALES_SUMS, finest, grain),
+            _roll_up_periods(rebates, REBATE_SUMS, finest, grain),
+            all_pools,
+            pairs,
+            account_ids,
+            as_of,
+            cost_of_capital,
+        )
+        for grain in grains
+    }
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The reporting window of one grain, widened to whole periods (open ends are None)."""
+
+    period: Period
+    key_from: int | None
+    key_to: int | None
+    start: dt.date | None
+    end: dt.date | None
+
+    @classmethod
+    def of(cls, period: Period, day_from: dt.date | None, day_to: dt.date | None) -> _Window:
+        key_from = periods.key_of(day_from, period) if day_from else None
+        key_to = periods.key_of(day_to, period) if day_to else None
+        return cls(
+            period,
+            key_from,
+            key_to,
+            periods.bounds(key_from, period)[0] if key_from is not None else None,
+            periods.bounds(key_to, period)[1] if key_to is not None else None,
+        )
+
+    def keep(self, table: pa.Table) -> pa.Table:
+        """The rows of ``table`` whose ``period_key`` falls within the window."""
+        return table.filter(_key_between(table["period_key"], self.key_from, self.key_to))
+
+
+def _finish(
+    window: _Window,
+    cells: pa.Table,
+    sales: pa.Table,
+    rebates: pa.Table,
+    all_pools: pa.Table,
+    pairs: pa.Table | None,
+    account_ids: Iterable[str] | None,
+    as_of: dt.date | None,
+    cost_of_capital: Decimal,
+) -> ProfitabilityResult:
+    """The exact cent arithmetic of one grain, on its aggregates."""
+    period = window.period
+    in_window_pools = abc.pools_within(all_pools, window.start, window.end)
     allocated = abc.allocate(cells, all_pools)
     pools, warnings = abc.pool_usage(allocated, all_pools, in_window_pools)
-    in_window = _key_between(allocated["period_key"], key_from, key_to)
-    allocated = allocated.filter(in_window)
+    allocated = window.keep(allocated)
+    sales, rebates = window.keep(sales), window.keep(rebates)
 
     credit = credit_cents(sales, cost_of_capital)
-    pairs = subtree_pairs(parents) if parents else None
     hierarchy_accounts = [pairs["member"], pairs["ancestor"]] if pairs is not None else []
     # Accounts and pools are coded against sorted vocabularies: code order is report order.
     accounts_vocabulary = sorted_vocabulary(
@@ -230,8 +325,8 @@ def compute_profitability(
 
     return ProfitabilityResult(
         period=period,
-        date_from=start,
-        date_to=end,
+        date_from=window.start,
+        date_to=window.end,
         as_of=as_of,
         cost_of_capital=cost_of_capital,
         waterfall=_waterfall_table(
@@ -243,9 +338,30 @@ def compute_profitability(
             pool_vocabulary,
             period,
         ),
-        pools=_pools_table(pools, window_pools),
+        pools=_pools_table(pools, all_pools.filter(pa.array(in_window_pools))),
         warnings=tuple(warnings),
     )
+
+
+#: The summed columns of each aggregate (see :mod:`.aggregates`), for period roll-ups.
+CELL_SUMS = ("quantity", "records")
+SALES_SUMS = ("gross", "discounts", "cogs", "amount_days", "lines")
+REBATE_SUMS = ("rebates", "records")
+
+
+def _roll_up_periods(table: pa.Table, sums, source: Period, target: Period) -> pa.Table:
+    """An aggregate at grain ``source`` summed to the coarser grain ``target``."""
+    if source == target:
+        return table
+    keys = [c for c in table.column_names if c not in sums and c != "period_key"]
+    coarser = periods.coarser_keys(_ints(table["period_key"]), source, target)
+    table = table.set_column(
+        table.schema.get_field_index("period_key"), "period_key", pa.array(coarser)
+    )
+    summed = table.group_by([*keys, "period_key"], use_threads=False).aggregate(
+        [(c, "sum") for c in sums]
+    )
+    return summed.rename_columns([c.removesuffix("_sum") for c in summed.column_names])
 
 
 def _date(value) -> dt.date | None:

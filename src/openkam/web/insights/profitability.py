@@ -17,7 +17,7 @@ from django_tasks import task
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import (
     DEFAULT_COST_OF_CAPITAL,
-    compute_profitability,
+    compute_profitability_grains,
     result_to_dict,
     whale_curve,
     whale_to_dict,
@@ -48,28 +48,26 @@ def ledger() -> Ledger:
 
 
 def compute(params: dict, report=None) -> dict:
-    """Run the engine for every grain; returns ``{grain: report dict}`` and the whale curve."""
+    """Run the engine for every grain (one pass over the ledger); returns ``{grain: report
+    dict}`` and the whale curve."""
     tree = hierarchy()
-    accounts = tree["account_id"].to_pylist()
-    cost_of_capital = Decimal(str(params.get("cost_of_capital", DEFAULT_COST_OF_CAPITAL)))
-    out = {}
-    for i, grain in enumerate(GRAINS):
-        if report:
-            report(f"computing {grain}ly figures", i / (len(GRAINS) + 1))
-        result = compute_profitability(
-            ledger(),
-            grain,
-            accounts=accounts,
-            hierarchy=tree,
-            cost_of_capital=cost_of_capital,
-            date_from=params.get("from"),
-            date_to=params.get("to"),
-        )
-        out[grain] = result_to_dict(result)
-        if grain == "year":
-            out["whale"] = whale_to_dict(whale_curve(result))
     if report:
-        report("storing", len(GRAINS) / (len(GRAINS) + 1))
+        report("aggregating the ledger", 0.0)
+    results = compute_profitability_grains(
+        ledger(),
+        GRAINS,
+        accounts=tree["account_id"].to_pylist(),
+        hierarchy=tree,
+        cost_of_capital=Decimal(str(params.get("cost_of_capital", DEFAULT_COST_OF_CAPITAL))),
+        date_from=params.get("from"),
+        date_to=params.get("to"),
+    )
+    if report:
+        report("preparing the figures", 0.5)
+    out = {grain: result_to_dict(results[grain]) for grain in GRAINS}
+    out["whale"] = whale_to_dict(whale_curve(results["year"]))
+    if report:
+        report("storing", 0.75)
     return out
 
 
