@@ -29,6 +29,13 @@ def profitability_command(
         float, typer.Option(help="Annual cost of capital for the credit cost of payment terms.")
     ] = 0.08,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            help="Reuse the month sums of ledger files read before (same result, reads only "
+            "new files); --no-cache reads the whole ledger."
+        ),
+    ] = True,
     data_dir: DataDir = None,
 ) -> None:
     """Net contribution per account and period: gross sales down to cost to serve."""
@@ -59,6 +66,7 @@ def profitability_command(
                     date_to=date_to,
                     accounts=known,
                     cost_of_capital=cost_of_capital,
+                    cache=cache,
                 )
             else:
                 report = profitability_report(
@@ -70,6 +78,7 @@ def profitability_command(
                     accounts=known,
                     hierarchy=tree,
                     cost_of_capital=cost_of_capital,
+                    cache=cache,
                 )
     except FileNotFoundError as exc:
         raise fail(f"{exc}: import invoices first (openkam import invoices FILE)") from None

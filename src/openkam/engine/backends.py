@@ -51,15 +51,22 @@ def _parquet_files(path: Path) -> list[str]:
     return sorted(str(p) for p in Path(path).glob("*.parquet") if not p.name.startswith("."))
 
 
-def scan_parquet(path: Path | str, engine: Engine = "duckdb", connection=None) -> nw.LazyFrame:
+def scan_parquet(
+    path: Path | str | list[Path], engine: Engine = "duckdb", connection=None
+) -> nw.LazyFrame:
     """A lazy frame over one table of the ledger: all ``*.parquet`` files in ``path``.
 
-    ``path`` may also be a single Parquet file.
+    ``path`` may also be a single Parquet file, or a list of files.
     """
-    p = Path(path)
-    files = [str(p)] if p.is_file() else _parquet_files(p)
+    if isinstance(path, list):
+        files = [str(f) for f in path]
+        where = ", ".join(files[:3])
+    else:
+        p = Path(path)
+        files = [str(p)] if p.is_file() else _parquet_files(p)
+        where = str(p)
     if not files:
-        raise FileNotFoundError(f"no Parquet files in {p}")
+        raise FileNotFoundError(f"no Parquet files in {where}")
     if engine == "duckdb":
         con = connection or duckdb_connection()
         return nw.from_native(con.read_parquet(files))

@@ -108,13 +108,14 @@ class Ledger:
             p for p in folder.glob("*.parquet") if not p.name.startswith(".") and p.is_file()
         )
 
-    def table(self, table: str) -> nw.LazyFrame:
+    def table(self, table: str, files: list[Path] | None = None) -> nw.LazyFrame:
         """A lazy frame over one ledger table with every canonical column present.
 
-        Optional columns missing from the files are added as typed nulls.
+        Optional columns missing from the files are added as typed nulls. ``files`` narrows
+        the frame to some of the table's files (default: all of them).
         """
         kind = self._kind(table)
-        files = self.files(table)
+        files = self.files(table) if files is None else list(files)
         if not files:
             return self.from_arrow(kind.arrow_schema.empty_table())
         if self.engine == "duckdb":

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -127,3 +128,73 @@ def hand_ledger(root: Path, files_per_table: int = 1) -> Path:
     return write_ledger(
         root, HAND_INVOICES, HAND_REBATES, HAND_ACTIVITIES, HAND_POOLS, files_per_table
     )
+
+
+def rich_ledger(root: Path) -> Path:
+    """The hand ledger plus a few thousand seeded random records over two years."""
+    rng = np.random.default_rng(20240601)
+    accounts = [f"R{i:03d}" for i in range(60)] + ["A", "B", "C", "D", "Z"]
+    n = 3000
+    days = rng.integers(0, 730, n)
+    invoices = list(HAND_INVOICES)
+    for i in range(n):
+        day = dt.date(2023, 1, 1) + dt.timedelta(days=int(days[i]))
+        qty = Decimal(int(rng.integers(-3, 40))) / 4 or Decimal(1)
+        price = Decimal(int(rng.integers(100, 200000))) / 10000
+        gross = qty * price
+        discount = (gross * Decimal(int(rng.integers(0, 15))) / 100).quantize(Decimal("0.01"))
+        cogs = (gross * Decimal("0.6")).quantize(Decimal("0.01"))
+        terms = rng.integers(0, 3)
+        due = day + dt.timedelta(days=30) if terms else None
+        paid = day + dt.timedelta(days=int(rng.integers(0, 90))) if terms == 1 else None
+        account = accounts[int(rng.integers(0, len(accounts)))]
+        invoices.append((f"N{i}", 1, day, account, "P9", qty, price, discount, cogs, due, paid))
+    rebates = list(HAND_REBATES) + [
+        (
+            accounts[int(rng.integers(0, 60))],
+            dt.date(2023, 1, 1) + dt.timedelta(days=int(x)),
+            f"RR{j}",
+            Decimal(int(rng.integers(100, 500000))) / 100,
+            "volume",
+        )
+        for j, x in enumerate(rng.integers(0, 730, 200))
+    ]
+    pools = [p for p in HAND_POOLS if p[0] != "visits"]
+    for m in range(24):
+        start = dt.date(2023 + m // 12, m % 12 + 1, 1)
+        end = (start + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        if start.year == 2024 and start.month <= 2:
+            continue
+        pools.append(("order_handling", start, end, Decimal("2500.00"), Decimal("150"), "line"))
+    for q in range(8):
+        start = dt.date(2023 + q // 4, 3 * (q % 4) + 1, 1)
+        end = (start + dt.timedelta(days=92)).replace(day=1) - dt.timedelta(days=1)
+        pools.append(
+            (
+                "visits",
+                start,
+                end,
+                Decimal("900.00") if q == 4 else Decimal("12345.67"),
+                Decimal("7") if q == 4 else Decimal("41.5"),
+                "visit",
+            )
+        )
+    activities = list(HAND_ACTIVITIES) + [
+        (
+            dt.date(2023, 1, 1) + dt.timedelta(days=int(x)),
+            accounts[int(a)],
+            "visits" if v else "order_handling",
+            Decimal(int(qq)) / 8,
+            f"Y{k}",
+        )
+        for k, (x, a, v, qq) in enumerate(
+            zip(
+                rng.integers(0, 730, 1500),
+                rng.integers(0, len(accounts), 1500),
+                rng.integers(0, 2, 1500),
+                rng.integers(1, 24, 1500),
+                strict=True,
+            )
+        )
+    ]
+    return write_ledger(root, invoices, rebates, activities, pools, files_per_table=3)

@@ -20,6 +20,11 @@ LINE_AMOUNT = nw.Decimal(28, 7)
 #: Day numbers and day counts (below 10^7 days).
 DAYS = nw.Decimal(7, 0)
 
+#: The summed columns of each aggregate below (the other columns are its keys).
+SALES_SUMS = ("gross", "discounts", "cogs", "amount_days", "lines")
+REBATE_SUMS = ("rebates", "records")
+CELL_SUMS = ("quantity", "records")
+
 
 def _within(frame: nw.LazyFrame, column: str, start: dt.date | None, end: dt.date | None):
     if start is not None:
@@ -27,6 +32,34 @@ def _within(frame: nw.LazyFrame, column: str, start: dt.date | None, end: dt.dat
     if end is not None:
         frame = frame.filter(nw.col(column) <= nw.lit(end, dtype=nw.Date))
     return frame
+
+
+def _invoice_lines(
+    invoices: nw.LazyFrame, period: Period, start: dt.date | None, end: dt.date | None
+) -> nw.LazyFrame:
+    """Invoice lines in the window with their period key, exact amounts and day numbers.
+
+    Adds ``period_key``, ``_gross`` (quantity × unit_list_price), ``_amount`` (gross −
+    discount), ``_inv_day`` and ``_days`` (paid − invoiced, null for an unpaid line). Each
+    is a column of its own so that the engine computes it once.
+    """
+    return (
+        with_day_numbers(
+            _within(invoices, "invoice_date", start, end),
+            _inv_day="invoice_date",
+            _paid_day="paid_date",
+        )
+        .with_columns(
+            period_key=key_expr(nw.col("invoice_date"), period),
+            _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
+            _days=nw.col("_paid_day") - nw.col("_inv_day"),
+        )
+        .with_columns(_amount=nw.col("_gross") - nw.col("discount_amount"))
+    )
+
+
+#: An open receivable: not paid yet, but sold on credit (it has a due date).
+_OPEN = nw.col("paid_date").is_null() & ~nw.col("due_date").is_null()
 
 
 def sales_by_account(
@@ -46,44 +79,58 @@ def sales_by_account(
     with a due date (an open receivable), and 0 for a line with neither date (cash). Without
     an ``as_of`` date, open receivables count 0 days.
     """
-    is_open = nw.col("paid_date").is_null() & ~nw.col("due_date").is_null()
     if as_of is not None:
         # Lines invoiced after the as-of date were not outstanding yet.
-        is_open = is_open & (nw.col("invoice_date") <= nw.lit(as_of, dtype=nw.Date))
+        is_open = _OPEN & (nw.col("invoice_date") <= nw.lit(as_of, dtype=nw.Date))
         as_of_day = day_number_of(as_of)
     else:
-        is_open = nw.lit(False)
-        as_of_day = 0
-    # Day numbers (native date arithmetic) and days outstanding as columns of their own:
-    # each is computed once.
-    lines = with_day_numbers(
-        _within(invoices, "invoice_date", start, end),
-        _inv_day="invoice_date",
-        _paid_day="paid_date",
-    ).with_columns(
-        period_key=key_expr(nw.col("invoice_date"), period),
-        _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
-        _open=is_open,
-        _days=nw.col("_paid_day") - nw.col("_inv_day"),
-    )
+        is_open, as_of_day = nw.lit(False), 0
     # _days is null for unpaid lines, so they fall through to the open-receivable branch;
     # a paid line with no positive days outstanding counts 0 days.
     days = (
         nw.when(nw.col("_days") > 0)
         .then(nw.col("_days"))
-        .when(nw.col("_open"))
+        .when(is_open)
         .then(as_of_day - nw.col("_inv_day"))
         .otherwise(0)
     )
-    lines = lines.with_columns(
-        _amount=nw.col("_gross") - nw.col("discount_amount"), _outstanding=days.cast(DAYS)
-    )
+    lines = _invoice_lines(invoices, period, start, end).with_columns(_outstanding=days.cast(DAYS))
     return lines.group_by("account_id", "period_key").agg(
         gross=nw.col("_gross").sum(),
         discounts=nw.col("discount_amount").sum(),
         cogs=nw.col("cogs_amount").sum(),
         amount_days=(nw.col("_amount") * nw.col("_outstanding")).sum(),
         lines=nw.len(),
+    )
+
+
+def sales_partials(invoices: nw.LazyFrame, epoch_day: int) -> nw.LazyFrame:
+    """Month sums of invoice lines that :func:`sales_by_account` follows from exactly, for
+    any window of whole months and any as-of date on or after the last open line.
+
+    Per (account_id, period_key of the month): ``gross``, ``discounts``, ``cogs``, ``lines``
+    as in :func:`sales_by_account`; ``paid_amount_days`` = Σ amount × max(paid − invoiced, 0)
+    over paid lines; over open receivables ``open_amount`` = Σ amount, ``open_amount_day`` =
+    Σ amount × (invoice day − ``epoch_day``) and ``last_open_day``, the latest invoice day
+    number. Then Σ amount × days outstanding = paid_amount_days + open_amount × (as_of −
+    epoch) − open_amount_day: the as-of date enters only after aggregation.
+    """
+    lines = _invoice_lines(invoices, "month", None, None).with_columns(
+        _paid_days=nw.when(nw.col("_days") > 0).then(nw.col("_days")).otherwise(0).cast(DAYS),
+        _open_amount=nw.when(_OPEN).then(nw.col("_amount")),
+        _open_day=nw.when(_OPEN).then(nw.col("_inv_day")),
+    )
+    return lines.group_by("account_id", "period_key").agg(
+        gross=nw.col("_gross").sum(),
+        discounts=nw.col("discount_amount").sum(),
+        cogs=nw.col("cogs_amount").sum(),
+        lines=nw.len(),
+        paid_amount_days=(nw.col("_amount") * nw.col("_paid_days")).sum(),
+        open_amount=nw.col("_open_amount").sum(),
+        open_amount_day=(
+            nw.col("_open_amount") * (nw.col("_open_day") - epoch_day).cast(DAYS)
+        ).sum(),
+        last_open_day=nw.col("_open_day").max(),
     )
 
 

@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.profitability.periods import Period, coarser_keys
+
 
 def sorted_vocabulary(*columns: pa.Array | pa.ChunkedArray | Sequence[str]) -> pa.Array:
     """The distinct non-null strings of ``columns``, in ascending (code point) order."""
@@ -80,3 +82,22 @@ def expand_to_ancestors(
     # Position of each output row within its source row's run of pairs.
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
     return rows, ancestor_sorted[np.repeat(first, count) + offset]
+
+
+def sum_to_grain(table: pa.Table, sums: Sequence[str], source: Period, target: Period) -> pa.Table:
+    """An aggregate at grain ``source`` summed to the coarser grain ``target``: rows with
+    the same other columns and the same ``target`` period are added up (exact decimal and
+    integer sums; the keys are every column but ``sums`` and ``period_key``)."""
+    if source == target:
+        return table
+    keys = [c for c in table.column_names if c not in sums and c != "period_key"]
+    source_keys = np.asarray(table["period_key"].to_numpy(), dtype=np.int64)
+    table = table.set_column(
+        table.schema.get_field_index("period_key"),
+        "period_key",
+        pa.array(coarser_keys(source_keys, source, target)),
+    )
+    summed = table.group_by([*keys, "period_key"], use_threads=False).aggregate(
+        [(c, "sum") for c in sums]
+    )
+    return summed.rename_columns([c.removesuffix("_sum") for c in summed.column_names])

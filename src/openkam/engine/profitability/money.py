@@ -69,11 +69,23 @@ def scaled_ints(values: pa.Array | pa.ChunkedArray, scale: int) -> np.ndarray:
 
 def cents_to_decimal(cents: np.ndarray) -> pa.Array:
     """int64 cents as a ``decimal128(18, 2)`` array, exactly (the cents are its digits)."""
-    cents = np.ascontiguousarray(cents, dtype=np.int64)
-    words = np.empty((len(cents), 2), dtype=np.int64)
-    words[:, 0] = cents
-    words[:, 1] = np.where(cents < 0, -1, 0)
-    return pa.Array.from_buffers(MONEY, len(cents), [None, pa.py_buffer(words.tobytes())])
+    return ints_to_decimal(cents, MONEY)
+
+
+def ints_to_decimal(values: np.ndarray, decimal_type: pa.Decimal128Type) -> pa.Array:
+    """Integers of ``10**-scale`` units as a decimal array of ``decimal_type``, exactly.
+
+    ``values`` is an int64 array (its integers become the decimals' digits as they are) or
+    an object array of Python integers (big sums, converted one by one).
+    """
+    values = np.asarray(values)
+    if values.dtype == object:
+        return pa.array([Decimal(int(v)).scaleb(-decimal_type.scale) for v in values], decimal_type)
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    words = np.empty((len(values), 2), dtype=np.int64)
+    words[:, 0] = values
+    words[:, 1] = np.where(values < 0, -1, 0)
+    return pa.Array.from_buffers(decimal_type, len(values), [None, pa.py_buffer(words.tobytes())])
 
 
 def divide_half_up(numerator, denominator) -> np.ndarray:

@@ -41,6 +41,7 @@ def profitability_report(
     cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
     as_of: dt.date | str | None = None,
     engine: Engine = "duckdb",
+    cache: bool = False,
 ) -> dict:
     """The profitability report as a JSON-ready dict (arguments as for
     :func:`~openkam.engine.profitability.compute_profitability`).
@@ -69,6 +70,7 @@ def profitability_report(
         cost_of_capital=cost_of_capital,
         as_of=as_of,
         engine=engine,
+        cache=cache,
     )
     return result_to_dict(result)
 
@@ -154,6 +156,7 @@ def whale_curve_report(
     cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
     as_of: dt.date | str | None = None,
     engine: Engine = "duckdb",
+    cache: bool = False,
 ) -> dict:
     """The whale curve over the window as a JSON-ready dict (see
     :func:`~openkam.engine.profitability.whale_curve` for the definition).
@@ -179,6 +182,7 @@ def whale_curve_report(
         cost_of_capital=cost_of_capital,
         as_of=as_of,
         engine=engine,
+        cache=cache,
     )
     return whale_to_dict(whale_curve(result))
 

@@ -33,6 +33,9 @@ from openkam.engine.backends import Engine
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import abc, periods
 from openkam.engine.profitability.aggregates import (
+    CELL_SUMS,
+    REBATE_SUMS,
+    SALES_SUMS,
     activity_cells,
     rebates_by_account,
     sales_by_account,
@@ -43,8 +46,10 @@ from openkam.engine.profitability.grouping import (
     expand_to_ancestors,
     group_sums,
     sorted_vocabulary,
+    sum_to_grain,
 )
 from openkam.engine.profitability.hierarchy import hierarchy_issues, parent_map, subtree_pairs
+from openkam.engine.profitability.incremental import PartialSums
 from openkam.engine.profitability.issues import InputIssue, ProfitabilityInputError
 from openkam.engine.profitability.money import cents_to_decimal, to_cents
 from openkam.engine.profitability.periods import Period
@@ -118,6 +123,7 @@ def compute_profitability(
     cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
     as_of: dt.date | str | None = None,
     engine: Engine = "duckdb",
+    cache: bool = False,
 ) -> ProfitabilityResult:
     """Recompute the P&L waterfall of every account and period, and the pools' usage.
 
@@ -144,6 +150,10 @@ def compute_profitability(
         payment date in the ledger (so that a recompute of the same ledger is reproducible).
     engine
         "duckdb" or "spark", when ``ledger`` is a path.
+    cache
+        Keep the month sums of each ledger file under ``<data_dir>/cache`` and reuse them, so
+        that a recompute reads only files added since the last one (see
+        :mod:`~openkam.engine.profitability.incremental`). The result is the same.
 
     Returns
     -------
@@ -167,6 +177,7 @@ def compute_profitability(
         cost_of_capital=cost_of_capital,
         as_of=as_of,
         engine=engine,
+        cache=cache,
     )[period]
 
 
@@ -182,6 +193,7 @@ def compute_profitability_grains(
     cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
     as_of: dt.date | str | None = None,
     engine: Engine = "duckdb",
+    cache: bool = False,
 ) -> dict[str, ProfitabilityResult]:
     """:func:`compute_profitability` at several grains from one pass over the ledger.
 
@@ -219,13 +231,18 @@ def compute_profitability_grains(
             act_end = max(act_end, pc.max(window_pools["period_end"]).as_py())
     calendar = ledger.from_arrow(abc.pool_calendar(all_pools))
 
-    cells = _collect(
-        activity_cells(ledger.table("activities"), calendar, finest, act_start, act_end)
-    )
     if as_of is None:
         as_of = _last_ledger_date(ledger)
-    invoices = ledger.table("invoices")
-    sales = _collect(sales_by_account(invoices, finest, widest.start, widest.end, as_of))
+    partials = PartialSums(ledger) if cache else None
+    cells = partials and partials.cells(calendar, all_pools, finest, act_start, act_end)
+    if cells is None:
+        cells = _collect(
+            activity_cells(ledger.table("activities"), calendar, finest, act_start, act_end)
+        )
+    sales = partials and partials.sales(finest, widest.start, widest.end, as_of)
+    if sales is None:
+        invoices = ledger.table("invoices")
+        sales = _collect(sales_by_account(invoices, finest, widest.start, widest.end, as_of))
     rebates = _collect(
         rebates_by_account(ledger.table("rebates"), finest, widest.start, widest.end)
     )
@@ -240,9 +257,9 @@ def compute_profitability_grains(
     return {
         grain: _finish(
             windows[grain],
-            _roll_up_periods(cells, CELL_SUMS, finest, grain),
-            _roll_up_periods(sales, SALES_SUMS, finest, grain),
-            _roll_up_periods(rebates, REBATE_SUMS, finest, grain),
+            sum_to_grain(cells, CELL_SUMS, finest, grain),
+            sum_to_grain(sales, SALES_SUMS, finest, grain),
+            sum_to_grain(rebates, REBATE_SUMS, finest, grain),
             all_pools,
             pairs,
             account_ids,
@@ -341,27 +358,6 @@ def _finish(
         pools=_pools_table(pools, all_pools.filter(pa.array(in_window_pools))),
         warnings=tuple(warnings),
     )
-
-
-#: The summed columns of each aggregate (see :mod:`.aggregates`), for period roll-ups.
-CELL_SUMS = ("quantity", "records")
-SALES_SUMS = ("gross", "discounts", "cogs", "amount_days", "lines")
-REBATE_SUMS = ("rebates", "records")
-
-
-def _roll_up_periods(table: pa.Table, sums, source: Period, target: Period) -> pa.Table:
-    """An aggregate at grain ``source`` summed to the coarser grain ``target``."""
-    if source == target:
-        return table
-    keys = [c for c in table.column_names if c not in sums and c != "period_key"]
-    coarser = periods.coarser_keys(_ints(table["period_key"]), source, target)
-    table = table.set_column(
-        table.schema.get_field_index("period_key"), "period_key", pa.array(coarser)
-    )
-    summed = table.group_by([*keys, "period_key"], use_threads=False).aggregate(
-        [(c, "sum") for c in sums]
-    )
-    return summed.rename_columns([c.removesuffix("_sum") for c in summed.column_names])
 
 
 def _date(value) -> dt.date | None:

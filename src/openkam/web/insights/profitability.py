@@ -61,6 +61,9 @@ def compute(params: dict, report=None) -> dict:
         cost_of_capital=Decimal(str(params.get("cost_of_capital", DEFAULT_COST_OF_CAPITAL))),
         date_from=params.get("from"),
         date_to=params.get("to"),
+        # Month sums of ledger files seen before are reused: after an import only the new
+        # files are read (openkam.engine.profitability.incremental).
+        cache=True,
     )
     if report:
         report("preparing the figures", 0.5)

@@ -1,0 +1,109 @@
+"""``openkam profitability``: the JSON contract, the whale curve, the table, and bad options.
+
+The ledger is the hand-computed one of test_profitability_web (its header has the sums).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_profitability_web import FILES
+from typer.testing import CliRunner
+
+from openkam.cli import app
+from openkam.engine.ledger import Ledger
+from openkam.engine.profitability.incremental import cache_root
+from openkam.web.ingest import run_import
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(programme, tmp_path, settings, monkeypatch):
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setenv("OPENKAM_DATA_DIR", str(tmp_path))
+    for kind, text in FILES.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text)
+        run_import(kind, [path])
+    return tmp_path
+
+
+def _json(*args: str) -> dict:
+    result = runner.invoke(app, ["profitability", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_json_rows_pools_and_totals(data_dir):
+    out = _json("--period", "year")
+    assert set(out) >= {"rows", "pools", "totals"}
+    rows = {(r["account_id"], r["scope"]): r for r in out["rows"]}
+    m1 = rows[("M1", "account")]
+    assert set(m1) >= {
+        "account_id",
+        "period",
+        "gross_sales",
+        "discounts",
+        "invoiced_sales",
+        "rebates",
+        "net_sales",
+        "cogs",
+        "gross_margin",
+        "cost_to_serve",
+        "cost_by_pool",
+        "net_contribution",
+        "contribution_margin_pct",
+    }
+    # M1 by hand: 100.00 − 10.00 − 20.00 = 70.00 net sales; − 95.00 cogs − 5 × 10.00.
+    assert (m1["period"], m1["net_sales"], m1["net_contribution"]) == ("2024", 70.0, -75.0)
+    assert m1["cost_by_pool"] == {"delivery": 50.0}
+    assert m1["contribution_margin_pct"] == pytest.approx(-107.14)
+    # L1 rolls up L2: net sales 320.00, net contribution 130.00.
+    assert (rows[("L1", "subtree")]["net_sales"], rows[("L1", "subtree")]["net_contribution"]) == (
+        320.0,
+        130.0,
+    )
+    assert out["pools"] == [
+        {
+            **out["pools"][0],
+            "pool": "delivery",
+            "period": "2024",
+            "cost": 1000.0,
+            "allocated": 100.0,
+            "unused": 900.0,
+        }
+    ]
+    assert out["totals"]["net_contribution"] == 55.0  # 30 + 100 − 75: accounts, not roll-ups
+
+
+def test_the_cache_changes_nothing_and_no_cache_writes_nothing(data_dir):
+    cached = _json("--period", "month")
+    assert (cache_root(Ledger(data_dir)) / "invoices").is_dir()
+    assert _json("--period", "month", "--no-cache") == cached
+    assert _json("--period", "month", "--account", "L2") == {
+        **cached,
+        "rows": [r for r in cached["rows"] if r["account_id"] == "L2"],
+        "totals": _json("--period", "month", "--account", "L2")["totals"],
+    }
+
+
+def test_whale_curve(data_dir):
+    out = _json("--whale")
+    # L2 100, L1 30, M1 −75 of a total of 55: 181.8 %, 236.4 %, 100 %.
+    assert [p["account_id"] for p in out["points"]] == ["L2", "L1", "M1"]
+    assert out["peak_pct"] == pytest.approx(236.36, abs=0.01)
+
+
+def test_readable_table_and_bad_options(data_dir):
+    result = runner.invoke(app, ["profitability", "--period", "quarter"])
+    assert result.exit_code == 0, result.output
+    assert "2024-Q2" in result.output and "M1" in result.output
+    assert "-75.00" in result.output  # M1, Q2 (all its records are in May and June)
+    bad = runner.invoke(app, ["profitability", "--period", "week"])
+    assert bad.exit_code == 2 and "--period must be year, quarter or month" in bad.output
+    unknown = runner.invoke(app, ["profitability", "--account", "NOPE"])
+    assert unknown.exit_code == 2 and "unknown account 'NOPE'" in unknown.output
+    backwards = runner.invoke(app, ["profitability", "--from", "2024-05-01", "--to", "2024-01-01"])
+    assert backwards.exit_code == 2 and "after" in backwards.output
