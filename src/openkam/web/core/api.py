@@ -17,13 +17,7 @@ class VersionedModelViewSet(viewsets.ModelViewSet):
     """
 
     def perform_update(self, serializer):
-        version = self.request.data.get("version")
-        if version is None:
-            raise ValidationError({"version": "Required: the version your change is based on."})
-        try:
-            version = int(version)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError({"version": "Must be an integer."}) from exc
+        version = required_version(self.request.data)
         values = dict(serializer.validated_data)
         values.pop("version", None)
         self.perform_versioned_update(serializer.instance, values, version, self.request.user)
@@ -31,17 +25,33 @@ class VersionedModelViewSet(viewsets.ModelViewSet):
 
     def handle_exception(self, exc):
         if isinstance(exc, ConcurrentEditError):
-            return Response(
-                {
-                    "detail": str(exc),
-                    "current_version": exc.current,
-                    "conflicts": {
-                        k: {"theirs": t, "yours": m} for k, (t, m) in exc.conflicts.items()
-                    },
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+            return conflict_response(exc)
         return super().handle_exception(exc)
+
+
+def required_version(data) -> int:
+    """The ``version`` an update states it was based on; 400 when missing or not a number."""
+    version = data.get("version")
+    if version is None:
+        raise ValidationError({"version": "Required: the version your change is based on."})
+    try:
+        return int(version)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"version": "Must be an integer."}) from exc
+
+
+def conflict_response(exc: ConcurrentEditError, **extra) -> Response:
+    """The 409 answer to an update based on a stale version: the version now stored and
+    where the two differ (``extra`` adds keys, e.g. the current values)."""
+    return Response(
+        {
+            "detail": str(exc),
+            "current_version": exc.current,
+            "conflicts": {k: {"theirs": t, "yours": m} for k, (t, m) in exc.conflicts.items()},
+            **extra,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
 
 
 class VersionField(serializers.IntegerField):
