@@ -165,6 +165,7 @@ def run_command(
     from openkam.web.insights.clv import recompute_clv, settings_params
     from openkam.web.insights.models import Computation
     from openkam.web.insights.profitability import recompute_profitability
+    from openkam.web.insights.profitability_settings import settings_params as profitability
 
     params = settings_params()
     for key, value in (
@@ -178,7 +179,9 @@ def run_command(
         params["model_label"] = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD"}[model]
     with console.status("computing…"):
         if runs.current(Computation.Kind.PROFITABILITY) is None:
-            run = runs.run_now(Computation.Kind.PROFITABILITY, {}, recompute_profitability)
+            run = runs.run_now(
+                Computation.Kind.PROFITABILITY, profitability(), recompute_profitability
+            )
             if run.status != Computation.Status.DONE:
                 raise fail(f"profitability failed: {run.error}")
         run = runs.run_now(Computation.Kind.CLV, params, recompute_clv)

@@ -113,9 +113,12 @@ def compute_demo_figures() -> list[str]:
     from openkam.web.insights import runs
     from openkam.web.insights.models import Computation
     from openkam.web.insights.profitability import recompute_profitability
+    from openkam.web.insights.profitability_settings import settings_params as profitability
 
     done = []
-    run = runs.run_now(Computation.Kind.PROFITABILITY, {}, recompute_profitability, actor="demo")
+    run = runs.run_now(
+        Computation.Kind.PROFITABILITY, profitability(), recompute_profitability, actor="demo"
+    )
     if run.status == Computation.Status.DONE:
         done.append("profitability")
     try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from openkam.web.core.api import VersionField, conflict_response, required_version
+from openkam.web.core.concurrency import ConcurrentEditError
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
 from openkam.web.insights.models import (
@@ -15,8 +17,10 @@ from openkam.web.insights.models import (
     AccountValue,
     Computation,
     PoolPeriodFigures,
+    ProfitabilitySettings,
 )
 from openkam.web.insights.profitability import recompute_profitability
+from openkam.web.insights.profitability_settings import settings_params, update_settings
 
 
 class ComputationSerializer(serializers.ModelSerializer):
@@ -66,6 +70,23 @@ class PoolSerializer(serializers.ModelSerializer):
     class Meta:
         model = PoolPeriodFigures
         fields = ["pool", "period", "cost", "allocated", "unused", "extra"]
+
+
+class ProfitabilitySettingsSerializer(serializers.ModelSerializer):
+    version = VersionField(
+        help_text="The version your change is based on (optimistic locking); required to "
+        "change the settings."
+    )
+
+    class Meta:
+        model = ProfitabilitySettings
+        fields = ["cost_of_capital", "version"]
+        extra_kwargs = {
+            "cost_of_capital": {
+                "help_text": "Annual cost of capital as a fraction (0.08 is 8 % a year), "
+                "0 ≤ rate < 1; prices the credit of payment terms from the next recompute on."
+            }
+        }
 
 
 class AccountValueSerializer(serializers.ModelSerializer):
@@ -138,8 +159,54 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
     @extend_schema(request=None, responses={202: ComputationSerializer})
     @action(detail=False, methods=["post"])
     def recompute(self, request):
-        """Start a recomputation in the background; poll ``/api/runs/{id}/`` for progress."""
-        return _start(request, self.kind, recompute_profitability, {})
+        """Start a recomputation in the background with the current settings (recorded in
+        the run's ``params``); poll ``/api/runs/{id}/`` for progress."""
+        return _start(request, self.kind, recompute_profitability, settings_params())
+
+    @extend_schema(methods=["GET"], responses={200: ProfitabilitySettingsSerializer})
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        request=ProfitabilitySettingsSerializer,
+        responses={
+            200: ProfitabilitySettingsSerializer,
+            400: OpenApiResponse(description="Invalid values, or no ``version``."),
+            403: OpenApiResponse(description="Only the champion or an admin."),
+            409: OpenApiResponse(
+                description="Someone changed the settings since ``version``: the version "
+                "now stored, where the two differ, and the ``current`` settings."
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get", "put", "patch"],
+        url_path="settings",
+        serializer_class=ProfitabilitySettingsSerializer,
+        filterset_fields=[],
+        ordering_fields=[],
+    )
+    def profitability_settings(self, request):
+        """The assumptions behind the figures: the annual cost of capital that prices the
+        credit of payment terms. Anyone signed in reads them; the champion or an admin
+        changes them, stating the ``version`` they read. A change applies from the next
+        recompute."""
+        current = ProfitabilitySettings.load()
+        if request.method == "GET":
+            return Response(ProfitabilitySettingsSerializer(current).data)
+        if not current.editable_by(request.user):
+            raise PermissionDenied("Only the champion or an admin changes these settings.")
+        serializer = ProfitabilitySettingsSerializer(
+            current, data=request.data, partial=request.method == "PATCH"
+        )
+        serializer.is_valid(raise_exception=True)
+        version = required_version(request.data)
+        values = {k: v for k, v in serializer.validated_data.items() if k != "version"}
+        try:
+            update_settings(values, version, request.user)
+        except ConcurrentEditError as exc:
+            saved = ProfitabilitySettingsSerializer(ProfitabilitySettings.load()).data
+            return conflict_response(exc, current=saved)
+        return Response(ProfitabilitySettingsSerializer(ProfitabilitySettings.load()).data)
 
 
 class ClvViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixin):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from openkam.web.core.roles import runs_programme
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -151,3 +156,38 @@ class ClvSettings(models.Model):
     @classmethod
     def load(cls) -> ClvSettings:
         return cls.objects.first() or cls.objects.create()
+
+
+def validate_annual_rate(value) -> None:
+    """An annual rate as a fraction: 0 ≤ rate < 1 (0.08 is 8 % a year)."""
+    if not 0 <= value < 1:
+        raise ValidationError("Give the annual rate as a fraction between 0 and 1, e.g. 0.08.")
+
+
+class ProfitabilitySettings(models.Model):
+    """The assumptions behind the profitability figures; one row, edited by the champion or
+    an admin. Every run records the values it used (``Computation.params``)."""
+
+    cost_of_capital = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.08"),
+        validators=[validate_annual_rate],
+        help_text="annual, as a fraction",
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "profitability settings"
+
+    def __str__(self) -> str:
+        return f"cost of capital {Decimal(str(self.cost_of_capital)) * 100:.2f} % a year"
+
+    @classmethod
+    def load(cls) -> ProfitabilitySettings:
+        return cls.objects.first() or cls.objects.create()
+
+    def editable_by(self, user) -> bool:
+        """Programme settings: the champion and admins change them."""
+        return runs_programme(user)

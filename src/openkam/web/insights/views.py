@@ -8,18 +8,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
-from django.http import HttpResponse
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models.functions import NullIf
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_records
 from openkam.web.accounts.models import Account
+from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import ledger, table
-from openkam.web.core.roles import may_write
+from openkam.web.core.roles import may_write, runs_programme
 from openkam.web.insights import runs
-from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.insights.exports import profitability_rows, write_csv
+from openkam.web.insights.models import (
+    AccountPeriodFigures,
+    Computation,
+    ProfitabilitySettings,
+)
 from openkam.web.insights.profitability import pools_by_year, recompute_profitability
+from openkam.web.insights.profitability_settings import (
+    ProfitabilitySettingsForm,
+    rate_used,
+    update_settings,
+)
+from openkam.web.insights.profitability_settings import settings_params as profitability_params
 
 SORTS = {
     "net_contribution": "net_contribution",
@@ -41,6 +54,22 @@ def _years(run: Computation | None) -> list[str]:
 
 @login_required
 def profitability(request):
+    settings_obj = ProfitabilitySettings.load()
+    can_edit_settings = settings_obj.editable_by(request.user)
+    form, conflict = ProfitabilitySettingsForm(instance=settings_obj), None
+    if request.method == "POST":
+        if not can_edit_settings:
+            raise PermissionDenied(
+                "Only the champion or an admin changes the profitability settings."
+            )
+        form = ProfitabilitySettingsForm(request.POST, instance=ProfitabilitySettings.load())
+        if form.is_valid():
+            _, conflict = save_form(
+                form, lambda values, version: update_settings(values, version, request.user)
+            )
+            if conflict is None:
+                messages.success(request, "Settings saved; recompute to apply them.")
+                return redirect(request.get_full_path())
     run = runs.current(Computation.Kind.PROFITABILITY)
     latest = runs.latest(Computation.Kind.PROFITABILITY)
     years = _years(run)
@@ -63,6 +92,10 @@ def profitability(request):
     )
     period = request.GET.get("period") if request.GET.get("period") in periods else None
     period = period or (periods[-1] if periods else year)
+    export = request.GET.get("format") == "csv"
+    if export and (run is None or year not in years):
+        raise Http404("No profitability figures for this year.")
+    rate = rate_used(run)
     context = {
         "run": run,
         "latest": latest,
@@ -72,33 +105,21 @@ def profitability(request):
         "periods": periods,
         "period": period,
         "can_recompute": may_write(request.user),
+        "can_edit_settings": can_edit_settings,
+        "form": form,
+        "conflict": conflict,
+        "settings": settings_obj,
+        "rate_pct": rate * 100 if rate is not None else None,
+        "setting_pct": settings_obj.cost_of_capital * 100,
+        "rate_pending": rate is not None and rate != settings_obj.cost_of_capital,
     }
     if run is None or year not in years:
         return render(request, "insights/profitability.html", context)
 
-    rows = AccountPeriodFigures.objects.filter(
-        computation=run, grain=grain, period=period, rolled_up=False
-    )
-    accounts = Account.objects.all()
-    q = request.GET.get("q", "").strip()
-    if q:
-        accounts = accounts.filter(Q(name__icontains=q) | Q(account_id__icontains=q))
-    for field in ("industry", "region", "key_status"):
-        if request.GET.get(field):
-            accounts = accounts.filter(**{field: request.GET[field]})
-    if accounts.query.where:
-        rows = rows.filter(account_key__in=accounts.values("account_id"))
-    rows = rows.annotate(
-        cts_pct=ExpressionWrapper(
-            F("cost_to_serve") * 100 / F("net_sales"),
-            output_field=DecimalField(max_digits=18, decimal_places=2),
-        )
-    )
     sort = request.GET.get("sort", "-net_contribution")
-    key = SORTS.get(sort, "-net_contribution")
-    expr = F(key.lstrip("-"))
-    ordered = expr.desc(nulls_last=True) if key.startswith("-") else expr.asc(nulls_last=True)
-    rows = rows.order_by(ordered, "account_key")
+    rows = _table_rows(request, run, grain, period, sort)
+    if export:
+        return _csv_response(rows, f"profitability-{period}.csv")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(
         Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list(
@@ -119,6 +140,12 @@ def profitability(request):
     query.pop("page", None)
     query_without_sort = query.copy()
     query_without_sort.pop("sort", None)
+    # The download is the view as shown: same filters and sort, every page.
+    csv_query = query.copy()
+    csv_query.pop("partial", None)
+    for key, value in {"year": year, "grain": grain, "period": period, "sort": sort}.items():
+        csv_query[key] = value
+    csv_query["format"] = "csv"
     whale = run.summary.get("whale") or {}
     context.update(
         page=page,
@@ -131,6 +158,7 @@ def profitability(request):
         whale=whale,
         query=query.urlencode(),
         query_without_sort=query_without_sort.urlencode(),
+        csv_query=csv_query.urlencode(),
         industries=Account.objects.order_by().values_list("industry", flat=True).distinct(),
         regions=Account.objects.order_by().values_list("region", flat=True).distinct(),
     )
@@ -140,6 +168,43 @@ def profitability(request):
         else "insights/profitability.html"
     )
     return render(request, template, context)
+
+
+def _table_rows(request, run: Computation, grain: str, period: str, sort: str):
+    """The accounts' figures for one period as the table shows them: searched, filtered by
+    the account's industry, region and key status, and sorted."""
+    rows = AccountPeriodFigures.objects.filter(
+        computation=run, grain=grain, period=period, rolled_up=False
+    )
+    accounts = Account.objects.all()
+    q = request.GET.get("q", "").strip()
+    if q:
+        accounts = accounts.filter(Q(name__icontains=q) | Q(account_id__icontains=q))
+    for field in ("industry", "region", "key_status"):
+        if request.GET.get(field):
+            accounts = accounts.filter(**{field: request.GET[field]})
+    if accounts.query.where:
+        rows = rows.filter(account_key__in=accounts.values("account_id"))
+    rows = rows.annotate(
+        cts_pct=ExpressionWrapper(
+            F("cost_to_serve") * 100 / NullIf(F("net_sales"), Value(0)),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        )
+    )
+    key = SORTS.get(sort, "-net_contribution")
+    expr = F(key.lstrip("-"))
+    ordered = expr.desc(nulls_last=True) if key.startswith("-") else expr.asc(nulls_last=True)
+    return rows.order_by(ordered, "account_key")
+
+
+def _csv_response(rows, filename: str) -> HttpResponse:
+    header, lines = profitability_rows(rows)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A byte order mark, so that Excel reads the account names as UTF-8 (pandas skips it).
+    response.write("\ufeff")
+    write_csv(response, header, lines)
+    return response
 
 
 def _downsample(points: list[dict], n: int) -> list[list[float]]:
@@ -160,7 +225,8 @@ def recompute(request, kind: str):
     if not may_write(request.user):
         raise PermissionDenied("Viewers cannot start recomputations.")
     if kind == Computation.Kind.PROFITABILITY:
-        task, params, target = recompute_profitability, {}, "insights:profitability"
+        task, params = recompute_profitability, profitability_params()
+        target = "insights:profitability"
     elif kind == Computation.Kind.CLV:
         from openkam.web.insights.clv import recompute_clv, settings_params
 
@@ -234,7 +300,6 @@ def period_bounds(label: str) -> tuple[dt.date, dt.date]:
 
 @login_required
 def clv(request):
-    from openkam.web.core.roles import runs_programme
     from openkam.web.insights.clv import ClvSettingsForm, update_settings
     from openkam.web.insights.models import AccountValue, ClvSettings
 

@@ -1,0 +1,83 @@
+"""Downloads of the stored figures: the profitability table as CSV.
+
+Money is written as plain decimals with two places and a dot, no thousand separators, so
+spreadsheets and pandas read the numbers as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from openkam.web.accounts.models import Account
+from openkam.web.insights.profitability import MONEY_FIELDS
+
+#: The fixed columns; one column per cost pool follows (pool names, sorted).
+PROFITABILITY_COLUMNS = [
+    "account_id",
+    "account_name",
+    "period",
+    *MONEY_FIELDS,
+    "contribution_margin_pct",
+    "cts_pct",
+]
+
+CENT = Decimal("0.01")
+
+
+def profitability_rows(rows: QuerySet) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of the CSV for ``rows`` (``AccountPeriodFigures``, already
+    filtered and sorted as on the page), every row, in that order."""
+    name = Account.objects.filter(account_id=OuterRef("account_key")).values("name")[:1]
+    records = list(
+        rows.annotate(account_name=Subquery(name)).values(
+            "account_key",
+            "account_name",
+            "period",
+            *MONEY_FIELDS,
+            "contribution_margin_pct",
+            "cost_by_pool",
+        )
+    )
+    pools = sorted({pool for r in records for pool in r["cost_by_pool"] or {}})
+    out = []
+    for r in records:
+        by_pool = r["cost_by_pool"] or {}
+        out.append(
+            [
+                r["account_key"],
+                r["account_name"] or "",
+                r["period"],
+                *(_money(r[k]) for k in MONEY_FIELDS),
+                _number(r["contribution_margin_pct"]),
+                _cts_pct(r["cost_to_serve"], r["net_sales"]),
+                *(_money(by_pool.get(p)) for p in pools),
+            ]
+        )
+    return PROFITABILITY_COLUMNS + pools, out
+
+
+def write_csv(out, header: list[str], rows: Iterable[list[str]]) -> None:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+def _money(value) -> str:
+    if value is None:
+        return ""
+    return f"{Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)}"
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _cts_pct(cost_to_serve: Decimal, net_sales: Decimal) -> str:
+    """Cost to serve as % of net sales, as on the page (empty when net sales are zero)."""
+    if not net_sales:
+        return ""
+    return f"{(Decimal(cost_to_serve) * 100 / Decimal(net_sales)).quantize(CENT, ROUND_HALF_UP)}"
