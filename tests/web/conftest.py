@@ -66,3 +66,20 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def import_files(programme, tmp_path, settings):
+    """Import CSV texts ``{kind: text}``, in order, into a fresh data directory (which
+    becomes ``settings.DATA_DIR``); returns the directory."""
+    from openkam.web.ingest import run_import
+
+    def load(files: dict[str, str]):
+        settings.DATA_DIR = tmp_path
+        for kind, text in files.items():
+            path = tmp_path / f"{kind}.csv"
+            path.write_text(text)
+            run_import(kind, [path])
+        return tmp_path
+
+    return load

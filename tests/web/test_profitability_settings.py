@@ -10,7 +10,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from openkam.web.core.models import AuditEvent
-from openkam.web.ingest import run_import
 from openkam.web.insights.models import (
     AccountPeriodFigures,
     Computation,
@@ -47,13 +46,8 @@ RATE_MESSAGE = "Give the annual rate as a fraction between 0 and 1, e.g. 0.08."
 
 
 @pytest.fixture
-def ledger(programme, tmp_path, settings):
-    settings.DATA_DIR = tmp_path
-    for kind, text in FILES.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        run_import(kind, [path])
-    return tmp_path
+def ledger(import_files):
+    return import_files(FILES)
 
 
 @pytest.fixture

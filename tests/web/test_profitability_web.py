@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from openkam.web.ingest import run_import
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
 
 # A hand-computed ledger for 2024 (no payment dates, so no credit cost):
@@ -37,13 +36,8 @@ FILES = {
 
 
 @pytest.fixture
-def ledger(programme, tmp_path, settings):
-    settings.DATA_DIR = tmp_path
-    for kind, text in FILES.items():
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text)
-        run_import(kind, [path])
-    return tmp_path
+def ledger(import_files):
+    return import_files(FILES)
 
 
 @pytest.fixture
