@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,8 +175,9 @@ def _collect(frame: nw.LazyFrame) -> pa.Table:
 
 
 def _write(table: pa.Table, target: Path) -> None:
-    # A hidden temporary name, then an atomic rename: readers never see half a file.
-    tmp = target.with_name(f".{target.name}.tmp")
+    # A hidden temporary name of this writer's own (two recomputes may make the same partial
+    # at once), then an atomic rename: readers never see half a file.
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     pq.write_table(table, tmp, **parquet_write_options(table.schema))
     os.replace(tmp, target)
 
