@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
+import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -69,6 +71,19 @@ def reporter(run: Computation) -> Callable[[str, float], None]:
     return report
 
 
+def json_safe(value):
+    """``value`` with every NaN or infinite number replaced by None: JSON has no such
+    numbers, and the database refuses the ``NaN`` that Python's json would write (a model
+    fit on an extreme history can produce one; it means "no value")."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
 def run_with_tracking(
     run_id: int,
     compute: Callable[[Computation, Callable], tuple[dict, list]],
@@ -96,8 +111,8 @@ def run_with_tracking(
                 finished=timezone.now(),
                 progress=1.0,
                 stage="done",
-                warnings=warnings,
-                summary=summary,
+                warnings=json_safe(warnings),
+                summary=json_safe(summary),
             )
     except Exception as exc:  # the run records any failure for the page and the CLI to show
         log.exception("%s failed", run)
