@@ -294,6 +294,8 @@ class _Window:
 
     def keep(self, table: pa.Table) -> pa.Table:
         """The rows of ``table`` whose ``period_key`` falls within the window."""
+        if self.key_from is None and self.key_to is None:
+            return table
         return table.filter(_key_between(table["period_key"], self.key_from, self.key_to))
 
 
