@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from openkam.engine.backends import Engine
 from openkam.engine.ledger import Ledger
-from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL
 from openkam.engine.profitability.money import to_cents
 from openkam.engine.profitability.periods import Period
 from openkam.engine.profitability.waterfall import (
@@ -29,20 +25,7 @@ from openkam.engine.profitability.waterfall import (
 from openkam.engine.profitability.whale import whale_curve
 
 
-def profitability_report(
-    ledger: Ledger | str,
-    period: Period = "month",
-    *,
-    date_from: dt.date | str | None = None,
-    date_to: dt.date | str | None = None,
-    account_ids: Iterable[str] | None = None,
-    accounts: Iterable[str] | None = None,
-    hierarchy: pa.Table | None = None,
-    cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
-    as_of: dt.date | str | None = None,
-    engine: Engine = "duckdb",
-    cache: bool = False,
-) -> dict:
+def profitability_report(ledger: Ledger | str, period: Period = "month", **options) -> dict:
     """The profitability report as a JSON-ready dict (arguments as for
     :func:`~openkam.engine.profitability.compute_profitability`).
 
@@ -59,19 +42,7 @@ def profitability_report(
         and ``utilisation_pct``. ``totals`` adds the ``"account"`` rows (never the subtree
         rows); ``warnings`` lists over-capacity pool periods.
     """
-    result = compute_profitability(
-        ledger,
-        period,
-        date_from=date_from,
-        date_to=date_to,
-        account_ids=account_ids,
-        accounts=accounts,
-        hierarchy=hierarchy,
-        cost_of_capital=cost_of_capital,
-        as_of=as_of,
-        engine=engine,
-        cache=cache,
-    )
+    result = compute_profitability(ledger, period, **options)
     return result_to_dict(result)
 
 
@@ -147,19 +118,10 @@ def _pools(pools: pa.Table) -> list[dict]:
     return out
 
 
-def whale_curve_report(
-    ledger: Ledger | str,
-    *,
-    date_from: dt.date | str | None = None,
-    date_to: dt.date | str | None = None,
-    accounts: Iterable[str] | None = None,
-    cost_of_capital: Decimal | str | float = DEFAULT_COST_OF_CAPITAL,
-    as_of: dt.date | str | None = None,
-    engine: Engine = "duckdb",
-    cache: bool = False,
-) -> dict:
+def whale_curve_report(ledger: Ledger | str, **options) -> dict:
     """The whale curve over the window as a JSON-ready dict (see
-    :func:`~openkam.engine.profitability.whale_curve` for the definition).
+    :func:`~openkam.engine.profitability.whale_curve` for the definition; arguments as for
+    :func:`~openkam.engine.profitability.compute_profitability`, without the period).
 
     Net contribution is summed per account over the years of the window.
 
@@ -173,17 +135,7 @@ def whale_curve_report(
         ``peak_account_share_pct`` % of the accounts; both are null when there are no
         accounts or the total contribution is not positive.
     """
-    result = compute_profitability(
-        ledger,
-        "year",
-        date_from=date_from,
-        date_to=date_to,
-        accounts=accounts,
-        cost_of_capital=cost_of_capital,
-        as_of=as_of,
-        engine=engine,
-        cache=cache,
-    )
+    result = compute_profitability(ledger, "year", **options)
     return whale_to_dict(whale_curve(result))
 
 
