@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -27,6 +30,16 @@ class VersionedModelViewSet(viewsets.ModelViewSet):
         if isinstance(exc, ConcurrentEditError):
             return conflict_response(exc)
         return super().handle_exception(exc)
+
+
+@contextmanager
+def model_errors_as_400():
+    """A model's own validation (unique rows, choices) fails a request with 400, not 500."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        raise ValidationError(detail) from exc
 
 
 def required_version(data) -> int:

@@ -45,3 +45,14 @@ class RolePermission(permissions.BasePermission):
         if getattr(view, "action", None) == "destroy":
             return runs_programme(request.user)
         return obj.editable_by(request.user)
+
+
+class EditorMayDeletePermission(RolePermission):
+    """As ``RolePermission``, but whoever may edit a row may also remove it, as on the pages
+    of plans and relationship maps (``RolePermission`` keeps deletes for the programme
+    roles)."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if getattr(view, "action", None) == "destroy":
+            return obj.editable_by(request.user)
+        return super().has_object_permission(request, view, obj)

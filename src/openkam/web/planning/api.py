@@ -7,9 +7,6 @@ plan version happen exactly as on the pages.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,9 +22,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from openkam.web.accounts.models import Account
-from openkam.web.core.api import VersionedModelViewSet, VersionField
+from openkam.web.core.api import (
+    VersionedModelViewSet,
+    VersionField,
+    conflict_response,
+    model_errors_as_400,
+)
 from openkam.web.core.concurrency import ConcurrentEditError
-from openkam.web.core.permissions import RolePermission
+from openkam.web.core.permissions import EditorMayDeletePermission
 from openkam.web.people.models import Person
 from openkam.web.planning import filtersets, services
 from openkam.web.planning.models import (
@@ -39,27 +41,6 @@ from openkam.web.planning.models import (
     ValueProposition,
     WhitespaceCell,
 )
-
-
-@contextmanager
-def model_errors_as_400():
-    """A model's own validation (unique rows, choices) fails a request with 400, not 500."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        raise ValidationError(detail) from exc
-
-
-class PlanEditorPermission(RolePermission):
-    """As ``RolePermission``, but whoever may edit a plan may also remove rows from it,
-    as on the plan page (``RolePermission`` keeps deletes for the programme roles)."""
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if getattr(view, "action", None) == "destroy":
-            return obj.editable_by(request.user)
-        return super().has_object_permission(request, view, obj)
-
 
 # --- plans -------------------------------------------------------------------------------
 
@@ -151,7 +132,7 @@ class PlanViewSet(
 
     def handle_exception(self, exc):
         if isinstance(exc, ConcurrentEditError):
-            return VersionedModelViewSet().handle_exception(exc)
+            return conflict_response(exc)
         return super().handle_exception(exc)
 
     def perform_versioned_update(self, instance, values, version, user):
@@ -232,7 +213,7 @@ class PartViewSet(VersionedModelViewSet):
     """Create, edit and remove the rows of one of a plan's lists through the services."""
 
     kind: str = ""
-    permission_classes = [PlanEditorPermission]
+    permission_classes = [EditorMayDeletePermission]
 
     @staticmethod
     def allow_create_by(request) -> bool:

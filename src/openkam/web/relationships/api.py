@@ -16,10 +16,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from openkam.web.accounts.models import Account, Contact
-from openkam.web.core.api import VersionedModelViewSet, VersionField
+from openkam.web.core.api import (
+    VersionedModelViewSet,
+    VersionField,
+    conflict_response,
+    model_errors_as_400,
+)
 from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.permissions import EditorMayDeletePermission
 from openkam.web.people.models import Person
-from openkam.web.planning.api import PlanEditorPermission, model_errors_as_400
 from openkam.web.relationships import coverage, filtersets, services
 from openkam.web.relationships.models import ContactProfile, DottedLine, Relationship
 
@@ -92,7 +97,7 @@ class ContactProfileViewSet(
 
     def handle_exception(self, exc):
         if isinstance(exc, ConcurrentEditError):
-            return VersionedModelViewSet().handle_exception(exc)
+            return conflict_response(exc)
         return super().handle_exception(exc)
 
     def get_object(self) -> ContactProfile:
@@ -138,7 +143,7 @@ class DottedLineViewSet(
     """Informal or matrix reporting lines beside the solid ``reports_to`` line."""
 
     serializer_class = DottedLineSerializer
-    permission_classes = [PlanEditorPermission]
+    permission_classes = [EditorMayDeletePermission]
     filterset_class = filtersets.DottedLineFilterSet
     queryset = DottedLine.objects.select_related("contact__account", "to_contact").order_by("pk")
 
@@ -195,7 +200,7 @@ class RelationshipViewSet(VersionedModelViewSet):
     to 5 (trusted advisor) and the last contact date."""
 
     serializer_class = RelationshipSerializer
-    permission_classes = [PlanEditorPermission]
+    permission_classes = [EditorMayDeletePermission]
     filterset_class = filtersets.RelationshipFilterSet
     queryset = Relationship.objects.select_related("contact__account", "person").order_by(
         "contact__account__name", "contact__name", "-strength", "pk"
