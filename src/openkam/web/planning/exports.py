@@ -49,23 +49,31 @@ def _md_table(header: list[str], rows: list[list]) -> list[str]:
     return out + [""]
 
 
+def _facts(doc: dict) -> list[str]:
+    """The line under the title of every export: account, KAM, sponsor, versions, review."""
+    account, plan = doc["account"], doc["plan"]
+    facts = [f"Account {account.account_id}"]
+    if account.kam:
+        facts.append(f"KAM {account.kam.name}")
+    if account.sponsor:
+        facts.append(f"Sponsor {account.sponsor.name}")
+    if doc.get("latest_version"):
+        facts.append(f"Version {doc['latest_version'].number}")
+    if doc.get("signed_version"):
+        signed = doc["signed_version"]
+        facts.append(
+            f"version {signed.number} signed off by {signed.signed_by} "
+            f"on {signed.signed_at:%Y-%m-%d}"
+        )
+    if plan.next_review and not doc["shared_only"]:
+        facts.append(f"Next review {plan.next_review:%Y-%m-%d}")
+    return facts
+
+
 def to_markdown(doc: dict) -> str:
     """The plan as Markdown (GitHub tables)."""
-    account, plan = doc["account"], doc["plan"]
-    lines = [f"# Key account plan: {account.name}", ""]
-    meta = [f"Account {account.account_id}"]
-    if account.kam:
-        meta.append(f"KAM {account.kam.name}")
-    if account.sponsor:
-        meta.append(f"sponsor {account.sponsor.name}")
-    if doc.get("latest_version"):
-        meta.append(f"version {doc['latest_version'].number}")
-    if doc.get("signed_version"):
-        s = doc["signed_version"]
-        meta.append(f"version {s.number} signed off by {s.signed_by} on {s.signed_at:%Y-%m-%d}")
-    if plan.next_review and not doc["shared_only"]:
-        meta.append(f"next review {plan.next_review:%Y-%m-%d}")
-    lines += [" · ".join(meta), ""]
+    account = doc["account"]
+    lines = [f"# Key account plan: {account.name}", "", " · ".join(_facts(doc)), ""]
     if doc["analysis"] is not None:
         lines += ["## Customer analysis", ""]
         for label, text in doc["analysis"]:
@@ -320,25 +328,13 @@ class _PlanPDF:
 
 def to_pdf(doc: dict) -> bytes:
     """The plan as an A4 PDF with bar charts of targets vs actuals and of the whitespace."""
-    account, plan = doc["account"], doc["plan"]
+    account = doc["account"]
     out = _PlanPDF(f"Key account plan: {account.name}")
     pdf = out.pdf
     pdf.set_font(out.font, "B", 18)
     pdf.cell(0, 10, out.text(f"Key account plan: {account.name}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(out.font, "", 9.5)
-    meta = [f"Account {account.account_id}"]
-    if account.kam:
-        meta.append(f"KAM {account.kam.name}")
-    if account.sponsor:
-        meta.append(f"Sponsor {account.sponsor.name}")
-    if doc.get("latest_version"):
-        meta.append(f"Version {doc['latest_version'].number}")
-    if doc.get("signed_version"):
-        s = doc["signed_version"]
-        meta.append(f"v{s.number} signed off by {s.signed_by} {s.signed_at:%Y-%m-%d}")
-    if plan.next_review and not doc["shared_only"]:
-        meta.append(f"Next review {plan.next_review:%Y-%m-%d}")
-    pdf.multi_cell(0, 5, out.text(" · ".join(meta)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, out.text(" · ".join(_facts(doc))), new_x="LMARGIN", new_y="NEXT")
     if doc["analysis"] is not None:
         out.heading("Customer analysis")
         for label, text in doc["analysis"]:
