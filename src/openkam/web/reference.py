@@ -163,18 +163,7 @@ def upsert(
             obj.save()
             model.objects.filter(pk=obj.pk).update(version=F("version") + 1)
             updates.append((obj, audit.labelled(model, audit.diff(before, audit.snapshot(obj)))))
-        account_key = _account_key_of(kind, pk_of)
-        audit.record_bulk(
-            "create",
-            model,
-            [(o, audit.snapshot(o)) for o in created],
-            user=user,
-            actor=actor,
-            account_key_of=account_key,
-        )
-        audit.record_bulk(
-            "update", model, updates, user=user, actor=actor, account_key_of=account_key
-        )
+        _record(model, created, updates, user, actor, _account_key_of(kind, pk_of))
     result.created = len(created)
     result.updated = len(changed)
     result.unchanged = len(rows) - result.created - result.updated
@@ -230,21 +219,20 @@ def _upsert_composite(
         def account_key(obj):
             return account_of.get(obj.contact_id, "")
 
-        audit.record_bulk(
-            "create",
-            model,
-            [(o, audit.snapshot(o)) for o in created],
-            user=user,
-            actor=actor,
-            account_key_of=account_key,
-        )
-        audit.record_bulk(
-            "update", model, updates, user=user, actor=actor, account_key_of=account_key
-        )
+        _record(model, created, updates, user, actor, account_key)
     result.created = len(created)
     result.updated = len(updates)
     result.unchanged = len(rows) - result.created - result.updated
     return result
+
+
+def _record(model, created, updates, user, actor: str, account_key) -> None:
+    """The audit trail of one upsert: every created row whole, every update as its changes."""
+    created_rows = [(o, audit.snapshot(o)) for o in created]
+    audit.record_bulk(
+        "create", model, created_rows, user=user, actor=actor, account_key_of=account_key
+    )
+    audit.record_bulk("update", model, updates, user=user, actor=actor, account_key_of=account_key)
 
 
 class _PkMaps:
