@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from openkam.web.ingest import run_import
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
 
 # A hand-computed ledger for 2024 (no payment dates, so no credit cost):
@@ -130,3 +131,22 @@ def test_api_serves_the_same_numbers(computed, programme):
     pools = api.get("/api/profitability/pools/").json()
     assert pools[0]["unused"] == "900.00"
     assert api.post("/api/profitability/recompute/").status_code == 403
+
+
+def test_figures_say_when_the_ledger_has_moved_on(computed, ledger, programme, login):
+    # Right after a recompute the figures are up to date; an import makes them stale, on
+    # the page and in the API, until the next recompute.
+    client = login(programme["users"]["Alice"])
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Alice"])
+    notice = "New records in the ledger since"
+    assert notice not in client.get("/insights/profitability/").content.decode()
+    assert api.get(f"/api/runs/{computed.pk}/").json()["ledger_changed"] is False
+    late = ledger / "late.csv"
+    late.write_text(
+        "invoice_id,line_no,invoice_date,account_id,product_id,quantity,unit_list_price,"
+        "discount_amount,cogs_amount\nI9,1,2024-12-01,M1,P1,1,10,0,5.00\n"
+    )
+    run_import("invoices", [late])
+    assert notice in client.get("/insights/profitability/").content.decode()
+    assert api.get(f"/api/runs/{computed.pk}/").json()["ledger_changed"] is True

@@ -26,7 +26,12 @@ def test_not_a_number_is_stored_as_null(queued):
     )
     queued.refresh_from_db()
     assert queued.status == Computation.Status.DONE, queued.error
-    assert queued.summary == {"log_likelihood": None, "std_errors": [1.5, None], "n": 3}
+    assert queued.summary == {
+        "log_likelihood": None,
+        "std_errors": [1.5, None],
+        "n": 3,
+        "ledger_fingerprint": None,  # no ledger in this data directory
+    }
     assert queued.warnings == [{"detail": "x", "value": None}]
 
 

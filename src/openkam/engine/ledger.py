@@ -8,6 +8,7 @@ schema, so engine queries never special-case a missing table.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import narwhals as nw
@@ -136,6 +137,17 @@ class Ledger:
                 nw.lit(None, dtype=_narwhals_dtype(c.type)).alias(c.name) for c in missing
             )
         return frame
+
+    def fingerprint(self) -> str:
+        """A short hash of which files make up the ledger (names, sizes, modification
+        times): it changes with every import and only then, so a result can tell whether
+        the ledger moved on since it was computed."""
+        entries = []
+        for table in _KIND_OF_TABLE:
+            for path in self.files(table):
+                stat = path.stat()
+                entries.append(f"{table}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+        return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 
     def column_max(self, table: str, column: str):
         """The largest value of a column, from the Parquet footers' statistics (no data read).

@@ -21,6 +21,12 @@ def ledger() -> Ledger | None:
     return Ledger(Path(settings.DATA_DIR))
 
 
+def fingerprint() -> str | None:
+    """:meth:`Ledger.fingerprint` of the data directory's ledger (None: no ledger yet)."""
+    source = ledger()
+    return source.fingerprint() if source is not None else None
+
+
 def table(name: str, source: Ledger | None = None) -> nw.LazyFrame | None:
     """A lazy DuckDB frame over one ledger table, or None when it holds no records.
 

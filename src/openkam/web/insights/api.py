@@ -24,6 +24,12 @@ from openkam.web.insights.profitability_settings import settings_params, update_
 
 
 class ComputationSerializer(serializers.ModelSerializer):
+    ledger_changed = serializers.BooleanField(
+        read_only=True,
+        help_text="Records were imported into the ledger after this run read it: "
+        "recompute to include them.",
+    )
+
     class Meta:
         model = Computation
         fields = [
@@ -39,6 +45,7 @@ class ComputationSerializer(serializers.ModelSerializer):
             "created",
             "started",
             "finished",
+            "ledger_changed",
         ]
 
 

@@ -64,6 +64,14 @@ class Computation(models.Model):
             return (self.finished - self.started).total_seconds()
         return None
 
+    @property
+    def ledger_changed(self) -> bool:
+        """Whether records were imported into the ledger since this run read it."""
+        from openkam.web.core.ledger import fingerprint
+
+        seen = (self.summary or {}).get("ledger_fingerprint")
+        return seen is not None and seen != fingerprint()
+
 
 class AccountPeriodFigures(models.Model):
     """One account's P&L waterfall for one period, as computed by a profitability run.

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from openkam.web.core import audit
+from openkam.web.core.ledger import fingerprint
 from openkam.web.insights.models import Computation
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,8 @@ def run_with_tracking(
     Computation.objects.filter(pk=run.pk).update(
         status=Computation.Status.RUNNING, started=timezone.now(), stage="starting"
     )
+    # Taken before the computation reads the ledger: an import meanwhile makes it stale.
+    seen = fingerprint()
     try:
         result, warnings, summary = compute(run, reporter(run))
         with transaction.atomic():
@@ -112,7 +115,7 @@ def run_with_tracking(
                 progress=1.0,
                 stage="done",
                 warnings=json_safe(warnings),
-                summary=json_safe(summary),
+                summary={**json_safe(summary), "ledger_fingerprint": seen},
             )
     except Exception as exc:  # the run records any failure for the page and the CLI to show
         log.exception("%s failed", run)
