@@ -23,6 +23,7 @@ from openkam.engine.profitability import (
     whale_to_dict,
 )
 from openkam.web.accounts.models import Account
+from openkam.web.core.bulk import bulk_insert
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
 from openkam.web.insights.runs import run_with_tracking
 
@@ -75,37 +76,36 @@ def compute(params: dict, report=None) -> dict:
 
 
 def store(run: Computation, result: dict) -> None:
-    figures, pools = [], []
-    for grain in GRAINS:
-        for row in result[grain]["rows"]:
-            figures.append(
-                AccountPeriodFigures(
-                    computation=run,
-                    account_key=row["account_id"],
-                    grain=grain,
-                    period=row["period"],
-                    rolled_up=row.get("scope") == "subtree",
-                    cost_by_pool=row["cost_by_pool"],
-                    contribution_margin_pct=row["contribution_margin_pct"],
-                    **{k: _dec(row[k]) for k in MONEY_FIELDS},
-                )
-            )
+    figures = (
+        {
+            "computation_id": run.pk,
+            "account_key": row["account_id"],
+            "grain": grain,
+            "period": row["period"],
+            "rolled_up": row.get("scope") == "subtree",
+            "cost_by_pool": row["cost_by_pool"],
+            "contribution_margin_pct": row["contribution_margin_pct"],
+            **{k: _dec(row[k]) for k in MONEY_FIELDS},
+        }
+        for grain in GRAINS
+        for row in result[grain]["rows"]
+    )
     # Pools are reported per pool period whatever the grain of the accounts' figures.
-    for p in result["year"]["pools"]:
-        pools.append(
-            PoolPeriodFigures(
-                computation=run,
-                grain="pool",
-                pool=p["pool"],
-                period=p["period"],
-                cost=_dec(p["cost"]),
-                allocated=_dec(p["allocated"]),
-                unused=_dec(p["unused"]),
-                extra={k: p[k] for k in ("capacity", "used", "utilisation_pct", "driver_unit")},
-            )
-        )
-    AccountPeriodFigures.objects.bulk_create(figures, batch_size=5000)
-    PoolPeriodFigures.objects.bulk_create(pools, batch_size=5000)
+    pools = (
+        {
+            "computation_id": run.pk,
+            "grain": "pool",
+            "pool": p["pool"],
+            "period": p["period"],
+            "cost": _dec(p["cost"]),
+            "allocated": _dec(p["allocated"]),
+            "unused": _dec(p["unused"]),
+            "extra": {k: p[k] for k in ("capacity", "used", "utilisation_pct", "driver_unit")},
+        }
+        for p in result["year"]["pools"]
+    )
+    bulk_insert(AccountPeriodFigures, figures)
+    bulk_insert(PoolPeriodFigures, pools)
 
 
 MONEY_FIELDS = (
