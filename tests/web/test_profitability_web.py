@@ -150,3 +150,22 @@ def test_figures_say_when_the_ledger_has_moved_on(computed, ledger, programme, l
     run_import("invoices", [late])
     assert notice in client.get("/insights/profitability/").content.decode()
     assert api.get(f"/api/runs/{computed.pk}/").json()["ledger_changed"] is True
+
+
+def test_only_the_latest_runs_keep_their_rows(
+    computed, programme, login, django_capture_on_commit_callbacks
+):
+    # Every recompute stores its own rows; those of runs older than the last three go.
+    client = login(programme["users"]["Alice"])
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/insights/recompute/profitability/")
+    runs = list(Computation.objects.filter(kind="profitability").order_by("pk"))
+    assert len(runs) == 4 and all(r.status == "done" for r in runs)
+    assert not AccountPeriodFigures.objects.filter(computation=runs[0]).exists()
+    assert not PoolPeriodFigures.objects.filter(computation=runs[0]).exists()
+    per_run = AccountPeriodFigures.objects.filter(computation=runs[1]).count()
+    assert per_run > 0
+    for run in runs[2:]:
+        assert AccountPeriodFigures.objects.filter(computation=run).count() == per_run
+    assert runs[0].summary["years"] == ["2024"]  # the run itself and its summary stay

@@ -85,6 +85,29 @@ def json_safe(value):
     return value
 
 
+#: Results kept per kind of run: the current run's and the ones before it, so that figures
+#: can still be compared with the last recomputes; older runs keep their record and summary.
+KEEP_RESULTS = 3
+
+
+def prune_results(kind: str, keep: int = KEEP_RESULTS) -> int:
+    """Delete the result rows of all but the ``keep`` latest finished runs of ``kind``
+    (each profitability recompute stores tens of thousands of rows). Returns rows deleted."""
+    from openkam.web.insights.models import AccountPeriodFigures, AccountValue, PoolPeriodFigures
+
+    models_of_kind = {
+        Computation.Kind.PROFITABILITY: (AccountPeriodFigures, PoolPeriodFigures),
+        Computation.Kind.CLV: (AccountValue,),
+    }.get(kind, ())
+    kept = Computation.objects.filter(kind=kind, status=Computation.Status.DONE).order_by(
+        "-finished", "-pk"
+    )[:keep]
+    older = Computation.objects.filter(kind=kind).exclude(
+        pk__in=list(kept.values_list("pk", flat=True))
+    )
+    return sum(m.objects.filter(computation__in=older).delete()[0] for m in models_of_kind)
+
+
 def run_with_tracking(
     run_id: int,
     compute: Callable[[Computation, Callable], tuple[dict, list]],
@@ -117,6 +140,7 @@ def run_with_tracking(
                 warnings=json_safe(warnings),
                 summary={**json_safe(summary), "ledger_fingerprint": seen},
             )
+            prune_results(run.kind)
     except Exception as exc:  # the run records any failure for the page and the CLI to show
         log.exception("%s failed", run)
         Computation.objects.filter(pk=run.pk).update(
