@@ -30,12 +30,14 @@ def profitability_command(
     ] = 0.08,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     cache: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             help="Reuse the month sums of ledger files read before (same result, reads only "
-            "new files); --no-cache reads the whole ledger."
+            "new files); --no-cache reads the whole ledger. Default: on with DuckDB, off with "
+            "Spark (one Spark job per new file costs more than one pass over the ledger).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Net contribution per account and period: gross sales down to cost to serve."""
@@ -43,6 +45,8 @@ def profitability_command(
         raise fail("--period must be year, quarter or month", 2)
     if engine not in ("duckdb", "spark"):
         raise fail("--engine must be duckdb or spark", 2)
+    if cache is None:
+        cache = engine == "duckdb"
     path = setup_django(data_dir)
     from openkam.engine.ledger import Ledger
     from openkam.engine.profitability import (
