@@ -169,3 +169,40 @@ def test_only_the_latest_runs_keep_their_rows(
     for run in runs[2:]:
         assert AccountPeriodFigures.objects.filter(computation=run).count() == per_run
     assert runs[0].summary["years"] == ["2024"]  # the run itself and its summary stay
+
+
+def test_invoice_lines_behind_the_waterfall(computed, programme, login):
+    # M1 in 2024 (header): 1 × 100.00 gross, 10.00 discount, 90.00 invoiced, cogs 95.00,
+    # and a 20.00 rebate: the drill-down's totals are the stored waterfall's.
+    client = login(programme["users"]["Vera"])  # a viewer may read it
+    panel = client.get("/accounts/M1/").content.decode()
+    assert "/insights/accounts/M1/lines/?period=2024" in panel
+    page = client.get("/insights/accounts/M1/lines/?period=2024").content.decode()
+    assert "I3/1" in page and "2024-05-01" in page
+    for figure in ("100.00", "10.00", "90.00", "95.00", "20.00", "-5.00"):
+        assert figure in page, figure
+    stored = AccountPeriodFigures.objects.get(
+        computation=computed, account_key="M1", period="2024", rolled_up=False
+    )
+    assert (stored.gross_sales, stored.discounts, stored.cogs) == (
+        Decimal("100.00"),
+        Decimal("10.00"),
+        Decimal("95.00"),
+    )
+    assert client.get("/insights/accounts/M1/lines/?period=2024-13").status_code == 400
+    assert client.get("/insights/accounts/NOPE/lines/?period=2024").status_code == 404
+    # The same through the API.
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    out = api.get("/api/profitability/lines/?account_id=M1&period=2024-Q2").json()
+    assert out["totals"] == {
+        "lines": 1,
+        "gross_sales": "100.00",
+        "discounts": "10.00",
+        "cogs": "95.00",
+        "invoiced_sales": "90.00",
+    }
+    assert [r["invoice_id"] for r in out["lines"]] == ["I3"]
+    assert [r["amount"] for r in out["rebates"]] == ["20.00"]
+    assert api.get("/api/profitability/lines/?account_id=M1&period=Q2").status_code == 400
+    assert api.get("/api/profitability/lines/?account_id=NOPE&period=2024").status_code == 404

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import narwhals as nw
+
+from openkam.engine.profitability.money import cents_to_decimal, to_cents
 
 
 def _lines(invoices: nw.LazyFrame, account_ids: Iterable[str]) -> nw.LazyFrame:
@@ -50,6 +53,96 @@ def recent_invoice_lines(
         .sort(["invoice_date", "invoice_id", "line_no"], descending=True)
         .head(limit)
         .collect()
+        .to_arrow()
+        .to_pylist()
+    )
+
+
+#: quantity (18,3) × unit price (18,4): 7 decimals, as the profitability engine sums them.
+_LINE_AMOUNT = nw.Decimal(28, 7)
+
+
+def invoice_lines_between(
+    invoices: nw.LazyFrame,
+    account_ids: Iterable[str],
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict], dict]:
+    """The invoice lines behind an account's waterfall for one period: the drill-down.
+
+    Returns ``(lines, totals)``: one page of lines, newest first (each with ``gross_sales``
+    = quantity × unit_list_price, ``invoiced_sales`` = gross − discount and ``gross_margin``
+    = invoiced − cogs, exact), and the totals over *all* lines of the period (``lines``,
+    ``gross_sales``, ``discounts``, ``invoiced_sales``, ``cogs``), summed exactly and rounded
+    to the cent as the profitability engine does, so they equal the waterfall's figures.
+    """
+    ids = list(account_ids)
+    lines = invoices.filter(
+        nw.col("account_id").is_in(ids),
+        nw.col("invoice_date") >= nw.lit(date_from, dtype=nw.Date),
+        nw.col("invoice_date") <= nw.lit(date_to, dtype=nw.Date),
+    ).with_columns(gross_sales=(nw.col("quantity") * nw.col("unit_list_price")).cast(_LINE_AMOUNT))
+    sums = (
+        lines.select(
+            nw.len().alias("lines"),
+            nw.col("gross_sales").sum(),
+            nw.col("discount_amount").sum().alias("discounts"),
+            nw.col("cogs_amount").sum().alias("cogs"),
+        )
+        .collect("pyarrow")
+        .to_arrow()
+    )
+    cents = {name: int(to_cents(sums[name])[0]) for name in ("gross_sales", "discounts", "cogs")}
+    cents["invoiced_sales"] = cents["gross_sales"] - cents["discounts"]
+    totals = {"lines": int(sums["lines"][0].as_py())} | {
+        name: cents_to_decimal([value])[0].as_py() for name, value in cents.items()
+    }
+    page = (
+        lines.with_columns(
+            invoiced_sales=nw.col("gross_sales") - nw.col("discount_amount"),
+        )
+        .with_columns(gross_margin=nw.col("invoiced_sales") - nw.col("cogs_amount"))
+        .sort(["invoice_date", "invoice_id", "line_no"], descending=True)
+        .select(
+            "invoice_date",
+            "invoice_id",
+            "line_no",
+            "account_id",
+            "product_id",
+            "quantity",
+            "unit_list_price",
+            "gross_sales",
+            "discount_amount",
+            "invoiced_sales",
+            "cogs_amount",
+            "gross_margin",
+            "due_date",
+            "paid_date",
+        )
+        .collect("pyarrow")
+        .to_arrow()
+        .slice(offset, limit)
+        .to_pylist()
+    )
+    return page, totals
+
+
+def rebates_between(
+    rebates: nw.LazyFrame, account_ids: Iterable[str], date_from: dt.date, date_to: dt.date
+) -> list[dict]:
+    """The rebate and allowance records of the accounts in the period, newest first."""
+    return (
+        rebates.filter(
+            nw.col("account_id").is_in(list(account_ids)),
+            nw.col("rebate_date") >= nw.lit(date_from, dtype=nw.Date),
+            nw.col("rebate_date") <= nw.lit(date_to, dtype=nw.Date),
+        )
+        .sort(["rebate_date", "rebate_id"], descending=True)
+        .select("rebate_date", "rebate_id", "account_id", "kind", "amount")
+        .collect("pyarrow")
         .to_arrow()
         .to_pylist()
     )

@@ -84,6 +84,29 @@ def label(key: int, period: Period) -> str:
     return f"{key // 12:04d}-{key % 12 + 1:02d}"
 
 
+def parse_label(text: str) -> tuple[int, Period]:
+    """The key and grain of a label made by :func:`label` ("2024", "2024-Q1", "2024-01").
+
+    Raises ValueError for anything else.
+    """
+    text = text.strip()
+    if len(text) == 4 and text.isdigit():
+        return int(text), "year"
+    if len(text) == 7 and text[:4].isdigit():
+        year, rest = int(text[:4]), text[4:]
+        if rest[:2] == "-Q" and rest[2] in "1234":
+            return 4 * year + int(rest[2]) - 1, "quarter"
+        if rest[0] == "-" and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 12:
+            return 12 * year + int(rest[1:]) - 1, "month"
+    raise ValueError(f"not a period: {text!r} (use 2024, 2024-Q1 or 2024-01)")
+
+
+def label_bounds(text: str) -> tuple[dt.date, dt.date]:
+    """First and last day of the period a label names ("2024", "2024-Q1", "2024-01")."""
+    key, period = parse_label(text)
+    return bounds(key, period)
+
+
 def span_label(start: dt.date, end: dt.date) -> str:
     """Label of an arbitrary span (a cost pool's period): a calendar label when it is a whole
     month, quarter or year, else the ISO 8601 interval ``start/end``."""

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from openkam.engine.profitability.periods import label_bounds
+from openkam.engine.sales import invoice_lines_between, rebates_between
+from openkam.web.accounts.models import Account
 from openkam.web.core.api import VersionField, conflict_response, required_version
 from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.ledger import ledger, table
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
 from openkam.web.insights.models import (
@@ -163,6 +170,50 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             qs = qs.filter(period__startswith=year)
         return Response(PoolSerializer(qs, many=True).data)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("account_id", str, required=True, description="The account."),
+            OpenApiParameter("period", str, required=True, description="2024, 2024-Q1 or 2024-01."),
+            OpenApiParameter("offset", int, description="Lines to skip (newest first)."),
+            OpenApiParameter("limit", int, description="Lines to return (at most 1,000)."),
+        ],
+        responses={200: dict},
+    )
+    @action(detail=False)
+    def lines(self, request):
+        """The drill-down behind an account's sales in a period: its invoice lines (newest
+        first, one page), their exact totals over the whole period, and its rebates."""
+        params = request.query_params
+        account = get_object_or_404(Account, account_id=params.get("account_id", ""))
+        try:
+            start, end = label_bounds(params.get("period", ""))
+            offset = max(0, int(params.get("offset", 0)))
+            limit = min(1000, max(1, int(params.get("limit", 100))))
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        source = ledger()
+        invoices, rebates = table("invoices", source), table("rebates", source)
+        lines, totals = ([], {"lines": 0})
+        if invoices is not None:
+            lines, totals = invoice_lines_between(
+                invoices, [account.account_id], start, end, limit=limit, offset=offset
+            )
+        rebate_rows = (
+            rebates_between(rebates, [account.account_id], start, end)
+            if rebates is not None
+            else []
+        )
+        return Response(
+            {
+                "account_id": account.account_id,
+                "period": params["period"],
+                # Exact decimals as strings, as every money figure of the API.
+                "totals": _decimals_as_text(totals),
+                "lines": [_decimals_as_text(r) for r in lines],
+                "rebates": [_decimals_as_text(r) for r in rebate_rows],
+            }
+        )
+
     @extend_schema(request=None, responses={202: ComputationSerializer})
     @action(detail=False, methods=["post"])
     def recompute(self, request):
@@ -255,6 +306,10 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ComputationSerializer
     queryset = Computation.objects.all()
     filterset_fields = ["kind", "status", "is_current"]
+
+
+def _decimals_as_text(row: dict) -> dict:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in row.items()}
 
 
 def _start(request, kind, task, params):

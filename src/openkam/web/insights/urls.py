@@ -9,4 +9,5 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_progress, name="run"),
     path("recompute/<str:kind>/", views.recompute, name="recompute"),
     path("accounts/<str:account_id>/activities/", views.account_activities, name="activities"),
+    path("accounts/<str:account_id>/lines/", views.account_lines, name="lines"),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_records
+from openkam.engine.profitability import periods
+from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import ledger, table
@@ -253,6 +255,53 @@ def run_progress(request, pk: int):
     return response
 
 
+#: Invoice lines per page of the drill-down.
+LINES_PER_PAGE = 100
+
+
+@login_required
+def account_lines(request, account_id: str):
+    """Drill-down: the invoice lines and rebates behind an account's sales for one period."""
+    account = get_object_or_404(Account, account_id=account_id)
+    period = request.GET.get("period", "")
+    try:
+        start, end = periods.label_bounds(period)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400)
+    asked = request.GET.get("page", "1")
+    page = max(1, int(asked)) if asked.isdigit() else 1
+    source = ledger()
+    invoices, rebates = table("invoices", source), table("rebates", source)
+    lines, totals = [], {"lines": 0}
+    if invoices is not None:
+        lines, totals = invoice_lines_between(
+            invoices,
+            [account.account_id],
+            start,
+            end,
+            limit=LINES_PER_PAGE,
+            offset=(page - 1) * LINES_PER_PAGE,
+        )
+    rebate_rows = (
+        rebates_between(rebates, [account.account_id], start, end) if rebates is not None else []
+    )
+    pages = max(1, -(-totals["lines"] // LINES_PER_PAGE))
+    return render(
+        request,
+        "insights/account_lines.html",
+        {
+            "account": account,
+            "period": period,
+            "lines": lines,
+            "totals": totals,
+            "rebates": rebate_rows,
+            "rebates_total": sum((r["amount"] for r in rebate_rows), Decimal(0)),
+            "page": min(page, pages),
+            "pages": pages,
+        },
+    )
+
+
 @login_required
 def account_activities(request, account_id: str):
     """Drill-down: the activity records behind one pool's cost for an account and period."""
@@ -260,7 +309,7 @@ def account_activities(request, account_id: str):
     pool = request.GET.get("pool", "")
     period = request.GET.get("period", "")
     try:
-        start, end = period_bounds(period)
+        start, end = periods.label_bounds(period)
     except ValueError:
         return HttpResponse(f"Unknown period {period!r}: use 2024, 2024-Q1 or 2024-01.", status=400)
     source = ledger()
@@ -279,23 +328,6 @@ def account_activities(request, account_id: str):
             "total": sum(r["cost"] or 0 for r in records),
         },
     )
-
-
-def period_bounds(label: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period label: "2024", "2024-Q1" or "2024-01"."""
-    if len(label) == 4 and label.isdigit():
-        y = int(label)
-        return dt.date(y, 1, 1), dt.date(y, 12, 31)
-    if len(label) == 7 and label[4:6] == "-Q" and label[6] in "1234":
-        y, q = int(label[:4]), int(label[6])
-        start = dt.date(y, 3 * q - 2, 1)
-        end = dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
-        return start, end
-    if len(label) == 7 and label[4] == "-":
-        y, m = int(label[:4]), int(label[5:])
-        if 1 <= m <= 12:
-            return dt.date(y, m, 1), dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
-    raise ValueError(label)
 
 
 @login_required
