@@ -16,19 +16,21 @@ def activity_records(
     date_from: dt.date,
     date_to: dt.date,
     limit: int = 500,
-) -> list[dict]:
+) -> tuple[list[dict], dict]:
     """Activity records of ``pool`` for the accounts in [date_from, date_to], newest first.
 
     Each record carries its pool period's rate (cost / practical capacity) and its cost
     (rate × quantity), the time-driven ABC charge of Kaplan & Anderson (2004); the figures
     on the profitability page round the sum per account and pool period to the cent.
+    Returns the latest ``limit`` records and the totals over all of them (``records``,
+    ``quantity``, ``cost``).
     """
     rates = (
         pools.filter(nw.col("pool") == pool)
         .with_columns(rate=nw.col("cost").cast(nw.Float64) / nw.col("capacity").cast(nw.Float64))
         .select("pool", "period_start", "period_end", "rate", "driver_unit")
     )
-    rows = (
+    costed = (
         activities.filter(
             nw.col("pool") == pool,
             nw.col("account_id").is_in(list(account_ids)),
@@ -41,11 +43,19 @@ def activity_records(
             & (nw.col("activity_date") <= nw.col("period_end"))
         )
         .with_columns(cost=nw.col("rate") * nw.col("quantity").cast(nw.Float64))
-        .sort(["activity_date", "account_id"], descending=True)
+    )
+    totals = (
+        costed.select(nw.len().alias("records"), nw.col("quantity").sum(), nw.col("cost").sum())
+        .collect()
+        .to_arrow()
+        .to_pylist()[0]
+    )
+    rows = (
+        costed.sort(["activity_date", "account_id"], descending=True)
         .head(limit)
         .select("activity_date", "account_id", "pool", "quantity", "driver_unit", "rate", "cost")
         .collect()
         .to_arrow()
         .to_pylist()
     )
-    return rows
+    return rows, totals

@@ -81,3 +81,22 @@ def test_period_labels_read_back(text, first, last):
 def test_other_labels_are_refused(text):
     with pytest.raises(ValueError, match="not a period"):
         parse_label(text)
+
+
+def test_activity_records_total_every_record_not_only_the_page(tmp_path):
+    from openkam.engine.activity_records import activity_records
+
+    ledger = Ledger(hand_ledger(tmp_path))
+    rows, totals = activity_records(
+        ledger.table("activities"),
+        ledger.table("cost_pools"),
+        ["C"],
+        "order_handling",
+        dt.date(2024, 1, 1),
+        dt.date(2024, 12, 31),
+        limit=1,
+    )
+    # C: 3 order lines in January at 1,000 / 100 = 10.00 and 2 in February at 1,000 / 300.
+    assert [r["activity_date"] for r in rows] == [dt.date(2024, 2, 10)]
+    assert totals["records"] == 2 and totals["quantity"] == Decimal("5.000")
+    assert totals["cost"] == pytest.approx(30 + 2 * 1000 / 300)

@@ -314,9 +314,11 @@ def account_activities(request, account_id: str):
         return HttpResponse(f"Unknown period {period!r}: use 2024, 2024-Q1 or 2024-01.", status=400)
     source = ledger()
     activities, pools = table("activities", source), table("cost_pools", source)
-    records = []
+    records, totals = [], {"records": 0, "quantity": 0, "cost": 0}
     if activities is not None and pools is not None and pool:
-        records = activity_records(activities, pools, [account.account_id], pool, start, end)
+        records, totals = activity_records(
+            activities, pools, [account.account_id], pool, start, end
+        )
     return render(
         request,
         "insights/account_activities.html",
@@ -325,7 +327,7 @@ def account_activities(request, account_id: str):
             "pool": pool,
             "period": period,
             "records": records,
-            "total": sum(r["cost"] or 0 for r in records),
+            "totals": totals,
         },
     )
 
