@@ -271,6 +271,8 @@ HEADER = [
     "net_contribution",
     "contribution_margin_pct",
     "cts_pct",
+    "previous_net_contribution",
+    "change",
 ]
 
 
@@ -298,6 +300,8 @@ def test_csv_export_is_the_table_with_every_figure(recompute, programme, login):
         "cost_to_serve": "51.44",
         "net_contribution": "-76.44",
         "contribution_margin_pct": "-109.20",
+        "previous_net_contribution": "",  # nothing in 2023
+        "change": "",
         "cts_pct": "73.49",
         "credit_cost": "1.44",
         "delivery": "50.00",

@@ -206,3 +206,31 @@ def test_invoice_lines_behind_the_waterfall(computed, programme, login):
     assert [r["amount"] for r in out["rebates"]] == ["20.00"]
     assert api.get("/api/profitability/lines/?account_id=M1&period=Q2").status_code == 400
     assert api.get("/api/profitability/lines/?account_id=NOPE&period=2024").status_code == 404
+
+
+def test_change_against_the_period_before(
+    ledger, programme, login, django_capture_on_commit_callbacks
+):
+    # L2 also bought in Q1: 1 × 50.00 with cogs 20.00, no activities: 30.00 in 2024-Q1.
+    # In Q2 it made 100.00 (header), so its change is +70.00; M1 and the others had
+    # nothing in Q1: "new".
+    extra = ledger / "q1.csv"
+    extra.write_text(
+        "invoice_id,line_no,invoice_date,account_id,product_id,quantity,unit_list_price,"
+        "discount_amount,cogs_amount\nI0,1,2024-02-01,L2,P1,1,50,0,20.00\n"
+    )
+    run_import("invoices", [extra])
+    client = login(programme["users"]["Alice"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/insights/recompute/profitability/")
+    page = client.get(
+        "/insights/profitability/?year=2024&grain=quarter&period=2024-Q2&sort=-change"
+    ).content.decode()
+    assert "+70" in page and "the same account's in 2024-Q1" in page
+    table = page[page.index('id="profitability"') :]
+    assert table.index("Lumen Iberia") < table.index("Mistral")  # known changes first
+    export = client.get(
+        "/insights/profitability/?year=2024&grain=quarter&period=2024-Q2&format=csv"
+    ).content.decode("utf-8-sig")
+    l2 = next(line for line in export.splitlines() if line.startswith("L2,"))
+    assert ",30.00,70.00," in l2

@@ -101,6 +101,12 @@ def parse_label(text: str) -> tuple[int, Period]:
     raise ValueError(f"not a period: {text!r} (use 2024, 2024-Q1 or 2024-01)")
 
 
+def previous_label(text: str) -> str:
+    """The label of the period before: "2023" for "2024", "2023-Q4" for "2024-Q1"."""
+    key, period = parse_label(text)
+    return label(key - 1, period)
+
+
 def label_bounds(text: str) -> tuple[dt.date, dt.date]:
     """First and last day of the period a label names ("2024", "2024-Q1", "2024-01")."""
     key, period = parse_label(text)

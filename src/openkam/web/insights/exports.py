@@ -23,6 +23,8 @@ PROFITABILITY_COLUMNS = [
     *MONEY_FIELDS,
     "contribution_margin_pct",
     "cts_pct",
+    "previous_net_contribution",
+    "change",
 ]
 
 CENT = Decimal("0.01")
@@ -40,6 +42,8 @@ def profitability_rows(rows: QuerySet) -> tuple[list[str], list[list[str]]]:
             *MONEY_FIELDS,
             "contribution_margin_pct",
             "cost_by_pool",
+            "previous_contribution",
+            "change",
         )
     )
     pools = sorted({pool for r in records for pool in r["cost_by_pool"] or {}})
@@ -54,6 +58,8 @@ def profitability_rows(rows: QuerySet) -> tuple[list[str], list[list[str]]]:
                 *(_money(r[k]) for k in MONEY_FIELDS),
                 _number(r["contribution_margin_pct"]),
                 _cts_pct(r["cost_to_serve"], r["net_sales"]),
+                _money(r["previous_contribution"]),
+                _money(r["change"]),
                 *(_money(by_pool.get(p)) for p in pools),
             ]
         )

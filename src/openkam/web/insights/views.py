@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import NullIf
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_records
-from openkam.engine.profitability import periods
+from openkam.engine.profitability.periods import label_bounds, previous_label
 from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.concurrency import save_form
@@ -47,6 +47,8 @@ SORTS = {
     "-net_sales": "-net_sales",
     "account": "account_key",
     "-account": "-account_key",
+    "change": "change",
+    "-change": "-change",
 }
 
 
@@ -150,6 +152,7 @@ def profitability(request):
     csv_query["format"] = "csv"
     whale = run.summary.get("whale") or {}
     context.update(
+        previous_period=previous_label(period),
         page=page,
         sort=sort,
         totals=totals,
@@ -187,9 +190,23 @@ def _table_rows(request, run: Computation, grain: str, period: str, sort: str):
             accounts = accounts.filter(**{field: request.GET[field]})
     if accounts.query.where:
         rows = rows.filter(account_key__in=accounts.values("account_id"))
+    # The same account's net contribution in the period before, for the change column.
+    before = AccountPeriodFigures.objects.filter(
+        computation=run,
+        grain=grain,
+        period=previous_label(period),
+        rolled_up=False,
+        account_key=OuterRef("account_key"),
+    ).values("net_contribution")[:1]
     rows = rows.annotate(
         cts_pct=ExpressionWrapper(
             F("cost_to_serve") * 100 / NullIf(F("net_sales"), Value(0)),
+            output_field=DecimalField(max_digits=18, decimal_places=2),
+        ),
+        previous_contribution=Subquery(before),
+    ).annotate(
+        change=ExpressionWrapper(
+            F("net_contribution") - F("previous_contribution"),
             output_field=DecimalField(max_digits=18, decimal_places=2),
         )
     )
@@ -265,7 +282,7 @@ def account_lines(request, account_id: str):
     account = get_object_or_404(Account, account_id=account_id)
     period = request.GET.get("period", "")
     try:
-        start, end = periods.label_bounds(period)
+        start, end = label_bounds(period)
     except ValueError as exc:
         return HttpResponse(str(exc), status=400)
     asked = request.GET.get("page", "1")
@@ -309,7 +326,7 @@ def account_activities(request, account_id: str):
     pool = request.GET.get("pool", "")
     period = request.GET.get("period", "")
     try:
-        start, end = periods.label_bounds(period)
+        start, end = label_bounds(period)
     except ValueError:
         return HttpResponse(f"Unknown period {period!r}: use 2024, 2024-Q1 or 2024-01.", status=400)
     source = ledger()
