@@ -1,7 +1,7 @@
 """Staged rows of an import, written once in the ledger's final file format.
 
 The rows that pass validation go to ``data.parquet`` exactly as a ledger part file holds
-them (canonical schema, zstd, large row groups), and their origin (file index and row
+them (canonical schema, LZ4, large row groups), and their origin (file index and row
 number, for error messages) to ``origins.parquet``, row for row. When the import adds only
 new records, which is the common case, ``data.parquet`` is renamed into the ledger as it
 is: the rows are encoded and compressed once. DuckDB sees both files side by side with a
