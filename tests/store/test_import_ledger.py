@@ -28,13 +28,16 @@ def _table(data_dir, kind):
     return pq.ParquetDataset([str(p) for p in part_files(table_dir(data_dir, kind))]).read()
 
 
-def test_import_writes_one_zstd_part_file_in_the_canonical_schema(samples, data_dir, known):
+def test_import_writes_one_part_file_in_the_ledger_format(samples, data_dir, known):
     result = import_ledger("invoices", [samples / "invoices.csv"], data_dir, known=known)
     assert (result.rows_read, result.rows_added, result.rows_unchanged) == (4, 4, 0)
     (part,) = part_files(table_dir(data_dir, "invoices"))
     assert result.files_written == [part]
     meta = pq.read_metadata(part)
-    assert meta.row_group(0).column(0).compression == "ZSTD"
+    # The ledger's one format (engine.ledger.parquet_write_options): LZ4, decimals as INT64.
+    assert meta.row_group(0).column(0).compression == "LZ4"
+    quantity = meta.schema.names.index("quantity")
+    assert meta.row_group(0).column(quantity).physical_type == "INT64"
     schema = pq.read_schema(part)
     assert [(f.name, f.type) for f in schema] == [
         (f.name, f.type) for f in KINDS["invoices"].arrow_schema
