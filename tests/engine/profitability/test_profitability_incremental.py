@@ -166,3 +166,20 @@ def test_cached_recompute_on_spark_equals_duckdb(tmp_path, spark):
     on_duckdb = compute_profitability(data, "quarter")
     compute_profitability(data, "quarter", engine="spark", cache=True)
     _same(on_duckdb, compute_profitability(data, "quarter", engine="spark", cache=True))
+
+
+def test_temporary_files_of_a_dead_writer_are_removed(tmp_path):
+    import os
+    import time
+
+    data = hand_ledger(tmp_path)
+    compute_profitability(data, "month", cache=True)
+    folder = cache_root(Ledger(data)) / "invoices"
+    old = folder / ".part-x.parquet.123.abc.tmp"
+    fresh = folder / ".part-y.parquet.456.def.tmp"
+    old.write_bytes(b"half a file")
+    fresh.write_bytes(b"being written")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    compute_profitability(data, "month", cache=True)
+    assert not old.exists() and fresh.exists()  # a writer may still be busy with the fresh one

@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +165,7 @@ class PartialSums:
                     _write(_collect(compute([source])), target)
             for stale in set(folder.glob("*.parquet")) - set(wanted):
                 stale.unlink(missing_ok=True)
+            _remove_abandoned(folder)
         except OSError as exc:
             log.warning("profitability cache off (%s): reading the whole ledger", exc)
             return None
@@ -180,6 +182,20 @@ def _write(table: pa.Table, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     pq.write_table(table, tmp, **parquet_write_options(table.schema))
     os.replace(tmp, target)
+
+
+#: A temporary file older than this was left by a writer that died (a partial takes seconds).
+ABANDONED_AFTER_SECONDS = 3600
+
+
+def _remove_abandoned(folder: Path) -> None:
+    cutoff = time.time() - ABANDONED_AFTER_SECONDS
+    for tmp in folder.glob(".*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+        except FileNotFoundError:
+            pass  # its writer finished or another recompute removed it
 
 
 def _whole_months(start: dt.date | None, end: dt.date | None) -> bool:
