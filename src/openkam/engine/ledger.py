@@ -93,9 +93,15 @@ class Ledger:
         if not self.root.is_dir():
             raise FileNotFoundError(f"no ledger at {self.root}")
         self.engine: Engine = engine
-        self.connection = connection
-        if engine == "duckdb" and connection is None:
-            self.connection = duckdb_connection()
+        self._connection = connection
+
+    @property
+    def connection(self):
+        """The DuckDB connection the ledger's frames are read through (made on first use:
+        listing files or taking a fingerprint needs none); None on Spark."""
+        if self._connection is None and self.engine == "duckdb":
+            self._connection = duckdb_connection()
+        return self._connection
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.data_dir)!r}, engine={self.engine!r})"
