@@ -11,12 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from openkam.engine.profitability.periods import label_bounds
-from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.api import VersionField, conflict_response, required_version
 from openkam.web.core.concurrency import ConcurrentEditError
-from openkam.web.core.ledger import ledger, table
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
 from openkam.web.insights.models import (
@@ -26,7 +23,7 @@ from openkam.web.insights.models import (
     PoolPeriodFigures,
     ProfitabilitySettings,
 )
-from openkam.web.insights.profitability import recompute_profitability
+from openkam.web.insights.profitability import recompute_profitability, sales_records
 from openkam.web.insights.profitability_settings import settings_params, update_settings
 
 
@@ -186,31 +183,21 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         params = request.query_params
         account = get_object_or_404(Account, account_id=params.get("account_id", ""))
         try:
-            start, end = label_bounds(params.get("period", ""))
             offset = max(0, int(params.get("offset", 0)))
             limit = min(1000, max(1, int(params.get("limit", 100))))
+            found = sales_records(
+                account.account_id, params.get("period", ""), limit=limit, offset=offset
+            )
         except ValueError as exc:
             raise ValidationError({"detail": str(exc)}) from exc
-        source = ledger()
-        invoices, rebates = table("invoices", source), table("rebates", source)
-        lines, totals = ([], {"lines": 0})
-        if invoices is not None:
-            lines, totals = invoice_lines_between(
-                invoices, [account.account_id], start, end, limit=limit, offset=offset
-            )
-        rebate_rows = (
-            rebates_between(rebates, [account.account_id], start, end)
-            if rebates is not None
-            else []
-        )
         return Response(
             {
                 "account_id": account.account_id,
                 "period": params["period"],
                 # Exact decimals as strings, as every money figure of the API.
-                "totals": _decimals_as_text(totals),
-                "lines": [_decimals_as_text(r) for r in lines],
-                "rebates": [_decimals_as_text(r) for r in rebate_rows],
+                "totals": _decimals_as_text(found["totals"]),
+                "lines": [_decimals_as_text(r) for r in found["lines"]],
+                "rebates": [_decimals_as_text(r) for r in found["rebates"]],
             }
         )
 

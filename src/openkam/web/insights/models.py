@@ -139,8 +139,27 @@ class AccountValue(models.Model):
         return f"CLV of {self.account_key}"
 
 
-class ClvSettings(models.Model):
-    """The assumptions behind every CLV figure; one row, edited by the champion or an admin."""
+class ProgrammeSettings(models.Model):
+    """One row of assumptions for the whole programme, edited by the champion or an admin,
+    with a ``version`` for optimistic locking."""
+
+    version = models.PositiveIntegerField(default=1)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls):
+        """The row (made with the defaults on first use)."""
+        return cls.objects.first() or cls.objects.create()
+
+    def editable_by(self, user) -> bool:
+        return runs_programme(user)
+
+
+class ClvSettings(ProgrammeSettings):
+    """The assumptions behind every CLV figure."""
 
     model = models.CharField(
         max_length=10, default="bgnbd", choices=[("bgnbd", "BG/NBD"), ("pnbd", "Pareto/NBD")]
@@ -152,18 +171,12 @@ class ClvSettings(models.Model):
     time_unit = models.CharField(
         max_length=5, default="week", choices=[("day", "day"), ("week", "week"), ("month", "month")]
     )
-    version = models.PositiveIntegerField(default=1)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "CLV settings"
 
     def __str__(self) -> str:
         return f"{self.get_model_display()}, {self.discount_rate:.1%} a year over {self.horizon_years} years"
-
-    @classmethod
-    def load(cls) -> ClvSettings:
-        return cls.objects.first() or cls.objects.create()
 
 
 def validate_annual_rate(value) -> None:
@@ -172,9 +185,9 @@ def validate_annual_rate(value) -> None:
         raise ValidationError("Give the annual rate as a fraction between 0 and 1, e.g. 0.08.")
 
 
-class ProfitabilitySettings(models.Model):
-    """The assumptions behind the profitability figures; one row, edited by the champion or
-    an admin. Every run records the values it used (``Computation.params``)."""
+class ProfitabilitySettings(ProgrammeSettings):
+    """The assumptions behind the profitability figures. Every run records the values it
+    used (``Computation.params``)."""
 
     cost_of_capital = models.DecimalField(
         max_digits=5,
@@ -183,19 +196,9 @@ class ProfitabilitySettings(models.Model):
         validators=[validate_annual_rate],
         help_text="annual, as a fraction",
     )
-    version = models.PositiveIntegerField(default=1)
-    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "profitability settings"
 
     def __str__(self) -> str:
         return f"cost of capital {Decimal(str(self.cost_of_capital)) * 100:.2f} % a year"
-
-    @classmethod
-    def load(cls) -> ProfitabilitySettings:
-        return cls.objects.first() or cls.objects.create()
-
-    def editable_by(self, user) -> bool:
-        """Programme settings: the champion and admins change them."""
-        return runs_programme(user)

@@ -22,8 +22,11 @@ from openkam.engine.profitability import (
     whale_curve,
     whale_to_dict,
 )
+from openkam.engine.profitability.periods import label_bounds
+from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.bulk import bulk_insert
+from openkam.web.core.ledger import table
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
 from openkam.web.insights.runs import run_with_tracking
 
@@ -195,3 +198,18 @@ def pools_by_year(run, year: str) -> list[dict]:
         t["utilisation_pct"] = 100 * t["used"] / t["capacity"] if t["capacity"] else None
         rows.append(t)
     return sorted(rows, key=lambda r: -r["unused"])
+
+
+def sales_records(account_id: str, period: str, *, limit: int, offset: int = 0) -> dict:
+    """The drill-down behind an account's sales in a period (page and API alike): one page
+    of its invoice lines, newest first, their exact totals over the whole period (equal to
+    the waterfall's), and its rebate records. Raises ValueError for a malformed period."""
+    start, end = label_bounds(period)
+    invoices, rebates = table("invoices"), table("rebates")
+    lines, totals = [], {"lines": 0}
+    if invoices is not None:
+        lines, totals = invoice_lines_between(
+            invoices, [account_id], start, end, limit=limit, offset=offset
+        )
+    rebate_rows = rebates_between(rebates, [account_id], start, end) if rebates is not None else []
+    return {"lines": lines, "totals": totals, "rebates": rebate_rows}

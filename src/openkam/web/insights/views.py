@@ -16,11 +16,10 @@ from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_records
 from openkam.engine.profitability.periods import label_bounds, previous_label
-from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import ledger, table
-from openkam.web.core.roles import may_write, runs_programme
+from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
 from openkam.web.insights.exports import profitability_rows, write_csv
 from openkam.web.insights.models import (
@@ -28,7 +27,11 @@ from openkam.web.insights.models import (
     Computation,
     ProfitabilitySettings,
 )
-from openkam.web.insights.profitability import pools_by_year, recompute_profitability
+from openkam.web.insights.profitability import (
+    pools_by_year,
+    recompute_profitability,
+    sales_records,
+)
 from openkam.web.insights.profitability_settings import (
     ProfitabilitySettingsForm,
     rate_used,
@@ -281,38 +284,26 @@ def account_lines(request, account_id: str):
     """Drill-down: the invoice lines and rebates behind an account's sales for one period."""
     account = get_object_or_404(Account, account_id=account_id)
     period = request.GET.get("period", "")
-    try:
-        start, end = label_bounds(period)
-    except ValueError as exc:
-        return HttpResponse(str(exc), status=400)
     asked = request.GET.get("page", "1")
     page = max(1, int(asked)) if asked.isdigit() else 1
-    source = ledger()
-    invoices, rebates = table("invoices", source), table("rebates", source)
-    lines, totals = [], {"lines": 0}
-    if invoices is not None:
-        lines, totals = invoice_lines_between(
-            invoices,
-            [account.account_id],
-            start,
-            end,
+    try:
+        found = sales_records(
+            account.account_id,
+            period,
             limit=LINES_PER_PAGE,
             offset=(page - 1) * LINES_PER_PAGE,
         )
-    rebate_rows = (
-        rebates_between(rebates, [account.account_id], start, end) if rebates is not None else []
-    )
-    pages = max(1, -(-totals["lines"] // LINES_PER_PAGE))
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400)
+    pages = max(1, -(-found["totals"]["lines"] // LINES_PER_PAGE))
     return render(
         request,
         "insights/account_lines.html",
         {
             "account": account,
             "period": period,
-            "lines": lines,
-            "totals": totals,
-            "rebates": rebate_rows,
-            "rebates_total": sum((r["amount"] for r in rebate_rows), Decimal(0)),
+            **found,
+            "rebates_total": sum((r["amount"] for r in found["rebates"]), Decimal(0)),
             "page": min(page, pages),
             "pages": pages,
         },
@@ -355,7 +346,7 @@ def clv(request):
     from openkam.web.insights.models import AccountValue, ClvSettings
 
     settings_obj = ClvSettings.load()
-    can_edit_settings = runs_programme(request.user)
+    can_edit_settings = settings_obj.editable_by(request.user)
     form = ClvSettingsForm(instance=settings_obj)
     conflict = None
     if request.method == "POST":
