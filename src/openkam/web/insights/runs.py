@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from openkam.web.core import audit
 from openkam.web.core.ledger import fingerprint
-from openkam.web.insights.models import Computation
+from openkam.web.insights.models import (
+    AccountPeriodFigures,
+    AccountValue,
+    Computation,
+    PoolPeriodFigures,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +98,6 @@ KEEP_RESULTS = 3
 def prune_results(kind: str, keep: int = KEEP_RESULTS) -> int:
     """Delete the result rows of all but the ``keep`` latest finished runs of ``kind``
     (each profitability recompute stores tens of thousands of rows). Returns rows deleted."""
-    from openkam.web.insights.models import AccountPeriodFigures, AccountValue, PoolPeriodFigures
-
     models_of_kind = {
         Computation.Kind.PROFITABILITY: (AccountPeriodFigures, PoolPeriodFigures),
         Computation.Kind.CLV: (AccountValue,),
