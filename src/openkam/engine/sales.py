@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import narwhals as nw
 
+from openkam.engine.profitability.aggregates import LINE_AMOUNT
 from openkam.engine.profitability.money import cents_to_decimal, to_cents
 
 
@@ -58,10 +59,6 @@ def recent_invoice_lines(
     )
 
 
-#: quantity (18,3) × unit price (18,4): 7 decimals, as the profitability engine sums them.
-_LINE_AMOUNT = nw.Decimal(28, 7)
-
-
 def invoice_lines_between(
     invoices: nw.LazyFrame,
     account_ids: Iterable[str],
@@ -84,7 +81,7 @@ def invoice_lines_between(
         nw.col("account_id").is_in(ids),
         nw.col("invoice_date") >= nw.lit(date_from, dtype=nw.Date),
         nw.col("invoice_date") <= nw.lit(date_to, dtype=nw.Date),
-    ).with_columns(gross_sales=(nw.col("quantity") * nw.col("unit_list_price")).cast(_LINE_AMOUNT))
+    ).with_columns(gross_sales=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT))
     sums = (
         lines.select(
             nw.len().alias("lines"),

@@ -40,6 +40,7 @@ from openkam.engine.dates import day_number_of
 from openkam.engine.ledger import Ledger, parquet_write_options
 from openkam.engine.profitability.aggregates import (
     CELL_SUMS,
+    LINE_AMOUNT,
     SALES_SUMS,
     activity_cells,
     sales_partials,
@@ -54,8 +55,8 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = 1
 #: Day numbers in the partials count from 2000-01-01, to keep amount × day small.
 EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
-#: Scale of the exact line amounts (quantity × price).
-_SCALE = 7
+#: Scale of the exact line amounts (quantity × price), as the engine sums them.
+_SCALE = LINE_AMOUNT.scale
 
 
 def cache_root(ledger: Ledger) -> Path:
