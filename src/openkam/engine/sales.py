@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import narwhals as nw
 
-from openkam.engine.profitability.aggregates import LINE_AMOUNT
+from openkam.engine.profitability.aggregates import LINE_AMOUNT, within
 from openkam.engine.profitability.money import cents_to_decimal, to_cents
 
 
@@ -77,10 +77,8 @@ def invoice_lines_between(
     to the cent as the profitability engine does, so they equal the waterfall's figures.
     """
     ids = list(account_ids)
-    lines = invoices.filter(
-        nw.col("account_id").is_in(ids),
-        nw.col("invoice_date") >= nw.lit(date_from, dtype=nw.Date),
-        nw.col("invoice_date") <= nw.lit(date_to, dtype=nw.Date),
+    lines = within(
+        invoices.filter(nw.col("account_id").is_in(ids)), "invoice_date", date_from, date_to
     ).with_columns(gross_sales=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT))
     sums = (
         lines.select(
@@ -132,10 +130,11 @@ def rebates_between(
 ) -> list[dict]:
     """The rebate and allowance records of the accounts in the period, newest first."""
     return (
-        rebates.filter(
-            nw.col("account_id").is_in(list(account_ids)),
-            nw.col("rebate_date") >= nw.lit(date_from, dtype=nw.Date),
-            nw.col("rebate_date") <= nw.lit(date_to, dtype=nw.Date),
+        within(
+            rebates.filter(nw.col("account_id").is_in(list(account_ids))),
+            "rebate_date",
+            date_from,
+            date_to,
         )
         .sort(["rebate_date", "rebate_id"], descending=True)
         .select("rebate_date", "rebate_id", "account_id", "kind", "amount")

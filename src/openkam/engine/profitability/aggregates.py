@@ -26,7 +26,8 @@ REBATE_SUMS = ("rebates", "records")
 CELL_SUMS = ("quantity", "records")
 
 
-def _within(frame: nw.LazyFrame, column: str, start: dt.date | None, end: dt.date | None):
+def within(frame: nw.LazyFrame, column: str, start: dt.date | None, end: dt.date | None):
+    """The rows of ``frame`` whose date ``column`` lies in [start, end] (open ends: None)."""
     if start is not None:
         frame = frame.filter(nw.col(column) >= nw.lit(start, dtype=nw.Date))
     if end is not None:
@@ -45,7 +46,7 @@ def _invoice_lines(
     """
     return (
         with_day_numbers(
-            _within(invoices, "invoice_date", start, end),
+            within(invoices, "invoice_date", start, end),
             _inv_day="invoice_date",
             _paid_day="paid_date",
         )
@@ -142,7 +143,7 @@ def rebates_by_account(
 ) -> nw.LazyFrame:
     """Rebates and off-invoice allowances summed per (account_id, period_key)."""
     return (
-        _within(rebates, "rebate_date", start, end)
+        within(rebates, "rebate_date", start, end)
         .with_columns(period_key=key_expr(nw.col("rebate_date"), period))
         .group_by("account_id", "period_key")
         .agg(rebates=nw.col("amount").sum(), records=nw.len())
@@ -162,7 +163,7 @@ def activity_cells(
     activity with no pool period gets a null ``pool_start`` (reported as an input error).
     """
     return (
-        _within(activities, "activity_date", start, end)
+        within(activities, "activity_date", start, end)
         .with_columns(period_key=key_expr(nw.col("activity_date"), period))
         .join(calendar, left_on=["pool", "activity_date"], right_on=["pool", "date"], how="left")
         .group_by("pool", "pool_start", "account_id", "period_key")
