@@ -22,11 +22,8 @@ def bulk_insert(model: type[models.Model], rows: Iterable[Mapping], batch_size: 
     the run they belong to; nothing else (save(), signals, auto_now) is run.
     """
     connection = connections[router.db_for_write(model)]
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
-    ]
+    # Every column but the auto-incremented key, which the database fills in.
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
