@@ -24,9 +24,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.profitability.aggregates import CELL_SUMS
+from openkam.engine.profitability.grouping import codes, sum_to_grain
 from openkam.engine.profitability.issues import InputIssue
 from openkam.engine.profitability.money import allocate_cents, to_cents, unscaled
-from openkam.engine.profitability.periods import span_label
+from openkam.engine.profitability.periods import (
+    Period,
+    month_start_days,
+    span_label,
+    whole_months,
+)
 
 #: Pool name of the credit cost of payment terms, which is computed, not recorded.
 CREDIT_POOL = "credit_cost"
@@ -128,6 +135,50 @@ def pool_calendar(pools: pa.Table) -> pa.Table:
     )
 
 
+def month_aligned(pools: pa.Table) -> bool:
+    """Whether every pool period is made of whole months (from a 1st to a month's last day).
+
+    A month then lies within at most one period of a pool (overlaps aside, an input error),
+    so activities can be summed per month before their pool period is looked up.
+    """
+    return all(
+        whole_months(start, end)
+        for start, end in zip(
+            pools["period_start"].to_pylist(), pools["period_end"].to_pylist(), strict=True
+        )
+    )
+
+
+def cells_of_months(months: pa.Table, pools: pa.Table, period: Period) -> pa.Table:
+    """The allocation cells of :func:`~.aggregates.activity_cells` at grain ``period``, from
+    the month sums of :func:`~.aggregates.activity_months` and month-aligned ``pools``.
+
+    Each (pool, month) row gets the start of the pool period holding that month, null when
+    none does (as the calendar join gives), then the months are summed to ``period``.
+    """
+    starts = _month_pool_starts(months["pool"], months["period_key"], pools)
+    return sum_to_grain(months.add_column(1, "pool_start", starts), CELL_SUMS, "month", period)
+
+
+def _month_pool_starts(names, month_keys, pools: pa.Table) -> pa.ChunkedArray:
+    """For each (pool name, month key), the ``period_start`` of the period of that pool with
+    start ≤ the month's first day ≤ end; null where there is none."""
+    if not pools.num_rows:
+        return pa.chunked_array([pa.nulls(len(names), pa.date32())])
+    pool_names = pools["pool"].combine_chunks()
+    vocabulary = pc.unique(pool_names)
+    pool_codes, cell_codes = codes(pool_names, vocabulary), codes(names, vocabulary)
+    starts, ends = _days(pools["period_start"]), _days(pools["period_end"])
+    first_days = month_start_days(month_keys.to_numpy())
+    # The latest period of the cell's pool that starts on or before the month's first day.
+    pool_keys = _keys(pool_codes, starts)
+    order = np.argsort(pool_keys, kind="stable")
+    position = np.searchsorted(pool_keys[order], _keys(cell_codes, first_days), side="right")
+    candidate = order[np.maximum(position - 1, 0)]
+    found = (position > 0) & (pool_codes[candidate] == cell_codes) & (ends[candidate] >= first_days)
+    return pools["period_start"].take(pa.array(candidate, mask=~found))
+
+
 def pool_rows(cells: pa.Table, pools: pa.Table) -> np.ndarray:
     """For each cell, the row of ``pools`` holding its (pool, period_start); −1 if none.
 
@@ -135,8 +186,8 @@ def pool_rows(cells: pa.Table, pools: pa.Table) -> np.ndarray:
     """
     names = pools["pool"].combine_chunks()
     vocabulary = pc.unique(names)
-    pool_keys = _keys(pc.index_in(names, value_set=vocabulary), pools["period_start"])
-    cell_keys = _keys(pc.index_in(cells["pool"], value_set=vocabulary), cells["pool_start"])
+    pool_keys = _keys(codes(names, vocabulary), _days(pools["period_start"]))
+    cell_keys = _keys(codes(cells["pool"], vocabulary), _days(cells["pool_start"]))
     order = np.argsort(pool_keys, kind="stable")
     sorted_keys = pool_keys[order]
     position = np.clip(np.searchsorted(sorted_keys, cell_keys), 0, max(len(order) - 1, 0))
@@ -146,10 +197,14 @@ def pool_rows(cells: pa.Table, pools: pa.Table) -> np.ndarray:
     return np.where(found, order[position], -1)
 
 
-def _keys(codes, days) -> np.ndarray:
-    codes = np.asarray(pc.fill_null(codes, -1), dtype=np.int64)
-    days = np.asarray(pc.fill_null(days.cast(pa.int32()), 0), dtype=np.int64)
-    return codes * 2**32 + days
+def _days(dates) -> np.ndarray:
+    """Day numbers of a date32 column (nulls as 0)."""
+    return np.asarray(pc.fill_null(dates.cast(pa.int32()), 0), dtype=np.int64)
+
+
+def _keys(pool_codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+    # One sortable int64 per (pool code, day): day numbers stay far within ±2**31.
+    return pool_codes * 2**32 + days
 
 
 def allocate(cells: pa.Table, pools: pa.Table) -> pa.Table:

@@ -162,10 +162,39 @@ def activity_cells(
     ``calendar`` maps (pool, date) to the start of the pool period covering that day; an
     activity with no pool period gets a null ``pool_start`` (reported as an input error).
     """
-    return (
-        within(activities, "activity_date", start, end)
-        .with_columns(period_key=key_expr(nw.col("activity_date"), period))
-        .join(calendar, left_on=["pool", "activity_date"], right_on=["pool", "date"], how="left")
-        .group_by("pool", "pool_start", "account_id", "period_key")
-        .agg(quantity=nw.col("quantity").sum(), records=nw.len())
+    return _sum_cells(
+        _dated_activities(activities, period, start, end).join(
+            calendar, left_on=["pool", "activity_date"], right_on=["pool", "date"], how="left"
+        ),
+        "pool",
+        "pool_start",
+        "account_id",
+        "period_key",
     )
+
+
+def activity_months(
+    activities: nw.LazyFrame, start: dt.date | None = None, end: dt.date | None = None
+) -> nw.LazyFrame:
+    """Driver quantities per (pool, account_id, period_key of the month), pool period unknown.
+
+    When every pool period is made of whole months, :func:`~.abc.cells_of_months` finds the
+    pool period of these few rows, which is much cheaper than joining every activity to the
+    pool calendar as :func:`activity_cells` does.
+    """
+    return _sum_cells(
+        _dated_activities(activities, "month", start, end), "pool", "account_id", "period_key"
+    )
+
+
+def _dated_activities(
+    activities: nw.LazyFrame, period: Period, start: dt.date | None, end: dt.date | None
+) -> nw.LazyFrame:
+    return within(activities, "activity_date", start, end).with_columns(
+        period_key=key_expr(nw.col("activity_date"), period)
+    )
+
+
+def _sum_cells(frame: nw.LazyFrame, *keys: str) -> nw.LazyFrame:
+    # The CELL_SUMS of the activities of each group.
+    return frame.group_by(*keys).agg(quantity=nw.col("quantity").sum(), records=nw.len())

@@ -2,9 +2,10 @@
 
 Ledger part files are never changed in place: an import publishes new files, and replaces
 an old one by another file (a new name or a new modification time). So the month sums of
-each file (invoices: :func:`~.aggregates.sales_partials`; activities: the allocation cells
-of :func:`~.aggregates.activity_cells` at month grain) can be computed once, stored under
-``<data_dir>/cache/profitability-v<N>/``, and added up at every recompute. A recompute after
+each file (invoices: :func:`~.aggregates.sales_partials`; activities:
+:func:`~.aggregates.activity_months`, whose pool periods are looked up once the files are
+added up) can be computed once, stored under ``<data_dir>/cache/profitability-v<N>/``, and
+added up at every recompute. A recompute after
 an import then aggregates the new files only; nothing else changes in the result, which is
 tested to equal a full recompute to the cent.
 
@@ -13,8 +14,9 @@ whole periods). They cannot answer two cases, and there the engine reads the led
 full recompute does: an as-of date earlier than an open receivable in the window (that line
 must then be left out, which month sums cannot do), and pool periods that do not start and
 end on month boundaries (activities are then windowed by day). The partial of a file is
-keyed by its name, size and modification time, and for activities by the cost pool
-periods (which decide an activity's pool period); partials of files that are gone are
+keyed by its name, size and modification time, and for activities also by the cost pool
+periods (a change of pool periods remakes them, a cautious leftover of version 1, whose
+partials held each activity's pool period); partials of files that are gone are
 deleted. A cache folder that cannot be written turns the cache off, with a log line.
 """
 
@@ -38,21 +40,21 @@ import pyarrow.parquet as pq
 from openkam.engine.backends import scan_parquet
 from openkam.engine.dates import day_number_of
 from openkam.engine.ledger import Ledger, parquet_write_options
+from openkam.engine.profitability.abc import cells_of_months, month_aligned
 from openkam.engine.profitability.aggregates import (
-    CELL_SUMS,
     LINE_AMOUNT,
     SALES_SUMS,
-    activity_cells,
+    activity_months,
     sales_partials,
 )
 from openkam.engine.profitability.grouping import sum_to_grain
 from openkam.engine.profitability.money import ints_to_decimal, scaled_ints
-from openkam.engine.profitability.periods import Period, key_of
+from openkam.engine.profitability.periods import Period, key_of, whole_months
 
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the partials' meaning or columns change: old partials are then ignored.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Day numbers in the partials count from 2000-01-01, to keep amount × day small.
 EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
 #: Scale of the exact line amounts (quantity × price), as the engine sums them.
@@ -76,7 +78,7 @@ class PartialSums:
     ) -> pa.Table | None:
         """What :func:`~.aggregates.sales_by_account` gives for this window, from the
         partials; None when they cannot answer (see the module notes) or the cache is off."""
-        if not _whole_months(start, end):
+        if not whole_months(start, end):
             return None
         frame = self._partials(
             "invoices",
@@ -121,30 +123,25 @@ class PartialSums:
         return sum_to_grain(sales, SALES_SUMS, "month", period)
 
     def cells(
-        self,
-        calendar: nw.LazyFrame,
-        pools: pa.Table,
-        period: Period,
-        start: dt.date | None,
-        end: dt.date | None,
+        self, pools: pa.Table, period: Period, start: dt.date | None, end: dt.date | None
     ) -> pa.Table | None:
         """What :func:`~.aggregates.activity_cells` gives for this window (whole pool
         periods), from the partials; None when they cannot answer or the cache is off."""
-        if not _whole_months(start, end) or not _month_aligned(pools):
+        if not whole_months(start, end) or not month_aligned(pools):
             return None
         frame = self._partials(
             "activities",
             _pools_key(pools),
-            lambda files: activity_cells(self.ledger.table("activities", files), calendar, "month"),
+            lambda files: activity_months(self.ledger.table("activities", files)),
         )
         if frame is None:
             return None
-        cells = _collect(
+        months = _collect(
             _in_months(frame, start, end)
-            .group_by("pool", "pool_start", "account_id", "period_key")
+            .group_by("pool", "account_id", "period_key")
             .agg(nw.col("quantity").sum(), nw.col("records").sum().cast(nw.Int64))
         )
-        return sum_to_grain(cells, CELL_SUMS, "month", period)
+        return cells_of_months(months, pools, period)
 
     def _partials(
         self, table: str, key: str, compute: Callable[[list[Path]], nw.LazyFrame]
@@ -197,21 +194,6 @@ def _remove_abandoned(folder: Path) -> None:
                 tmp.unlink()
         except FileNotFoundError:
             pass  # its writer finished or another recompute removed it
-
-
-def _whole_months(start: dt.date | None, end: dt.date | None) -> bool:
-    return (start is None or start.day == 1) and (
-        end is None or (end + dt.timedelta(days=1)).day == 1
-    )
-
-
-def _month_aligned(pools: pa.Table) -> bool:
-    return all(
-        _whole_months(s, e)
-        for s, e in zip(
-            pools["period_start"].to_pylist(), pools["period_end"].to_pylist(), strict=True
-        )
-    )
 
 
 def _pools_key(pools: pa.Table) -> str:

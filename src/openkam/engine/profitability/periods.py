@@ -45,6 +45,13 @@ def key_of(day: dt.date, period: Period) -> int:
     return day.year * 12 + day.month - 1
 
 
+def whole_months(start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether [start, end] starts on a 1st and ends on a month's last day (None: open)."""
+    return (start is None or start.day == 1) and (
+        end is None or (end + dt.timedelta(days=1)).day == 1
+    )
+
+
 def coarser_keys(keys: np.ndarray, source: Period, target: Period) -> np.ndarray:
     """Period keys of grain ``source`` turned into the keys of the coarser grain ``target``
     (a month into its quarter or year, a quarter into its year)."""
@@ -59,6 +66,12 @@ def coarser_keys(keys: np.ndarray, source: Period, target: Period) -> np.ndarray
     if target == "year":
         return keys // 12
     return 4 * (keys // 12) + (keys % 12) // 3
+
+
+def month_start_days(keys: np.ndarray) -> np.ndarray:
+    """The first day of each month key, as days since 1970-01-01 (Arrow's ``date32``)."""
+    months = np.asarray(keys, dtype=np.int64) - 1970 * 12
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
 def bounds(key: int, period: Period) -> tuple[dt.date, dt.date]:

@@ -37,6 +37,7 @@ from openkam.engine.profitability.aggregates import (
     REBATE_SUMS,
     SALES_SUMS,
     activity_cells,
+    activity_months,
     rebates_by_account,
     sales_by_account,
 )
@@ -229,16 +230,13 @@ def compute_profitability_grains(
             act_start = min(act_start, pc.min(window_pools["period_start"]).as_py())
         if act_end is not None:
             act_end = max(act_end, pc.max(window_pools["period_end"]).as_py())
-    calendar = ledger.from_arrow(abc.pool_calendar(all_pools))
 
     if as_of is None:
         as_of = _last_ledger_date(ledger)
     partials = PartialSums(ledger) if cache else None
-    cells = partials and partials.cells(calendar, all_pools, finest, act_start, act_end)
+    cells = partials and partials.cells(all_pools, finest, act_start, act_end)
     if cells is None:
-        cells = _collect(
-            activity_cells(ledger.table("activities"), calendar, finest, act_start, act_end)
-        )
+        cells = _activity_cells(ledger, all_pools, finest, act_start, act_end)
     sales = partials and partials.sales(finest, widest.start, widest.end, as_of)
     if sales is None:
         invoices = ledger.table("invoices")
@@ -370,6 +368,19 @@ def _date(value) -> dt.date | None:
 
 def _collect(frame: nw.LazyFrame) -> pa.Table:
     return frame.collect("pyarrow").to_arrow()
+
+
+def _activity_cells(
+    ledger: Ledger, pools: pa.Table, period: Period, start: dt.date | None, end: dt.date | None
+) -> pa.Table:
+    """The allocation cells of the activities in [start, end], at grain ``period``."""
+    activities = ledger.table("activities")
+    if abc.month_aligned(pools):
+        # A month then lies within one pool period: sum per month first, with no join.
+        return abc.cells_of_months(_collect(activity_months(activities, start, end)), pools, period)
+    # Pool periods that split a month: each activity's day decides its period.
+    calendar = ledger.from_arrow(abc.pool_calendar(pools))
+    return _collect(activity_cells(activities, calendar, period, start, end))
 
 
 def _key_between(keys: pa.ChunkedArray, low: int | None, high: int | None) -> pa.Array:
