@@ -95,3 +95,20 @@ def test_readable_table_and_bad_options(data_dir):
     assert unknown.exit_code == 2 and "unknown account 'NOPE'" in unknown.output
     backwards = runner.invoke(app, ["profitability", "--from", "2024-05-01", "--to", "2024-01-01"])
     assert backwards.exit_code == 2 and "after" in backwards.output
+
+
+def test_matrix_json_and_table(data_dir):
+    # By hand (see test_profitability_web): cuts 91.76 % of list and 25.64 % of net sales;
+    # L1 and L2 passive, M1 aggressive.
+    out = _json("--matrix")
+    assert (out["net_price_pct"], out["cost_to_serve_pct"]) == (91.76, 25.64)
+    assert {a["account_id"]: a["quadrant"] for a in out["accounts"]} == {
+        "L1": "passive",
+        "L2": "passive",
+        "M1": "aggressive",
+    }
+    table = runner.invoke(app, ["profitability", "--matrix"])
+    assert table.exit_code == 0, table.output
+    assert "Aggressive" in table.output and "91.8 %" in table.output
+    both = runner.invoke(app, ["profitability", "--matrix", "--whale"])
+    assert both.exit_code == 2 and "ask for one" in both.output

@@ -88,17 +88,22 @@ def test_recompute_stores_the_hand_computed_waterfall(computed):
 
 def test_profitability_page_sorts_filters_and_shows_the_whale(computed, programme, login):
     client = login(programme["users"]["Vera"])
+
+    def table(query: str) -> str:
+        # The portfolio table (the matrix above it names every account of the period).
+        page = client.get(f"/insights/profitability/?{query}").content.decode()
+        return page[page.index('id="profit-table"') :]
+
     page = client.get("/insights/profitability/?sort=net_contribution").content.decode()
-    assert page.index("Mistral") < page.index("Lumen Group")  # worst first
     assert "236 %" in page
     assert "900" in page  # unused capacity reported
-    page = client.get("/insights/profitability/?industry=chemicals").content.decode()
-    assert "Mistral" in page and "Lumen Iberia" not in page
+    rows = table("sort=net_contribution")
+    assert rows.index("Mistral") < rows.index("Lumen Group")  # worst first
+    rows = table("industry=chemicals")
+    assert "Mistral" in rows and "Lumen Iberia" not in rows
     # A quarter of the year: only L1 invoiced in 2024-Q1.
-    page = client.get(
-        "/insights/profitability/?year=2024&grain=quarter&period=2024-Q1"
-    ).content.decode()
-    assert "Lumen Group" in page and "Mistral" not in page and "Lumen Iberia" not in page
+    rows = table("year=2024&grain=quarter&period=2024-Q1")
+    assert "Lumen Group" in rows and "Mistral" not in rows and "Lumen Iberia" not in rows
 
 
 def test_account_panel_and_drill_down(computed, programme, login):
@@ -234,3 +239,38 @@ def test_change_against_the_period_before(
     ).content.decode("utf-8-sig")
     l2 = next(line for line in export.splitlines() if line.startswith("L2,"))
     assert ",30.00,70.00," in l2
+
+
+# The customer profitability matrix of the ledger above, 2024, by hand:
+#   L1 pays 120 / 125 = 96 % of list, costs 30 / 120 = 25 %; L2 100 % and 10 %;
+#   M1 70 / 100 = 70 % and 50 / 70 = 71.43 %.
+#   Cuts: net 390 / gross 425 = 91.76 %; cost to serve 100 / 390 = 25.64 %.
+#   L1 and L2 are passive (high price, low cost); M1 is aggressive (low price, high cost).
+def test_price_cost_matrix_on_the_page_and_in_the_api(computed, programme, login):
+    page = login(programme["users"]["Vera"]).get("/insights/profitability/").content.decode()
+    assert "price-cost-chart" in page
+    assert "91.8 % of list price" in page and "25.6 % of net sales" in page
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    out = api.get("/api/profitability/matrix/").json()
+    assert (out["grain"], out["period"]) == ("year", "2024")
+    assert (out["net_price_pct"], out["cost_to_serve_pct"]) == (91.76, 25.64)
+    placed = {a["account_id"]: a["quadrant"] for a in out["accounts"]}
+    assert placed == {"L1": "passive", "L2": "passive", "M1": "aggressive"}
+    quadrants = {q["quadrant"]: q for q in out["quadrants"]}
+    assert (quadrants["passive"]["accounts"], quadrants["passive"]["net_contribution"]) == (
+        2,
+        130.0,
+    )
+    assert quadrants["aggressive"]["contribution_margin_pct"] == pytest.approx(-107.14)
+    # One quarter: only L1 invoiced in 2024-Q1, so it is the whole portfolio by itself.
+    q1 = api.get("/api/profitability/matrix/?grain=quarter&period=2024-Q1").json()
+    assert [a["account_id"] for a in q1["accounts"]] == ["L1"]
+    assert api.get("/api/profitability/matrix/?period=1999").status_code == 404
+    assert api.get("/api/profitability/matrix/?grain=week").status_code == 400
+
+
+def test_price_cost_matrix_before_any_recompute(ledger, programme):
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    assert api.get("/api/profitability/matrix/").status_code == 404

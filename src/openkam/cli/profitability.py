@@ -1,4 +1,5 @@
-"""``openkam profitability``: the P&L waterfall per account and period, or the whale curve."""
+"""``openkam profitability``: the P&L waterfall per account and period, the whale curve, or
+the customer profitability matrix."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from contextlib import nullcontext
 from typing import Annotated
 
 import typer
+from rich.box import SIMPLE_HEAD
 from rich.table import Table
 
 from openkam.cli.common import DataDir, console, err_console, fail, setup_django
@@ -25,6 +27,14 @@ def profitability_command(
     ] = None,
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
     whale: Annotated[bool, typer.Option("--whale", help="Print the whale curve instead.")] = False,
+    matrix: Annotated[
+        bool,
+        typer.Option(
+            "--matrix",
+            help="Print the customer profitability matrix instead: net price realised against "
+            "cost to serve, per account over the window.",
+        ),
+    ] = False,
     cost_of_capital: Annotated[
         float, typer.Option(help="Annual cost of capital for the credit cost of payment terms.")
     ] = 0.08,
@@ -45,12 +55,15 @@ def profitability_command(
         raise fail("--period must be year, quarter or month", 2)
     if engine not in ("duckdb", "spark"):
         raise fail("--engine must be duckdb or spark", 2)
+    if whale and matrix:
+        raise fail("--whale and --matrix are two reports: ask for one", 2)
     if cache is None:
         cache = engine == "duckdb"
     path = setup_django(data_dir)
     from openkam.engine.ledger import Ledger
     from openkam.engine.profitability import (
         ProfitabilityInputError,
+        price_cost_report,
         profitability_report,
         whale_curve_report,
     )
@@ -63,8 +76,8 @@ def profitability_command(
     try:
         ledger = Ledger(path, engine=engine)
         with console.status("computing…", spinner="dots") if not as_json else nullcontext():
-            if whale:
-                report = whale_curve_report(
+            if whale or matrix:
+                report = (whale_curve_report if whale else price_cost_report)(
                     ledger,
                     date_from=date_from,
                     date_to=date_to,
@@ -96,6 +109,8 @@ def profitability_command(
         return
     if whale:
         _print_whale(report)
+    elif matrix:
+        _print_matrix(report)
     else:
         _print_rows(report)
 
@@ -148,4 +163,36 @@ def _print_whale(report: dict) -> None:
         point = next(p for p in report["points"] if p["account_share_pct"] >= share)
         console.print(
             f"  top {share:>3} % of accounts: {point['cumulative_contribution_pct']:7.1f} %"
+        )
+
+
+def _print_matrix(report: dict) -> None:
+    from openkam.engine.profitability import QUADRANT_LABELS
+
+    if report["net_price_pct"] is None:
+        console.print("No matrix: no account has positive gross and net sales.")
+        return
+    console.print(
+        f"High price: net sales at or above {report['net_price_pct']:.1f} % of list price; "
+        f"high cost: cost to serve at or above {report['cost_to_serve_pct']:.1f} % of net "
+        "sales (the portfolio's own ratios)."
+    )
+    table = Table(title="Customer profitability matrix (Shapiro et al. 1987)", box=SIMPLE_HEAD)
+    for col in ("quadrant", "accounts", "net sales", "share %", "contribution", "margin%"):
+        table.add_column(col, justify="left" if col == "quadrant" else "right", no_wrap=True)
+    for q in report["quadrants"]:
+        nc = q["net_contribution"]
+        table.add_row(
+            QUADRANT_LABELS[q["quadrant"]],
+            f"{q['accounts']:,}",
+            f"{q['net_sales']:,.0f}",
+            "" if q["net_sales_share_pct"] is None else f"{q['net_sales_share_pct']:.1f}",
+            f"[red]{nc:,.0f}[/]" if nc < 0 else f"{nc:,.0f}",
+            "" if q["contribution_margin_pct"] is None else f"{q['contribution_margin_pct']:.1f}",
+        )
+    console.print(table)
+    if report["unclassified"]["accounts"]:
+        console.print(
+            f"{report['unclassified']['accounts']:,} accounts without positive gross and net "
+            "sales are not classified."
         )

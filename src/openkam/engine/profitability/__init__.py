@@ -8,19 +8,29 @@ on the small aggregated result:
   cost by pool, pool usage; warnings); :func:`compute_profitability_grains` gives several
   grains (year, quarter, month) from one pass over the ledger;
 - :func:`whale_curve` → Arrow table of the whale curve of a result;
-- :func:`profitability_report` and :func:`whale_curve_report` → the JSON-ready dicts of the
-  CLI, web and API;
+- :func:`price_cost_matrix` → the customer profitability matrix (net price realised against
+  cost to serve) of a set of accounts;
+- :func:`profitability_report`, :func:`whale_curve_report` and :func:`price_cost_report` →
+  the JSON-ready dicts of the CLI, web and API;
 - :class:`ProfitabilityInputError` lists every :class:`InputIssue` that stops a recompute.
 
 Formulas and references are in the modules: :mod:`.waterfall`, :mod:`.abc` (Kaplan &
-Anderson 2004), :mod:`.credit`, :mod:`.hierarchy`, :mod:`.whale`.
+Anderson 2004), :mod:`.credit`, :mod:`.hierarchy`, :mod:`.whale`, :mod:`.price_cost`.
 """
 
 from openkam.engine.profitability.abc import CREDIT_POOL
 from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL
 from openkam.engine.profitability.issues import REASONS, InputIssue, ProfitabilityInputError
 from openkam.engine.profitability.periods import PERIODS
+from openkam.engine.profitability.price_cost import (
+    QUADRANT_LABELS,
+    QUADRANTS,
+    PriceCostMatrix,
+    price_cost_matrix,
+)
 from openkam.engine.profitability.report import (
+    matrix_to_dict,
+    price_cost_report,
     profitability_report,
     result_to_dict,
     whale_curve_report,
@@ -39,12 +49,18 @@ __all__ = [
     "DEFAULT_COST_OF_CAPITAL",
     "MONEY_LINES",
     "PERIODS",
+    "QUADRANTS",
+    "QUADRANT_LABELS",
     "REASONS",
     "InputIssue",
     "ProfitabilityInputError",
+    "PriceCostMatrix",
     "ProfitabilityResult",
     "compute_profitability",
     "compute_profitability_grains",
+    "matrix_to_dict",
+    "price_cost_matrix",
+    "price_cost_report",
     "profitability_report",
     "result_to_dict",
     "whale_curve",

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability.money import to_cents
 from openkam.engine.profitability.periods import Period
+from openkam.engine.profitability.price_cost import PriceCostMatrix, price_cost_matrix
 from openkam.engine.profitability.waterfall import (
     MONEY_LINES,
     ProfitabilityResult,
@@ -170,6 +171,52 @@ def whale_to_dict(curve: pa.Table) -> dict:
         "peak_account_share_pct": peak_share,
         "accounts": len(points),
         "total_contribution": _money(cumulative[-1]) if len(points) else 0.0,
+    }
+
+
+def price_cost_report(ledger: Ledger | str, **options) -> dict:
+    """The customer profitability matrix over the window as a JSON-ready dict (see
+    :mod:`~openkam.engine.profitability.price_cost`; arguments as for
+    :func:`~openkam.engine.profitability.compute_profitability`, without the period).
+
+    Each account's figures are summed over the years of the window, as for the whale curve.
+    """
+    result = compute_profitability(ledger, "year", **options)
+    own = result.waterfall.filter(pc.equal(result.waterfall["scope"], "account"))
+    return matrix_to_dict(price_cost_matrix(own))
+
+
+def matrix_to_dict(matrix: PriceCostMatrix) -> dict:
+    """A :class:`PriceCostMatrix` as a JSON-ready dict: ``{"net_price_pct",
+    "cost_to_serve_pct", "quadrants": [{"quadrant", "accounts", "net_sales",
+    "net_contribution", "net_sales_share_pct", "contribution_margin_pct"}...],
+    "unclassified": {"accounts", "net_contribution"}, "accounts": [{"account_id",
+    "gross_sales", "net_sales", "cost_to_serve", "net_contribution", "net_price_pct",
+    "cost_to_serve_pct", "quadrant"}...]}`` (money in cents / 100)."""
+
+    def rows(table: pa.Table) -> list[dict]:
+        money = {
+            name: to_cents(table[name])
+            for name in table.column_names
+            if pa.types.is_decimal(table.schema.field(name).type)
+        }
+        return [
+            {
+                name: _money(money[name][i]) if name in money else value
+                for name, value in row.items()
+            }
+            for i, row in enumerate(table.to_pylist())
+        ]
+
+    return {
+        "net_price_pct": matrix.net_price_pct,
+        "cost_to_serve_pct": matrix.cost_to_serve_pct,
+        "quadrants": rows(matrix.quadrants),
+        "unclassified": {
+            "accounts": matrix.unclassified_accounts,
+            "net_contribution": float(matrix.unclassified_contribution),
+        },
+        "accounts": rows(matrix.accounts),
     }
 
 

@@ -23,7 +23,11 @@ from openkam.web.insights.models import (
     PoolPeriodFigures,
     ProfitabilitySettings,
 )
-from openkam.web.insights.profitability import recompute_profitability, sales_records
+from openkam.web.insights.profitability import (
+    price_cost,
+    recompute_profitability,
+    sales_records,
+)
 from openkam.web.insights.profitability_settings import settings_params, update_settings
 
 
@@ -154,6 +158,37 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         if run is None:
             return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
         return Response(run.summary.get("whale", {}))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("grain", str, description="year (default), quarter or month."),
+            OpenApiParameter(
+                "period", str, description="2024, 2024-Q1 or 2024-01; default: the latest year."
+            ),
+        ],
+        responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
+    )
+    @action(detail=False)
+    def matrix(self, request):
+        """The customer profitability matrix of one period: each account's net price
+        realisation (net sales in % of gross sales) against its cost to serve in % of net
+        sales, split at the portfolio's own ratios into carriage trade, passive, bargain
+        basement and aggressive (Shapiro et al. 1987); with the quadrants' totals."""
+        run = self.current_run()
+        if run is None:
+            return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
+        grain = request.query_params.get("grain", "year")
+        if grain not in ("year", "quarter", "month"):
+            raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
+        years = run.summary.get("years") or [None]
+        period = request.query_params.get("period") or years[-1]
+        matrix = price_cost(run, grain, period) if period else None
+        if matrix is None:
+            return Response(
+                {"detail": f"no {grain} figures for period {period!r} in the current run"},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response({"grain": grain, "period": period, **matrix})
 
     @extend_schema(responses={200: PoolSerializer(many=True)})
     @action(detail=False)

@@ -18,11 +18,14 @@ from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import (
     DEFAULT_COST_OF_CAPITAL,
     compute_profitability_grains,
+    matrix_to_dict,
+    price_cost_matrix,
     result_to_dict,
     whale_curve,
     whale_to_dict,
 )
 from openkam.engine.profitability.periods import label_bounds
+from openkam.engine.profitability.price_cost import INPUT_COLUMNS
 from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.bulk import bulk_insert
@@ -213,3 +216,25 @@ def sales_records(account_id: str, period: str, *, limit: int, offset: int = 0) 
         )
     rebate_rows = rebates_between(rebates, [account_id], start, end) if rebates is not None else []
     return {"lines": lines, "totals": totals, "rebates": rebate_rows}
+
+
+def price_cost(run: Computation, grain: str, period: str) -> dict | None:
+    """The customer profitability matrix of every account's own figures (not the roll-ups)
+    for one stored period (see ``openkam.engine.profitability.price_cost``); None when the
+    run has no figures for it."""
+    rows = AccountPeriodFigures.objects.filter(
+        computation=run, grain=grain, period=period, rolled_up=False
+    ).values_list("account_key", *INPUT_COLUMNS)
+    if not rows:
+        return None
+    ids, *columns = zip(*rows, strict=True)
+    figures = pa.table(
+        {
+            "account_id": pa.array(ids, pa.string()),
+            **{
+                name: pa.array(values, pa.decimal128(18, 2))
+                for name, values in zip(INPUT_COLUMNS, columns, strict=True)
+            },
+        }
+    )
+    return matrix_to_dict(price_cost_matrix(figures))
