@@ -28,11 +28,13 @@ window.openkamQuadrantChart = function (canvas, spec) {
       return {...p, x, y, r: radius(p.value), trueX: p.x, trueY: p.y, clamped: x !== p.x || y !== p.y};
     }),
     pointStyle: "circle",
+    clip: false, // a bubble on an axis's edge is drawn whole, not cut in half
   }));
   for (const d of datasets) {
     d.backgroundColor = d.data.map((p) => (p.clamped ? "rgba(255,255,255,0)" : d.backgroundColor));
   }
-  const lines = {id: "quadrants", afterDraw(chart) {
+  // Drawn over the bubbles, on a see-through plate: readable where accounts crowd a corner.
+  const lines = {id: "quadrants", afterDatasetsDraw(chart) {
     const {ctx, chartArea: a, scales: {x, y}} = chart;
     ctx.save(); ctx.strokeStyle = "#98a2b3"; ctx.setLineDash([4, 4]);
     ctx.beginPath();
@@ -43,7 +45,7 @@ window.openkamQuadrantChart = function (canvas, spec) {
     // Each name on a light plate, so that it stays readable over the bubbles.
     const label = (text, x0, y0, right) => {
       const w = ctx.measureText(text).width + 8, left = right ? x0 - w : x0;
-      ctx.fillStyle = "rgba(255,255,255,.85)"; ctx.fillRect(left, y0 - 9, w, 18);
+      ctx.fillStyle = "rgba(255,255,255,.7)"; ctx.fillRect(left, y0 - 9, w, 18);
       ctx.fillStyle = "#475467"; ctx.fillText(text, left + 4, y0);
     };
     label(corners.topLeft, a.left + 4, a.top + 12, false); label(corners.bottomLeft, a.left + 4, a.bottom - 12, false);
@@ -54,7 +56,7 @@ window.openkamQuadrantChart = function (canvas, spec) {
   const chart = new Chart(canvas, {
     type: "bubble",
     data: {datasets},
-    options: {maintainAspectRatio: false, animation: false,
+    options: {maintainAspectRatio: false, animation: false, layout: {padding: 12},
       scales: {x: axis(axes.x), y: axis(axes.y)},
       plugins: {tooltip: {callbacks: {label: (c) => spec.tooltip({...c.raw, x: c.raw.trueX, y: c.raw.trueY})}}},
       onClick: (evt, items) => {
