@@ -247,9 +247,15 @@ def test_change_against_the_period_before(
 #   Cuts: net 390 / gross 425 = 91.76 %; cost to serve 100 / 390 = 25.64 %.
 #   L1 and L2 are passive (high price, low cost); M1 is aggressive (low price, high cost).
 def test_price_cost_matrix_on_the_page_and_in_the_api(computed, programme, login):
-    page = login(programme["users"]["Vera"]).get("/insights/profitability/").content.decode()
+    client = login(programme["users"]["Vera"])
+    page = client.get("/insights/profitability/").content.decode()
     assert "price-cost-chart" in page
     assert "91.8 % of list price" in page and "25.6 % of net sales" in page
+    # The account page says where the account sits, against the portfolio's ratios.
+    panel = client.get("/accounts/M1/").content.decode()
+    assert "<strong>Aggressive</strong>" in panel
+    assert "pays 70.0 % of list price (portfolio 91.8 %)" in panel
+    assert "costs 71.4 % of its net sales to serve (portfolio 25.6 %)" in panel
     api = APIClient()
     api.force_authenticate(programme["users"]["Vera"])
     out = api.get("/api/profitability/matrix/").json()

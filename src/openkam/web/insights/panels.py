@@ -46,10 +46,31 @@ def profitability_panel(request, account):
         "account": account,
         "years": years,
         "year": year,
+        "position": _price_cost_position(run, account.account_id, year.period),
         "rolled": rolled.get(year.period),
         "waterfall": _waterfall(year),
         "trend": trend,
         "pool_rows": sorted(year.cost_by_pool.items(), key=lambda kv: -float(kv[1])),
+    }
+
+
+def _price_cost_position(run, account_id: str, year: str) -> dict | None:
+    """Where the account sits in the year's customer profitability matrix (None when it has
+    no positive gross and net sales)."""
+    from openkam.engine.profitability import QUADRANT_LABELS
+    from openkam.web.insights.profitability import price_cost
+
+    matrix = price_cost(run, "year", year)
+    mine = next(
+        (a for a in (matrix or {}).get("accounts", []) if a["account_id"] == account_id), None
+    )
+    if mine is None or mine["quadrant"] is None:
+        return None
+    return {
+        **mine,
+        "label": QUADRANT_LABELS[mine["quadrant"]],
+        "portfolio_net_price_pct": matrix["net_price_pct"],
+        "portfolio_cost_to_serve_pct": matrix["cost_to_serve_pct"],
     }
 
 

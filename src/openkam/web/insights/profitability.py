@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from django.conf import settings
+from django.core.cache import cache
 from django_tasks import task
 
 from openkam.engine.ledger import Ledger
@@ -221,7 +222,19 @@ def sales_records(account_id: str, period: str, *, limit: int, offset: int = 0) 
 def price_cost(run: Computation, grain: str, period: str) -> dict | None:
     """The customer profitability matrix of every account's own figures (not the roll-ups)
     for one stored period (see ``openkam.engine.profitability.price_cost``); None when the
-    run has no figures for it."""
+    run has no figures for it.
+
+    Kept in the cache: a finished run's figures never change, and every account page shows
+    its account's place in the matrix."""
+    key = f"price-cost:{run.pk}:{run.finished.isoformat() if run.finished else ''}:{grain}:{period}"
+    found = cache.get(key)
+    if found is None:
+        found = _price_cost(run, grain, period) or {}
+        cache.set(key, found, timeout=3600)
+    return found or None
+
+
+def _price_cost(run: Computation, grain: str, period: str) -> dict | None:
     rows = AccountPeriodFigures.objects.filter(
         computation=run, grain=grain, period=period, rolled_up=False
     ).values_list("account_key", *INPUT_COLUMNS)
