@@ -18,7 +18,6 @@ the same in every report that shows that month.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +26,12 @@ import pyarrow.compute as pc
 from openkam.engine.profitability.aggregates import CELL_SUMS
 from openkam.engine.profitability.grouping import codes, sum_to_grain
 from openkam.engine.profitability.issues import InputIssue
-from openkam.engine.profitability.money import allocate_cents, to_cents, unscaled
+from openkam.engine.profitability.money import (
+    allocate_cents,
+    ints_to_decimal,
+    to_cents,
+    unscaled,
+)
 from openkam.engine.profitability.periods import (
     Period,
     month_start_days,
@@ -240,74 +244,47 @@ def pool_usage(
         total = np.zeros(pools.num_rows, dtype=np.int64)
         np.add.at(total, rows, values)
         sums[name] = total
-    used_quantity = pa.array(
-        [Decimal(int(m)).scaleb(-3) for m in sums["milli"]], pa.decimal128(38, 3)
+    # The kept pool periods in report order, by their row in ``pools``.
+    kept = np.flatnonzero(keep)
+    order = pc.sort_indices(
+        pools.take(kept), [("pool", "ascending"), ("period_start", "ascending")]
     )
-    usage = {
-        (pool, start): {
-            "cents_sum": sums["cents"][i],
-            "quantity_sum": used_quantity[i].as_py(),
-            "records_sum": sums["records"][i],
+    index = kept[np.asarray(order, dtype=np.int64)]
+    periods = pools.take(index)
+    cost_cents = to_cents(periods["cost"])
+    allocated_cents = sums["cents"][index]
+    used = ints_to_decimal(sums["milli"][index], pa.decimal128(38, 3))
+    starts, ends = periods["period_start"].to_pylist(), periods["period_end"].to_pylist()
+    labels = [span_label(start, end) for start, end in zip(starts, ends, strict=True)]
+    usage = pa.table(
+        {
+            "pool": periods["pool"].combine_chunks(),
+            "period": pa.array(labels, pa.string()),
+            "period_start": pa.array(starts, pa.date32()),
+            "period_end": pa.array(ends, pa.date32()),
+            "cost_cents": pa.array(cost_cents),
+            "capacity": periods["capacity"].combine_chunks().cast(pa.decimal128(18, 3)),
+            "used": used,
+            "allocated_cents": pa.array(allocated_cents),
+            "unused_cents": pa.array(cost_cents - allocated_cents),
+            "records": pa.array(sums["records"][index]),
         }
-        for i, (pool, start) in enumerate(
-            zip(pools["pool"].to_pylist(), pools["period_start"].to_pylist(), strict=True)
-        )
-        if sums["records"][i]
-    }
-    pools = pools.filter(pa.array(keep))
-    pools = pools.sort_by([("pool", "ascending"), ("period_start", "ascending")])
-    cost_cents = to_cents(pools["cost"])
-    out = {
-        k: []
-        for k in (
-            "pool",
-            "period",
-            "period_start",
-            "period_end",
-            "cost_cents",
-            "capacity",
-            "used",
-            "allocated_cents",
-            "unused_cents",
-            "records",
-        )
-    }
-    warnings = []
-    for i, row in enumerate(
-        pools.select(["pool", "period_start", "period_end", "capacity", "driver_unit"]).to_pylist()
-    ):
-        used = usage.get((row["pool"], row["period_start"]))
-        allocated_cents = int(used["cents_sum"]) if used else 0
-        quantity = used["quantity_sum"] if used else 0
-        records = int(used["records_sum"]) if used else 0
-        label = span_label(row["period_start"], row["period_end"])
-        out["pool"].append(row["pool"])
-        out["period"].append(label)
-        out["period_start"].append(row["period_start"])
-        out["period_end"].append(row["period_end"])
-        out["cost_cents"].append(int(cost_cents[i]))
-        out["capacity"].append(row["capacity"])
-        out["used"].append(quantity)
-        out["allocated_cents"].append(allocated_cents)
-        out["unused_cents"].append(int(cost_cents[i]) - allocated_cents)
-        out["records"].append(records)
-        if quantity > row["capacity"]:
-            warnings.append(
-                InputIssue(
-                    "over_capacity",
-                    "activities",
-                    row["pool"],
-                    label,
-                    records,
-                    f"activities use {quantity} {row['driver_unit']} against a practical "
-                    f"capacity of {row['capacity']}: allocated exceeds the pool cost and unused "
-                    "capacity is negative",
-                )
-            )
-    types = {
-        "period_start": pa.date32(),
-        "period_end": pa.date32(),
-        "capacity": pa.decimal128(18, 3),
-        "used": pa.decimal128(38, 3),
-    }
-    return pa.table({k: pa.array(v, types.get(k)) for k, v in out.items()}), warnings
+    )
+    over = np.flatnonzero(sums["milli"][index] > unscaled(periods["capacity"], 3))
+    units = periods["driver_unit"]
+    return usage, [
+        _over_capacity(usage.slice(i, 1).to_pylist()[0], units[i].as_py()) for i in over.tolist()
+    ]
+
+
+def _over_capacity(period: dict, driver_unit: str) -> InputIssue:
+    """The warning for a row of :func:`pool_usage` whose activities exceed its capacity."""
+    return InputIssue(
+        "over_capacity",
+        "activities",
+        period["pool"],
+        period["period"],
+        period["records"],
+        f"activities use {period['used']} {driver_unit} against a practical capacity of "
+        f"{period['capacity']}: allocated exceeds the pool cost and unused capacity is negative",
+    )

@@ -38,6 +38,26 @@ def codes(column: pa.Array | pa.ChunkedArray, vocabulary: pa.Array) -> np.ndarra
     return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def encode(
+    *columns: pa.Array | pa.ChunkedArray,
+) -> tuple[pa.Array, list[np.ndarray]]:
+    """The :func:`sorted_vocabulary` of ``columns`` and each column's :func:`codes` against
+    it, from one hashing pass over the strings."""
+    arrays = [
+        (c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c).cast(pa.string())
+        for c in columns
+    ]
+    encoded = pa.concat_arrays(arrays).dictionary_encode()
+    order = np.asarray(pc.array_sort_indices(encoded.dictionary), dtype=np.int64)
+    # rank[i]: position of the i-th distinct string in sorted order; the extra last slot
+    # turns the −1 of a null into a −1 code.
+    rank = np.full(len(order) + 1, -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    all_codes = rank[np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)]
+    ends = np.cumsum([len(a) for a in arrays])[:-1]
+    return encoded.dictionary.take(pa.array(order)), np.split(all_codes, ends)
+
+
 def group_sums(
     keys: Sequence[np.ndarray], values: Mapping[str, np.ndarray]
 ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
@@ -46,14 +66,20 @@ def group_sums(
     Returns the keys of each group and the sums, groups ordered by the keys (the first key
     first), so that the result is already sorted for the report.
     """
+    keys = [np.asarray(k, dtype=np.int64) for k in keys]
     n = len(keys[0]) if keys else 0
     if n == 0:
-        return [np.asarray(k, dtype=np.int64)[:0] for k in keys], {
-            name: np.zeros(0, dtype=np.int64) for name in values
-        }
-    # np.lexsort's primary key is the last one.
-    order = np.lexsort([np.asarray(k) for k in reversed(keys)])
-    sorted_keys = [np.asarray(k)[order] for k in keys]
+        return [k[:0] for k in keys], {name: np.zeros(0, dtype=np.int64) for name in values}
+    composite = _composite(keys)
+    if composite is None:
+        # np.lexsort's primary key is the last one.
+        order = np.lexsort(keys[::-1])
+        sorted_keys = [k[order] for k in keys]
+    else:
+        # Not a stable sort: the rows of a group may come in any order, since integer sums
+        # are exact in any order (and this sort is several times faster than a stable one).
+        order = np.argsort(composite)
+        sorted_keys = [composite[order]]
     starts_group = np.zeros(n, dtype=bool)
     starts_group[0] = True
     for k in sorted_keys:
@@ -63,7 +89,23 @@ def group_sums(
         name: np.add.reduceat(np.asarray(v, dtype=np.int64)[order], starts)
         for name, v in values.items()
     }
-    return [k[starts] for k in sorted_keys], sums
+    first = order[starts]
+    return [k[first] for k in keys], sums
+
+
+def _composite(keys: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row that sorts like the row's keys (the first key most significant),
+    or None when their ranges are too wide to share 63 bits."""
+    composite = np.zeros(len(keys[0]), dtype=np.int64)
+    width = 1
+    for k in reversed(keys):
+        low = int(k.min())
+        span = int(k.max()) - low + 1
+        if width * span >= 2**62:
+            return None
+        composite += (k - low) * width
+        width *= span
+    return composite
 
 
 def expand_to_ancestors(

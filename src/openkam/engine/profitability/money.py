@@ -81,11 +81,11 @@ def ints_to_decimal(values: np.ndarray, decimal_type: pa.Decimal128Type) -> pa.A
     values = np.asarray(values)
     if values.dtype == object:
         return pa.array([Decimal(int(v)).scaleb(-decimal_type.scale) for v in values], decimal_type)
-    values = np.ascontiguousarray(values, dtype=np.int64)
+    values = np.asarray(values, dtype=np.int64)
     words = np.empty((len(values), 2), dtype=np.int64)
     words[:, 0] = values
-    words[:, 1] = np.where(values < 0, -1, 0)
-    return pa.Array.from_buffers(decimal_type, len(values), [None, pa.py_buffer(words.tobytes())])
+    words[:, 1] = values >> 63  # the sign extension: −1 for a negative value, else 0
+    return pa.Array.from_buffers(decimal_type, len(values), [None, pa.py_buffer(words)])
 
 
 def divide_half_up(numerator, denominator) -> np.ndarray:
@@ -128,6 +128,8 @@ def allocate_cents(cost_cents, capacity_milli, quantity_milli) -> np.ndarray:
     # A float bound of each row's products is ample to decide whether int64 is safe.
     bound = np.abs(rest.astype(np.float64) * qty) + np.abs(whole.astype(np.float64) * qty)
     safe = bound < 2**60
+    if safe.all():  # the usual case, without the cost of masking every array
+        return whole * qty + divide_half_up(rest * qty, cap)
     result = np.empty(len(cost), dtype=np.int64)
     result[safe] = whole[safe] * qty[safe] + divide_half_up(rest[safe] * qty[safe], cap[safe])
     for i in np.flatnonzero(~safe):

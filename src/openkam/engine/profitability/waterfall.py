@@ -44,9 +44,9 @@ from openkam.engine.profitability.aggregates import (
 from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL, credit_cents
 from openkam.engine.profitability.grouping import (
     codes,
+    encode,
     expand_to_ancestors,
     group_sums,
-    sorted_vocabulary,
     sum_to_grain,
 )
 from openkam.engine.profitability.hierarchy import hierarchy_issues, parent_map, subtree_pairs
@@ -319,16 +319,23 @@ def _finish(
     credit = credit_cents(sales, cost_of_capital)
     hierarchy_accounts = [pairs["member"], pairs["ancestor"]] if pairs is not None else []
     # Accounts and pools are coded against sorted vocabularies: code order is report order.
-    accounts_vocabulary = sorted_vocabulary(
+    # Each table gets its codes as a column ("account", "pool_code"), made once.
+    accounts_vocabulary, (sales_codes, rebates_codes, allocated_codes, *pair_codes) = encode(
         sales["account_id"], rebates["account_id"], allocated["account_id"], *hierarchy_accounts
     )
-    pool_vocabulary = sorted_vocabulary(allocated["pool"], [abc.CREDIT_POOL])
-    base = _base_cents(sales, credit, rebates, allocated, accounts_vocabulary)
-    by_pool = _pool_cents(sales, credit, allocated, accounts_vocabulary, pool_vocabulary)
+    sales = sales.append_column("account", pa.array(sales_codes))
+    rebates = rebates.append_column("account", pa.array(rebates_codes))
+    pool_vocabulary, (pool_codes, (credit_pool,)) = encode(
+        allocated["pool"], pa.array([abc.CREDIT_POOL])
+    )
+    allocated = allocated.append_column("account", pa.array(allocated_codes)).append_column(
+        "pool_code", pa.array(pool_codes)
+    )
+    base = _base_cents(sales, credit, rebates, allocated)
+    by_pool = _pool_cents(sales, credit, allocated, credit_pool)
     scopes = {"account": (base, by_pool)}
     if pairs is not None:
-        member = codes(pairs["member"], accounts_vocabulary)
-        ancestor = codes(pairs["ancestor"], accounts_vocabulary)
+        member, ancestor = pair_codes
         scopes["subtree"] = (
             _roll_up(base, member, ancestor, _KEYS),
             _roll_up(by_pool, member, ancestor, (*_KEYS, "pool")),
@@ -451,7 +458,7 @@ def _ints(column: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(column.to_numpy(), dtype=np.int64)
 
 
-def _base_cents(sales, credit, rebates, allocated, vocabulary) -> dict[str, np.ndarray]:
+def _base_cents(sales, credit, rebates, allocated) -> dict[str, np.ndarray]:
     """Recorded amounts in int64 cents per (account, period_key), sorted by both."""
     parts = (
         (
@@ -466,10 +473,7 @@ def _base_cents(sales, credit, rebates, allocated, vocabulary) -> dict[str, np.n
         (rebates, {"rebates": to_cents(rebates["rebates"])}),
         (allocated, {"activity_cost": _ints(allocated["cents"])}),
     )
-    keys = [
-        np.concatenate([codes(table["account_id"], vocabulary) for table, _ in parts]),
-        np.concatenate([_ints(table["period_key"]) for table, _ in parts]),
-    ]
+    keys = [np.concatenate([_ints(table[key]) for table, _ in parts]) for key in _KEYS]
     values = {
         name: np.concatenate(
             [amounts.get(name, np.zeros(table.num_rows, np.int64)) for table, amounts in parts]
@@ -480,26 +484,16 @@ def _base_cents(sales, credit, rebates, allocated, vocabulary) -> dict[str, np.n
     return dict(zip(_KEYS, keys, strict=True)) | sums
 
 
-def _pool_cents(sales, credit, allocated, vocabulary, pools) -> dict[str, np.ndarray]:
-    """Cost to serve in cents per (account, period_key, pool), the credit cost as a pool."""
+def _pool_cents(sales, credit, allocated, credit_pool: int) -> dict[str, np.ndarray]:
+    """Cost to serve in cents per (account, period_key, pool), the credit cost as a pool
+    (of code ``credit_pool``)."""
     on_credit = credit != 0
-    keys = [
-        np.concatenate(
-            [
-                codes(allocated["account_id"], vocabulary),
-                codes(sales["account_id"], vocabulary)[on_credit],
-            ]
-        ),
-        np.concatenate([_ints(allocated["period_key"]), _ints(sales["period_key"])[on_credit]]),
-        np.concatenate(
-            [
-                codes(allocated["pool"], pools),
-                np.full(int(on_credit.sum()), codes(pa.array([abc.CREDIT_POOL]), pools)[0]),
-            ]
-        ),
-    ]
+    keys = [np.concatenate([_ints(allocated[key]), _ints(sales[key])[on_credit]]) for key in _KEYS]
+    pools = np.concatenate(
+        [_ints(allocated["pool_code"]), np.full(int(on_credit.sum()), credit_pool)]
+    )
     cents = np.concatenate([_ints(allocated["cents"]), credit[on_credit]])
-    keys, sums = group_sums(keys, {"cents": cents})
+    keys, sums = group_sums([*keys, pools], {"cents": cents})
     return dict(zip((*_KEYS, "pool"), keys, strict=True)) | sums
 
 
@@ -534,9 +528,14 @@ def _scoped(tables: dict[str, dict], vocabulary: pa.Array) -> tuple[dict, dict[s
 
 
 def _period_columns(keys: np.ndarray, period: Period) -> dict[str, pa.Array]:
-    # Labels are made once per distinct key (there are few), then spread by index.
-    unique, index = np.unique(np.asarray(keys, dtype=np.int64), return_inverse=True)
-    index = pa.array(index.astype(np.int64))
+    # Labels are made once per distinct key (there are few), then spread by index. Keys are
+    # small integers (below 12 × 10^4), so a presence table finds them without a sort.
+    keys = np.asarray(keys, dtype=np.int64)
+    low = int(keys.min()) if len(keys) else 0
+    present = np.zeros(int(keys.max()) - low + 1 if len(keys) else 0, dtype=bool)
+    present[keys - low] = True
+    unique = low + np.flatnonzero(present)
+    index = pa.array((np.cumsum(present) - 1)[keys - low])
     spans = [periods.bounds(int(k), period) for k in unique]
     return {
         "period": pa.array([periods.label(int(k), period) for k in unique], pa.string()).take(
