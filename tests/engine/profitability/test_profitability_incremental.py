@@ -83,7 +83,7 @@ def test_a_new_file_is_the_only_one_aggregated(tmp_path):
     assert gross(cached) - gross(without) == Decimal("37.50")
 
 
-def test_a_replaced_file_and_changed_pools_are_aggregated_again(tmp_path):
+def test_a_replaced_file_is_aggregated_again_and_changed_pools_reuse_the_partials(tmp_path):
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -106,7 +106,8 @@ def test_a_replaced_file_and_changed_pools_are_aggregated_again(tmp_path):
     _same(compute_profitability(data, "month"), cached)
     assert _partials(data, "activities") == activities_before
     assert len(_partials(data, "invoices")) == 3
-    # Two monthly pool periods merged into one: activities partials are remade.
+    # Two monthly pool periods merged into one: activities are summed per month, and their
+    # pool period is looked up after the partials are added up, so the partials still serve.
     rows = sorted(pools.to_pylist(), key=lambda r: (r["pool"], r["period_start"]))
     first = next(i for i, r in enumerate(rows) if r["pool"] == "order_handling")
     rows[first]["period_end"] = rows[first + 1]["period_end"]
@@ -114,7 +115,17 @@ def test_a_replaced_file_and_changed_pools_are_aggregated_again(tmp_path):
     pq.write_table(pa.Table.from_pylist(rows, schema=pools.schema), pools_file)
     cached = compute_profitability(data, "month", cache=True)
     _same(compute_profitability(data, "month"), cached)
-    assert set(_partials(data, "activities")).isdisjoint(activities_before)
+    assert _partials(data, "activities") == activities_before
+
+
+def test_folders_of_earlier_cache_versions_are_removed(tmp_path):
+    data = rich_ledger(tmp_path)
+    earlier = cache_root(Ledger(data)).parent / "profitability-v1"
+    (earlier / "invoices").mkdir(parents=True)
+    (earlier / "invoices" / "part-00000-1-2.parquet").write_bytes(b"old")
+    compute_profitability(data, "month", cache=True)
+    assert not earlier.exists()
+    assert _partials(data, "invoices")
 
 
 def test_cases_the_partials_cannot_answer_read_the_ledger(tmp_path, caplog):

@@ -14,18 +14,19 @@ whole periods). They cannot answer two cases, and there the engine reads the led
 full recompute does: an as-of date earlier than an open receivable in the window (that line
 must then be left out, which month sums cannot do), and pool periods that do not start and
 end on month boundaries (activities are then windowed by day). The partial of a file is
-keyed by its name, size and modification time, and for activities also by the cost pool
-periods (a change of pool periods remakes them, a cautious leftover of version 1, whose
-partials held each activity's pool period); partials of files that are gone are
-deleted. A cache folder that cannot be written turns the cache off, with a log line.
+keyed by its name, size and modification time; it does not depend on the cost pools (an
+activity's pool period is looked up after the partials are added up), so a change of pool
+costs or periods reuses every partial. Partials of files that are gone are deleted, and so
+are the folders of earlier cache versions. A cache folder that cannot be written turns the
+cache off, with a log line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -82,7 +83,6 @@ class PartialSums:
             return None
         frame = self._partials(
             "invoices",
-            "",
             lambda files: sales_partials(self.ledger.table("invoices", files), EPOCH_DAY),
         )
         if frame is None:
@@ -131,7 +131,6 @@ class PartialSums:
             return None
         frame = self._partials(
             "activities",
-            _pools_key(pools),
             lambda files: activity_months(self.ledger.table("activities", files)),
         )
         if frame is None:
@@ -144,7 +143,7 @@ class PartialSums:
         return cells_of_months(months, pools, period)
 
     def _partials(
-        self, table: str, key: str, compute: Callable[[list[Path]], nw.LazyFrame]
+        self, table: str, compute: Callable[[list[Path]], nw.LazyFrame]
     ) -> nw.LazyFrame | None:
         """A frame over the partials of every file of ``table``, computing missing ones."""
         files = self.ledger.files(table)
@@ -154,7 +153,7 @@ class PartialSums:
         wanted = {}
         for path in files:
             stat = path.stat()
-            tag = f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}{'-' + key if key else ''}"
+            tag = f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}"
             wanted[folder / f"{tag}.parquet"] = path
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -164,6 +163,7 @@ class PartialSums:
             for stale in set(folder.glob("*.parquet")) - set(wanted):
                 stale.unlink(missing_ok=True)
             _remove_abandoned(folder)
+            _remove_earlier_versions(self.root)
         except OSError as exc:
             log.warning("profitability cache off (%s): reading the whole ledger", exc)
             return None
@@ -196,16 +196,13 @@ def _remove_abandoned(folder: Path) -> None:
             pass  # its writer finished or another recompute removed it
 
 
-def _pools_key(pools: pa.Table) -> str:
-    periods = sorted(
-        zip(
-            pools["pool"].to_pylist(),
-            pools["period_start"].to_pylist(),
-            pools["period_end"].to_pylist(),
-            strict=True,
-        )
-    )
-    return hashlib.sha256(repr(periods).encode()).hexdigest()[:16]
+def _remove_earlier_versions(root: Path) -> None:
+    """Delete the cache folders of earlier versions beside ``root``: nothing reads them."""
+    if not root.name.startswith("profitability-v"):
+        return  # a cache kept elsewhere (tests): its neighbours are not ours
+    for folder in root.parent.glob("profitability-v*"):
+        if folder != root and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _in_months(frame: nw.LazyFrame, start: dt.date | None, end: dt.date | None):
