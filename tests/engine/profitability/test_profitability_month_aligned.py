@@ -132,3 +132,27 @@ def test_overlapping_month_periods_are_reported_not_crashed(tmp_path):
     with pytest.raises(ProfitabilityInputError) as excinfo:
         compute_profitability(data, "month")
     assert [i.reason for i in excinfo.value.issues] == ["overlapping_pool_periods"]
+
+
+def test_a_cell_without_a_pool_period_finds_no_pool_row():
+    # A pool period starting on 1970-01-01 (day 0) must not catch cells whose pool_start is
+    # null (activities no period covers), which a lookup by day number would.
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from openkam.engine.profitability.abc import pool_rows
+
+    pools = pa.table(
+        {
+            "pool": ["delivery", "delivery"],
+            "period_start": pa.array([dt.date(1970, 1, 1), dt.date(1970, 2, 1)], pa.date32()),
+        }
+    )
+    cells = pa.table(
+        {
+            "pool": ["delivery", "delivery", "delivery"],
+            "pool_start": pa.array([None, dt.date(1970, 2, 1), dt.date(1970, 1, 1)], pa.date32()),
+        }
+    )
+    assert pool_rows(cells, pools).tolist() == [-1, 1, 0]

@@ -197,8 +197,13 @@ def pool_rows(cells: pa.Table, pools: pa.Table) -> np.ndarray:
     position = np.clip(np.searchsorted(sorted_keys, cell_keys), 0, max(len(order) - 1, 0))
     if not len(order):
         return np.full(len(cell_keys), -1, dtype=np.int64)
-    found = sorted_keys[position] == cell_keys
+    # A cell without a pool period (null pool_start) matches nothing, not a 1970-01-01 period.
+    found = (sorted_keys[position] == cell_keys) & ~_is_null(cells["pool_start"])
     return np.where(found, order[position], -1)
+
+
+def _is_null(column) -> np.ndarray:
+    return np.asarray(pc.is_null(column), dtype=bool)
 
 
 def _days(dates) -> np.ndarray:
