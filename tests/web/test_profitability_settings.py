@@ -273,6 +273,7 @@ HEADER = [
     "cts_pct",
     "previous_net_contribution",
     "change",
+    "price_cost_quadrant",
 ]
 
 
@@ -302,6 +303,9 @@ def test_csv_export_is_the_table_with_every_figure(recompute, programme, login):
         "contribution_margin_pct": "-109.20",
         "previous_net_contribution": "",  # nothing in 2023
         "change": "",
+        # Cuts: net 430 / gross 465 = 92.5 % of list; cost to serve 106.56 / 430 = 24.8 %;
+        # M1 pays 70 % and costs 73.5 %.
+        "price_cost_quadrant": "aggressive",
         "cts_pct": "73.49",
         "credit_cost": "1.44",
         "delivery": "50.00",
@@ -313,6 +317,7 @@ def test_csv_export_is_the_table_with_every_figure(recompute, programme, login):
     n1 = rows[1]
     assert (n1["credit_cost"], n1["delivery"], n1["cost_to_serve"]) == ("", "", "0.00")
     assert n1["cts_pct"] == "0.00" and n1["contribution_margin_pct"] == "75.00"
+    assert n1["price_cost_quadrant"] == "passive"  # pays 100 % of list, costs nothing
 
     # pandas reads it as numbers (the byte order mark for Excel does not get in the way).
     import pandas as pd

@@ -256,6 +256,10 @@ def test_price_cost_matrix_on_the_page_and_in_the_api(computed, programme, login
     assert "<strong>Aggressive</strong>" in panel
     assert "pays 70.0 % of list price (portfolio 91.8 %)" in panel
     assert "costs 71.4 % of its net sales to serve (portfolio 25.6 %)" in panel
+    # The portfolio table says each account's quadrant, and lists one quadrant on demand.
+    table = client.get("/insights/profitability/?quadrant=aggressive").content.decode()
+    table = table[table.index('id="profit-table"') :]
+    assert "Mistral" in table and "Lumen" not in table and "Aggressive" in table
     api = APIClient()
     api.force_authenticate(programme["users"]["Vera"])
     out = api.get("/api/profitability/matrix/").json()

@@ -25,14 +25,19 @@ PROFITABILITY_COLUMNS = [
     "cts_pct",
     "previous_net_contribution",
     "change",
+    "price_cost_quadrant",
 ]
 
 CENT = Decimal("0.01")
 
 
-def profitability_rows(rows: QuerySet) -> tuple[list[str], list[list[str]]]:
+def profitability_rows(
+    rows: QuerySet, quadrants: dict[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the CSV for ``rows`` (``AccountPeriodFigures``, already
-    filtered and sorted as on the page), every row, in that order."""
+    filtered and sorted as on the page), every row, in that order; ``quadrants`` maps an
+    account to its quadrant of the price-cost matrix (empty where it has none)."""
+    quadrants = quadrants or {}
     name = Account.objects.filter(account_id=OuterRef("account_key")).values("name")[:1]
     records = list(
         rows.annotate(account_name=Subquery(name)).values(
@@ -60,6 +65,7 @@ def profitability_rows(rows: QuerySet) -> tuple[list[str], list[list[str]]]:
                 _cts_pct(r["cost_to_serve"], r["net_sales"]),
                 _money(r["previous_contribution"]),
                 _money(r["change"]),
+                quadrants.get(r["account_key"]) or "",
                 *(_money(by_pool.get(p)) for p in pools),
             ]
         )

@@ -127,9 +127,11 @@ def profitability(request):
         return render(request, "insights/profitability.html", context)
 
     sort = request.GET.get("sort", "-net_contribution")
-    rows = _table_rows(request, run, grain, period, sort)
+    matrix = price_cost(run, grain, period)
+    quadrants = {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {}
+    rows = _table_rows(request, run, grain, period, sort, quadrants)
     if export:
-        return _csv_response(rows, f"profitability-{period}.csv")
+        return _csv_response(rows, quadrants, f"profitability-{period}.csv")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(
         Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list(
@@ -138,6 +140,8 @@ def profitability(request):
     )
     for r in page:
         r.name = names.get(r.account_key, r.account_key)
+        r.quadrant = quadrants.get(r.account_key)
+        r.quadrant_label = QUADRANT_LABELS.get(r.quadrant, "")
     totals = rows.aggregate(
         net_sales=Sum("net_sales"),
         net_contribution=Sum("net_contribution"),
@@ -157,7 +161,6 @@ def profitability(request):
         csv_query[key] = value
     csv_query["format"] = "csv"
     whale = run.summary.get("whale") or {}
-    matrix = price_cost(run, grain, period)
     context.update(
         matrix=matrix and _matrix_context(matrix),
         previous_period=previous_label(period),
@@ -172,6 +175,7 @@ def profitability(request):
         query=query.urlencode(),
         query_without_sort=query_without_sort.urlencode(),
         csv_query=csv_query.urlencode(),
+        quadrant_labels=QUADRANT_LABELS,
         industries=Account.objects.order_by().values_list("industry", flat=True).distinct(),
         regions=Account.objects.order_by().values_list("region", flat=True).distinct(),
     )
@@ -183,9 +187,12 @@ def profitability(request):
     return render(request, template, context)
 
 
-def _table_rows(request, run: Computation, grain: str, period: str, sort: str):
+def _table_rows(
+    request, run: Computation, grain: str, period: str, sort: str, quadrants: dict[str, str]
+):
     """The accounts' figures for one period as the table shows them: searched, filtered by
-    the account's industry, region and key status, and sorted."""
+    the account's industry, region and key status and by its quadrant of the price-cost
+    matrix (``quadrants``: account id → quadrant), and sorted."""
     rows = AccountPeriodFigures.objects.filter(
         computation=run, grain=grain, period=period, rolled_up=False
     )
@@ -198,6 +205,8 @@ def _table_rows(request, run: Computation, grain: str, period: str, sort: str):
             accounts = accounts.filter(**{field: request.GET[field]})
     if accounts.query.where:
         rows = rows.filter(account_key__in=accounts.values("account_id"))
+    if (quadrant := request.GET.get("quadrant")) in QUADRANT_LABELS:
+        rows = rows.filter(account_key__in=[a for a, q in quadrants.items() if q == quadrant])
     # The same account's net contribution in the period before, for the change column.
     before = AccountPeriodFigures.objects.filter(
         computation=run,
@@ -224,8 +233,8 @@ def _table_rows(request, run: Computation, grain: str, period: str, sort: str):
     return rows.order_by(ordered, "account_key")
 
 
-def _csv_response(rows, filename: str) -> HttpResponse:
-    header, lines = profitability_rows(rows)
+def _csv_response(rows, quadrants: dict[str, str], filename: str) -> HttpResponse:
+    header, lines = profitability_rows(rows, quadrants)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # A byte order mark, so that Excel reads the account names as UTF-8 (pandas skips it).
