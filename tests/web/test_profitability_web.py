@@ -110,6 +110,8 @@ def test_account_panel_and_drill_down(computed, programme, login):
     client = login(programme["users"]["Vera"])
     page = client.get("/accounts/M1/").content.decode()
     assert "waterfall-chart" in page and "-75" in page
+    # Net contribution per quarter: M1 bought only in 2024-Q2 (−75.00, −107.14 % of 70.00).
+    assert '"labels": ["2024-Q2"], "contribution": [-75.0], "margin_pct": [-107.14]' in page
     drill = client.get(
         "/insights/accounts/M1/activities/?pool=delivery&period=2024"
     ).content.decode()

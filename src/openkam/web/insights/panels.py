@@ -41,6 +41,11 @@ def profitability_panel(request, account):
             for p in pools
         ],
     }
+    contribution = {
+        "labels": trend["labels"],
+        "contribution": [float(q.net_contribution) for q in quarters],
+        "margin_pct": [q.contribution_margin_pct for q in quarters],
+    }
     return {
         "run": run,
         "account": account,
@@ -50,6 +55,7 @@ def profitability_panel(request, account):
         "rolled": rolled.get(year.period),
         "waterfall": _waterfall(year),
         "trend": trend,
+        "contribution": contribution,
         "pool_rows": sorted(year.cost_by_pool.items(), key=lambda kv: -float(kv[1])),
     }
 

@@ -37,6 +37,23 @@
         },
       });
     }
+    const nc = document.getElementById("contribution-trend-data");
+    if (nc) {
+      const t = JSON.parse(nc.textContent);
+      new Chart(document.getElementById("contribution-trend-chart"), {
+        type: "bar",
+        data: {labels: t.labels, datasets: [{label: "net contribution", data: t.contribution,
+          backgroundColor: t.contribution.map((v) => (v < 0 ? "#f4a19a" : "#7fc8a9"))}]},
+        options: {
+          maintainAspectRatio: false, animation: false,
+          scales: {y: {ticks: {callback: fmt}}},
+          plugins: {legend: {display: false}, tooltip: {callbacks: {label: (c) => {
+            const m = t.margin_pct[c.dataIndex];
+            return `${fmt(c.raw)}${m === null ? "" : ` (${m.toFixed(1)} % of net sales)`}`;
+          }}}},
+        },
+      });
+    }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
 })();
