@@ -2,17 +2,32 @@
 
 ``bulk_create`` builds a model instance per row and prepares it field by field through the
 ORM: for the 60,000 figure rows of one profitability recompute that took 80 % of the run.
-Here each value is still prepared by its own field (``get_db_prep_save``, so decimals, JSON
-and booleans reach the database exactly as the ORM would write them), but rows go to the
-driver's ``executemany`` as plain tuples: no instances, no signals, no primary keys back.
+Here rows go to the database as plain tuples: no instances, no signals, no primary keys
+back. Each value is prepared by its own field (``get_db_prep_save``, so JSON and dates reach
+the database exactly as the ORM would write them), except values that are already what the
+driver takes for that field (a ``Decimal`` for a decimal field, a ``str`` for a text field,
+an ``int``, a ``bool``, ``None``), for which that preparation is the identity and was half of
+the time spent here. On PostgreSQL the rows are streamed with ``COPY``, several times faster
+than batched ``INSERT``s; elsewhere they go to the driver's ``executemany``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from itertools import islice
 
 from django.db import connections, models, router
+
+#: Field classes whose preparation leaves a value of these exact types as it is (integer
+#: fields include the auto fields that foreign keys point to).
+_AS_IS = (
+    (models.DecimalField, (Decimal,)),
+    (models.CharField, (str,)),
+    (models.TextField, (str,)),
+    (models.BooleanField, (bool,)),
+    (models.IntegerField, (int,)),
+)
 
 
 def bulk_insert(model: type[models.Model], rows: Iterable[Mapping], batch_size: int = 5000) -> int:
@@ -25,25 +40,47 @@ def bulk_insert(model: type[models.Model], rows: Iterable[Mapping], batch_size: 
     # Every column but the auto-incremented key, which the database fills in.
     fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    preparers = [_preparer(f, connection) for f in fields]
     defaults = {f.attname: f.get_default() for f in fields}
+    names = [f.attname for f in fields]
+
+    def prepared(row: Mapping) -> list:
+        return [
+            prepare(row.get(name, defaults[name]))
+            for prepare, name in zip(preparers, names, strict=True)
+        ]
+
     rows = iter(rows)
     inserted = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(prepared(row))
+                    inserted += 1
+            return inserted
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
         while batch := list(islice(rows, batch_size)):
-            cursor.executemany(
-                sql,
-                [
-                    [
-                        f.get_db_prep_save(row.get(f.attname, defaults[f.attname]), connection)
-                        for f in fields
-                    ]
-                    for row in batch
-                ],
-            )
+            cursor.executemany(sql, [prepared(row) for row in batch])
             inserted += len(batch)
     return inserted
+
+
+def _kept_types(field: models.Field) -> tuple[type, ...]:
+    if isinstance(field, models.ForeignKey):
+        return _kept_types(field.target_field)  # an id is prepared as the key it points to
+    return next((types for cls, types in _AS_IS if isinstance(field, cls)), ())
+
+
+def _preparer(field: models.Field, connection) -> Callable:
+    """The preparation of one field's values: as they are where it changes nothing."""
+    kept = _kept_types(field)
+
+    def prepare(value):
+        if value is None or type(value) in kept:
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
