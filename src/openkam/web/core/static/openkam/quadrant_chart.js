@@ -21,7 +21,8 @@ window.openkamQuadrantChart = function (canvas, spec) {
   const clamp = (v, axis) => Math.min(axis.max ?? v, Math.max(axis.min ?? v, v));
   const datasets = groups.map((g) => ({
     label: g.label,
-    backgroundColor: g.color,
+    // Hollow where a point lies beyond an axis; the legend (no point) shows the colour.
+    backgroundColor: (c) => (c.raw && c.raw.clamped ? "rgba(255,255,255,0)" : g.color),
     borderColor: g.color.replace(/[\d.]+\)$/, "1)"),
     data: points.filter((p) => p.group === g.key).map((p) => {
       const x = clamp(p.x, axes.x), y = clamp(p.y, axes.y);
@@ -30,9 +31,6 @@ window.openkamQuadrantChart = function (canvas, spec) {
     pointStyle: "circle",
     clip: false, // a bubble on an axis's edge is drawn whole, not cut in half
   }));
-  for (const d of datasets) {
-    d.backgroundColor = d.data.map((p) => (p.clamped ? "rgba(255,255,255,0)" : d.backgroundColor));
-  }
   // Drawn over the bubbles, on a see-through plate: readable where accounts crowd a corner.
   const lines = {id: "quadrants", afterDatasetsDraw(chart) {
     const {ctx, chartArea: a, scales: {x, y}} = chart;
