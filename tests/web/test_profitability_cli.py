@@ -112,3 +112,19 @@ def test_matrix_json_and_table(data_dir):
     assert "Aggressive" in table.output and "91.8 %" in table.output
     both = runner.invoke(app, ["profitability", "--matrix", "--whale"])
     assert both.exit_code == 2 and "ask for one" in both.output
+
+
+def test_by_segment(data_dir):
+    # By hand (see test_profitability_web): food = L1 + L2, 130.00 on 320.00 net sales;
+    # chemicals = M1, −75.00, one account losing money.
+    out = _json("--by", "industry")
+    assert [
+        (g["segment"], g["net_contribution"], g["losing_accounts"]) for g in out["segments"]
+    ] == [
+        ("food", 130.0, 0),
+        ("chemicals", -75.0, 1),
+    ]
+    table = runner.invoke(app, ["profitability", "--by", "industry"])
+    assert table.exit_code == 0 and "chemicals" in table.output and "-75" in table.output
+    bad = runner.invoke(app, ["profitability", "--by", "colour"])
+    assert bad.exit_code == 2 and "--by must be one of" in bad.output

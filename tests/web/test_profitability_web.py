@@ -286,3 +286,39 @@ def test_price_cost_matrix_before_any_recompute(ledger, programme):
     api = APIClient()
     api.force_authenticate(programme["users"]["Vera"])
     assert api.get("/api/profitability/matrix/").status_code == 404
+
+
+# By segment, 2024, by hand from the ledger above (A1–A3 of the programme have no figures):
+#   food = L1 + L2: net sales 320.00, cost to serve 50.00 (15.625 %), contribution 130.00
+#     (40.625 %), nobody losing money (percentages round half to even, as the margins do); chemicals = M1: 70.00, 50.00 (71.43 %), −75.00, one
+#   key status: all three are not key: 390.00 net sales, 55.00 contribution (14.10 %)
+def test_profitability_by_segment_on_the_page_and_in_the_api(computed, programme, login):
+    page = login(programme["users"]["Vera"]).get("/insights/profitability/?by=industry")
+    assert page.context["segment_by"] == "industry"
+    assert [(g["segment"], g["net_contribution"]) for g in page.context["segments"]] == [
+        ("food", 130.0),
+        ("chemicals", -75.0),
+    ]
+    assert "40.6 %" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    out = api.get("/api/profitability/segments/?by=industry&period=2024").json()
+    assert out["segments"][0] == {
+        "segment": "food",
+        "accounts": 2,
+        "losing_accounts": 0,
+        "net_sales": 320.0,
+        "gross_margin": 180.0,
+        "cost_to_serve": 50.0,
+        "net_contribution": 130.0,
+        "cts_pct": 15.62,
+        "contribution_margin_pct": 40.62,
+    }
+    assert out["segments"][1]["losing_accounts"] == 1
+    default = api.get("/api/profitability/segments/").json()
+    assert (default["by"], default["period"]) == ("key_status", "2024")
+    assert [
+        (g["segment"], g["accounts"], g["contribution_margin_pct"]) for g in default["segments"]
+    ] == [("Not key", 3, 14.1)]
+    assert api.get("/api/profitability/segments/?by=colour").status_code == 400
+    assert api.get("/api/profitability/segments/?period=1999").status_code == 404

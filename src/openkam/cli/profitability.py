@@ -1,5 +1,5 @@
-"""``openkam profitability``: the P&L waterfall per account and period, the whale curve, or
-the customer profitability matrix."""
+"""``openkam profitability``: the P&L waterfall per account and period, the whale curve, the
+customer profitability matrix, or the figures per segment of accounts."""
 
 from __future__ import annotations
 
@@ -35,6 +35,15 @@ def profitability_command(
             "cost to serve, per account over the window.",
         ),
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Print the figures per segment instead: key_status, industry, region, kam "
+            "or sponsor (each account's figures summed over the window).",
+            show_default=False,
+        ),
+    ] = None,
     cost_of_capital: Annotated[
         float, typer.Option(help="Annual cost of capital for the credit cost of payment terms.")
     ] = 0.08,
@@ -55,8 +64,8 @@ def profitability_command(
         raise fail("--period must be year, quarter or month", 2)
     if engine not in ("duckdb", "spark"):
         raise fail("--engine must be duckdb or spark", 2)
-    if whale and matrix:
-        raise fail("--whale and --matrix are two reports: ask for one", 2)
+    if sum((whale, matrix, by is not None)) > 1:
+        raise fail("--whale, --matrix and --by are different reports: ask for one", 2)
     if cache is None:
         cache = engine == "duckdb"
     path = setup_django(data_dir)
@@ -65,9 +74,13 @@ def profitability_command(
         ProfitabilityInputError,
         price_cost_report,
         profitability_report,
+        segments_report,
         whale_curve_report,
     )
-    from openkam.web.insights.profitability import hierarchy
+    from openkam.web.insights.profitability import SEGMENTINGS, hierarchy, segment_of
+
+    if by is not None and by not in SEGMENTINGS:
+        raise fail(f"--by must be one of {', '.join(SEGMENTINGS)}", 2)
 
     tree = hierarchy()
     known = tree["account_id"].to_pylist()
@@ -75,16 +88,21 @@ def profitability_command(
         raise fail(f"unknown account {account!r}", 2)
     try:
         ledger = Ledger(path, engine=engine)
+        # The reports over the whole window (each account's figures summed over it).
+        window = dict(
+            date_from=date_from,
+            date_to=date_to,
+            accounts=known,
+            cost_of_capital=cost_of_capital,
+            cache=cache,
+        )
         with console.status("computing…", spinner="dots") if not as_json else nullcontext():
-            if whale or matrix:
-                report = (whale_curve_report if whale else price_cost_report)(
-                    ledger,
-                    date_from=date_from,
-                    date_to=date_to,
-                    accounts=known,
-                    cost_of_capital=cost_of_capital,
-                    cache=cache,
-                )
+            if by is not None:
+                report = segments_report(ledger, segment_of(by), **window)
+            elif whale:
+                report = whale_curve_report(ledger, **window)
+            elif matrix:
+                report = price_cost_report(ledger, **window)
             else:
                 report = profitability_report(
                     ledger,
@@ -111,6 +129,8 @@ def profitability_command(
         _print_whale(report)
     elif matrix:
         _print_matrix(report)
+    elif by is not None:
+        _print_segments(report, SEGMENTINGS[by][0])
     else:
         _print_rows(report)
 
@@ -196,3 +216,21 @@ def _print_matrix(report: dict) -> None:
             f"{report['unclassified']['accounts']:,} accounts without positive gross and net "
             "sales are not classified."
         )
+
+
+def _print_segments(report: dict, title: str) -> None:
+    table = Table(title=f"Profitability by segment: {title.lower()}", box=SIMPLE_HEAD)
+    for col in ("segment", "accts", "losing", "net sales", "CTS%", "contrib.", "margin%"):
+        table.add_column(col, justify="left" if col == "segment" else "right", no_wrap=True)
+    for g in report["segments"]:
+        nc = g["net_contribution"]
+        table.add_row(
+            g["segment"],
+            f"{g['accounts']:,}",
+            f"{g['losing_accounts']:,}",
+            f"{g['net_sales']:,.0f}",
+            "" if g["cts_pct"] is None else f"{g['cts_pct']:.1f}",
+            f"[red]{nc:,.0f}[/]" if nc < 0 else f"{nc:,.0f}",
+            "" if g["contribution_margin_pct"] is None else f"{g['contribution_margin_pct']:.1f}",
+        )
+    console.print(table)

@@ -9,9 +9,9 @@ on the small aggregated result:
   grains (year, quarter, month) from one pass over the ledger;
 - :func:`whale_curve` → Arrow table of the whale curve of a result;
 - :func:`price_cost_matrix` → the customer profitability matrix (net price realised against
-  cost to serve) of a set of accounts;
-- :func:`profitability_report`, :func:`whale_curve_report` and :func:`price_cost_report` →
-  the JSON-ready dicts of the CLI, web and API;
+  cost to serve) of a set of accounts; :func:`segment_totals` → the waterfall per segment;
+- :func:`profitability_report`, :func:`whale_curve_report`, :func:`price_cost_report` and
+  :func:`segments_report` → the JSON-ready dicts of the CLI, web and API;
 - :class:`ProfitabilityInputError` lists every :class:`InputIssue` that stops a recompute.
 
 Formulas and references are in the modules: :mod:`.waterfall`, :mod:`.abc` (Kaplan &
@@ -33,9 +33,12 @@ from openkam.engine.profitability.report import (
     price_cost_report,
     profitability_report,
     result_to_dict,
+    segments_report,
+    table_to_dicts,
     whale_curve_report,
     whale_to_dict,
 )
+from openkam.engine.profitability.segments import NO_SEGMENT, segment_totals
 from openkam.engine.profitability.waterfall import (
     MONEY_LINES,
     ProfitabilityResult,
@@ -48,6 +51,7 @@ __all__ = [
     "CREDIT_POOL",
     "DEFAULT_COST_OF_CAPITAL",
     "MONEY_LINES",
+    "NO_SEGMENT",
     "PERIODS",
     "QUADRANTS",
     "QUADRANT_LABELS",
@@ -63,6 +67,9 @@ __all__ = [
     "price_cost_report",
     "profitability_report",
     "result_to_dict",
+    "segment_totals",
+    "segments_report",
+    "table_to_dicts",
     "whale_curve",
     "whale_curve_report",
     "whale_to_dict",

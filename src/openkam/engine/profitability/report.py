@@ -17,6 +17,7 @@ from openkam.engine.ledger import Ledger
 from openkam.engine.profitability.money import to_cents
 from openkam.engine.profitability.periods import Period
 from openkam.engine.profitability.price_cost import PriceCostMatrix, price_cost_matrix
+from openkam.engine.profitability.segments import segment_totals
 from openkam.engine.profitability.waterfall import (
     MONEY_LINES,
     ProfitabilityResult,
@@ -186,6 +187,21 @@ def price_cost_report(ledger: Ledger | str, **options) -> dict:
     return matrix_to_dict(price_cost_matrix(own))
 
 
+def segments_report(ledger: Ledger | str, segment_of: dict[str, str | None], **options) -> dict:
+    """Profitability per segment of accounts over the window as a JSON-ready dict (see
+    :mod:`~openkam.engine.profitability.segments`; ``segment_of`` maps an account to its
+    segment; other arguments as for
+    :func:`~openkam.engine.profitability.compute_profitability`, without the period).
+
+    Returns ``{"segments": [{"segment", "accounts", "losing_accounts", "net_sales",
+    "gross_margin", "cost_to_serve", "net_contribution", "cts_pct",
+    "contribution_margin_pct"}...]}``, each account's figures summed over the window.
+    """
+    result = compute_profitability(ledger, "year", **options)
+    own = result.waterfall.filter(pc.equal(result.waterfall["scope"], "account"))
+    return {"segments": table_to_dicts(segment_totals(own, segment_of))}
+
+
 def matrix_to_dict(matrix: PriceCostMatrix) -> dict:
     """A :class:`PriceCostMatrix` as a JSON-ready dict: ``{"net_price_pct",
     "cost_to_serve_pct", "quadrants": [{"quadrant", "accounts", "net_sales",
@@ -194,30 +210,29 @@ def matrix_to_dict(matrix: PriceCostMatrix) -> dict:
     "gross_sales", "net_sales", "cost_to_serve", "net_contribution", "net_price_pct",
     "cost_to_serve_pct", "quadrant"}...]}`` (money in cents / 100)."""
 
-    def rows(table: pa.Table) -> list[dict]:
-        money = {
-            name: to_cents(table[name])
-            for name in table.column_names
-            if pa.types.is_decimal(table.schema.field(name).type)
-        }
-        return [
-            {
-                name: _money(money[name][i]) if name in money else value
-                for name, value in row.items()
-            }
-            for i, row in enumerate(table.to_pylist())
-        ]
-
     return {
         "net_price_pct": matrix.net_price_pct,
         "cost_to_serve_pct": matrix.cost_to_serve_pct,
-        "quadrants": rows(matrix.quadrants),
+        "quadrants": table_to_dicts(matrix.quadrants),
         "unclassified": {
             "accounts": matrix.unclassified_accounts,
             "net_contribution": float(matrix.unclassified_contribution),
         },
-        "accounts": rows(matrix.accounts),
+        "accounts": table_to_dicts(matrix.accounts),
     }
+
+
+def table_to_dicts(table: pa.Table) -> list[dict]:
+    """The rows of ``table`` as dicts, decimal money as numbers (cents / 100)."""
+    money = {
+        name: to_cents(table[name])
+        for name in table.column_names
+        if pa.types.is_decimal(table.schema.field(name).type)
+    }
+    return [
+        {name: _money(money[name][i]) if name in money else value for name, value in row.items()}
+        for i, row in enumerate(table.to_pylist())
+    ]
 
 
 def _money(cents) -> float:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from openkam.web.accounts.models import Account
@@ -24,9 +24,11 @@ from openkam.web.insights.models import (
     ProfitabilitySettings,
 )
 from openkam.web.insights.profitability import (
+    SEGMENTINGS,
     price_cost,
     recompute_profitability,
     sales_records,
+    segments,
 )
 from openkam.web.insights.profitability_settings import settings_params, update_settings
 
@@ -127,6 +129,15 @@ class _CurrentRunMixin:
         return runs.current(self.kind)
 
 
+#: The query parameters that choose one stored period (see ``ProfitabilityViewSet._period``).
+_PERIOD_PARAMETERS = [
+    OpenApiParameter("grain", str, description="year (default), quarter or month."),
+    OpenApiParameter(
+        "period", str, description="2024, 2024-Q1 or 2024-01; default: the latest year."
+    ),
+]
+
+
 class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixin):
     """The P&L waterfall per account and period from the current profitability run.
 
@@ -160,12 +171,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         return Response(run.summary.get("whale", {}))
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("grain", str, description="year (default), quarter or month."),
-            OpenApiParameter(
-                "period", str, description="2024, 2024-Q1 or 2024-01; default: the latest year."
-            ),
-        ],
+        parameters=_PERIOD_PARAMETERS,
         responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
     )
     @action(detail=False)
@@ -174,21 +180,49 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         realisation (net sales in % of gross sales) against its cost to serve in % of net
         sales, split at the portfolio's own ratios into carriage trade, passive, bargain
         basement and aggressive (Shapiro et al. 1987); with the quadrants' totals."""
+        run, grain, period = self._period(request)
+        matrix = price_cost(run, grain, period)
+        if matrix is None:
+            return _no_figures(grain, period)
+        return Response({"grain": grain, "period": period, **matrix})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "by",
+                str,
+                description=f"How to group the accounts: {', '.join(SEGMENTINGS)} "
+                "(default key_status).",
+            ),
+            *_PERIOD_PARAMETERS,
+        ],
+        responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
+    )
+    @action(detail=False)
+    def segments(self, request):
+        """Profitability per segment of accounts for one period (key accounts and the rest,
+        industry, region, key account manager or executive sponsor): accounts, accounts
+        losing money, net sales, gross margin, cost to serve and net contribution added up,
+        with the cost to serve in % of net sales and the contribution margin of the sums."""
+        by = request.query_params.get("by", "key_status")
+        if by not in SEGMENTINGS:
+            raise ValidationError({"by": f"{by!r}: use one of {', '.join(SEGMENTINGS)}."})
+        run, grain, period = self._period(request)
+        groups = segments(run, grain, period, by)
+        if not groups:
+            return _no_figures(grain, period)
+        return Response({"by": by, "grain": grain, "period": period, "segments": groups})
+
+    def _period(self, request) -> tuple[Computation, str, str]:
+        """The current run and the grain and period asked for (default: the latest year)."""
         run = self.current_run()
         if run is None:
-            return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound("not computed yet")
         grain = request.query_params.get("grain", "year")
         if grain not in ("year", "quarter", "month"):
             raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
-        years = run.summary.get("years") or [None]
-        period = request.query_params.get("period") or years[-1]
-        matrix = price_cost(run, grain, period) if period else None
-        if matrix is None:
-            return Response(
-                {"detail": f"no {grain} figures for period {period!r} in the current run"},
-                status=status.HTTP_404_NOT_FOUND,
-            )
-        return Response({"grain": grain, "period": period, **matrix})
+        years = run.summary.get("years") or [""]
+        return run, grain, request.query_params.get("period") or years[-1]
 
     @extend_schema(responses={200: PoolSerializer(many=True)})
     @action(detail=False)
@@ -328,6 +362,13 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ComputationSerializer
     queryset = Computation.objects.all()
     filterset_fields = ["kind", "status", "is_current"]
+
+
+def _no_figures(grain: str, period: str) -> Response:
+    return Response(
+        {"detail": f"no {grain} figures for period {period!r} in the current run"},
+        status=status.HTTP_404_NOT_FOUND,
+    )
 
 
 def _decimals_as_text(row: dict) -> dict:

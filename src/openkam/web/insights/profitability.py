@@ -22,11 +22,14 @@ from openkam.engine.profitability import (
     matrix_to_dict,
     price_cost_matrix,
     result_to_dict,
+    segment_totals,
+    table_to_dicts,
     whale_curve,
     whale_to_dict,
 )
 from openkam.engine.profitability.periods import label_bounds
 from openkam.engine.profitability.price_cost import INPUT_COLUMNS
+from openkam.engine.profitability.segments import SEGMENT_SUMS
 from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
 from openkam.web.core.bulk import bulk_insert
@@ -235,19 +238,52 @@ def price_cost(run: Computation, grain: str, period: str) -> dict | None:
 
 
 def _price_cost(run: Computation, grain: str, period: str) -> dict | None:
+    figures = _own_figures(run, grain, period, INPUT_COLUMNS)
+    return matrix_to_dict(price_cost_matrix(figures)) if figures.num_rows else None
+
+
+def _own_figures(run: Computation, grain: str, period: str, money: tuple[str, ...]) -> pa.Table:
+    """The stored figures of every account alone (not the roll-ups) for one period, as an
+    Arrow table of ``account_id`` and the decimal ``money`` columns, for the engine."""
     rows = AccountPeriodFigures.objects.filter(
         computation=run, grain=grain, period=period, rolled_up=False
-    ).values_list("account_key", *INPUT_COLUMNS)
-    if not rows:
-        return None
-    ids, *columns = zip(*rows, strict=True)
-    figures = pa.table(
+    ).values_list("account_key", *money)
+    ids, *columns = zip(*rows, strict=True) if rows else ((),) * (1 + len(money))
+    return pa.table(
         {
             "account_id": pa.array(ids, pa.string()),
             **{
                 name: pa.array(values, pa.decimal128(18, 2))
-                for name, values in zip(INPUT_COLUMNS, columns, strict=True)
+                for name, values in zip(money, columns, strict=True)
             },
         }
     )
-    return matrix_to_dict(price_cost_matrix(figures))
+
+
+#: The ways to group accounts for profitability by segment: key -> (label, account field).
+SEGMENTINGS = {
+    "key_status": ("Key accounts and the rest", "key_status"),
+    "industry": ("Industry", "industry"),
+    "region": ("Region", "region"),
+    "kam": ("Key account manager", "kam__name"),
+    "sponsor": ("Executive sponsor", "sponsor__name"),
+}
+
+
+def segment_of(by: str) -> dict[str, str | None]:
+    """Each account's segment when accounts are grouped ``by`` one of :data:`SEGMENTINGS`."""
+    if by not in SEGMENTINGS:
+        raise ValueError(f"unknown segmenting {by!r}: use one of {', '.join(SEGMENTINGS)}")
+    field = SEGMENTINGS[by][1]
+    pairs = Account.objects.values_list("account_id", field)
+    if by == "key_status":
+        labels = dict(Account.KeyStatus.choices)
+        return {account: labels.get(status, status) for account, status in pairs}
+    return dict(pairs)
+
+
+def segments(run: Computation, grain: str, period: str, by: str) -> list[dict]:
+    """Profitability per segment of accounts (each account's own figures, not its
+    subsidiaries') for one stored period; see ``openkam.engine.profitability.segments``."""
+    figures = _own_figures(run, grain, period, SEGMENT_SUMS)
+    return table_to_dicts(segment_totals(figures, segment_of(by)))

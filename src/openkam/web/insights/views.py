@@ -30,10 +30,12 @@ from openkam.web.insights.models import (
     ProfitabilitySettings,
 )
 from openkam.web.insights.profitability import (
+    SEGMENTINGS,
     pools_by_year,
     price_cost,
     recompute_profitability,
     sales_records,
+    segments,
 )
 from openkam.web.insights.profitability_settings import (
     ProfitabilitySettingsForm,
@@ -161,8 +163,12 @@ def profitability(request):
         csv_query[key] = value
     csv_query["format"] = "csv"
     whale = run.summary.get("whale") or {}
+    by = request.GET.get("by") if request.GET.get("by") in SEGMENTINGS else "key_status"
     context.update(
         matrix=matrix and _matrix_context(matrix),
+        segments=segments(run, grain, period, by),
+        segment_by=by,
+        segmentings={key: label for key, (label, _) in SEGMENTINGS.items()},
         previous_period=previous_label(period),
         page=page,
         sort=sort,
