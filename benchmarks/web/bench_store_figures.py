@@ -56,10 +56,9 @@ def main() -> None:
         for model in (AccountPeriodFigures, PoolPeriodFigures):
             model.objects.bulk_create((model(**row) for row in captured[model]), batch_size=5000)
 
-    rows = sum(len(result[g]["rows"]) for g in profitability.GRAINS)
-    print(
-        f"database: {connection.vendor}; {rows:,} figure rows + {len(result['year']['pools'])} pool rows"
-    )
+    rows = sum(result[g].waterfall.num_rows for g in profitability.GRAINS)
+    pools = result["year"].pools.num_rows
+    print(f"database: {connection.vendor}; {rows:,} figure rows + {pools} pool rows")
     for name, store in (("bulk_insert", ours), ("Django bulk_create", django_bulk_create)):
         times = []
         for _ in range(args.repeat):

@@ -77,6 +77,11 @@ def test_recompute_stores_the_hand_computed_waterfall(computed):
     assert rows["L1", False].net_contribution == Decimal("30.00")
     assert rows["L1", True].net_sales == Decimal("320.00")
     assert rows["L1", True].net_contribution == Decimal("130.00")
+    # The run's summary counts the accounts' own rows only: 30 + 100 − 75 = 55.00.
+    summary = computed.summary
+    assert (summary["years"], summary["accounts"]) == (["2024"], 3)
+    assert summary["totals_by_year"]["2024"]["net_contribution"] == 55.0
+    assert summary["totals_by_year"]["2024"]["net_sales"] == 390.0
     pool = PoolPeriodFigures.objects.get(computation=computed, pool="delivery")
     assert (pool.cost, pool.allocated, pool.unused) == (
         Decimal("1000.00"),

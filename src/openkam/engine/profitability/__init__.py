@@ -30,6 +30,7 @@ from openkam.engine.profitability.price_cost import (
 )
 from openkam.engine.profitability.report import (
     matrix_to_dict,
+    pools_to_dicts,
     price_cost_report,
     profitability_report,
     result_to_dict,
@@ -63,6 +64,7 @@ __all__ = [
     "compute_profitability",
     "compute_profitability_grains",
     "matrix_to_dict",
+    "pools_to_dicts",
     "price_cost_matrix",
     "price_cost_report",
     "profitability_report",

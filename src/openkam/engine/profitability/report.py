@@ -75,7 +75,7 @@ def result_to_dict(result: ProfitabilityResult) -> dict:
         "as_of": _iso(result.as_of),
         "cost_of_capital": float(result.cost_of_capital),
         "rows": rows,
-        "pools": _pools(result.pools),
+        "pools": pools_to_dicts(result.pools),
         "totals": _totals(result, cents),
         "warnings": [w.as_dict() for w in result.warnings],
     }
@@ -96,7 +96,8 @@ def _totals(result: ProfitabilityResult, cents: dict[str, np.ndarray]) -> dict:
     return totals
 
 
-def _pools(pools: pa.Table) -> list[dict]:
+def pools_to_dicts(pools: pa.Table) -> list[dict]:
+    """The pool periods of a result (``ProfitabilityResult.pools``) as the report's dicts."""
     money = {name: to_cents(pools[name]) for name in ("cost", "allocated", "unused")}
     out = []
     for i, r in enumerate(

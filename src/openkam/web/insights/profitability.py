@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.core.cache import cache
 from django_tasks import task
@@ -18,15 +19,17 @@ from django_tasks import task
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import (
     DEFAULT_COST_OF_CAPITAL,
+    ProfitabilityResult,
     compute_profitability_grains,
     matrix_to_dict,
+    pools_to_dicts,
     price_cost_matrix,
-    result_to_dict,
     segment_totals,
     table_to_dicts,
     whale_curve,
     whale_to_dict,
 )
+from openkam.engine.profitability.money import to_cents
 from openkam.engine.profitability.periods import label_bounds
 from openkam.engine.profitability.price_cost import INPUT_COLUMNS
 from openkam.engine.profitability.segments import SEGMENT_SUMS
@@ -59,8 +62,8 @@ def ledger() -> Ledger:
 
 
 def compute(params: dict, report=None) -> dict:
-    """Run the engine for every grain (one pass over the ledger); returns ``{grain: report
-    dict}`` and the whale curve."""
+    """Run the engine for every grain (one pass over the ledger); returns ``{grain:
+    ProfitabilityResult}`` and ``"whale"``, the whale curve's report dict."""
     tree = hierarchy()
     if report:
         report("aggregating the ledger", 0.0)
@@ -77,29 +80,17 @@ def compute(params: dict, report=None) -> dict:
         cache=True,
     )
     if report:
-        report("preparing the figures", 0.5)
-    out = {grain: result_to_dict(results[grain]) for grain in GRAINS}
-    out["whale"] = whale_to_dict(whale_curve(results["year"]))
-    if report:
-        report("storing", 0.75)
-    return out
+        report("storing", 0.6)
+    return {**results, "whale": whale_to_dict(whale_curve(results["year"]))}
 
 
 def store(run: Computation, result: dict) -> None:
-    figures = (
-        {
-            "computation_id": run.pk,
-            "account_key": row["account_id"],
-            "grain": grain,
-            "period": row["period"],
-            "rolled_up": row.get("scope") == "subtree",
-            "cost_by_pool": row["cost_by_pool"],
-            "contribution_margin_pct": row["contribution_margin_pct"],
-            **{k: _dec(row[k]) for k in MONEY_FIELDS},
-        }
-        for grain in GRAINS
-        for row in result[grain]["rows"]
-    )
+    """Write the figures of every grain and the pool periods of a :func:`compute` result.
+
+    Rows are read straight from the engine's Arrow tables: the money columns are exact
+    ``decimal128(18, 2)`` values, which become the ``Decimal`` amounts stored as they are.
+    """
+    figures = (row for grain in GRAINS for row in _figure_rows(run.pk, grain, result[grain]))
     # Pools are reported per pool period whatever the grain of the accounts' figures.
     pools = (
         {
@@ -112,10 +103,50 @@ def store(run: Computation, result: dict) -> None:
             "unused": _dec(p["unused"]),
             "extra": {k: p[k] for k in ("capacity", "used", "utilisation_pct", "driver_unit")},
         }
-        for p in result["year"]["pools"]
+        for p in pools_to_dicts(result["year"].pools)
     )
     bulk_insert(AccountPeriodFigures, figures)
     bulk_insert(PoolPeriodFigures, pools)
+
+
+def _figure_rows(run_id: int, grain: str, result: ProfitabilityResult):
+    """One ``AccountPeriodFigures`` row (as a dict) per row of the result's waterfall."""
+    table = result.waterfall
+    by_pool = _cost_by_pool(result.cost_by_pool)
+    columns = {
+        name: table[name].to_pylist()
+        for name in ("scope", "account_id", "period", *MONEY_FIELDS, "contribution_margin_pct")
+    }
+    for i, (scope, account, period) in enumerate(
+        zip(columns["scope"], columns["account_id"], columns["period"], strict=True)
+    ):
+        yield {
+            "computation_id": run_id,
+            "account_key": account,
+            "grain": grain,
+            "period": period,
+            "rolled_up": scope == "subtree",
+            "cost_by_pool": by_pool.get((scope, account, period), {}),
+            "contribution_margin_pct": columns["contribution_margin_pct"][i],
+            **{name: columns[name][i] for name in MONEY_FIELDS},
+        }
+
+
+def _cost_by_pool(table) -> dict[tuple, dict[str, float]]:
+    """``{(scope, account_id, period): {pool: amount}}``, amounts as numbers (cents / 100), as
+    in the report rows of ``result_to_dict``."""
+    amounts = (to_cents(table["amount"]) / 100).tolist()
+    out: dict[tuple, dict[str, float]] = {}
+    for scope, account, period, pool, amount in zip(
+        table["scope"].to_pylist(),
+        table["account_id"].to_pylist(),
+        table["period"].to_pylist(),
+        table["pool"].to_pylist(),
+        amounts,
+        strict=True,
+    ):
+        out.setdefault((scope, account, period), {})[pool] = amount
+    return out
 
 
 MONEY_FIELDS = (
@@ -142,28 +173,29 @@ def recompute_profitability(run_id: int) -> None:
 
     def work(run, report):
         result = compute(run.params, report)
-        summary = {
-            "years": sorted({r["period"] for r in result["year"]["rows"]}),
-            "accounts": result["year"]["totals"].get("accounts", 0),
-            "peak_pct": result["whale"]["peak_pct"],
-            "totals_by_year": _totals_by_year(result["year"]["rows"]),
-            "whale": result["whale"],
-        }
-        warnings = _unique(result[g]["warnings"] for g in GRAINS)
-        return result, warnings, summary
+        warnings = _unique([w.as_dict() for w in result[g].warnings] for g in GRAINS)
+        return result, warnings, _summary(result)
 
     run_with_tracking(run_id, work, store)
 
 
-def _totals_by_year(rows: list[dict]) -> dict:
-    totals: dict[str, dict] = {}
-    for row in rows:
-        if row.get("scope") == "subtree":
-            continue
-        t = totals.setdefault(row["period"], {k: 0.0 for k in MONEY_FIELDS})
-        for k in MONEY_FIELDS:
-            t[k] = round(t[k] + row[k], 2)
-    return totals
+def _summary(result: dict) -> dict:
+    """What the pages show without reading the rows: the years, the number of accounts, the
+    whale curve and each year's totals over the accounts' own rows (money as numbers)."""
+    year = result["year"].waterfall
+    own = year.filter(pc.equal(year["scope"], "account"))
+    totals = own.select(["period", *MONEY_FIELDS]).group_by("period")
+    totals = totals.aggregate([(name, "sum") for name in MONEY_FIELDS])
+    return {
+        "years": sorted(set(year["period"].to_pylist())),
+        "accounts": pc.count_distinct(own["account_id"]).as_py(),
+        "peak_pct": result["whale"]["peak_pct"],
+        "totals_by_year": {
+            period: {name: int(to_cents(totals[f"{name}_sum"])[i]) / 100 for name in MONEY_FIELDS}
+            for i, period in enumerate(totals["period"].to_pylist())
+        },
+        "whale": result["whale"],
+    }
 
 
 def _unique(lists) -> list[dict]:
