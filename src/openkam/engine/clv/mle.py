@@ -66,6 +66,51 @@ def _hessian_from_values(f: Callable[[np.ndarray], float], theta: np.ndarray) ->
     return H
 
 
+def _standard_errors(
+    H: np.ndarray, theta: np.ndarray, names: Sequence[str]
+) -> tuple[dict[str, float | None], str | None]:
+    """Standard errors (natural scale) from the Hessian of the negative log-likelihood.
+
+    Returns the errors and ``None``, or all-``None`` errors and the reason in words. Every
+    way this can fail is checked explicitly: ``np.linalg.cholesky`` does not reliably
+    raise on NaN entries, so a non-finite Hessian would otherwise turn into NaN errors.
+    """
+    none: dict[str, float | None] = dict.fromkeys(names)
+    bad = ~np.isfinite(H)
+    if bad.any():
+        # A failed step along parameter j spoils H's whole row and column j: name the
+        # parameters whose own curvature is missing, else every one that is involved.
+        culprits = np.diag(bad) if np.diag(bad).any() else bad.any(axis=0)
+        which = ", ".join(n for n, b in zip(names, culprits, strict=True) if b)
+        return none, (
+            f"the Hessian of the log-likelihood has non-finite entries for {which} (the "
+            "likelihood or its gradient overflows next to the estimate)"
+        )
+    try:
+        L = np.linalg.cholesky(H)
+    except np.linalg.LinAlgError:
+        # A flat or saddle-shaped likelihood: the estimate is not a proper maximum, typically
+        # because a parameter drifts to zero or infinity (the data do not identify it).
+        return none, (
+            "the fit did not converge to a proper maximum: the Hessian is not positive "
+            "definite at the estimate (a parameter is not identified by the data)"
+        )
+    # diag(H^-1) from the Cholesky factor: the squared column norms of L^-1, which are never
+    # negative (inv(H) itself can give tiny negative variances when H is near singular).
+    L_inv = np.linalg.solve(L, np.eye(len(names)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        variance = np.sum(L_inv**2, axis=0)
+        se = np.exp(theta) * np.sqrt(variance)
+    bad_se = ~np.isfinite(se) | ~(variance > 0)
+    if bad_se.any():
+        which = ", ".join(n for n, b in zip(names, bad_se, strict=True) if b)
+        return none, (
+            f"the inverse Hessian gives no finite positive variance for {which} (the Hessian "
+            "is numerically singular: a parameter is not identified by the data)"
+        )
+    return {n: float(v) for n, v in zip(names, se, strict=True)}, None
+
+
 def maximise_log_likelihood(
     *,
     model: str,
@@ -166,27 +211,19 @@ def maximise_log_likelihood(
         warnings.append(f"{model}: the fit did not converge: {reason}")
 
     def total_neg(theta_: np.ndarray) -> float:
-        return f_theta(theta_) * scale
+        # The raw value: the optimiser's stand-in for a non-finite one (1e100) would give
+        # a huge but finite, meaningless curvature instead of an honest failure.
+        return float(neg_log_likelihood(np.exp(theta_)))
 
     if gradient is not None or value_and_gradient is not None:
         H = _hessian_from_gradient(lambda t: g_theta(t) * scale, theta)
     else:
         H = _hessian_from_values(total_neg, theta)
-    std_errors: dict[str, float | None] = dict.fromkeys(names)
-    try:
-        np.linalg.cholesky(H)
-        cov = np.linalg.inv(H)
-        se = np.exp(theta) * np.sqrt(np.diag(cov))
-        std_errors = {n: float(s) for n, s in zip(names, se, strict=True)}
-    except np.linalg.LinAlgError:
-        # A flat or saddle-shaped likelihood: the estimate is not a proper maximum, typically
-        # because a parameter drifts to zero or infinity (the data do not identify it).
+    std_errors, problem = _standard_errors(H, theta, names)
+    if problem:
+        # Not a maximum we can vouch for: report it as such rather than store NaN.
         ok = False
-        warnings.append(
-            f"{model}: the fit did not converge to a proper maximum: the Hessian is not "
-            "positive definite at the estimate (a parameter is not identified by the data); "
-            "standard errors are not available"
-        )
+        warnings.append(f"{model}: {problem}; standard errors are not available")
     return FitResult(
         model=model,
         params=params,
