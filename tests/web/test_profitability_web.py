@@ -327,3 +327,20 @@ def test_profitability_by_segment_on_the_page_and_in_the_api(computed, programme
     ] == [("Not key", 3, 14.1)]
     assert api.get("/api/profitability/segments/?by=colour").status_code == 400
     assert api.get("/api/profitability/segments/?period=1999").status_code == 404
+
+
+def test_whale_curve_of_one_period(computed, programme, login):
+    # 2024-Q2 holds L2 (+100.00: its invoice and deliveries are in April) and M1 (−75.00,
+    # May and June); total 25.00, so the curve peaks at 100 / 25 = 400 % after half the
+    # accounts. Over the whole run (all of 2024, with L1) it peaks at 236.36 %.
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    q2 = api.get("/api/profitability/whale/?grain=quarter&period=2024-Q2").json()
+    assert (q2["period"], q2["peak_pct"], q2["peak_account_share_pct"]) == ("2024-Q2", 400.0, 50.0)
+    assert api.get("/api/profitability/whale/").json()["peak_pct"] == pytest.approx(236.36)
+    assert api.get("/api/profitability/whale/?period=1999").status_code == 404
+    page = login(programme["users"]["Vera"]).get(
+        "/insights/profitability/?year=2024&grain=quarter&period=2024-Q2"
+    )
+    text = page.content.decode()
+    assert "the curve peaks at 400 %" in text and "Over all years: 236 %" in text

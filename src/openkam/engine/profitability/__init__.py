@@ -46,7 +46,7 @@ from openkam.engine.profitability.waterfall import (
     compute_profitability,
     compute_profitability_grains,
 )
-from openkam.engine.profitability.whale import whale_curve
+from openkam.engine.profitability.whale import whale_curve, whale_curve_of
 
 __all__ = [
     "CREDIT_POOL",
@@ -73,6 +73,7 @@ __all__ = [
     "segments_report",
     "table_to_dicts",
     "whale_curve",
+    "whale_curve_of",
     "whale_curve_report",
     "whale_to_dict",
 ]

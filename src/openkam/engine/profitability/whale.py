@@ -23,6 +23,15 @@ def whale_curve(result: ProfitabilityResult) -> pa.Table:
     """The whale curve of the accounts in a result, over all its periods.
 
     Only ``scope == "account"`` rows count (subtree rows would count subsidiaries twice).
+    See :func:`whale_curve_of` for the table returned.
+    """
+    own = result.waterfall.filter(pc.equal(result.waterfall["scope"], "account"))
+    return whale_curve_of(own)
+
+
+def whale_curve_of(figures: pa.Table) -> pa.Table:
+    """The whale curve of ``figures`` (``account_id`` and a decimal ``net_contribution``;
+    several rows of an account, e.g. its periods, are added up first).
 
     Returns
     -------
@@ -32,9 +41,8 @@ def whale_curve(result: ProfitabilityResult) -> pa.Table:
         cumulative_contribution_pct (float64; null when the total contribution is not
         positive, where shares of the total mean nothing). Ties are broken by account_id.
     """
-    own = result.waterfall.filter(pc.equal(result.waterfall["scope"], "account"))
-    per_account = own.select(["account_id"]).append_column(
-        "cents", pa.array(to_cents(own["net_contribution"]))
+    per_account = figures.select(["account_id"]).append_column(
+        "cents", pa.array(to_cents(figures["net_contribution"]))
     )
     per_account = per_account.group_by("account_id").aggregate([("cents", "sum")])
     ids = np.array(per_account["account_id"].to_pylist(), dtype=object)

@@ -29,6 +29,7 @@ from openkam.web.insights.profitability import (
     recompute_profitability,
     sales_records,
     segments,
+    whale_of_period,
 )
 from openkam.web.insights.profitability_settings import settings_params, update_settings
 
@@ -161,14 +162,32 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             qs = qs.filter(account_key=account)
         return qs
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("grain", str, description="year, quarter or month, with ``period``."),
+            OpenApiParameter(
+                "period",
+                str,
+                description="2024, 2024-Q1 or 2024-01: the curve of that period; without it, "
+                "the curve over all years of the run.",
+            ),
+        ],
+        responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
+    )
     @action(detail=False)
     def whale(self, request):
-        """The whale curve: accounts sorted by net contribution, cumulative share of the total."""
-        run = self.current_run()
-        if run is None:
-            return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
-        return Response(run.summary.get("whale", {}))
+        """The whale curve: accounts sorted by net contribution, cumulative share of the total
+        (over all years, or of one ``period``)."""
+        if "period" not in request.query_params:
+            run = self.current_run()
+            if run is None:
+                return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
+            return Response(run.summary.get("whale", {}))
+        run, grain, period = self._period(request)
+        curve = whale_of_period(run, grain, period)
+        if curve is None:
+            return _no_figures(grain, period)
+        return Response({"grain": grain, "period": period, **curve})
 
     @extend_schema(
         parameters=_PERIOD_PARAMETERS,

@@ -27,6 +27,7 @@ from openkam.engine.profitability import (
     segment_totals,
     table_to_dicts,
     whale_curve,
+    whale_curve_of,
     whale_to_dict,
 )
 from openkam.engine.profitability.money import to_cents
@@ -257,21 +258,39 @@ def sales_records(account_id: str, period: str, *, limit: int, offset: int = 0) 
 def price_cost(run: Computation, grain: str, period: str) -> dict | None:
     """The customer profitability matrix of every account's own figures (not the roll-ups)
     for one stored period (see ``openkam.engine.profitability.price_cost``); None when the
-    run has no figures for it.
+    run has no figures for it."""
 
-    Kept in the cache: a finished run's figures never change, and every account page shows
-    its account's place in the matrix."""
-    key = f"price-cost:{run.pk}:{run.finished.isoformat() if run.finished else ''}:{grain}:{period}"
+    def matrix(figures: pa.Table) -> dict:
+        return matrix_to_dict(price_cost_matrix(figures))
+
+    return _of_period(run, grain, period, "price-cost", INPUT_COLUMNS, matrix)
+
+
+def whale_of_period(run: Computation, grain: str, period: str) -> dict | None:
+    """The whale curve of one stored period (the report dict of ``whale_to_dict``); None
+    when the run has no figures for it. The run's summary keeps the curve over all years."""
+
+    def curve(figures: pa.Table) -> dict:
+        return whale_to_dict(whale_curve_of(figures))
+
+    return _of_period(run, grain, period, "whale", ("net_contribution",), curve)
+
+
+def _of_period(
+    run, grain: str, period: str, name: str, money: tuple[str, ...], make
+) -> dict | None:
+    """``make(figures)`` of one stored period's own figures, or None without figures.
+
+    Kept in the cache: a finished run's figures never change, and pages ask again and again
+    (every account page shows its account's place in the matrix)."""
+    finished = run.finished.isoformat() if run.finished else ""
+    key = f"{name}:{run.pk}:{finished}:{grain}:{period}"
     found = cache.get(key)
     if found is None:
-        found = _price_cost(run, grain, period) or {}
+        figures = _own_figures(run, grain, period, money)
+        found = make(figures) if figures.num_rows else {}
         cache.set(key, found, timeout=3600)
     return found or None
-
-
-def _price_cost(run: Computation, grain: str, period: str) -> dict | None:
-    figures = _own_figures(run, grain, period, INPUT_COLUMNS)
-    return matrix_to_dict(price_cost_matrix(figures)) if figures.num_rows else None
 
 
 def _own_figures(run: Computation, grain: str, period: str, money: tuple[str, ...]) -> pa.Table:

@@ -36,6 +36,7 @@ from openkam.web.insights.profitability import (
     recompute_profitability,
     sales_records,
     segments,
+    whale_of_period,
 )
 from openkam.web.insights.profitability_settings import (
     ProfitabilitySettingsForm,
@@ -162,7 +163,8 @@ def profitability(request):
     for key, value in {"year": year, "grain": grain, "period": period, "sort": sort}.items():
         csv_query[key] = value
     csv_query["format"] = "csv"
-    whale = run.summary.get("whale") or {}
+    whale = whale_of_period(run, grain, period) or {}
+    whale_all = run.summary.get("whale") or {}
     by = request.GET.get("by") if request.GET.get("by") in SEGMENTINGS else "key_status"
     context.update(
         matrix=matrix and _matrix_context(matrix),
@@ -178,6 +180,7 @@ def profitability(request):
         unused_total=sum(p["unused"] for p in pools),
         whale_points=_downsample(whale.get("points", []), 400),
         whale=whale,
+        whale_all=whale_all,
         query=query.urlencode(),
         query_without_sort=query_without_sort.urlencode(),
         csv_query=csv_query.urlencode(),
