@@ -62,18 +62,45 @@ def log_integral_term(params, x, y) -> np.ndarray:
     - alpha >= beta: -(r+x) log(alpha+y) - s log(beta+y) + log 2F1(1, r+x; r+s+x+1; z)
     - alpha <  beta: -(s+1) log(beta+y) - (r+x-1) log(alpha+y) + log 2F1(1, s+1; r+s+x+1; z)
     """
+    power, log_f = _integral_term_parts(params, x, y)
+    return power + log_f
+
+
+def _integral_term_parts(params, x, y, alpha_ge_beta: bool | None = None):
+    """:func:`log_integral_term` as its power part and its log 2F1 part.
+
+    The power part is of the order of x log(alpha + y), the 2F1 part of order one; keeping
+    them apart lets the gradient difference only the small one (see ``_Objective``).
+    ``alpha_ge_beta`` fixes the form; both stay valid for a small step across alpha = beta
+    (z is then slightly negative).
+    """
     r, alpha, s, beta = _unpack(params)
     x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    if alpha_ge_beta is None:
+        alpha_ge_beta = alpha >= beta
+    if alpha_ge_beta:
+        power = -(r + x) * np.log(alpha + y) - s * np.log(beta + y)
+    else:
+        power = -(s + 1) * np.log(beta + y) - (r + x - 1) * np.log(alpha + y)
+    return power, _log_hypergeometric_part(params, x, y, alpha_ge_beta)
+
+
+def _log_hypergeometric_part(params, x, y, alpha_ge_beta: bool) -> np.ndarray:
+    """The log 2F1(1, m; r+s+x+1; z) factor of :func:`_integral_term_parts`."""
+    r, alpha, s, beta = _unpack(params)
     c = r + s + x + 1
-    if alpha >= beta:
-        z = (alpha - beta) / (alpha + y)
-        return -(r + x) * np.log(alpha + y) - s * np.log(beta + y) + np.log(_hyp2f1_1(r + x, c, z))
-    z = (beta - alpha) / (beta + y)
-    return (
-        -(s + 1) * np.log(beta + y)
-        - (r + x - 1) * np.log(alpha + y)
-        + np.log(_hyp2f1_1(np.full_like(x, s + 1), c, z))
-    )
+    if alpha_ge_beta:
+        return np.log(_hyp2f1_1(r + x, c, (alpha - beta) / (alpha + y)))
+    return np.log(_hyp2f1_1(np.full_like(x, s + 1), c, (beta - alpha) / (beta + y)))
+
+
+def _power_part_derivatives(params, x, y, alpha_ge_beta: bool) -> np.ndarray:
+    """Exact derivatives of the power part of :func:`_integral_term_parts` (4 x n)."""
+    r, alpha, s, beta = _unpack(params)
+    log_a, log_b = np.log(alpha + y), np.log(beta + y)
+    if alpha_ge_beta:
+        return np.array([-log_a, -(r + x) / (alpha + y), -log_b, -s / (beta + y)])
+    return np.array([-log_a, -(r + x - 1) / (alpha + y), -log_b, -(s + 1) / (beta + y)])
 
 
 def _log1mexp(d: np.ndarray) -> np.ndarray:
@@ -125,8 +152,8 @@ class _Objective:
     """Negative log-likelihood and gradient on compressed data.
 
     Every term but the final log-sum-exp depends on (x, T) or on (x, t_x) only, so the
-    terms and their derivatives are computed once per distinct pair (the hypergeometric
-    term's by central differences, the one place without a closed form); per distinct
+    terms and their derivatives are computed once per distinct pair (the log 2F1 factor's
+    by central differences, the one place without a closed form); per distinct
     triple there is only the log-sum-exp, and the gradient's per-triple weights are summed
     back onto pairs.
     """
@@ -141,15 +168,22 @@ class _Objective:
 
     @staticmethod
     def _term_and_derivatives(p: np.ndarray, x, y) -> tuple[np.ndarray, np.ndarray]:
-        g = log_integral_term(p, x, y)
-        dg = np.empty((4, len(x)))
+        # Only the log 2F1 part is differenced; the power part, of order x log(alpha + y),
+        # has exact derivatives. Differencing the whole term cost log10(x) digits: with
+        # 10^5 repeat purchases the Hessian's standard errors were off by a fifth, with
+        # 10^6 it was not even positive definite.
+        ge = bool(p[1] >= p[3])
+        power, log_f = _integral_term_parts(p, x, y, ge)
+        dg = _power_part_derivatives(p, x, y, ge)
         for i in range(4):
             h = 1e-6 * p[i]
             up, down = p.copy(), p.copy()
             up[i] += h
             down[i] -= h
-            dg[i] = (log_integral_term(up, x, y) - log_integral_term(down, x, y)) / (2 * h)
-        return g, dg
+            dg[i] += (
+                _log_hypergeometric_part(up, x, y, ge) - _log_hypergeometric_part(down, x, y, ge)
+            ) / (2 * h)
+        return power + log_f, dg
 
     def value_and_gradient(self, p: np.ndarray) -> tuple[float, np.ndarray]:
         r, alpha, s, beta = p
