@@ -28,6 +28,9 @@ PARAMS = ("r", "alpha", "s", "beta")
 def _hyp2f1_1(m: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
     """2F1(1, m; c; z) for 0 < m < c and 0 <= z < 1, which lies in [1, 1/(1-z)].
 
+    (The gradient's differences also take z a hair below 0, where the same holds with the
+    interval reversed.)
+
     SciPy's ``hyp2f1`` is accurate here except for large m with z close to 1, where it
     returns NaN; those entries are integrated instead: 2F1(1, m; c; z) = E[1/(1 - zU)]
     with U ~ Beta(m, c - m) (Euler's integral).
