@@ -294,7 +294,7 @@ def _matrix_context(matrix: dict) -> dict:
                 },
                 "y": {
                     "min": 5 * (_quantile(ys, 0.01) // 5),
-                    "max": max(100.0, ys[-1] if ys else 0),
+                    "max": max(100.0, 5 * math.ceil(ys[-1] / 5) if ys else 0),
                 },
             },
         },
