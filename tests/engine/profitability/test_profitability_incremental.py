@@ -194,3 +194,18 @@ def test_temporary_files_of_a_dead_writer_are_removed(tmp_path):
     os.utime(old, (two_hours_ago, two_hours_ago))
     compute_profitability(data, "month", cache=True)
     assert not old.exists() and fresh.exists()  # a writer may still be busy with the fresh one
+
+
+def test_credit_sums_are_exact_on_both_sides_of_the_int64_limit():
+    # paid + open_amount × as_of − open_day, checked against Python integers: small sums go
+    # through int64, sums that could pass 2**62 through Python integers, both exactly.
+    import numpy as np
+
+    from openkam.engine.profitability.incremental import _exact
+
+    small = [np.array([5, -7], np.int64), np.array([3, 0], np.int64), np.array([11, 2], np.int64)]
+    out = _exact(*small, as_of=9_500)
+    assert out.dtype == np.int64 and out.tolist() == [5 + 3 * 9_500 - 11, -7 - 2]
+    big = [np.array([1], np.int64), np.array([2**60], np.int64), np.array([3], np.int64)]
+    out = _exact(*big, as_of=9_500)
+    assert out.dtype == object and out.tolist() == [1 + 2**60 * 9_500 - 3]

@@ -218,8 +218,9 @@ def _exact(paid, open_amount, open_day, as_of: int) -> np.ndarray:
     else in Python integers."""
     arrays = (paid, open_amount, open_day)
     if all(a.dtype != object for a in arrays) and len(paid):
-        bound = max(float(np.abs(a).max()) for a in arrays) * (abs(as_of) + 2)
-        if bound < 2**62:
+        # |paid| + |open_amount| × |as_of| + |open_day| bounds every term and every result.
+        largest = [float(np.abs(a).max()) for a in arrays]
+        if largest[0] + largest[1] * abs(as_of) + largest[2] < 2**62:
             return paid + open_amount * as_of - open_day
     return np.array(
         [int(p) + int(o) * as_of - int(d) for p, o, d in zip(*arrays, strict=True)],
