@@ -98,7 +98,12 @@ class AccountPeriodFigures(models.Model):
     contribution_margin_pct = models.FloatField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["computation", "grain", "period", "rolled_up"])]
+        indexes = [
+            models.Index(fields=["computation", "grain", "period", "rolled_up"]),
+            # One account's row of a period: the "change" column looks it up for every row of
+            # the table (without it, a 10,000-account CSV took 20 s on SQLite).
+            models.Index(fields=["computation", "account_key", "grain", "period"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_key} {self.period}"
