@@ -398,3 +398,33 @@ def test_the_demo_records_the_rate_too(ledger):
     run = Computation.objects.get(kind="profitability")
     assert run.status == "done" and run.params == {"cost_of_capital": "0.1000"}
     assert figures(run, "M1").cost_by_pool["credit_cost"] == 1.80
+
+
+def test_plan_actuals_price_credit_at_the_rate_set(ledger, programme):
+    """A plan's actual net contribution uses the cost of capital the champion set, as the
+    Profitability page does. L1 with its subsidiary L2, 2024, by hand: 30.00 + 100.00 before
+    credit; credit 1.92 + 3.20 at 8 % -> 124.88, 2.40 + 4.00 at 10 % -> 123.60."""
+    import datetime as dt
+
+    from openkam.web.accounts.models import Account
+    from openkam.web.insights.profitability_settings import update_settings
+    from openkam.web.planning import services
+    from openkam.web.planning.document import plan_document
+
+    chris, alice = programme["users"]["Chris"], programme["users"]["Alice"]
+    Account.objects.filter(account_id="L1").update(kam=programme["people"]["Alice"])
+    plan = services.plan_for(Account.objects.get(account_id="L1"))
+    services.add_part(
+        plan,
+        "objectives",
+        {"year": 2024, "metric": "net_contribution", "target": Decimal(100)},
+        alice,
+    )
+
+    def actual() -> Decimal:
+        doc = plan_document(plan, today=dt.date(2025, 2, 1))
+        return doc["objectives"][0]["actual"]
+
+    assert actual() == Decimal("124.88")
+    update_settings({"cost_of_capital": Decimal("0.10")}, None, chris)
+    assert actual() == Decimal("123.60")

@@ -8,17 +8,18 @@ CLV run, current whitespace sales from the invoice lines.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from pathlib import Path
 
 import narwhals as nw
-from django.conf import settings
+from django.core.cache import cache
 
 from openkam.web.accounts.models import Account, Product
-from openkam.web.core.ledger import table
+from openkam.web.core.ledger import ledger, table
 from openkam.web.insights.profitability import hierarchy
+from openkam.web.insights.profitability_settings import settings_params
 
 NOT_COMPUTED = "not computed"
 
@@ -34,14 +35,36 @@ def yearly_figures(account_ids: Iterable[str]) -> tuple[dict, str | None]:
     ({account_id: {year: {"net_sales": Decimal, "net_contribution": Decimal}}}, problem)
         ``problem`` says why there are no figures (no ledger, inputs the engine refused).
     """
+    ids = sorted(set(account_ids))
+    source = ledger()
+    if not ids or source is None:
+        return {}, "no ledger loaded"
+    tree = hierarchy()
+    # The cost of capital the champion set, as the Profitability page's figures use it.
+    rate = settings_params()["cost_of_capital"]
+    # Pages that show plans' actuals (the home page among them) ask on every request, and the
+    # answer changes only with the ledger, the hierarchy or the rate.
+    key = (
+        "plan-actuals:"
+        + hashlib.sha256(
+            repr((source.fingerprint(), rate, ids, tree.to_pydict())).encode()
+        ).hexdigest()
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _yearly_figures(source, ids, tree, rate)
+        cache.set(key, found, timeout=3600)
+    return found
+
+
+def _yearly_figures(source, ids: list[str], tree, rate: str) -> tuple[dict, str | None]:
     from openkam.engine.profitability import ProfitabilityInputError, profitability_report
 
-    ids = list(account_ids)
-    if not ids or not (Path(settings.DATA_DIR) / "ledger").is_dir():
-        return {}, "no ledger loaded"
     try:
+        # The month sums kept per ledger file make this a read of the new files only (the
+        # same cents as a full read; openkam.engine.profitability.incremental).
         report = profitability_report(
-            settings.DATA_DIR, "year", account_ids=ids, hierarchy=hierarchy()
+            source, "year", account_ids=ids, hierarchy=tree, cost_of_capital=rate, cache=True
         )
     except ProfitabilityInputError as exc:
         return {}, f"the profitability engine refused the ledger: {exc}"
