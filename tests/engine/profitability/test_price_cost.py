@@ -133,3 +133,36 @@ def test_json_dict_has_money_as_numbers():
         "cost_to_serve_pct": 10.0,
         "quadrant": "passive",
     }
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quadrants_partition_the_placed_accounts(seed):
+    # Property: every account with positive gross and net sales is in exactly one quadrant,
+    # on the side of each cut its own ratios say; the quadrants' sums add up to the placed
+    # accounts' sums.
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(300):
+        gross = int(rng.integers(-1000, 10**7))
+        net = int(gross * rng.uniform(-0.1, 1.05))
+        cts = int(rng.integers(0, 10**6))
+        rows.append(
+            (f"A{i:03d}", *(str(Decimal(v).scaleb(-2)) for v in (gross, net, cts, net - cts)))
+        )
+    matrix = price_cost_matrix(_table(rows))
+    placed = [a for a in matrix.accounts.to_pylist() if a["quadrant"] is not None]
+    assert len(placed) + matrix.unclassified_accounts == 300
+    assert all((a["gross_sales"] > 0 and a["net_sales"] > 0) for a in placed)
+    sides = {name: (price, cost) for name, price, cost in QUADRANTS}
+    for a in placed:
+        high_price, high_cost = sides[a["quadrant"]]
+        # The table's ratios are rounded to 2 decimals; the cut compares unrounded ones.
+        if abs(a["net_price_pct"] - matrix.net_price_pct) > 0.01:
+            assert (a["net_price_pct"] > matrix.net_price_pct) == high_price
+        if abs(a["cost_to_serve_pct"] - matrix.cost_to_serve_pct) > 0.01:
+            assert (a["cost_to_serve_pct"] > matrix.cost_to_serve_pct) == high_cost
+    quadrants = matrix.quadrants.to_pylist()
+    assert sum(q["accounts"] for q in quadrants) == len(placed)
+    assert sum(q["net_sales"] for q in quadrants) == sum(a["net_sales"] for a in placed)

@@ -79,3 +79,23 @@ def test_accounts_missing_from_the_mapping_have_no_segment():
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="gross_margin"):
         segment_totals(_table(FIGURES).drop_columns(["gross_margin"]), {})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_segments_partition_the_accounts_and_their_cents(seed):
+    # Property: whatever the figures and the mapping, every account is in exactly one
+    # segment and every cent of every column is in exactly one segment's sum.
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    ids = [f"A{rng.integers(0, 200):03d}" for _ in range(n)]
+    cents = {name: rng.integers(-(10**9), 10**9, n) for name in COLUMNS}
+    rows = [
+        (ids[i], *(str(Decimal(int(cents[c][i])).scaleb(-2)) for c in COLUMNS)) for i in range(n)
+    ]
+    segment_of = {a: rng.choice(["north", "south", "east", None]) for a in set(ids)}
+    out = segment_totals(_table(rows), segment_of).to_pylist()
+    assert sum(r["accounts"] for r in out) == len(set(ids))
+    for name in COLUMNS:
+        assert sum(r[name] for r in out) == Decimal(int(cents[name].sum())).scaleb(-2)
