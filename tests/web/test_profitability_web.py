@@ -344,3 +344,29 @@ def test_whale_curve_of_one_period(computed, programme, login):
     )
     text = page.content.decode()
     assert "the curve peaks at 400 %" in text and "Over all years: 236 %" in text
+
+
+def test_portfolio_per_quarter_on_the_page_and_in_the_api(computed, programme, login):
+    # By hand: 2024-Q1 holds L1 (net sales 120.00, contribution 30.00); 2024-Q2 holds L2
+    # (200.00, 100.00) and M1 (70.00, −75.00): 270.00 and 25.00, a 9.26 % margin.
+    page = login(programme["users"]["Vera"]).get("/insights/profitability/")
+    assert page.context["trend"] == {
+        "labels": ["2024-Q1", "2024-Q2"],
+        "contribution": [30.0, 25.0],
+        "margin_pct": [25.0, 9.26],
+    }
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Vera"])
+    out = api.get("/api/profitability/trend/").json()
+    assert out["grain"] == "quarter"
+    assert out["periods"][1] == {
+        "period": "2024-Q2",
+        "net_sales": "270.00",
+        "cost_to_serve": "70.00",
+        "net_contribution": "25.00",
+        "margin_pct": 9.26,
+    }
+    assert api.get("/api/profitability/trend/?grain=year").json()["periods"][0]["net_sales"] == (
+        "390.00"
+    )
+    assert api.get("/api/profitability/trend/?grain=week").status_code == 400

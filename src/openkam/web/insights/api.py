@@ -25,6 +25,7 @@ from openkam.web.insights.models import (
 )
 from openkam.web.insights.profitability import (
     SEGMENTINGS,
+    portfolio_trend,
     price_cost,
     recompute_profitability,
     sales_records,
@@ -231,6 +232,25 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         if not groups:
             return _no_figures(grain, period)
         return Response({"by": by, "grain": grain, "period": period, "segments": groups})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("grain", str, description="quarter (default), month or year."),
+        ],
+        responses={200: dict},
+    )
+    @action(detail=False)
+    def trend(self, request):
+        """The portfolio per period: every account's own figures (never the roll-ups) added
+        up: net sales, cost to serve, net contribution and its margin, oldest first."""
+        run = self.current_run()
+        if run is None:
+            raise NotFound("not computed yet")
+        grain = request.query_params.get("grain", "quarter")
+        if grain not in ("year", "quarter", "month"):
+            raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
+        periods = [_decimals_as_text(row) for row in portfolio_trend(run, grain)]
+        return Response({"grain": grain, "periods": periods})
 
     def _period(self, request) -> tuple[Computation, str, str]:
         """The current run and the grain and period asked for (default: the latest year)."""

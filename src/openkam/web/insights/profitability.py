@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Sum
 from django_tasks import task
 
 from openkam.engine.ledger import Ledger
@@ -338,3 +339,28 @@ def segments(run: Computation, grain: str, period: str, by: str) -> list[dict]:
     subsidiaries') for one stored period; see ``openkam.engine.profitability.segments``."""
     figures = _own_figures(run, grain, period, SEGMENT_SUMS)
     return table_to_dicts(segment_totals(figures, segment_of(by)))
+
+
+def portfolio_trend(run: Computation, grain: str = "quarter") -> list[dict]:
+    """The accounts' own figures added up per period of ``grain`` (never the roll-ups, which
+    would count subsidiaries twice): net sales, cost to serve, net contribution and the
+    contribution margin of the sums, oldest period first."""
+    rows = (
+        AccountPeriodFigures.objects.filter(computation=run, grain=grain, rolled_up=False)
+        .values("period")
+        .order_by("period")
+        .annotate(
+            net_sales=Sum("net_sales"),
+            cost_to_serve=Sum("cost_to_serve"),
+            net_contribution=Sum("net_contribution"),
+        )
+    )
+    cent = Decimal("0.01")
+    out = []
+    for row in rows:
+        # SQLite's sums of decimals lose their scale (270 for 270.00): give it back.
+        money = {k: Decimal(row[k]).quantize(cent) for k in row if k != "period"}
+        net = money["net_sales"]
+        margin = round(float(money["net_contribution"] / net * 100), 2) if net else None
+        out.append({"period": row["period"], **money, "margin_pct": margin})
+    return out

@@ -32,6 +32,7 @@ from openkam.web.insights.models import (
 from openkam.web.insights.profitability import (
     SEGMENTINGS,
     pools_by_year,
+    portfolio_trend,
     price_cost,
     recompute_profitability,
     sales_records,
@@ -169,6 +170,7 @@ def profitability(request):
     context.update(
         matrix=matrix and matrix_context(matrix),
         segments=segments(run, grain, period, by),
+        trend=_trend_chart(portfolio_trend(run, "quarter")),
         segment_by=by,
         segmentings={key: label for key, (label, _) in SEGMENTINGS.items()},
         previous_period=previous_label(period),
@@ -250,6 +252,15 @@ def _csv_response(rows, quadrants: dict[str, str], filename: str) -> HttpRespons
     response.write("\ufeff")
     write_csv(response, header, lines)
     return response
+
+
+def _trend_chart(rows: list[dict]) -> dict:
+    """The portfolio's quarters as the contribution chart draws them (money as numbers)."""
+    return {
+        "labels": [r["period"] for r in rows],
+        "contribution": [float(r["net_contribution"]) for r in rows],
+        "margin_pct": [r["margin_pct"] for r in rows],
+    }
 
 
 def _downsample(points: list[dict], n: int) -> list[list[float]]:

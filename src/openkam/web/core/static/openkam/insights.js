@@ -37,10 +37,10 @@
         },
       });
     }
-    const nc = document.getElementById("contribution-trend-data");
-    if (nc) {
-      const t = JSON.parse(nc.textContent);
-      new Chart(document.getElementById("contribution-trend-chart"), {
+    // Net contribution per period: every canvas that names its data (account and portfolio).
+    for (const canvas of document.querySelectorAll("canvas[data-trend]")) {
+      const t = JSON.parse(document.getElementById(canvas.dataset.trend).textContent);
+      new Chart(canvas, {
         type: "bar",
         data: {labels: t.labels, datasets: [{label: "net contribution", data: t.contribution,
           backgroundColor: t.contribution.map((v) => (v < 0 ? "#f4a19a" : "#7fc8a9"))}]},
