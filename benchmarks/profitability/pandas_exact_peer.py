@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas_peer import _read
+from pandas_peer import INVOICE_COLUMNS, _read
 
 #: 8 % a year, as the reduced fraction 8 / 100 / 365 per day.
 RATE_NUMERATOR, RATE_DENOMINATOR = 8, 100 * 365
@@ -42,20 +42,7 @@ def _half_up(numerator: pd.Series, denominator) -> pd.Series:
 def profitability(data_dir: Path | str) -> pd.DataFrame:
     """The monthly waterfall per account, money in int64 cents."""
     data_dir = Path(data_dir)
-    inv = _read(
-        data_dir,
-        "invoices",
-        [
-            "invoice_date",
-            "account_id",
-            "quantity",
-            "unit_list_price",
-            "discount_amount",
-            "cogs_amount",
-            "due_date",
-            "paid_date",
-        ],
-    )
+    inv = _read(data_dir, "invoices", INVOICE_COLUMNS)
     as_of = max(inv["invoice_date"].max(), inv["paid_date"].max())
     gross = _units(inv["quantity"], 3) * _units(inv["unit_list_price"], 4)  # 10^-7
     discount = _units(inv["discount_amount"], 2)

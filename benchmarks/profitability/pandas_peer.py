@@ -19,6 +19,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 COST_OF_CAPITAL = 0.08
+#: The invoice columns the waterfall needs (both peers read these).
+INVOICE_COLUMNS = [
+    "invoice_date",
+    "account_id",
+    "quantity",
+    "unit_list_price",
+    "discount_amount",
+    "cogs_amount",
+    "due_date",
+    "paid_date",
+]
 
 
 def _read(data_dir: Path, table: str, columns: list[str]) -> pd.DataFrame:
@@ -47,20 +58,7 @@ def waterfall(data_dir: Path | str) -> pd.DataFrame:
 def profitability(data_dir: Path | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The monthly waterfall, the cost to serve by pool, and the pools' usage."""
     data_dir = Path(data_dir)
-    inv = _read(
-        data_dir,
-        "invoices",
-        [
-            "invoice_date",
-            "account_id",
-            "quantity",
-            "unit_list_price",
-            "discount_amount",
-            "cogs_amount",
-            "due_date",
-            "paid_date",
-        ],
-    )
+    inv = _read(data_dir, "invoices", INVOICE_COLUMNS)
     as_of = max(inv["invoice_date"].max(), inv["paid_date"].max())
     inv["month"] = inv["invoice_date"].dt.to_period("M")
     inv["gross_sales"] = inv["quantity"] * inv["unit_list_price"]

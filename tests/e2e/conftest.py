@@ -54,3 +54,17 @@ def page(browser):
     page = browser.new_page()
     yield page
     page.close()
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """Sign ``page`` in on the live server: ``sign_in(username, password)``."""
+
+    def go(username: str, password: str) -> None:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+    return go

@@ -46,12 +46,9 @@ def data(transactional_db, tmp_path, settings):
         run_import(kind, [path])
 
 
-def test_recompute_and_open_an_account_from_the_matrix(live_server, page, data):
+def test_recompute_and_open_an_account_from_the_matrix(live_server, page, sign_in, data):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "chris")
-    page.fill("input[name=password]", "chris-secret-1")
-    page.click("button[type=submit]")
+    sign_in("chris", "chris-secret-1")
     page.goto(f"{live_server.url}/insights/profitability/")
     page.click(".recompute button[type=submit]")
     page.wait_for_selector("#price-cost-chart", timeout=30_000)

@@ -39,12 +39,9 @@ def review(transactional_db):
     return services.create_review(user, "2025 yearly")
 
 
-def test_matrix_draws_the_review_and_opens_an_account(live_server, page, review):
+def test_matrix_draws_the_review_and_opens_an_account(live_server, page, sign_in, review):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "chris")
-    page.fill("input[name=password]", "chris-secret-1")
-    page.click("button[type=submit]")
+    sign_in("chris", "chris-secret-1")
     page.goto(f"{live_server.url}/selection/")
     page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('matrix'))")
     drawn = page.evaluate(
