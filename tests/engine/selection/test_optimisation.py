@@ -199,3 +199,24 @@ def test_slow_demotion_keeps_a_weak_key_account():
     )
     e = next(a for a in out["accounts"] if a["account_id"] == "E")
     assert (e["decision"], e["eligibility"]) == ("not_key", "demoted")
+
+
+def test_slow_demotion_does_not_keep_an_account_that_destroys_value():
+    # F is key and in its first review below exit, as E above, but its CLV is negative:
+    # slow demotion does not force it in, and the optimiser leaves it out (its gain is
+    # 0.1 · max(−20 000, 0) · … − 0 = 0, below A, B and C). An override can still keep it.
+    values = {**VALUES, "F": {"clv": -20_000, "satisfaction": 3}}
+    out = recommend(values, CONFIG, ["K1", "K2"], ["S1", "S2"], current={"F": {"is_key": True}})
+    f = next(a for a in out["accounts"] if a["account_id"] == "F")
+    assert f["decision"] == "not_key" and f["value"] < 0
+    assert "slow demotion does not keep an account whose value is negative" in f["reasons"]
+    assert "slow_demotion" not in f["binding"]
+    kept = recommend(
+        values,
+        CONFIG,
+        ["K1", "K2"],
+        ["S1", "S2"],
+        current={"F": {"is_key": True}},
+        overrides={"F": {"decision": "key", "reason": "strategic reference customer"}},
+    )
+    assert next(a for a in kept["accounts"] if a["account_id"] == "F")["decision"] == "key"

@@ -127,6 +127,13 @@ def recommend(
         gain = expected_gain(value, A, S, econ)
         fixed = {"retained": "in", "ineligible": "out", "demoted": "out"}.get(el.status)
         reasons = [el.reason]
+        if fixed == "in" and value < 0:
+            # Slow demotion spares a key account the churn of one weak review; it does not
+            # keep one that destroys value (DESIGN §1: losing money is accepted only where
+            # the lifetime value is high). The optimiser then decides, as for any candidate;
+            # the champion can still keep it by an override with a written reason.
+            fixed = None
+            reasons.append("slow demotion does not keep an account whose value is negative")
         o = overrides.get(a)
         if o:
             fixed = "in" if o["decision"] == "key" else "out"
