@@ -128,3 +128,5 @@ def test_by_segment(data_dir):
     assert table.exit_code == 0 and "chemicals" in table.output and "-75" in table.output
     bad = runner.invoke(app, ["profitability", "--by", "colour"])
     assert bad.exit_code == 2 and "--by must be one of" in bad.output
+    alone = runner.invoke(app, ["profitability", "--by", "industry", "--account", "M1"])
+    assert alone.exit_code == 2 and "--account applies to the waterfall" in alone.output

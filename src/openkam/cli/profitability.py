@@ -66,6 +66,9 @@ def profitability_command(
         raise fail("--engine must be duckdb or spark", 2)
     if sum((whale, matrix, by is not None)) > 1:
         raise fail("--whale, --matrix and --by are different reports: ask for one", 2)
+    if account is not None and (whale or matrix or by is not None):
+        # Those reports compare accounts with each other: one account alone says nothing.
+        raise fail("--account applies to the waterfall, not to --whale, --matrix or --by", 2)
     if cache is None:
         cache = engine == "duckdb"
     path = setup_django(data_dir)
