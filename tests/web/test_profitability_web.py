@@ -305,6 +305,10 @@ def test_profitability_by_segment_on_the_page_and_in_the_api(computed, programme
         ("chemicals", -75.0),
     ]
     assert "40.6 %" in page.content.decode()
+    # Each industry links to the table filtered to it.
+    assert page.context["segments"][0]["table_query"] == (
+        "year=2024&grain=year&period=2024&industry=food"
+    )
     api = APIClient()
     api.force_authenticate(programme["users"]["Vera"])
     out = api.get("/api/profitability/segments/?by=industry&period=2024").json()

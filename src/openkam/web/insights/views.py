@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_records
-from openkam.engine.profitability import QUADRANT_LABELS
+from openkam.engine.profitability import NO_SEGMENT, QUADRANT_LABELS
 from openkam.engine.profitability.periods import label_bounds, previous_label
 from openkam.web.accounts.models import Account
 from openkam.web.core.concurrency import save_form
@@ -169,7 +170,7 @@ def profitability(request):
     by = request.GET.get("by") if request.GET.get("by") in SEGMENTINGS else "key_status"
     context.update(
         matrix=matrix and matrix_context(matrix),
-        segments=segments(run, grain, period, by),
+        segments=_with_table_links(segments(run, grain, period, by), by, year, grain, period),
         trend=_trend_chart(portfolio_trend(run, "quarter")),
         segment_by=by,
         segmentings={key: label for key, (label, _) in SEGMENTINGS.items()},
@@ -252,6 +253,28 @@ def _csv_response(rows, quadrants: dict[str, str], filename: str) -> HttpRespons
     response.write("\ufeff")
     write_csv(response, header, lines)
     return response
+
+
+#: Segmentings the portfolio table can filter by: segmenting -> (filter, {label: value}).
+_TABLE_FILTERS = {
+    "industry": ("industry", None),
+    "region": ("region", None),
+    "key_status": ("key_status", {label: value for value, label in Account.KeyStatus.choices}),
+}
+
+
+def _with_table_links(groups: list[dict], by: str, year, grain: str, period: str) -> list[dict]:
+    """Each segment with the query that lists its accounts in the portfolio table (where
+    the table has that filter)."""
+    if by not in _TABLE_FILTERS:
+        return groups
+    name, values = _TABLE_FILTERS[by]
+    for group in groups:
+        value = group["segment"] if values is None else values.get(group["segment"])
+        if value and group["segment"] != NO_SEGMENT:
+            query = {"year": year, "grain": grain, "period": period, name: value}
+            group["table_query"] = urlencode(query)
+    return groups
 
 
 def _trend_chart(rows: list[dict]) -> dict:
