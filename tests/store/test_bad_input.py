@@ -190,8 +190,18 @@ def test_unknown_file_and_format(tmp_path, data_dir):
     failure = _failure("invoices", [tmp_path / "nope.csv", tmp_path / "x.json"], data_dir, None)
     assert [i.reason for i in failure.issues] == [
         "does not exist",
-        "has an unknown format; use .csv, .xlsx or .parquet",
+        "has an unknown format; use .csv, .xlsx (.xlsm, .xlsb, .xls, .ods) or .parquet",
     ]
+
+
+def test_a_spreadsheet_that_is_not_one(tmp_path, data_dir):
+    # Named .xls and .xlsx but holding text: a clear error naming the file, nothing loaded.
+    for name in ("old.xls", "new.xlsx"):
+        (tmp_path / name).write_bytes(b"invoice_id,line_no\nnot a workbook\n")
+    failure = _failure("invoices", [tmp_path / "old.xls", tmp_path / "new.xlsx"], data_dir, None)
+    assert [i.file.rsplit("/", 1)[-1] for i in failure.issues] == ["old.xls", "new.xlsx"]
+    assert failure.issues[0].reason.startswith("cannot be read as xls: ")
+    assert failure.issues[1].reason.startswith("cannot be read as xlsx: ")
 
 
 def test_validate_import_reports_without_raising(samples, known):

@@ -121,6 +121,23 @@ def test_bad_cell_row_numbers_per_format(tmp_path, known, fmt):
     assert (issue.column, issue.value) == ("account_id", "NOBODY")
 
 
+@pytest.mark.parametrize("name", ["invoices.xls", "invoices.ods", "invoices.xlsm"])
+def test_older_excel_macro_workbooks_and_opendocument_give_the_same_ledger(
+    tmp_path, known, samples, name
+):
+    # invoices.xls (Excel 97–2003, written with xlwt) and invoices.ods (OpenDocument, written
+    # by pandas with odfpy) are fixtures holding HEADER and INVOICES in a sheet "Invoices",
+    # numbers as numbers and dates as dates; the .xlsm is a workbook saved under that name.
+    path = samples / name
+    if name.endswith(".xlsm"):
+        path = _xlsx(tmp_path / name, HEADER, INVOICES, sheet="Invoices")
+    import_ledger(
+        "invoices", [_csv(tmp_path / "invoices.csv", HEADER, INVOICES)], tmp_path / "a", known=known
+    )
+    import_ledger("invoices", [path], tmp_path / "b", known=known)
+    assert _ledger(tmp_path / "b", "invoices") == _ledger(tmp_path / "a", "invoices")
+
+
 def test_excel_sheet_named_like_the_kind_wins_over_the_first(tmp_path, known):
     path = _xlsx(tmp_path / "book.xlsx", HEADER, INVOICES, sheet="Invoices", leading_sheet=True)
     result = validate_import("invoices", [path], known)

@@ -34,8 +34,12 @@ def test_bad_upload_lists_every_problem_and_loads_nothing(programme, login, tmp_
     # Both problems, each with its file, row and column, as the user named the file.
     assert page.count("bad.csv") >= 2 and "name" in page and "parent_account_id" in page
     assert not Account.objects.filter(account_id__in=["N3", "N4"]).exists()
-    wrong_type = client.post("/import/", {"kind": "accounts", "files": [upload("a.txt", ACCOUNTS)]})
-    assert "use a .csv, .xlsx or .parquet file" in wrong_type.content.decode()
+    wrong_type = client.post(
+        "/import/", {"kind": "accounts", "files": [upload("a.json", ACCOUNTS)]}
+    )
+    assert "use a .csv, .xlsx (.xlsm, .xlsb, .xls, .ods) or .parquet file" in (
+        wrong_type.content.decode()
+    )
 
 
 def test_only_programme_roles_import(programme, login):

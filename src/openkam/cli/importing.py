@@ -18,7 +18,11 @@ from openkam.engine.schema import KINDS
 def import_command(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.", show_default=False)],
     files: Annotated[
-        list[Path], typer.Argument(help="CSV, Excel (.xlsx) or Parquet files.", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="CSV, Excel (.xlsx .xlsm .xlsb .xls), OpenDocument (.ods) or Parquet files.",
+            show_default=False,
+        ),
     ],
     replace: Annotated[
         bool,

@@ -1,6 +1,6 @@
 """The Parquet ledger store: importers, validation and the ledger layout on disk.
 
-Reads CSV, Excel (.xlsx) and Parquet files of the canonical kinds in
+Reads CSV, spreadsheet (Excel, OpenDocument) and Parquet files of the canonical kinds in
 ``openkam.engine.schema``, validates every cell and every reference, and either loads a
 whole import or nothing. Ledger kinds (invoices, rebates, activities, cost-pools) are
 written to ``data_dir/ledger/<table>/*.parquet``; database kinds (accounts, products,

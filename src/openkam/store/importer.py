@@ -449,7 +449,7 @@ def validate_import(
         One of ``accounts, products, invoices, rebates, activities, cost-pools, contacts,
         people``.
     paths
-        The files (.csv, .xlsx, .parquet); several files are one import.
+        The files (.csv, spreadsheets such as .xlsx or .xls, .parquet); several files are one import.
     known
         Identifiers known outside these files, by kind: ``{"accounts": ids, "products":
         ids, "pools": names, "contacts": ids, "people": ids}``. References are checked
@@ -531,7 +531,7 @@ def import_ledger(
     kind
         ``invoices``, ``rebates``, ``activities`` or ``cost-pools``.
     paths
-        The files (.csv, .xlsx, .parquet); several files are one import.
+        The files (.csv, spreadsheets such as .xlsx or .xls, .parquet); several files are one import.
     data_dir
         The data directory; the ledger is ``data_dir/ledger``.
     known

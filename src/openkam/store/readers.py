@@ -1,4 +1,4 @@
-"""Read import files (CSV, Excel .xlsx, Parquet) as batches of trimmed text cells.
+"""Read import files (CSV, spreadsheets, Parquet) as batches of trimmed text cells.
 
 Every cell is read as text so that the validator, not the reader, decides what a valid
 number or date is and can name the exact row of a bad one. Each batch carries the row
@@ -30,7 +30,22 @@ CSV_BLOCK_SIZE = 8 << 20
 #: Records per batch for Excel and Parquet.
 BATCH_ROWS = 131_072
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+#: File suffix -> format. Every spreadsheet format goes through calamine, which reads Excel
+#: workbooks old and new (with or without macros, binary) and OpenDocument sheets alike.
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsm",
+    ".xlsb": "xlsb",
+    ".xls": "xls",
+    ".ods": "ods",
+    ".parquet": "parquet",
+}
+_SPREADSHEETS = ("xlsx", "xlsm", "xlsb", "xls", "ods")
+#: The formats, as an error message lists them.
+FORMAT_NAMES = ".csv, .xlsx (.xlsm, .xlsb, .xls, .ods) or .parquet"
 
 
 @dataclass
@@ -73,16 +88,14 @@ def open_source(path: Path | str, kind: Kind, log: IssueLog) -> SourceFile | Non
     display = str(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        log.add(
-            ImportIssue(display, None, None, "has an unknown format; use .csv, .xlsx or .parquet")
-        )
+        log.add(ImportIssue(display, None, None, f"has an unknown format; use {FORMAT_NAMES}"))
         return None
     if not path.is_file():
         log.add(ImportIssue(display, None, None, "does not exist"))
         return None
-    opener = {"csv": _open_csv, "xlsx": _open_xlsx, "parquet": _open_parquet}[fmt]
+    opener = _open_spreadsheet if fmt in _SPREADSHEETS else {"csv": _open_csv}.get(fmt)
     try:
-        return opener(path, display, kind, log)
+        return (opener or _open_parquet)(path, display, kind, log)
     except (OSError, ValueError, pa.ArrowException) as exc:
         log.add(ImportIssue(display, None, None, f"cannot be read as {fmt}: {exc}"))
         return None
@@ -280,10 +293,14 @@ def excel_text(value) -> str:
     return str(value).strip()
 
 
-def _open_xlsx(path: Path, display: str, kind: Kind, log: IssueLog) -> SourceFile | None:
-    from python_calamine import CalamineWorkbook
+def _open_spreadsheet(path: Path, display: str, kind: Kind, log: IssueLog) -> SourceFile | None:
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    workbook = CalamineWorkbook.from_path(str(path))
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except CalamineError as exc:
+        raise ValueError(str(exc)) from exc
+
     sheet = workbook.get_sheet_by_index(_sheet_for(workbook.sheet_names, kind))
     # skip_empty_area=False keeps cell A1 at index 0, so list positions are sheet rows.
     grid = sheet.to_python(skip_empty_area=False)
@@ -311,7 +328,7 @@ def _open_xlsx(path: Path, display: str, kind: Kind, log: IssueLog) -> SourceFil
             done = int(size * min(start + len(chunk), len(body)) / max(len(body), 1))
             yield _drop_blank(cols, rows, done)
 
-    return SourceFile(path, display, "xlsx", size, header, batches)
+    return SourceFile(path, display, FORMATS[path.suffix.lower()], size, header, batches)
 
 
 # --- Parquet ---------------------------------------------------------------------------------

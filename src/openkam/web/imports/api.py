@@ -11,6 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from openkam.engine.schema import KINDS
+from openkam.store.readers import FORMAT_NAMES
 from openkam.web.core.roles import runs_programme
 from openkam.web.imports.views import SUFFIXES, import_uploaded
 
@@ -23,7 +24,7 @@ class ImportRequest(serializers.Serializer):
     def validate_files(self, files):
         for f in files:
             if not f.name.lower().endswith(SUFFIXES):
-                raise serializers.ValidationError(f"{f.name}: use a .csv, .xlsx or .parquet file.")
+                raise serializers.ValidationError(f"{f.name}: use a {FORMAT_NAMES} file.")
         return files
 
 

@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from openkam.engine.schema import KINDS
+from openkam.store.readers import FORMAT_NAMES, FORMATS
 from openkam.web.core.models import AuditEvent
 from openkam.web.core.roles import runs_programme
 
-SUFFIXES = (".csv", ".xlsx", ".parquet")
+#: The file types an import takes (those the store reads).
+SUFFIXES = tuple(FORMATS)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -40,7 +42,8 @@ class MultipleFileField(forms.FileField):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k, k) for k in KINDS])
     files = MultipleFileField(
-        help_text="CSV, Excel (.xlsx) or Parquet; several files are one import."
+        help_text="CSV, Excel (.xlsx, .xlsm, .xlsb, .xls), OpenDocument (.ods) or Parquet; "
+        "several files are one import."
     )
     replace = forms.BooleanField(
         required=False, label="Let these files correct ledger records with the same key"
@@ -50,7 +53,7 @@ class ImportForm(forms.Form):
         files = self.cleaned_data["files"]
         for f in files:
             if not f.name.lower().endswith(SUFFIXES):
-                raise forms.ValidationError(f"{f.name}: use a .csv, .xlsx or .parquet file.")
+                raise forms.ValidationError(f"{f.name}: use a {FORMAT_NAMES} file.")
         return files
 
 
