@@ -144,6 +144,23 @@ def test_excel_sheet_named_like_the_kind_wins_over_the_first(tmp_path, known):
     assert result.ok and result.rows_read == 3
 
 
+def test_excel_table_placed_away_from_a1(tmp_path, known):
+    # The header in row 3 from column C: the sheet's rows and cells still line up (a bad
+    # date in sheet row 5 is reported as row 5).
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for j, name in enumerate(HEADER):
+        sheet.cell(row=3, column=3 + j, value=name)
+    for j, value in enumerate(INVOICES[0]):
+        sheet.cell(row=4, column=3 + j, value=value)
+    bad = ["INV-1", 2, "2024-01-5", "ACME", "P1", 1, 1, 0, 1]
+    for j, value in enumerate(bad):
+        sheet.cell(row=5, column=3 + j, value=value)
+    book.save(tmp_path / "inv.xlsx")
+    [issue] = validate_import("invoices", [tmp_path / "inv.xlsx"], known).issues
+    assert (issue.row, issue.column, issue.value) == (5, "invoice_date", "2024-01-5")
+
+
 def test_excel_blank_rows_are_skipped_but_counted_in_row_numbers(tmp_path, known):
     book = openpyxl.Workbook()
     sheet = book.active

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -302,31 +303,38 @@ def _open_spreadsheet(path: Path, display: str, kind: Kind, log: IssueLog) -> So
         raise ValueError(str(exc)) from exc
 
     sheet = workbook.get_sheet_by_index(_sheet_for(workbook.sheet_names, kind))
-    # skip_empty_area=False keeps cell A1 at index 0, so list positions are sheet rows.
-    grid = sheet.to_python(skip_empty_area=False)
-    header_at = next((i for i, r in enumerate(grid) if any(excel_text(v) for v in r)), None)
+    # Rows are streamed: iter_rows makes Python cells one row at a time (the whole sheet as
+    # Python objects would take gigabytes for a large sheet). It yields the sheet from its
+    # first row, so a row's position is its sheet row − 1; columns start at the first used
+    # one, the same for the header and the body.
+    rows = iter(sheet.iter_rows())
+    header_at, names = None, []
+    for i, row in enumerate(rows):
+        if any(excel_text(v) for v in row):
+            header_at, names = i, [excel_text(v) for v in row]
+            break
     if header_at is None:
         log.add(ImportIssue(display, None, None, f"sheet '{sheet.name}' is empty"))
         return None
-    names = [excel_text(v) for v in grid[header_at]]
     header = _match_header(names, kind, display, log, header_row=header_at + 1)
     positions = {canon: names.index(raw) for canon, raw in header.items()}
     size = path.stat().st_size
-    body = grid[header_at + 1 :]
+    # The body's rows, for the progress of an import (the sheet's used range ends there).
+    body_rows = max(sheet.end[0] - header_at, 1) if sheet.end else 1
 
     def batches() -> Iterator[SourceBatch]:
-        for start in range(0, len(body), BATCH_ROWS):
-            chunk = body[start : start + BATCH_ROWS]
+        first = header_at + 2  # the sheet row of the first body row (header = header_at + 1)
+        while chunk := list(islice(rows, BATCH_ROWS)):
             cols = {
                 canon: pa.array(
                     [excel_text(r[pos]) if pos < len(r) else "" for r in chunk], pa.string()
                 )
                 for canon, pos in positions.items()
             }
-            first = header_at + 2 + start
-            rows = np.arange(first, first + len(chunk), dtype=np.int64)
-            done = int(size * min(start + len(chunk), len(body)) / max(len(body), 1))
-            yield _drop_blank(cols, rows, done)
+            numbers = np.arange(first, first + len(chunk), dtype=np.int64)
+            first += len(chunk)
+            done = int(size * min(first - header_at - 2, body_rows) / body_rows)
+            yield _drop_blank(cols, numbers, done)
 
     return SourceFile(path, display, FORMATS[path.suffix.lower()], size, header, batches)
 
