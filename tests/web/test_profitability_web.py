@@ -374,3 +374,15 @@ def test_portfolio_per_quarter_on_the_page_and_in_the_api(computed, programme, l
         "390.00"
     )
     assert api.get("/api/profitability/trend/?grain=week").status_code == 400
+
+
+def test_unused_capacity_follows_the_period_shown(computed, programme, login):
+    # The delivery pool has one period, the year 2024 (cost 1,000.00, allocated 100.00): it
+    # starts in 2024 and in 2024-Q1, so it is shown there, not in 2024-Q2.
+    client = login(programme["users"]["Vera"])
+    year = client.get("/insights/profitability/?year=2024").context
+    assert [(p["pool"], p["unused"]) for p in year["pools"]] == [("delivery", Decimal("900.00"))]
+    q1 = client.get("/insights/profitability/?year=2024&grain=quarter&period=2024-Q1").context
+    assert [p["pool"] for p in q1["pools"]] == ["delivery"]
+    q2 = client.get("/insights/profitability/?year=2024&grain=quarter&period=2024-Q2").context
+    assert q2["pools"] == [] and q2["unused_total"] == 0

@@ -134,3 +134,10 @@ def span_label(start: dt.date, end: dt.date) -> str:
         if bounds(key, period) == (start, end):
             return label(key, period)
     return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def span_start(text: str) -> dt.date:
+    """First day of a span labelled by :func:`span_label` (a calendar label or ``start/end``)."""
+    if "/" in text:
+        return dt.date.fromisoformat(text.split("/", 1)[0])
+    return label_bounds(text)[0]

@@ -32,7 +32,7 @@ from openkam.engine.profitability import (
     whale_to_dict,
 )
 from openkam.engine.profitability.money import to_cents
-from openkam.engine.profitability.periods import label_bounds
+from openkam.engine.profitability.periods import label_bounds, span_start
 from openkam.engine.profitability.price_cost import INPUT_COLUMNS
 from openkam.engine.profitability.segments import SEGMENT_SUMS
 from openkam.engine.sales import invoice_lines_between, rebates_between
@@ -212,9 +212,12 @@ def _unique(lists) -> list[dict]:
     return out
 
 
-def pools_by_year(run, year: str) -> list[dict]:
-    """Cost, allocated and unused capacity per pool over the pool periods of ``year``."""
+def pools_in_period(run, period: str) -> list[dict]:
+    """Cost, allocated and unused capacity per pool over the pool periods that start within
+    ``period`` (a year, quarter or month label), most unused first."""
     from collections import defaultdict
+
+    first, last = label_bounds(period)
 
     totals: dict[str, dict] = defaultdict(
         lambda: {
@@ -225,7 +228,9 @@ def pools_by_year(run, year: str) -> list[dict]:
             "used": 0.0,
         }
     )
-    for p in PoolPeriodFigures.objects.filter(computation=run, period__startswith=year):
+    for p in PoolPeriodFigures.objects.filter(computation=run, period__startswith=period[:4]):
+        if not first <= span_start(p.period) <= last:
+            continue
         t = totals[p.pool]
         t["cost"] += p.cost
         t["allocated"] += p.allocated

@@ -32,7 +32,7 @@ from openkam.web.insights.models import (
 )
 from openkam.web.insights.profitability import (
     SEGMENTINGS,
-    pools_by_year,
+    pools_in_period,
     portfolio_trend,
     price_cost,
     recompute_profitability,
@@ -154,7 +154,7 @@ def profitability(request):
         gross_margin=Sum("gross_margin"),
     )
     losers = rows.filter(net_contribution__lt=0).count()
-    pools = pools_by_year(run, year)
+    pools = pools_in_period(run, period)
     query = request.GET.copy()
     query.pop("page", None)
     query_without_sort = query.copy()
