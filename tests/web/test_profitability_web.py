@@ -378,11 +378,11 @@ def test_portfolio_per_quarter_on_the_page_and_in_the_api(computed, programme, l
 
 def test_unused_capacity_follows_the_period_shown(computed, programme, login):
     # The delivery pool has one period, the year 2024 (cost 1,000.00, allocated 100.00): it
-    # starts in 2024 and in 2024-Q1, so it is shown there, not in 2024-Q2.
+    # lies within 2024, but reaches beyond any quarter of it, where it is only counted.
     client = login(programme["users"]["Vera"])
     year = client.get("/insights/profitability/?year=2024").context
     assert [(p["pool"], p["unused"]) for p in year["pools"]] == [("delivery", Decimal("900.00"))]
-    q1 = client.get("/insights/profitability/?year=2024&grain=quarter&period=2024-Q1").context
-    assert [p["pool"] for p in q1["pools"]] == ["delivery"]
-    q2 = client.get("/insights/profitability/?year=2024&grain=quarter&period=2024-Q2").context
-    assert q2["pools"] == [] and q2["unused_total"] == 0
+    assert year["longer_pools"] == 0
+    q1 = client.get("/insights/profitability/?year=2024&grain=quarter&period=2024-Q1")
+    assert q1.context["pools"] == [] and q1.context["longer_pools"] == 1
+    assert "1 pool period reaches beyond 2024-Q1" in q1.content.decode()

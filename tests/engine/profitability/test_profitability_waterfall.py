@@ -306,13 +306,16 @@ def test_prepaid_lines_and_lines_without_terms_cost_no_credit(tmp_path):
     assert credit == {"A": None, "B": 4.60, "C": None}
 
 
-def test_span_start_of_calendar_and_interval_labels():
+def test_span_bounds_of_calendar_and_interval_labels():
     import datetime as dt
 
-    from openkam.engine.profitability.periods import span_label, span_start
+    from openkam.engine.profitability.periods import span_bounds, span_label
 
-    assert span_start("2024") == dt.date(2024, 1, 1)
-    assert span_start("2024-Q3") == dt.date(2024, 7, 1)
-    assert span_start("2024-02") == dt.date(2024, 2, 1)
+    assert span_bounds("2024") == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    assert span_bounds("2024-Q3") == (dt.date(2024, 7, 1), dt.date(2024, 9, 30))
+    assert span_bounds("2024-02") == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
     odd = span_label(dt.date(2024, 1, 15), dt.date(2024, 2, 14))
-    assert (odd, span_start(odd)) == ("2024-01-15/2024-02-14", dt.date(2024, 1, 15))
+    assert (odd, span_bounds(odd)) == (
+        "2024-01-15/2024-02-14",
+        (dt.date(2024, 1, 15), dt.date(2024, 2, 14)),
+    )

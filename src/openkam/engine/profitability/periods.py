@@ -136,8 +136,10 @@ def span_label(start: dt.date, end: dt.date) -> str:
     return f"{start.isoformat()}/{end.isoformat()}"
 
 
-def span_start(text: str) -> dt.date:
-    """First day of a span labelled by :func:`span_label` (a calendar label or ``start/end``)."""
+def span_bounds(text: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a span labelled by :func:`span_label` (a calendar label, or
+    ``start/end``)."""
     if "/" in text:
-        return dt.date.fromisoformat(text.split("/", 1)[0])
-    return label_bounds(text)[0]
+        start, end = text.split("/", 1)
+        return dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return label_bounds(text)

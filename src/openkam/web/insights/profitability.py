@@ -32,7 +32,7 @@ from openkam.engine.profitability import (
     whale_to_dict,
 )
 from openkam.engine.profitability.money import to_cents
-from openkam.engine.profitability.periods import label_bounds, span_start
+from openkam.engine.profitability.periods import label_bounds, span_bounds
 from openkam.engine.profitability.price_cost import INPUT_COLUMNS
 from openkam.engine.profitability.segments import SEGMENT_SUMS
 from openkam.engine.sales import invoice_lines_between, rebates_between
@@ -212,9 +212,10 @@ def _unique(lists) -> list[dict]:
     return out
 
 
-def pools_in_period(run, period: str) -> list[dict]:
-    """Cost, allocated and unused capacity per pool over the pool periods that start within
-    ``period`` (a year, quarter or month label), most unused first."""
+def pools_in_period(run, period: str) -> tuple[list[dict], int]:
+    """Cost, allocated and unused capacity per pool over the pool periods that lie within
+    ``period`` (a year, quarter or month label), most unused first; and the number of pool
+    periods that overlap ``period`` but extend beyond it (their cost cannot be split)."""
     from collections import defaultdict
 
     first, last = label_bounds(period)
@@ -228,8 +229,13 @@ def pools_in_period(run, period: str) -> list[dict]:
             "used": 0.0,
         }
     )
-    for p in PoolPeriodFigures.objects.filter(computation=run, period__startswith=period[:4]):
-        if not first <= span_start(p.period) <= last:
+    longer = 0
+    for p in PoolPeriodFigures.objects.filter(computation=run):
+        start, end = span_bounds(p.period)
+        if start > last or end < first:
+            continue
+        if start < first or end > last:
+            longer += 1
             continue
         t = totals[p.pool]
         t["cost"] += p.cost
@@ -243,7 +249,7 @@ def pools_in_period(run, period: str) -> list[dict]:
         t["pool"] = pool
         t["utilisation_pct"] = 100 * t["used"] / t["capacity"] if t["capacity"] else None
         rows.append(t)
-    return sorted(rows, key=lambda r: -r["unused"])
+    return sorted(rows, key=lambda r: -r["unused"]), longer
 
 
 def sales_records(account_id: str, period: str, *, limit: int, offset: int = 0) -> dict:

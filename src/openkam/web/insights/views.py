@@ -154,7 +154,7 @@ def profitability(request):
         gross_margin=Sum("gross_margin"),
     )
     losers = rows.filter(net_contribution__lt=0).count()
-    pools = pools_in_period(run, period)
+    pools, longer_pools = pools_in_period(run, period)
     query = request.GET.copy()
     query.pop("page", None)
     query_without_sort = query.copy()
@@ -181,6 +181,7 @@ def profitability(request):
         losers=losers,
         pools=pools,
         unused_total=sum(p["unused"] for p in pools),
+        longer_pools=longer_pools,
         whale_points=_downsample(whale.get("points", []), 400),
         whale=whale,
         whale_all=whale_all,
