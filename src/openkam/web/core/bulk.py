@@ -55,7 +55,8 @@ def bulk_insert(model: type[models.Model], rows: Iterable[Mapping], batch_size: 
     rows = iter(rows)
     inserted = 0
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        # psycopg 3 streams COPY (psycopg2, without ``copy``, takes the INSERT path below).
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(prepared(row))
