@@ -11,10 +11,10 @@ Prints the first request and the median of the others, in seconds.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import time
+
+from demo_django import demo_args
 
 URLS = [
     "/insights/profitability/",
@@ -27,16 +27,7 @@ URLS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="a data directory with the demo")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-
-    os.environ["OPENKAM_DATA_DIR"] = args.data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "openkam.web.settings"
-    import django
-
-    django.setup()
+    args = demo_args(__doc__.splitlines()[0], repeat=5)
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.db import connection

@@ -13,22 +13,13 @@ what a Django project writes first. Each store runs in a transaction that is rol
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
+
+from demo_django import demo_args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="a data directory with the demo")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-
-    os.environ["OPENKAM_DATA_DIR"] = args.data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "openkam.web.settings"
-    import django
-
-    django.setup()
+    args = demo_args(__doc__.splitlines()[0], repeat=3)
     from django.db import connection, transaction
 
     from openkam.web.insights import profitability

@@ -7,7 +7,6 @@ two-decimal amount); percentages have two decimals; dates are ISO strings.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
@@ -50,12 +49,7 @@ def profitability_report(ledger: Ledger | str, period: Period = "month", **optio
 
 def result_to_dict(result: ProfitabilityResult) -> dict:
     """A :class:`ProfitabilityResult` as the report dict of :func:`profitability_report`."""
-    by_row: dict[tuple, dict[str, float]] = defaultdict(dict)
-    pool_cents = to_cents(result.cost_by_pool["amount"])
-    for i, r in enumerate(
-        result.cost_by_pool.select(["scope", "account_id", "period", "pool"]).to_pylist()
-    ):
-        by_row[(r["scope"], r["account_id"], r["period"])][r["pool"]] = _money(pool_cents[i])
+    by_row = cost_by_pool_per_row(result.cost_by_pool)
 
     table = result.waterfall
     cents = {name: to_cents(table[name]) for name in MONEY_LINES}
@@ -79,6 +73,23 @@ def result_to_dict(result: ProfitabilityResult) -> dict:
         "totals": _totals(result, cents),
         "warnings": [w.as_dict() for w in result.warnings],
     }
+
+
+def cost_by_pool_per_row(cost_by_pool: pa.Table) -> dict[tuple, dict[str, float]]:
+    """``{(scope, account_id, period): {pool: amount}}`` of a result's ``cost_by_pool``
+    table, amounts as numbers (cents / 100), as the report rows carry them."""
+    amounts = (to_cents(cost_by_pool["amount"]) / 100).tolist()
+    out: dict[tuple, dict[str, float]] = {}
+    for scope, account, period, pool, amount in zip(
+        cost_by_pool["scope"].to_pylist(),
+        cost_by_pool["account_id"].to_pylist(),
+        cost_by_pool["period"].to_pylist(),
+        cost_by_pool["pool"].to_pylist(),
+        amounts,
+        strict=True,
+    ):
+        out.setdefault((scope, account, period), {})[pool] = amount
+    return out
 
 
 def _totals(result: ProfitabilityResult, cents: dict[str, np.ndarray]) -> dict:

@@ -130,6 +130,13 @@ class _CurrentRunMixin:
     def current_run(self):
         return runs.current(self.kind)
 
+    def _computed_run(self) -> Computation:
+        """The current run, or a 404 when nothing has been computed yet."""
+        run = self.current_run()
+        if run is None:
+            raise NotFound("not computed yet")
+        return run
+
 
 #: The query parameters that choose one stored period (see ``ProfitabilityViewSet._period``).
 _PERIOD_PARAMETERS = [
@@ -180,10 +187,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         """The whale curve: accounts sorted by net contribution, cumulative share of the total
         (over all years, or of one ``period``)."""
         if "period" not in request.query_params:
-            run = self.current_run()
-            if run is None:
-                return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
-            return Response(run.summary.get("whale", {}))
+            return Response(self._computed_run().summary.get("whale", {}))
         run, grain, period = self._period(request)
         curve = whale_of_period(run, grain, period)
         if curve is None:
@@ -243,23 +247,13 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
     def trend(self, request):
         """The portfolio per period: every account's own figures (never the roll-ups) added
         up: net sales, cost to serve, net contribution and its margin, oldest first."""
-        run = self.current_run()
-        if run is None:
-            raise NotFound("not computed yet")
-        grain = request.query_params.get("grain", "quarter")
-        if grain not in ("year", "quarter", "month"):
-            raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
+        run, grain = self._computed_run(), _grain(request, "quarter")
         periods = [_decimals_as_text(row) for row in portfolio_trend(run, grain)]
         return Response({"grain": grain, "periods": periods})
 
     def _period(self, request) -> tuple[Computation, str, str]:
         """The current run and the grain and period asked for (default: the latest year)."""
-        run = self.current_run()
-        if run is None:
-            raise NotFound("not computed yet")
-        grain = request.query_params.get("grain", "year")
-        if grain not in ("year", "quarter", "month"):
-            raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
+        run, grain = self._computed_run(), _grain(request, "year")
         years = run.summary.get("years") or [""]
         return run, grain, request.query_params.get("period") or years[-1]
 
@@ -381,9 +375,7 @@ class ClvViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixi
     @action(detail=False)
     def diagnostics(self, request):
         """The fitted model, its parameters and the holdout check, with the run's assumptions."""
-        run = self.current_run()
-        if run is None:
-            return Response({"detail": "not computed yet"}, status=status.HTTP_404_NOT_FOUND)
+        run = self._computed_run()
         return Response({**run.summary, "settings": run.params})
 
     @extend_schema(request=None, responses={202: ComputationSerializer})
@@ -401,6 +393,13 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ComputationSerializer
     queryset = Computation.objects.all()
     filterset_fields = ["kind", "status", "is_current"]
+
+
+def _grain(request, default: str) -> str:
+    grain = request.query_params.get("grain", default)
+    if grain not in ("year", "quarter", "month"):
+        raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
+    return grain
 
 
 def _no_figures(grain: str, period: str) -> Response:

@@ -20,6 +20,7 @@ from django_tasks import task
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import (
     DEFAULT_COST_OF_CAPITAL,
+    MONEY_LINES,
     ProfitabilityResult,
     compute_profitability_grains,
     matrix_to_dict,
@@ -34,6 +35,7 @@ from openkam.engine.profitability import (
 from openkam.engine.profitability.money import to_cents
 from openkam.engine.profitability.periods import label_bounds, span_bounds
 from openkam.engine.profitability.price_cost import INPUT_COLUMNS
+from openkam.engine.profitability.report import cost_by_pool_per_row
 from openkam.engine.profitability.segments import SEGMENT_SUMS
 from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account
@@ -114,7 +116,7 @@ def store(run: Computation, result: dict) -> None:
 def _figure_rows(run_id: int, grain: str, result: ProfitabilityResult):
     """One ``AccountPeriodFigures`` row (as a dict) per row of the result's waterfall."""
     table = result.waterfall
-    by_pool = _cost_by_pool(result.cost_by_pool)
+    by_pool = cost_by_pool_per_row(result.cost_by_pool)
     columns = {
         name: table[name].to_pylist()
         for name in ("scope", "account_id", "period", *MONEY_FIELDS, "contribution_margin_pct")
@@ -134,34 +136,8 @@ def _figure_rows(run_id: int, grain: str, result: ProfitabilityResult):
         }
 
 
-def _cost_by_pool(table) -> dict[tuple, dict[str, float]]:
-    """``{(scope, account_id, period): {pool: amount}}``, amounts as numbers (cents / 100), as
-    in the report rows of ``result_to_dict``."""
-    amounts = (to_cents(table["amount"]) / 100).tolist()
-    out: dict[tuple, dict[str, float]] = {}
-    for scope, account, period, pool, amount in zip(
-        table["scope"].to_pylist(),
-        table["account_id"].to_pylist(),
-        table["period"].to_pylist(),
-        table["pool"].to_pylist(),
-        amounts,
-        strict=True,
-    ):
-        out.setdefault((scope, account, period), {})[pool] = amount
-    return out
-
-
-MONEY_FIELDS = (
-    "gross_sales",
-    "discounts",
-    "invoiced_sales",
-    "rebates",
-    "net_sales",
-    "cogs",
-    "gross_margin",
-    "cost_to_serve",
-    "net_contribution",
-)
+#: The money fields of ``AccountPeriodFigures``: the engine's waterfall lines, by name.
+MONEY_FIELDS = MONEY_LINES
 
 
 def _dec(value: float) -> Decimal:
