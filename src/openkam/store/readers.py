@@ -300,7 +300,10 @@ def _open_spreadsheet(path: Path, display: str, kind: Kind, log: IssueLog) -> So
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except CalamineError as exc:
-        raise ValueError(str(exc)) from exc
+        # The reader's own words are technical: lead with what it means for the user.
+        raise ValueError(
+            f"the file is not a workbook of this type, or it is damaged ({exc})"
+        ) from exc
 
     sheet = workbook.get_sheet_by_index(_sheet_for(workbook.sheet_names, kind))
     # Rows are streamed: iter_rows makes Python cells one row at a time (the whole sheet as
