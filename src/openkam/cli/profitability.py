@@ -44,6 +44,17 @@ def profitability_command(
             show_default=False,
         ),
     ] = None,
+    mix: Annotated[
+        str | None,
+        typer.Option(
+            "--mix",
+            help="Print the product mix instead: gross sales, discounts, invoiced sales, cost "
+            "of goods and gross margin per product_line, product or business_unit (the "
+            "customer's buying unit; use it with --account) over the window (with --account, "
+            "of that account's own lines).",
+            show_default=False,
+        ),
+    ] = None,
     cost_of_capital: Annotated[
         float, typer.Option(help="Annual cost of capital for the credit cost of payment terms.")
     ] = 0.08,
@@ -64,14 +75,17 @@ def profitability_command(
         raise fail("--period must be year, quarter or month", 2)
     if engine not in ("duckdb", "spark"):
         raise fail("--engine must be duckdb or spark", 2)
-    if sum((whale, matrix, by is not None)) > 1:
-        raise fail("--whale, --matrix and --by are different reports: ask for one", 2)
+    if sum((whale, matrix, by is not None, mix is not None)) > 1:
+        raise fail("--whale, --matrix, --by and --mix are different reports: ask for one", 2)
     if account is not None and (whale or matrix or by is not None):
         # Those reports compare accounts with each other: one account alone says nothing.
         raise fail("--account applies to the waterfall, not to --whale, --matrix or --by", 2)
     if cache is None:
         cache = engine == "duckdb"
     path = setup_django(data_dir)
+    if mix is not None:
+        _mix_command(path, mix, date_from, date_to, account, engine, as_json)
+        return
     from openkam.engine.ledger import Ledger
     from openkam.engine.profitability import (
         ProfitabilityInputError,
@@ -136,6 +150,86 @@ def profitability_command(
         _print_segments(report, SEGMENTINGS[by][0])
     else:
         _print_rows(report)
+
+
+def _mix_command(path, by, date_from, date_to, account, engine, as_json) -> None:
+    """``--mix``: the product mix of the window, of every account or of one."""
+    from openkam.engine.ledger import Ledger
+    from openkam.engine.profitability import MIX_DIMENSIONS, mix_to_dict, product_mix
+    from openkam.web.accounts.models import Account
+    from openkam.web.insights.profitability import product_lines
+
+    if by not in MIX_DIMENSIONS:
+        raise fail(f"--mix must be one of {', '.join(MIX_DIMENSIONS)}", 2)
+    if account is not None and not Account.objects.filter(account_id=account).exists():
+        raise fail(f"unknown account {account!r}", 2)
+    try:
+        start, end = (_day(date_from, "--from"), _day(date_to, "--to"))
+        ledger = Ledger(path, engine=engine)
+        if not ledger.files("invoices"):
+            raise fail("no invoice lines in the ledger: import invoices first", 1)
+        found = product_mix(
+            ledger.table("invoices"),
+            by,
+            product_lines=product_lines(),
+            account_ids=[account] if account else None,
+            start=start,
+            end=end,
+        )
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    report = {
+        "account_id": account,
+        "from": date_from,
+        "to": date_to,
+        **mix_to_dict(found),
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    _print_mix(report)
+
+
+def _day(value: str | None, option: str):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _print_mix(report: dict) -> None:
+    title = {"product_line": "product line", "product": "product", "business_unit": "buying unit"}
+    whose = f" of {report['account_id']}" if report["account_id"] else ""
+    table = Table(title=f"Product mix{whose} by {title[report['by']]}", box=SIMPLE_HEAD)
+    table.add_column("", overflow="fold")
+    for col in ("accts", "invoiced", "share%", "disc.%", "gross margin", "GM%"):
+        table.add_column(col, justify="right", no_wrap=True)
+    for r in report["rows"]:
+        gm = r["gross_margin"]
+        table.add_row(
+            r["key"],
+            f"{r['accounts']:,}",
+            f"{r['invoiced_sales']:,.0f}",
+            _pct_text(r["share_pct"]),
+            _pct_text(r["discount_pct"]),
+            f"[red]{gm:,.0f}[/]" if gm < 0 else f"{gm:,.0f}",
+            _pct_text(r["gross_margin_pct"]),
+        )
+    console.print(table)
+    t = report["totals"]
+    console.print(
+        f"totals: {t['lines']:,} lines, invoiced sales {t['invoiced_sales']:,.2f}, gross "
+        f"margin {t['gross_margin']:,.2f}. Rebates and the cost to serve are per account, "
+        "not per product: see the waterfall for the net contribution."
+    )
+
+
+def _pct_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
 
 
 def _print_rows(report: dict) -> None:

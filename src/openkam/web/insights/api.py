@@ -24,9 +24,13 @@ from openkam.web.insights.models import (
     ProfitabilitySettings,
 )
 from openkam.web.insights.profitability import (
+    MIX_LABELS,
+    MIX_SCOPES,
     SEGMENTINGS,
+    mix_accounts,
     portfolio_trend,
     price_cost,
+    product_mix_of,
     recompute_profitability,
     sales_records,
     segments,
@@ -239,6 +243,72 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
 
     @extend_schema(
         parameters=[
+            OpenApiParameter(
+                "by",
+                str,
+                description="product_line (default), product or business_unit (the "
+                "customer's buying unit; meaningful with account_id).",
+            ),
+            OpenApiParameter(
+                "period",
+                str,
+                description="2025, 2025-Q1 or 2025-01 (default: the latest year of the current "
+                "profitability run).",
+            ),
+            OpenApiParameter("account_id", str, description="Only this account's own lines."),
+            OpenApiParameter(
+                "scope",
+                str,
+                description=f"Without account_id: {', '.join(MIX_SCOPES)} (default all).",
+            ),
+        ],
+        responses={200: dict, 404: OpenApiResponse(description="No invoices in the ledger.")},
+    )
+    @action(detail=False)
+    def mix(self, request):
+        """The product mix of one period: per product line, product or buying unit the
+        gross sales, discounts, invoiced sales, cost of goods and gross margin (exact, in
+        cents), the distinct buying accounts, and the share of sales, discount rate and
+        gross margin %; of one account or of all (or the key / other) accounts. Read from
+        the ledger: rebates and the cost to serve are per account, so the mix stops at the
+        gross margin."""
+        params = request.query_params
+        by = params.get("by", "product_line")
+        if by not in MIX_LABELS:
+            raise ValidationError({"by": f"{by!r}: use one of {', '.join(MIX_LABELS)}."})
+        scope = params.get("scope", "all")
+        if scope not in MIX_SCOPES:
+            raise ValidationError({"scope": f"{scope!r}: use one of {', '.join(MIX_SCOPES)}."})
+        account_id = params.get("account_id")
+        if account_id is not None:
+            get_object_or_404(Account, account_id=account_id)
+        period = params.get("period")
+        if not period:
+            run = self.current_run()
+            years = run.summary.get("years") if run else None
+            if not years:
+                raise ValidationError({"period": "give a period: no profitability run yet."})
+            period = years[-1]
+        try:
+            ids = [account_id] if account_id else mix_accounts(scope)
+            found = product_mix_of(period, by, ids)
+        except ValueError as exc:
+            raise ValidationError({"period": str(exc)}) from exc
+        if found is None:
+            return Response(
+                {"detail": "no invoice lines in the ledger"}, status=status.HTTP_404_NOT_FOUND
+            )
+        return Response(
+            {
+                "period": period,
+                "account_id": account_id,
+                "scope": None if account_id else scope,
+                **found,
+            }
+        )
+
+    @extend_schema(
+        parameters=[
             OpenApiParameter("grain", str, description="quarter (default), month or year."),
         ],
         responses={200: dict},
@@ -273,6 +343,13 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         parameters=[
             OpenApiParameter("account_id", str, required=True, description="The account."),
             OpenApiParameter("period", str, required=True, description="2024, 2024-Q1 or 2024-01."),
+            OpenApiParameter(
+                "mix",
+                str,
+                description="With key: only the lines of one row of the product mix "
+                "(product_line, product or business_unit); then no rebates are listed.",
+            ),
+            OpenApiParameter("key", str, description="The row of the mix, e.g. Sealants."),
             OpenApiParameter("offset", int, description="Lines to skip (newest first)."),
             OpenApiParameter("limit", int, description="Lines to return (at most 1,000)."),
         ],
@@ -287,8 +364,13 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         try:
             offset = max(0, int(params.get("offset", 0)))
             limit = min(1000, max(1, int(params.get("limit", 100))))
+            mix_row = (params["mix"], params.get("key", "")) if params.get("mix") else None
             found = sales_records(
-                account.account_id, params.get("period", ""), limit=limit, offset=offset
+                account.account_id,
+                params.get("period", ""),
+                limit=limit,
+                offset=offset,
+                mix_row=mix_row,
             )
         except ValueError as exc:
             raise ValidationError({"detail": str(exc)}) from exc

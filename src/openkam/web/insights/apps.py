@@ -12,5 +12,6 @@ class InsightsConfig(AppConfig):
             "insights/_account_profitability.html",
             "openkam.web.insights.panels.profitability_panel",
         ),
+        (20, "insights/_account_mix.html", "openkam.web.insights.panels.product_mix_panel"),
         (30, "insights/_account_clv.html", "openkam.web.insights.panels.clv_panel"),
     ]

@@ -94,6 +94,42 @@ def _waterfall(row) -> list[dict]:
     return bars
 
 
+def product_mix_panel(request, account):
+    """Where the account's gross margin comes from: its product mix in the year the
+    profitability card shows, beside the same figures over all accounts."""
+    from openkam.web.core.ledger import ledger
+    from openkam.web.insights.profitability import (
+        MIX_LABELS,
+        product_mix_of,
+        product_names,
+        with_bars,
+    )
+
+    run = runs.current(Computation.Kind.PROFITABILITY)
+    years = list(run.summary.get("years", [])) if run else []
+    if not years and (source := ledger()) is not None and source.files("invoices"):
+        years = [str(source.column_max("invoices", "invoice_date").year)]
+    context = {"account": account, "labels": MIX_LABELS, "mix": None}
+    if not years:
+        return context
+    year = request.GET.get("pl_year") if request.GET.get("pl_year") in years else years[-1]
+    by = request.GET.get("mix_by") if request.GET.get("mix_by") in MIX_LABELS else "product_line"
+    mix = product_mix_of(year, by, [account.account_id])
+    # Buying units belong to one customer: there is nothing to compare them with.
+    everyone = product_mix_of(year, by) if by != "business_unit" else None
+    others = {r["key"]: r for r in everyone["rows"]} if everyone else {}
+    names = product_names() if by == "product" else {}
+    for row in with_bars(mix["rows"] if mix else [], names):
+        row["all"] = others.get(row["key"])
+    return context | {
+        "mix": mix,
+        "year": year,
+        "by": by,
+        "by_label": MIX_LABELS[by],
+        "compared": bool(others),
+    }
+
+
 def clv_panel(request, account):
     """Lifetime value and near-term outlook of the account, with the assumptions behind it."""
     from openkam.web.insights.figures import account_values

@@ -6,6 +6,7 @@ hierarchy from the database, stores the result rows, and answers the pages and t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from decimal import Decimal
 from pathlib import Path
@@ -32,15 +33,16 @@ from openkam.engine.profitability import (
     whale_curve_of,
     whale_to_dict,
 )
+from openkam.engine.profitability.mix import lines_of_row, mix_to_dict, product_mix
 from openkam.engine.profitability.money import to_cents
 from openkam.engine.profitability.periods import label_bounds, span_bounds
 from openkam.engine.profitability.price_cost import INPUT_COLUMNS
 from openkam.engine.profitability.report import cost_by_pool_per_row
 from openkam.engine.profitability.segments import SEGMENT_SUMS
 from openkam.engine.sales import invoice_lines_between, rebates_between
-from openkam.web.accounts.models import Account
+from openkam.web.accounts.models import Account, Product
 from openkam.web.core.bulk import bulk_insert
-from openkam.web.core.ledger import table
+from openkam.web.core.ledger import fingerprint, table
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
 from openkam.web.insights.runs import run_with_tracking
 
@@ -228,18 +230,32 @@ def pools_in_period(run, period: str) -> tuple[list[dict], int]:
     return sorted(rows, key=lambda r: -r["unused"]), longer
 
 
-def sales_records(account_id: str, period: str, *, limit: int, offset: int = 0) -> dict:
+def sales_records(
+    account_id: str,
+    period: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    mix_row: tuple[str, str] | None = None,
+) -> dict:
     """The drill-down behind an account's sales in a period (page and API alike): one page
     of its invoice lines, newest first, their exact totals over the whole period (equal to
-    the waterfall's), and its rebate records. Raises ValueError for a malformed period."""
+    the waterfall's), and its rebate records. With ``mix_row`` = (dimension, key), only the
+    lines of that row of the product mix (their totals equal the row's; rebates are per
+    account, so none are listed). Raises ValueError for a malformed period or dimension."""
     start, end = label_bounds(period)
+    where = lines_of_row(*mix_row, product_lines()) if mix_row else None
     invoices, rebates = table("invoices"), table("rebates")
     lines, totals = [], {"lines": 0}
     if invoices is not None:
         lines, totals = invoice_lines_between(
-            invoices, [account_id], start, end, limit=limit, offset=offset
+            invoices, [account_id], start, end, limit=limit, offset=offset, where=where
         )
-    rebate_rows = rebates_between(rebates, [account_id], start, end) if rebates is not None else []
+    rebate_rows = (
+        rebates_between(rebates, [account_id], start, end)
+        if rebates is not None and mix_row is None
+        else []
+    )
     return {"lines": lines, "totals": totals, "rebates": rebate_rows}
 
 
@@ -351,3 +367,65 @@ def portfolio_trend(run: Computation, grain: str = "quarter") -> list[dict]:
         margin = round(float(money["net_contribution"] / net * 100), 2) if net else None
         out.append({"period": row["period"], **money, "margin_pct": margin})
     return out
+
+
+def product_lines() -> dict[str, str]:
+    """The product list: product_id → product line."""
+    return dict(Product.objects.values_list("product_id", "product_line"))
+
+
+def product_names() -> dict[str, str]:
+    return dict(Product.objects.values_list("product_id", "name"))
+
+
+def with_bars(rows: list[dict], names: dict[str, str]) -> list[dict]:
+    """Mix rows for a page: each with its ``name`` (products) and ``bar_pct``, its share
+    of sales scaled to the largest share, so that a flat mix is still told apart."""
+    widest = max((r["share_pct"] or 0 for r in rows), default=0) or 1
+    for row in rows:
+        row["name"] = names.get(row["key"], "")
+        row["bar_pct"] = max(0.0, (row["share_pct"] or 0) / widest * 100)
+    return rows
+
+
+#: The product mix's dimensions as the pages name them.
+MIX_LABELS = {"product_line": "Product line", "product": "Product", "business_unit": "Buying unit"}
+#: Whose invoice lines the portfolio's product mix covers: key -> label.
+MIX_SCOPES = {"all": "All accounts", "key": "Key accounts", "not_key": "The other accounts"}
+
+
+def mix_accounts(scope: str) -> list[str] | None:
+    """The accounts of a :data:`MIX_SCOPES` key (None: all accounts, also unknown ones)."""
+    if scope not in MIX_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}: use one of {', '.join(MIX_SCOPES)}")
+    if scope == "all":
+        return None
+    return list(Account.objects.filter(key_status=scope).values_list("account_id", flat=True))
+
+
+def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -> dict | None:
+    """The product mix (``openkam.engine.profitability.mix``, as ``mix_to_dict``) of the
+    invoice lines of one period (2025, 2025-Q1, 2025-01) of ``account_ids`` (None: every
+    account); None when the ledger has no invoices. Raises ValueError for a malformed
+    period or an unknown dimension.
+
+    Read from the ledger, not from a run (the mix needs no allocation), and kept in the
+    cache under the ledger's fingerprint: a portfolio's mix reads every line of the period.
+    """
+    start, end = label_bounds(period)
+    invoices = table("invoices")
+    if invoices is None:
+        return None
+    lines = product_lines()
+    key = hashlib.sha256(
+        repr((fingerprint(), period, by, account_ids, sorted(lines.items()))).encode()
+    ).hexdigest()
+    found = cache.get(f"mix:{key}")
+    if found is None:
+        found = mix_to_dict(
+            product_mix(
+                invoices, by, product_lines=lines, account_ids=account_ids, start=start, end=end
+            )
+        )
+        cache.set(f"mix:{key}", found, timeout=3600)
+    return found

@@ -31,14 +31,20 @@ from openkam.web.insights.models import (
     ProfitabilitySettings,
 )
 from openkam.web.insights.profitability import (
+    MIX_LABELS,
+    MIX_SCOPES,
     SEGMENTINGS,
+    mix_accounts,
     pools_in_period,
     portfolio_trend,
     price_cost,
+    product_mix_of,
+    product_names,
     recompute_profitability,
     sales_records,
     segments,
     whale_of_period,
+    with_bars,
 )
 from openkam.web.insights.profitability_settings import (
     ProfitabilitySettingsForm,
@@ -168,6 +174,7 @@ def profitability(request):
     whale = whale_of_period(run, grain, period) or {}
     whale_all = run.summary.get("whale") or {}
     by = request.GET.get("by") if request.GET.get("by") in SEGMENTINGS else "key_status"
+    partial = request.htmx and request.GET.get("partial")
     context.update(
         matrix=matrix and matrix_context(matrix),
         segments=_with_table_links(segments(run, grain, period, by), by, year, grain, period),
@@ -192,12 +199,37 @@ def profitability(request):
         industries=Account.objects.order_by().values_list("industry", flat=True).distinct(),
         regions=Account.objects.order_by().values_list("region", flat=True).distinct(),
     )
-    template = (
-        "insights/_profitability_table.html"
-        if request.htmx and request.GET.get("partial")
-        else "insights/profitability.html"
-    )
+    if not partial:
+        context.update(_portfolio_mix(request, period))
+    template = "insights/_profitability_table.html" if partial else "insights/profitability.html"
     return render(request, template, context)
+
+
+#: The portfolio's product mix: by product line or product (buying units belong to one
+#: customer each, so they are compared on the account page only).
+PORTFOLIO_MIX = ("product_line", "product")
+
+
+def _portfolio_mix(request, period: str) -> dict:
+    """The product mix card of the Profitability page: one period, all accounts, the key
+    accounts or the others."""
+    mix_by = request.GET.get("mix") if request.GET.get("mix") in PORTFOLIO_MIX else PORTFOLIO_MIX[0]
+    scope = request.GET.get("scope") if request.GET.get("scope") in MIX_SCOPES else "all"
+    mix = product_mix_of(period, mix_by, mix_accounts(scope))
+    names = product_names() if mix_by == "product" else {}
+    with_bars(mix["rows"] if mix else [], names)
+    keep = request.GET.copy()
+    for name in ("mix", "scope", "page", "partial"):
+        keep.pop(name, None)
+    return {
+        "mix": mix,
+        "mix_by": mix_by,
+        "mix_by_label": MIX_LABELS[mix_by],
+        "mix_labels": {key: MIX_LABELS[key] for key in PORTFOLIO_MIX},
+        "mix_scope": scope,
+        "mix_scopes": MIX_SCOPES,
+        "mix_keep": keep.lists(),
+    }
 
 
 def _table_rows(
@@ -344,22 +376,29 @@ def account_lines(request, account_id: str):
     period = request.GET.get("period", "")
     asked = request.GET.get("page", "1")
     page = max(1, int(asked)) if asked.isdigit() else 1
+    # From a row of the product mix: only that product line's, product's or unit's lines.
+    mix_row = (request.GET["mix"], request.GET.get("key", "")) if request.GET.get("mix") else None
     try:
         found = sales_records(
             account.account_id,
             period,
             limit=LINES_PER_PAGE,
             offset=(page - 1) * LINES_PER_PAGE,
+            mix_row=mix_row,
         )
     except ValueError as exc:
         return HttpResponse(str(exc), status=400)
     pages = max(1, -(-found["totals"]["lines"] // LINES_PER_PAGE))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "insights/account_lines.html",
         {
             "account": account,
             "period": period,
+            "mix_row": mix_row and {"by": MIX_LABELS[mix_row[0]], "key": mix_row[1]},
+            "query": query.urlencode(),
             **found,
             "rebates_total": sum((r["amount"] for r in found["rebates"]), Decimal(0)),
             "page": min(page, pages),
