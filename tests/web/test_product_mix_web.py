@@ -36,7 +36,7 @@ FILES = {
     "I3,1,2024-05-01,M1,P2,1,100,10.00,95.00,\n",
     "rebates": "account_id,rebate_date,amount\nM1,2024-06-30,20.00\n",
 }
-MONEY = ("gross_sales", "discounts", "invoiced_sales", "cogs", "gross_margin")
+MONEY = ("gross_sales", "discounts", "invoiced_sales", "cogs", "invoice_margin")
 
 
 @pytest.fixture
@@ -67,8 +67,8 @@ def test_api_mix_by_product_line(ledger, api):
     assert [rows["widgets"][k] for k in MONEY] == [325.0, 5.0, 320.0, 140.0, 180.0]
     assert [rows["gadgets"][k] for k in MONEY] == [160.0, 10.0, 150.0, 115.0, 35.0]
     assert [r["key"] for r in out["rows"]] == ["widgets", "gadgets"]  # by gross margin
-    assert (rows["widgets"]["share_pct"], rows["widgets"]["gross_margin_pct"]) == (68.09, 56.25)
-    assert (rows["gadgets"]["discount_pct"], rows["gadgets"]["gross_margin_pct"]) == (6.25, 23.33)
+    assert (rows["widgets"]["share_pct"], rows["widgets"]["invoice_margin_pct"]) == (68.09, 56.25)
+    assert (rows["gadgets"]["discount_pct"], rows["gadgets"]["invoice_margin_pct"]) == (6.25, 23.33)
     assert (rows["widgets"]["accounts"], rows["gadgets"]["accounts"]) == (2, 2)
     assert out["totals"]["invoiced_sales"] == 470.0 and out["totals"]["accounts"] == 3
 
@@ -77,7 +77,7 @@ def test_api_mix_of_key_accounts_and_of_one_account(ledger, api):
     Account.objects.filter(account_id="M1").update(key_status="key")
     key = api.get("/api/profitability/mix/?period=2024&scope=key").json()
     # Only M1's gadget line: 100 − 10 = 90 invoiced, cogs 95 → margin −5.00 (−5.56 %).
-    assert [(r["key"], r["gross_margin"], r["gross_margin_pct"]) for r in key["rows"]] == [
+    assert [(r["key"], r["invoice_margin"], r["invoice_margin_pct"]) for r in key["rows"]] == [
         ("gadgets", -5.0, -5.56)
     ]
     units = api.get("/api/profitability/mix/?period=2024-Q1&account_id=L1&by=business_unit")
@@ -124,7 +124,7 @@ def test_account_panel_compares_with_all_accounts(computed, programme, login):
     mix = panel["context"]["mix"]
     rows = _by_key(mix["rows"])
     # L1's own: widgets 125 − 5 = 120, cogs 60; gadgets 60, cogs 20 (of 180 invoiced).
-    assert (rows["widgets"]["gross_margin"], rows["gadgets"]["gross_margin"]) == (60.0, 40.0)
+    assert (rows["widgets"]["invoice_margin"], rows["gadgets"]["invoice_margin"]) == (60.0, 40.0)
     assert rows["widgets"]["share_pct"] == 66.67
     # Beside each row, the same line over all accounts.
     assert rows["gadgets"]["all"]["discount_pct"] == 6.25
@@ -140,7 +140,7 @@ def test_lines_of_one_row_of_the_mix(computed, programme, login):
     page = client.get("/insights/accounts/L1/lines/?period=2024&mix=product_line&key=widgets")
     assert page.status_code == 200
     totals = page.context["totals"]
-    assert (totals["lines"], str(totals["invoiced_sales"]), str(totals["gross_margin"])) == (
+    assert (totals["lines"], str(totals["invoiced_sales"]), str(totals["invoice_margin"])) == (
         1,
         "120.00",
         "60.00",
@@ -175,7 +175,10 @@ def test_cli_mix(ledger, monkeypatch):
     result = runner.invoke(app, ["profitability", "--mix", "product_line", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert {r["key"]: r["gross_margin"] for r in out["rows"]} == {"widgets": 180.0, "gadgets": 35.0}
+    assert {r["key"]: r["invoice_margin"] for r in out["rows"]} == {
+        "widgets": 180.0,
+        "gadgets": 35.0,
+    }
     one = runner.invoke(
         app,
         ["profitability", "--mix", "product", "--account", "M1", "--to", "2024-04-30", "--json"],

@@ -213,7 +213,7 @@ def test_invoice_lines_behind_the_waterfall(computed, programme, login):
         "discounts": "10.00",
         "cogs": "95.00",
         "invoiced_sales": "90.00",
-        "gross_margin": "-5.00",  # 90.00 − 95.00
+        "invoice_margin": "-5.00",  # 90.00 − 95.00
     }
     assert [r["invoice_id"] for r in out["lines"]] == ["I3"]
     assert [r["amount"] for r in out["rebates"]] == ["20.00"]

@@ -49,7 +49,7 @@ def profitability_command(
         typer.Option(
             "--mix",
             help="Print the product mix instead: gross sales, discounts, invoiced sales, cost "
-            "of goods and gross margin per product_line, product or business_unit (the "
+            "of goods and margin before rebates per product_line, product or business_unit (the "
             "customer's buying unit; use it with --account) over the window (with --account, "
             "of that account's own lines).",
             show_default=False,
@@ -206,10 +206,10 @@ def _print_mix(report: dict) -> None:
     whose = f" of {report['account_id']}" if report["account_id"] else ""
     table = Table(title=f"Product mix{whose} by {title[report['by']]}", box=SIMPLE_HEAD)
     table.add_column("", overflow="fold")
-    for col in ("accts", "invoiced", "share%", "disc.%", "gross margin", "GM%"):
+    for col in ("accts", "invoiced", "share%", "disc.%", "margin", "margin%"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in report["rows"]:
-        gm = r["gross_margin"]
+        gm = r["invoice_margin"]
         table.add_row(
             r["key"],
             f"{r['accounts']:,}",
@@ -217,14 +217,14 @@ def _print_mix(report: dict) -> None:
             _pct_text(r["share_pct"]),
             _pct_text(r["discount_pct"]),
             f"[red]{gm:,.0f}[/]" if gm < 0 else f"{gm:,.0f}",
-            _pct_text(r["gross_margin_pct"]),
+            _pct_text(r["invoice_margin_pct"]),
         )
     console.print(table)
     t = report["totals"]
     console.print(
-        f"totals: {t['lines']:,} lines, invoiced sales {t['invoiced_sales']:,.2f}, gross "
-        f"margin {t['gross_margin']:,.2f}. Rebates and the cost to serve are per account, "
-        "not per product: see the waterfall for the net contribution."
+        f"totals: {t['lines']:,} lines, invoiced sales {t['invoiced_sales']:,.2f}, margin "
+        f"before rebates {t['invoice_margin']:,.2f}. Rebates and the cost to serve are per "
+        "account, not per product: see the waterfall for the net contribution."
     )
 
 

@@ -74,7 +74,7 @@ def invoice_lines_between(
     Returns ``(lines, totals)``: one page of lines, newest first (each with ``gross_sales``
     = quantity × unit_list_price, ``invoiced_sales`` = gross − discount and ``gross_margin``
     = invoiced − cogs, exact), and the totals over *all* lines of the period (``lines``,
-    ``gross_sales``, ``discounts``, ``invoiced_sales``, ``cogs``, ``gross_margin``), summed exactly and rounded
+    ``gross_sales``, ``discounts``, ``invoiced_sales``, ``cogs``, ``invoice_margin`` = invoiced − cogs, before rebates), summed exactly and rounded
     to the cent as the profitability engine does, so they equal the waterfall's figures.
     ``where`` narrows the lines further (e.g. to one row of the product mix,
     :func:`openkam.engine.profitability.mix.lines_of_row`).
@@ -100,7 +100,7 @@ def invoice_lines_between(
     )
     cents = {name: int(to_cents(sums[name])[0]) for name in ("gross_sales", "discounts", "cogs")}
     cents["invoiced_sales"] = cents["gross_sales"] - cents["discounts"]
-    cents["gross_margin"] = cents["invoiced_sales"] - cents["cogs"]
+    cents["invoice_margin"] = cents["invoiced_sales"] - cents["cogs"]
     totals = {"lines": int(sums["lines"][0].as_py())} | {
         name: cents_to_decimal([value])[0].as_py() for name, value in cents.items()
     }

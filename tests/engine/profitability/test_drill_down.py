@@ -32,7 +32,7 @@ def test_lines_and_totals_of_a_month(tmp_path):
         "discounts": Decimal("50.00"),
         "cogs": Decimal("660.00"),
         "invoiced_sales": Decimal("1050.00"),
-        "gross_margin": Decimal("390.00"),  # 1050.00 − 660.00
+        "invoice_margin": Decimal("390.00"),  # 1050.00 − 660.00
     }
     # The same as the waterfall of A for 2024-01.
     result = compute_profitability(ledger, "month")

@@ -25,7 +25,7 @@ from openkam.engine.sales import invoice_lines_between
 #: P1 is listed under "Line X"; P2 is not in the product list.
 LINES = {"P1": "Line X", "P9": "Line Y"}
 JANUARY = (dt.date(2024, 1, 1), dt.date(2024, 1, 31))
-MONEY = ("gross_sales", "discounts", "invoiced_sales", "cogs", "gross_margin")
+MONEY = ("gross_sales", "discounts", "invoiced_sales", "cogs", "invoice_margin")
 
 
 def _rows(mix) -> dict[str, dict]:
@@ -43,7 +43,7 @@ def test_by_product_line_by_hand(tmp_path, engine):
         "discounts": 130.0,
         "invoiced_sales": 2170.0,
         "cogs": 1460.0,
-        "gross_margin": 710.0,
+        "invoice_margin": 710.0,
         "lines": 4,
         "accounts": 2,
         "quantity": 31.0,
@@ -54,7 +54,7 @@ def test_by_product_line_by_hand(tmp_path, engine):
         "discounts": 0.0,
         "invoiced_sales": 100.0,
         "cogs": 60.0,
-        "gross_margin": 40.0,
+        "invoice_margin": 40.0,
         "lines": 3,
         "accounts": 2,
     }
@@ -62,9 +62,9 @@ def test_by_product_line_by_hand(tmp_path, engine):
     assert (
         rows["Line X"]["share_pct"],
         rows["Line X"]["discount_pct"],
-        rows["Line X"]["gross_margin_pct"],
+        rows["Line X"]["invoice_margin_pct"],
     ) == (95.59, 5.65, 32.72)
-    assert (rows[UNLISTED]["share_pct"], rows[UNLISTED]["gross_margin_pct"]) == (4.41, 40.0)
+    assert (rows[UNLISTED]["share_pct"], rows[UNLISTED]["invoice_margin_pct"]) == (4.41, 40.0)
     # Highest gross margin first; a listed line nobody bought (Line Y) has no row.
     assert mix.rows["key"].to_pylist() == ["Line X", UNLISTED]
     assert mix.totals == {
@@ -72,11 +72,11 @@ def test_by_product_line_by_hand(tmp_path, engine):
         "discounts": 130.0,
         "invoiced_sales": 2270.0,
         "cogs": 1520.0,
-        "gross_margin": 750.0,
+        "invoice_margin": 750.0,
         "lines": 7,
         "accounts": 3,
         "discount_pct": 5.42,  # 130 / 2400
-        "gross_margin_pct": 33.04,  # 750 / 2270
+        "invoice_margin_pct": 33.04,  # 750 / 2270
     }
 
 
@@ -110,13 +110,13 @@ def test_a_zero_sales_account_has_no_ratios(tmp_path):
     mix = product_mix(ledger.table("invoices"), "product", account_ids=["Z"])
     (row,) = mix_to_dict(mix)["rows"]
     # Z bought 2 × P2 and returned both the same day.
-    assert (row["key"], row["lines"], row["invoiced_sales"], row["gross_margin"]) == (
+    assert (row["key"], row["lines"], row["invoiced_sales"], row["invoice_margin"]) == (
         "P2",
         2,
         0.0,
         0.0,
     )
-    assert (row["share_pct"], row["discount_pct"], row["gross_margin_pct"]) == (None, None, None)
+    assert (row["share_pct"], row["discount_pct"], row["invoice_margin_pct"]) == (None, None, None)
     assert product_mix(ledger.table("invoices"), account_ids=["nobody"]).rows.num_rows == 0
 
 

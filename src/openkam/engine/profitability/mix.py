@@ -1,20 +1,23 @@
-"""Product mix: what each product line, product or buying unit brings to the gross margin.
+"""Product mix: what each product line, product or buying unit brings to the margin.
 
 An account's net contribution says whether it pays; its product mix says *where* the margin
 comes from and where price leaks away: per product line (or product, or the customer's
-buying unit, the invoices' ``business_unit``) the gross sales at list price, the on-invoice discounts, the invoiced sales, the cost
-of goods and the gross margin, with three ratios formed from those sums:
+buying unit, the invoices' ``business_unit``) the gross sales at list price, the on-invoice
+discounts, the invoiced sales, the cost of goods and the **invoice margin** (invoiced sales −
+cost of goods, the margin before rebates), with three ratios formed from those sums:
 
 - share of sales = invoiced sales ÷ all invoiced sales of the selection;
 - discount rate = discounts ÷ gross sales (the first step of the price waterfall, where
   list price leaks to invoice price: Marn & Rosiello 1992, "Managing price, gaining profit",
   Harvard Business Review 70(5));
-- gross margin % = gross margin ÷ invoiced sales.
+- invoice margin % = invoice margin ÷ invoiced sales.
 
-The mix stops at the gross margin on purpose. Rebates and the cost to serve are recorded per
+The mix stops before rebates on purpose. Rebates and the cost to serve are recorded per
 account, not per product: they are customer-sustaining costs in the cost hierarchy of
 Kaplan & Cooper (1998, *Cost & Effect*, ch. 10), and spreading them over products by sales
-would only restate the sales mix. The account's net contribution is in the waterfall.
+would only restate the sales mix. So the invoice margin is *not* the waterfall's gross margin
+(net sales − cost of goods, after rebates); the account's gross margin and net contribution
+are in its waterfall.
 
 Sums are exact (quantity × unit price at 7 decimals) and each figure is rounded half up to
 the cent once, as the waterfall does: for one account and period the totals equal its
@@ -49,7 +52,7 @@ UNLISTED = "(not in the product list)"
 #: The buying unit of lines that name none.
 NO_BUSINESS_UNIT = "(none)"
 #: The money columns of each row, in waterfall order.
-MIX_MONEY = ("gross_sales", "discounts", "invoiced_sales", "cogs", "gross_margin")
+MIX_MONEY = ("gross_sales", "discounts", "invoiced_sales", "cogs", "invoice_margin")
 #: Units of the exact gross-sales sums (quantity × unit price has 7 decimals).
 _GROSS_SCALE = 7
 
@@ -58,13 +61,13 @@ _GROSS_SCALE = 7
 class ProductMix:
     """The mix of a selection of invoice lines.
 
-    ``rows``: one row per product line, product or buying unit, highest gross margin
+    ``rows``: one row per product line, product or buying unit, highest invoice margin
     first (ties by key): ``key``, ``product_line`` (of a product; the key itself for a
     product line; null for buying units), ``lines``, ``accounts`` (distinct buyers),
     ``quantity`` (decimal128(18, 3)), the :data:`MIX_MONEY` columns (decimal128(18, 2)) and
-    ``share_pct``, ``discount_pct``, ``gross_margin_pct`` (float64, 2 decimals; null where
+    ``share_pct``, ``discount_pct``, ``invoice_margin_pct`` (float64, 2 decimals; null where
     the denominator is 0). ``totals``: the same money figures, lines, accounts,
-    ``discount_pct`` and ``gross_margin_pct`` over the whole selection, each money figure
+    ``discount_pct`` and ``invoice_margin_pct`` over the whole selection, each money figure
     summed exactly and rounded once.
     """
 
@@ -151,7 +154,7 @@ def _mix(by: str, sums: pa.Table, keys: list[str], line_of: Mapping[str, str]) -
     per_key = {name: _add_up(values, code, n) for name, values in exact.items()}
     money = _money(per_key)
     order = np.array(
-        sorted(range(n), key=lambda i: (-int(money["gross_margin"][i]), str(names[i]))),
+        sorted(range(n), key=lambda i: (-int(money["invoice_margin"][i]), str(names[i]))),
         dtype=np.int64,
     )
     money = {name: values[order] for name, values in money.items()}
@@ -172,14 +175,16 @@ def _mix(by: str, sums: pa.Table, keys: list[str], line_of: Mapping[str, str]) -
             **{name: cents_to_decimal(money[name]) for name in MIX_MONEY},
             "share_pct": _pct(money["invoiced_sales"], totals["invoiced_sales"][0]),
             "discount_pct": _pct(money["discounts"], money["gross_sales"]),
-            "gross_margin_pct": _pct(money["gross_margin"], money["invoiced_sales"]),
+            "invoice_margin_pct": _pct(money["invoice_margin"], money["invoiced_sales"]),
         }
     )
     summary = {name: int(totals[name][0]) / 100 for name in MIX_MONEY}
     summary["lines"] = int(exact["lines"].sum())
     summary["accounts"] = len(pc.unique(sums["account_id"]))
     summary["discount_pct"] = _pct(totals["discounts"], totals["gross_sales"])[0].as_py()
-    summary["gross_margin_pct"] = _pct(totals["gross_margin"], totals["invoiced_sales"])[0].as_py()
+    summary["invoice_margin_pct"] = _pct(totals["invoice_margin"], totals["invoiced_sales"])[
+        0
+    ].as_py()
     return ProductMix(by=by, rows=rows, totals=summary)
 
 
@@ -210,7 +215,7 @@ def _money(exact: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "discounts": discounts,
         "invoiced_sales": invoiced,
         "cogs": cogs,
-        "gross_margin": invoiced - cogs,
+        "invoice_margin": invoiced - cogs,
     }
 
 
@@ -234,8 +239,8 @@ def _pct(numerator: np.ndarray, denominator) -> pa.Array:
 def mix_to_dict(mix: ProductMix) -> dict:
     """A :class:`ProductMix` as a JSON-ready dict: ``{"by", "rows": [{"key",
     "product_line", "lines", "accounts", "quantity", "gross_sales", "discounts",
-    "invoiced_sales", "cogs", "gross_margin", "share_pct", "discount_pct",
-    "gross_margin_pct"}...], "totals": {...}}`` (money as numbers rounded to cents)."""
+    "invoiced_sales", "cogs", "invoice_margin", "share_pct", "discount_pct",
+    "invoice_margin_pct"}...], "totals": {...}}`` (money as numbers rounded to cents)."""
     quantities = [float(q) for q in mix.rows["quantity"].to_pylist()]
     rows = table_to_dicts(mix.rows.drop_columns(["quantity"]))
     for row, quantity in zip(rows, quantities, strict=True):
