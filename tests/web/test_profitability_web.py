@@ -115,8 +115,12 @@ def test_account_panel_and_drill_down(computed, programme, login):
     client = login(programme["users"]["Vera"])
     page = client.get("/accounts/M1/").content.decode()
     assert "waterfall-chart" in page and "-75" in page
-    # Net contribution per quarter: M1 bought only in 2024-Q2 (−75.00, −107.14 % of 70.00).
-    assert '"labels": ["2024-Q2"], "contribution": [-75.0], "margin_pct": [-107.14]' in page
+    # Net contribution per quarter: M1 bought only in 2024-Q2 (−75.00, −107.14 % of 70.00);
+    # the axis has every quarter of the run (L1 bought in Q1), empty where M1 has nothing.
+    assert (
+        '"labels": ["2024-Q1", "2024-Q2"], "contribution": [0.0, -75.0], '
+        '"margin_pct": [null, -107.14]'
+    ) in page
     drill = client.get(
         "/insights/accounts/M1/activities/?pool=delivery&period=2024"
     ).content.decode()
@@ -387,3 +391,48 @@ def test_unused_capacity_follows_the_period_shown(computed, programme, login):
     q1 = client.get("/insights/profitability/?year=2024&grain=quarter&period=2024-Q1")
     assert q1.context["pools"] == [] and q1.context["longer_pools"] == 1
     assert "1 pool period reaches beyond 2024-Q1" in q1.content.decode()
+
+
+def test_a_search_without_matches_keeps_the_page(computed, programme, login):
+    page = login(programme["users"]["Vera"]).get("/insights/profitability/?q=zzzz")
+    html = page.content.decode()
+    assert "No account matches." in html and 'name="q" value="zzzz"' in html
+    assert "No figures for this year" not in html
+
+
+def test_cards_are_the_portfolio_and_the_view_has_its_own_totals(computed, programme, login):
+    client = login(programme["users"]["Vera"])
+    whole = client.get("/insights/profitability/")
+    filtered = client.get("/insights/profitability/?industry=chemicals")
+    # The cards: all accounts, 30 + 100 − 75 = 55.00, however the table is filtered.
+    assert whole.context["totals"]["net_contribution"] == Decimal("55.00")
+    assert filtered.context["totals"]["net_contribution"] == Decimal("55.00")
+    assert whole.context["view_totals"] is None
+    # The filtered view: M1 alone.
+    assert filtered.context["view_totals"]["net_contribution"] == Decimal("-75.00")
+    assert "This view: 1 account" in filtered.content.decode()
+
+
+def test_ratio_of_cost_to_serve_is_not_cut_to_a_whole_number(computed, programme, login):
+    page = login(programme["users"]["Vera"]).get("/insights/profitability/?sort=cts_pct")
+    rows = {r.account_key: r for r in page.context["page"]}
+    # M1: cost to serve 50.00 of net sales 70.00 = 71.43 % (SQLite would divide the stored
+    # whole numbers as integers: 71); L1: 30.00 of 120.00 = 25 %.
+    assert rows["M1"].cts_pct == pytest.approx(71.4286, abs=1e-3)
+    assert [r.account_key for r in page.context["page"]] == ["L2", "L1", "M1"]
+
+
+def test_change_without_a_period_before(computed, programme, login):
+    html = login(programme["users"]["Vera"]).get("/insights/profitability/").content.decode()
+    # The ledger starts in 2024: nothing to compare with, which is not "new".
+    assert "No figures in 2023 to compare with" in html and ">new<" not in html
+
+
+def test_recompute_pressed_twice_answers_in_place(ledger, programme, login):
+    client = login(programme["users"]["Alice"])
+    first = client.post("/insights/recompute/profitability/", HTTP_HX_REQUEST="true")
+    assert first.status_code == 200  # queued: the task runs on commit, not in this test
+    second = client.post("/insights/recompute/profitability/", HTTP_HX_REQUEST="true")
+    html = second.content.decode()
+    assert second.status_code == 200 and 'id="run-status"' in html
+    assert "<html" not in html  # a fragment, not a whole page inside the status box

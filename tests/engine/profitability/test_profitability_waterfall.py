@@ -13,6 +13,7 @@ ledger = 2024-02-24 (I4's payment).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from profitability_ledgers import HAND_HIERARCHY, hand_ledger
 
@@ -107,7 +108,9 @@ EXPECTED_MONTH_ROWS = {
         pct=None,
     ),
     # D: a rebate without invoices: net sales −25; margin −25/−25 = 100 %.
-    ("D", "2024-02"): _row(0, 0, 0, 25.00, -25.00, 0, -25.00, 0, -25.00, pools={}, pct=100.0),
+    ("D", "2024-02"): _row(
+        0, 0, 0, 25.00, -25.00, 0, -25.00, 0, -25.00, pools={}, pct=None
+    ),  # no margin over net sales ≤ 0
     # Z: sold and fully returned: a row of zeros, margin undefined.
     ("Z", "2024-01"): _row(0, 0, 0, 0, 0, 0, 0, 0, 0, pools={}, pct=None),
 }
@@ -319,3 +322,12 @@ def test_span_bounds_of_calendar_and_interval_labels():
         "2024-01-15/2024-02-14",
         (dt.date(2024, 1, 15), dt.date(2024, 2, 14)),
     )
+
+
+def test_no_margin_over_net_sales_of_zero_or_less():
+    from openkam.engine.profitability.waterfall import margin_pct
+
+    # An account whose returns exceed its sales: net sales −164.00, net contribution
+    # −555.00. −555 / −164 = +338 % would read as the best margin of the portfolio.
+    pct = margin_pct(np.array([-55500, 0, 3000]), np.array([-16400, 0, 12000]))
+    assert pct.to_pylist() == [None, None, 25.0]  # 30.00 / 120.00

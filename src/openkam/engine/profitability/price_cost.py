@@ -64,7 +64,7 @@ class PriceCostMatrix:
     quadrants
         One row per quadrant in :data:`QUADRANTS` order: quadrant, accounts, net_sales,
         net_contribution, net_sales_share_pct (of the classified accounts' net sales) and
-        contribution_margin_pct (null when net sales are 0).
+        contribution_margin_pct (null when net sales are ≤ 0).
     unclassified
         Accounts without positive gross and net sales, and their net contribution.
     """

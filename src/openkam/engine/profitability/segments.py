@@ -32,7 +32,7 @@ def segment_totals(figures: pa.Table, segment_of: Mapping[str, str | None]) -> p
     pyarrow.Table
         One row per segment, by net contribution, highest first (ties by name): segment,
         accounts, losing_accounts (net contribution < 0), the sums (``decimal128(18, 2)``),
-        cts_pct and contribution_margin_pct (float64, 2 decimals; null when net sales are 0).
+        cts_pct and contribution_margin_pct (float64, 2 decimals; null when net sales are ≤ 0).
     """
     missing = [c for c in ("account_id", *SEGMENT_SUMS) if c not in figures.column_names]
     if missing:
@@ -63,7 +63,7 @@ def segment_totals(figures: pa.Table, segment_of: Mapping[str, str | None]) -> p
             "accounts": pa.array(accounts[order], pa.int64()),
             "losing_accounts": pa.array(losing[order].astype(np.int64), pa.int64()),
             **{c: cents_to_decimal(sums[c][order]) for c in SEGMENT_SUMS},
-            "cts_pct": pa.array(cts_pct, pa.float64(), mask=net == 0),
-            "contribution_margin_pct": pa.array(margin_pct, pa.float64(), mask=net == 0),
+            "cts_pct": pa.array(cts_pct, pa.float64(), mask=net <= 0),
+            "contribution_margin_pct": pa.array(margin_pct, pa.float64(), mask=net <= 0),
         }
     )

@@ -12,7 +12,8 @@ Shapiro, Rangan, Moriarty & Ross, "Manage Customers for Profits (Not Just Sales)
   = gross margin
   − cost to serve        Σ time-driven ABC pool costs + credit cost of payment terms
   = net contribution
-    contribution margin % = 100 × net contribution / net sales (null when net sales are 0)
+    contribution margin % = 100 × net contribution / net sales (null when net sales are ≤ 0:
+    a ratio over negative sales, after returns exceed sales, reads as a margin but is not one)
 
 Returns are invoice lines with negative quantity and reduce every line they touch.
 """
@@ -567,12 +568,13 @@ def _waterfall_table(tables: dict[str, dict], vocabulary: pa.Array, period: Peri
 
 
 def margin_pct(contribution: np.ndarray, net_sales: np.ndarray) -> pa.Array:
-    """100 × contribution / net sales, rounded to 2 decimals; null where net sales are 0."""
+    """100 × contribution / net sales, rounded to 2 decimals; null where net sales are ≤ 0
+    (over negative net sales the ratio's sign is the opposite of the account's result)."""
     contribution = np.asarray(contribution, dtype=np.int64)
     net_sales = np.asarray(net_sales, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.round(100.0 * contribution / net_sales, 2)
-    return pa.array(pct, pa.float64(), mask=net_sales == 0)
+    return pa.array(pct, pa.float64(), mask=net_sales <= 0)
 
 
 def _cost_by_pool_table(

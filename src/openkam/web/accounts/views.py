@@ -81,6 +81,16 @@ def account_detail(request, account_id: str):
         "subsidiaries": account.subsidiaries.annotate(n_sub=Count("subsidiaries")),
         "sales_own": own,
         "sales_rolled": rolled,
+        # One row per year with sales anywhere in the subtree: the account's own figures
+        # (None in a year only its subsidiaries bought) beside the subtree's invoiced sales.
+        "sales_years": [
+            {
+                "year": r["year"],
+                "own": next((o for o in own if o["year"] == r["year"]), None),
+                "rolled": r,
+            }
+            for r in rolled
+        ],
         "has_subsidiaries": len(rolled) and rolled is not own,
         "recent_lines": recent,
         "contacts": account.contacts.select_related("reports_to"),

@@ -5,12 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from openkam.engine.profitability import periods
 from openkam.web.accounts.models import Account
 from openkam.web.core.api import VersionField, conflict_response, required_version
 from openkam.web.core.concurrency import ConcurrentEditError
@@ -106,8 +113,14 @@ class ProfitabilitySettingsSerializer(serializers.ModelSerializer):
         fields = ["cost_of_capital", "version"]
         extra_kwargs = {
             "cost_of_capital": {
+                # PUT replaces the settings, so it must state the rate; PATCH may leave it out.
+                "required": True,
+                "error_messages": {
+                    "required": "Required with PUT: the annual cost of capital as a fraction, "
+                    "0 ≤ rate < 1 (0.08 is 8 % a year); PATCH changes only what it sends."
+                },
                 "help_text": "Annual cost of capital as a fraction (0.08 is 8 % a year), "
-                "0 ≤ rate < 1; prices the credit of payment terms from the next recompute on."
+                "0 ≤ rate < 1; prices the credit of payment terms from the next recompute on.",
             }
         }
 
@@ -142,55 +155,124 @@ class _CurrentRunMixin:
         return run
 
 
+#: The grains of the stored figures, finest last.
+GRAINS = ("year", "quarter", "month")
+#: What a period label may look like, for the error messages.
+PERIOD_FORMS = "use 2024, 2024-Q1 or 2024-01"
+
 #: The query parameters that choose one stored period (see ``ProfitabilityViewSet._period``).
 _PERIOD_PARAMETERS = [
-    OpenApiParameter("grain", str, description="year (default), quarter or month."),
     OpenApiParameter(
-        "period", str, description="2024, 2024-Q1 or 2024-01; default: the latest year."
+        "grain",
+        str,
+        enum=GRAINS,
+        description="year, quarter or month; default: the grain of ``period``, else year.",
+    ),
+    OpenApiParameter(
+        "period",
+        str,
+        description="2024, 2024-Q1 or 2024-01; default: the latest period of the grain in "
+        "the current run.",
     ),
 ]
+_PERIOD_RESPONSES = {
+    200: dict,
+    400: OpenApiResponse(description="A malformed grain or period, or the two disagree."),
+    404: OpenApiResponse(description="No figures for the period."),
+}
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "grain",
+                str,
+                enum=GRAINS,
+                description="year, quarter or month; default: the grain of ``period``, else "
+                "year. 400 when it disagrees with ``period``.",
+            ),
+            OpenApiParameter(
+                "period", str, description="One period: 2024, 2024-Q1 or 2024-01 (default all)."
+            ),
+            OpenApiParameter(
+                "rolled_up",
+                bool,
+                description="true: parents including their subsidiaries; false: each account "
+                "alone (default both).",
+            ),
+            OpenApiParameter("account_id", str, description="Only this account's rows."),
+        ],
+        responses={
+            200: FiguresSerializer(many=True),
+            400: OpenApiResponse(description="A malformed or contradictory filter."),
+        },
+    )
+)
 class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixin):
     """The P&L waterfall per account and period from the current profitability run.
 
-    Filters: ``grain`` (year|quarter|month, default year), ``period`` (e.g. 2024, 2024-Q1,
-    2024-01), ``account_id``, ``rolled_up`` (true for parents including subsidiaries).
+    Filters: ``grain`` (year|quarter|month; default the grain of ``period``, else year),
+    ``period`` (e.g. 2024, 2024-Q1, 2024-01), ``account_id``, ``rolled_up`` (true for
+    parents including subsidiaries).
     """
 
     kind = Computation.Kind.PROFITABILITY
     serializer_class = FiguresSerializer
-    filterset_fields = ["grain", "period", "rolled_up"]
+    # The filters are applied (and checked) by ``get_queryset``; no free-text search.
+    filter_backends = [OrderingFilter]
     ordering_fields = ["net_contribution", "net_sales", "contribution_margin_pct", "cost_to_serve"]
 
     def get_queryset(self):
-        run = self.current_run()
-        qs = AccountPeriodFigures.objects.filter(computation=run).order_by(
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return AccountPeriodFigures.objects.none()
+        qs = AccountPeriodFigures.objects.filter(computation=self.current_run()).order_by(
             "account_key", "period", "pk"
         )
-        if "grain" not in self.request.query_params:
-            qs = qs.filter(grain="year")
-        if account := self.request.query_params.get("account_id"):
+        if self.action != "list":
+            return qs
+        params = self.request.query_params
+        grain, period = _grain_and_period(params)
+        qs = qs.filter(grain=grain or "year")
+        if period:
+            qs = qs.filter(period=period)
+        rolled_up = params.get("rolled_up", "").strip().lower()
+        if rolled_up:
+            if rolled_up not in _BOOLEANS:
+                raise ValidationError({"rolled_up": f"{params['rolled_up']!r}: use true or false."})
+            qs = qs.filter(rolled_up=_BOOLEANS[rolled_up])
+        if account := params.get("account_id"):
             qs = qs.filter(account_key=account)
         return qs
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("grain", str, description="year, quarter or month, with ``period``."),
+            OpenApiParameter(
+                "grain",
+                str,
+                enum=GRAINS,
+                description="year, quarter or month; default: the grain of ``period``. Alone: "
+                "the curve of the latest period of that grain.",
+            ),
             OpenApiParameter(
                 "period",
                 str,
-                description="2024, 2024-Q1 or 2024-01: the curve of that period; without it, "
-                "the curve over all years of the run.",
+                description="2024, 2024-Q1 or 2024-01: the curve of that period; without it "
+                "and ``grain``, the curve over all years of the run.",
             ),
         ],
-        responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
+        responses={
+            200: dict,
+            400: OpenApiResponse(description="A malformed grain or period."),
+            404: OpenApiResponse(description="No figures for the period."),
+        },
     )
     @action(detail=False)
     def whale(self, request):
         """The whale curve: accounts sorted by net contribution, cumulative share of the total
         (over all years, or of one ``period``)."""
-        if "period" not in request.query_params:
+        params = request.query_params
+        if not params.get("period", "").strip() and not params.get("grain", "").strip():
             return Response(self._computed_run().summary.get("whale", {}))
         run, grain, period = self._period(request)
         curve = whale_of_period(run, grain, period)
@@ -200,7 +282,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
 
     @extend_schema(
         parameters=_PERIOD_PARAMETERS,
-        responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
+        responses=_PERIOD_RESPONSES,
     )
     @action(detail=False)
     def matrix(self, request):
@@ -224,7 +306,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             ),
             *_PERIOD_PARAMETERS,
         ],
-        responses={200: dict, 404: OpenApiResponse(description="No figures for the period.")},
+        responses=_PERIOD_RESPONSES,
     )
     @action(detail=False)
     def segments(self, request):
@@ -289,6 +371,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             if not years:
                 raise ValidationError({"period": "give a period: no profitability run yet."})
             period = years[-1]
+        _parsed_period(period)
         try:
             ids = [account_id] if account_id else mix_accounts(scope)
             found = product_mix_of(period, by, ids)
@@ -322,22 +405,53 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         return Response({"grain": grain, "periods": periods})
 
     def _period(self, request) -> tuple[Computation, str, str]:
-        """The current run and the grain and period asked for (default: the latest year)."""
-        run, grain = self._computed_run(), _grain(request, "year")
-        years = run.summary.get("years") or [""]
-        return run, grain, request.query_params.get("period") or years[-1]
+        """The current run and the grain and period asked for: the grain defaults to that of
+        the period, else year; the period to the latest of the grain in the run (a 404 when
+        the run has none)."""
+        grain, period = _grain_and_period(request.query_params)
+        run, grain = self._computed_run(), grain or "year"
+        if period is None:
+            period = (
+                AccountPeriodFigures.objects.filter(computation=run, grain=grain)
+                .order_by("-period")
+                .values_list("period", flat=True)
+                .first()
+            )
+            if period is None:
+                raise NotFound(f"no {grain} figures in the current run")
+        return run, grain, period
 
-    @extend_schema(responses={200: PoolSerializer(many=True)})
-    @action(detail=False)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "year",
+                str,
+                description="A year, e.g. 2024: only the pool periods that overlap it (a pool "
+                "period reaching into the next year is listed under both).",
+            ),
+        ],
+        responses={
+            200: PoolSerializer(many=True),
+            400: OpenApiResponse(description="``year`` is not a 4-digit year."),
+        },
+    )
+    @action(detail=False, filter_backends=[], pagination_class=None)
     def pools(self, request):
         """Each cost pool's cost, allocated cost and unused capacity per pool period
-        (``year=2024`` keeps the periods of one year)."""
-        qs = PoolPeriodFigures.objects.filter(computation=self.current_run()).order_by(
+        (``year=2024`` keeps the pool periods that overlap 2024)."""
+        rows = PoolPeriodFigures.objects.filter(computation=self.current_run()).order_by(
             "pool", "period"
         )
-        if year := request.query_params.get("year"):
-            qs = qs.filter(period__startswith=year)
-        return Response(PoolSerializer(qs, many=True).data)
+        if year := request.query_params.get("year", "").strip():
+            if not (len(year) == 4 and year.isascii() and year.isdigit() and year != "0000"):
+                raise ValidationError({"year": f"{year!r}: give a 4-digit year, e.g. 2024."})
+            first, last = periods.label_bounds(year)
+            rows = [
+                row
+                for row in rows
+                if (span := periods.span_bounds(row.period))[0] <= last and span[1] >= first
+            ]
+        return Response(PoolSerializer(rows, many=True).data)
 
     @extend_schema(
         parameters=[
@@ -353,21 +467,30 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             OpenApiParameter("offset", int, description="Lines to skip (newest first)."),
             OpenApiParameter("limit", int, description="Lines to return (at most 1,000)."),
         ],
-        responses={200: dict},
+        responses={
+            200: dict,
+            400: OpenApiResponse(description="A missing or malformed parameter."),
+            404: OpenApiResponse(description="No such account."),
+        },
     )
     @action(detail=False)
     def lines(self, request):
         """The drill-down behind an account's sales in a period: its invoice lines (newest
         first, one page), their exact totals over the whole period, and its rebates."""
         params = request.query_params
-        account = get_object_or_404(Account, account_id=params.get("account_id", ""))
+        if not params.get("account_id"):
+            raise ValidationError({"account_id": "Required: the account, e.g. account_id=A1."})
+        if not params.get("period", "").strip():
+            raise ValidationError({"period": f"Required: {PERIOD_FORMS}."})
+        period, _ = _parsed_period(params["period"])
+        offset = max(0, _whole_number(params, "offset", 0))
+        limit = min(1000, max(1, _whole_number(params, "limit", 100)))
+        account = get_object_or_404(Account, account_id=params["account_id"])
         try:
-            offset = max(0, int(params.get("offset", 0)))
-            limit = min(1000, max(1, int(params.get("limit", 100))))
             mix_row = (params["mix"], params.get("key", "")) if params.get("mix") else None
             found = sales_records(
                 account.account_id,
-                params.get("period", ""),
+                period,
                 limit=limit,
                 offset=offset,
                 mix_row=mix_row,
@@ -411,8 +534,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         methods=["get", "put", "patch"],
         url_path="settings",
         serializer_class=ProfitabilitySettingsSerializer,
-        filterset_fields=[],
-        ordering_fields=[],
+        filter_backends=[],
     )
     def profitability_settings(self, request):
         """The assumptions behind the figures: the annual cost of capital that prices the
@@ -482,6 +604,51 @@ def _grain(request, default: str) -> str:
     if grain not in ("year", "quarter", "month"):
         raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
     return grain
+
+
+#: The values ``rolled_up`` accepts (any case), as the filter forms send them.
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _parsed_period(text: str) -> tuple[str, str]:
+    """The label (as stored) and the grain of a period label; a 400 for anything else,
+    including a year the calendar lacks (0000)."""
+    try:
+        key, grain = periods.parse_label(text)
+        periods.bounds(key, grain)
+    except ValueError:
+        raise ValidationError({"period": f"{text!r} is not a period: {PERIOD_FORMS}."}) from None
+    return periods.label(key, grain), grain
+
+
+def _grain_and_period(params) -> tuple[str | None, str | None]:
+    """The grain and the period a query asks for, checked; None where not given. Without
+    ``grain`` the grain is that of ``period``; a 400 when both are given and disagree."""
+    grain = params.get("grain", "").strip() or None
+    if grain is not None and grain not in GRAINS:
+        raise ValidationError({"grain": f"{grain!r}: use year, quarter or month."})
+    text = params.get("period", "").strip()
+    if not text:
+        return grain, None
+    period, of_period = _parsed_period(text)
+    if grain is not None and grain != of_period:
+        raise ValidationError(
+            {
+                "grain": f"{grain!r} does not match period {period!r}, which is a "
+                f"{of_period}: give grain={of_period} or leave grain out."
+            }
+        )
+    return of_period, period
+
+
+def _whole_number(params, name: str, default: int) -> int:
+    """A query parameter that must be a whole number; a 400 naming it otherwise."""
+    text = params.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.removeprefix("-").isdigit()):
+        raise ValidationError({name: f"{text!r}: give a whole number, e.g. {name}={default}."})
+    return int(text)
 
 
 def _no_figures(grain: str, period: str) -> Response:

@@ -89,7 +89,7 @@ def _number(value: float | None) -> str:
 
 
 def _cts_pct(cost_to_serve: Decimal, net_sales: Decimal) -> str:
-    """Cost to serve as % of net sales, as on the page (empty when net sales are zero)."""
-    if not net_sales:
+    """Cost to serve as % of net sales, as on the page (empty when net sales are ≤ 0)."""
+    if net_sales is None or net_sales <= 0:
         return ""
     return f"{(Decimal(cost_to_serve) * 100 / Decimal(net_sales)).quantize(CENT, ROUND_HALF_UP)}"

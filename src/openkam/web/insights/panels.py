@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openkam.web.insights import runs
 from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.insights.profitability import run_periods, run_pools
 
 WATERFALL_STEPS = [
     ("Gross sales", "gross_sales", 1),
@@ -32,19 +33,29 @@ def profitability_panel(request, account):
     for y in years:
         if y.period == requested:
             year = y
-    quarters = list(rows.filter(grain="quarter", rolled_up=False).order_by("period"))
-    pools = sorted({p for q in quarters for p in q.cost_by_pool})
+    own = {q.period: q for q in rows.filter(grain="quarter", rolled_up=False)}
+    # Every quarter of the run, so that a quarter without figures shows as an empty bar
+    # rather than vanishing from an axis that then looks continuous.
+    labels = run_periods(run, "quarter")
+    quarters = [own.get(label) for label in labels]
+    pools = sorted({p for q in own.values() for p in q.cost_by_pool})
+    # A pool keeps its colour from one account to the next: its place among the run's pools.
+    colour = {p: i for i, p in enumerate(run_pools(run))}
     trend = {
-        "labels": [q.period for q in quarters],
+        "labels": labels,
         "series": [
-            {"pool": p, "values": [float(q.cost_by_pool.get(p, 0)) for q in quarters]}
+            {
+                "pool": p,
+                "colour": colour.get(p, len(colour)),
+                "values": [float(q.cost_by_pool.get(p, 0)) if q else 0.0 for q in quarters],
+            }
             for p in pools
         ],
     }
     contribution = {
-        "labels": trend["labels"],
-        "contribution": [float(q.net_contribution) for q in quarters],
-        "margin_pct": [q.contribution_margin_pct for q in quarters],
+        "labels": labels,
+        "contribution": [float(q.net_contribution) if q else 0.0 for q in quarters],
+        "margin_pct": [q.contribution_margin_pct if q else None for q in quarters],
     }
     return {
         "run": run,

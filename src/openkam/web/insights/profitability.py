@@ -20,6 +20,7 @@ from django_tasks import task
 
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import (
+    CREDIT_POOL,
     DEFAULT_COST_OF_CAPITAL,
     MONEY_LINES,
     ProfitabilityResult,
@@ -364,7 +365,7 @@ def portfolio_trend(run: Computation, grain: str = "quarter") -> list[dict]:
         # SQLite's sums of decimals lose their scale (270 for 270.00): give it back.
         money = {k: Decimal(row[k]).quantize(cent) for k in row if k != "period"}
         net = money["net_sales"]
-        margin = round(float(money["net_contribution"] / net * 100), 2) if net else None
+        margin = round(float(money["net_contribution"] / net * 100), 2) if net > 0 else None
         out.append({"period": row["period"], **money, "margin_pct": margin})
     return out
 
@@ -429,3 +430,24 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
         )
         cache.set(f"mix:{key}", found, timeout=3600)
     return found
+
+
+def run_periods(run: Computation, grain: str) -> list[str]:
+    """The periods of ``grain`` for which the run stored any account's figures, in order."""
+    key = f"run-periods:{run.pk}:{run.finished.isoformat() if run.finished else ''}:{grain}"
+    found = cache.get(key)
+    if found is None:
+        found = list(
+            AccountPeriodFigures.objects.filter(computation=run, grain=grain, rolled_up=False)
+            .order_by("period")
+            .values_list("period", flat=True)
+            .distinct()
+        )
+        cache.set(key, found, timeout=3600)
+    return found
+
+
+def run_pools(run: Computation) -> list[str]:
+    """The run's cost pools, sorted, then the credit cost: a fixed order for colours."""
+    pools = PoolPeriodFigures.objects.filter(computation=run).order_by("pool")
+    return [*pools.values_list("pool", flat=True).distinct(), CREDIT_POOL]

@@ -9,13 +9,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import NullIf
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from openkam.engine.activity_records import activity_records
+from openkam.engine.activity_records import activity_page, activity_totals
 from openkam.engine.profitability import NO_SEGMENT, QUADRANT_LABELS
 from openkam.engine.profitability.periods import label_bounds, previous_label
 from openkam.web.accounts.models import Account
@@ -153,13 +164,22 @@ def profitability(request):
         r.name = names.get(r.account_key, r.account_key)
         r.quadrant = quadrants.get(r.account_key)
         r.quadrant_label = QUADRANT_LABELS.get(r.quadrant, "")
-    totals = rows.aggregate(
-        net_sales=Sum("net_sales"),
-        net_contribution=Sum("net_contribution"),
-        cost_to_serve=Sum("cost_to_serve"),
-        gross_margin=Sum("gross_margin"),
+    # The cards above are the whole portfolio's, as are the charts beside them; the table's
+    # filters get their own totals under the table (so both read the same however reached).
+    everyone = AccountPeriodFigures.objects.filter(
+        computation=run, grain=grain, period=period, rolled_up=False
     )
-    losers = rows.filter(net_contribution__lt=0).count()
+    money = {
+        "net_sales": Sum("net_sales"),
+        "net_contribution": Sum("net_contribution"),
+        "cost_to_serve": Sum("cost_to_serve"),
+        "gross_margin": Sum("gross_margin"),
+    }
+    totals = everyone.aggregate(**money)
+    losers = everyone.filter(net_contribution__lt=0).count()
+    filtered = any(request.GET.get(f) for f in ("q", "industry", "region", "key_status"))
+    filtered = filtered or request.GET.get("quadrant") in QUADRANT_LABELS
+    view_totals = rows.aggregate(**money) if filtered else None
     pools, longer_pools = pools_in_period(run, period)
     query = request.GET.copy()
     query.pop("page", None)
@@ -184,10 +204,15 @@ def profitability(request):
         previous_period=previous_label(period),
         page=page,
         sort=sort,
+        has_figures=True,
         totals=totals,
+        view_totals=view_totals,
         losers=losers,
         pools=pools,
-        unused_total=sum(p["unused"] for p in pools),
+        # Idle capacity and capacity used beyond what a pool cost are reported apart: a net
+        # figure would hide the one behind the other.
+        unused_total=sum(max(p["unused"], 0) for p in pools),
+        over_total=-sum(min(p["unused"], 0) for p in pools),
         longer_pools=longer_pools,
         whale_points=_downsample(whale.get("points", []), 400),
         whale=whale,
@@ -261,9 +286,15 @@ def _table_rows(
         account_key=OuterRef("account_key"),
     ).values("net_contribution")[:1]
     rows = rows.annotate(
-        cts_pct=ExpressionWrapper(
-            F("cost_to_serve") * 100 / NullIf(F("net_sales"), Value(0)),
-            output_field=DecimalField(max_digits=18, decimal_places=2),
+        # In floating point: SQLite keeps whole decimals as integers and would divide them
+        # as integers (26 % for 26.66 %). No ratio over net sales ≤ 0 (see margin_pct).
+        cts_pct=Case(
+            When(
+                net_sales__gt=0,
+                then=Cast("cost_to_serve", FloatField()) * 100.0 / Cast("net_sales", FloatField()),
+            ),
+            default=None,
+            output_field=FloatField(),
         ),
         previous_contribution=Subquery(before),
     ).annotate(
@@ -348,6 +379,10 @@ def recompute(request, kind: str):
     try:
         run = runs.request(kind, params, request.user, task)
     except runs.AlreadyRunning as exc:
+        if request.htmx:
+            # In place: the run already under way, with its progress (a redirect would be
+            # followed by htmx and swap a whole page into the status box).
+            return render(request, "insights/_run_progress.html", {"run": runs.latest(kind)})
         messages.warning(request, str(exc))
         return redirect(target)
     if request.htmx:
@@ -378,17 +413,40 @@ def account_lines(request, account_id: str):
     page = max(1, int(asked)) if asked.isdigit() else 1
     # From a row of the product mix: only that product line's, product's or unit's lines.
     mix_row = (request.GET["mix"], request.GET.get("key", "")) if request.GET.get("mix") else None
-    try:
-        found = sales_records(
+
+    def page_of_lines(page: int) -> dict:
+        return sales_records(
             account.account_id,
             period,
             limit=LINES_PER_PAGE,
             offset=(page - 1) * LINES_PER_PAGE,
             mix_row=mix_row,
         )
-    except ValueError as exc:
-        return HttpResponse(str(exc), status=400)
-    pages = max(1, -(-found["totals"]["lines"] // LINES_PER_PAGE))
+
+    try:
+        found = page_of_lines(page)
+    except ValueError as exc:  # a malformed period or product-mix dimension
+        context = {"account": account, "period": period, "error": str(exc)}
+        return render(request, "insights/account_lines.html", context, status=400)
+    totals = found["totals"]
+    pages = max(1, -(-totals["lines"] // LINES_PER_PAGE))
+    if page > pages:
+        # Past the last page (an old link, a hand-made URL): the last page, read at its own
+        # offset rather than an empty page beyond the end. The count comes with the first
+        # read, so only such a request reads twice.
+        page = pages
+        found = page_of_lines(page)
+    rebates_total = sum((r["amount"] for r in found["rebates"]), Decimal("0.00"))
+    if mix_row is None:
+        # Down to the waterfall's gross margin (rebates are per account, so only the whole
+        # account's lines get there): exact decimals of cents, as the waterfall's.
+        zero = Decimal("0.00")
+        net_sales = totals.get("invoiced_sales", zero) - rebates_total
+        totals = {
+            **totals,
+            "net_sales": net_sales,
+            "gross_margin": net_sales - totals.get("cogs", zero),
+        }
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -400,8 +458,9 @@ def account_lines(request, account_id: str):
             "mix_row": mix_row and {"by": MIX_LABELS[mix_row[0]], "key": mix_row[1]},
             "query": query.urlencode(),
             **found,
-            "rebates_total": sum((r["amount"] for r in found["rebates"]), Decimal(0)),
-            "page": min(page, pages),
+            "totals": totals,
+            "rebates_total": rebates_total,
+            "page": page,
             "pages": pages,
         },
     )
@@ -409,30 +468,52 @@ def account_lines(request, account_id: str):
 
 @login_required
 def account_activities(request, account_id: str):
-    """Drill-down: the activity records behind one pool's cost for an account and period."""
+    """Drill-down: the activity records behind one pool's cost for an account and period,
+    a page at a time (newest first), with the pool's cost as the waterfall allocates it."""
     account = get_object_or_404(Account, account_id=account_id)
     pool = request.GET.get("pool", "")
     period = request.GET.get("period", "")
+    context = {"account": account, "pool": pool, "period": period}
     try:
         start, end = label_bounds(period)
-    except ValueError:
-        return HttpResponse(f"Unknown period {period!r}: use 2024, 2024-Q1 or 2024-01.", status=400)
+    except ValueError as exc:
+        return render(
+            request, "insights/account_activities.html", {**context, "error": str(exc)}, status=400
+        )
+    asked = request.GET.get("page", "1")
+    page = max(1, int(asked)) if asked.isdigit() else 1
     source = ledger()
     activities, pools = table("activities", source), table("cost_pools", source)
-    records, totals = [], {"records": 0, "quantity": 0, "cost": 0}
+    records = []
+    totals = {
+        "records": 0,
+        "quantity": Decimal(0),
+        "uncosted": 0,
+        "cost": 0.0,
+        "allocated": Decimal("0.00"),
+        "driver_unit": "",
+        "cells": [],
+        "rounded_per": None,
+    }
     if activities is not None and pools is not None and pool:
-        records, totals = activity_records(
-            activities, pools, [account.account_id], pool, start, end
-        )
+        of = (activities, pools, [account.account_id], pool, start, end)
+        totals = activity_totals(*of)
+        # As many records a page as the invoice lines page has lines; the page asked for is
+        # clamped to the pages there are before it is read.
+        page = min(page, max(1, -(-totals["records"] // LINES_PER_PAGE)))
+        records = activity_page(*of, limit=LINES_PER_PAGE, offset=(page - 1) * LINES_PER_PAGE)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "insights/account_activities.html",
         {
-            "account": account,
-            "pool": pool,
-            "period": period,
+            **context,
             "records": records,
             "totals": totals,
+            "page": page,
+            "pages": max(1, -(-totals["records"] // LINES_PER_PAGE)),
+            "query": query.urlencode(),
         },
     )
 
