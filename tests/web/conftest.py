@@ -83,3 +83,20 @@ def import_files(programme, tmp_path, settings):
         return tmp_path
 
     return load
+
+
+@pytest.fixture
+def recompute_profitability(programme, login, django_capture_on_commit_callbacks):
+    """Recompute profitability as a KAM (Alice) through the page, the background task run
+    at once; returns the finished run."""
+    from openkam.web.insights.models import Computation
+
+    def run():
+        client = login(programme["users"]["Alice"])
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post("/insights/recompute/profitability/").status_code == 302
+        computation = Computation.objects.filter(kind="profitability").latest("pk")
+        assert computation.status == "done", computation.error
+        return computation
+
+    return run

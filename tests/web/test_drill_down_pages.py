@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.insights.models import AccountPeriodFigures
 
 DAY = dt.date(2024, 1, 1)
 
@@ -50,14 +50,9 @@ FILES = {
 
 
 @pytest.fixture
-def computed(import_files, programme, login, django_capture_on_commit_callbacks):
+def computed(import_files, recompute_profitability):
     import_files(FILES)
-    client = login(programme["users"]["Alice"])
-    with django_capture_on_commit_callbacks(execute=True):
-        assert client.post("/insights/recompute/profitability/").status_code == 302
-    run = Computation.objects.get(kind="profitability")
-    assert run.status == "done", run.error
-    return run
+    return recompute_profitability()
 
 
 @pytest.fixture

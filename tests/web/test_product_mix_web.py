@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 from openkam.cli import app
 from openkam.engine.profitability import UNLISTED
 from openkam.web.accounts.models import Account
-from openkam.web.insights.models import Computation
 
 FILES = {
     "accounts": "account_id,name,industry,region,parent_account_id\n"
@@ -109,13 +108,8 @@ def test_api_mix_without_invoices(programme, api, settings, tmp_path):
 
 
 @pytest.fixture
-def computed(ledger, programme, login, django_capture_on_commit_callbacks):
-    client = login(programme["users"]["Alice"])
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/insights/recompute/profitability/")
-    run = Computation.objects.get(kind="profitability")
-    assert run.status == "done", run.error
-    return run
+def computed(ledger, recompute_profitability):
+    return recompute_profitability()
 
 
 def test_account_panel_compares_with_all_accounts(computed, programme, login):

@@ -42,14 +42,8 @@ def ledger(import_files):
 
 
 @pytest.fixture
-def computed(ledger, programme, login, django_capture_on_commit_callbacks):
-    client = login(programme["users"]["Alice"])
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/insights/recompute/profitability/")
-    assert response.status_code == 302
-    run = Computation.objects.get(kind="profitability")
-    assert run.status == "done", run.error
-    return run
+def computed(ledger, recompute_profitability):
+    return recompute_profitability()
 
 
 def test_recompute_stores_the_hand_computed_waterfall(computed):

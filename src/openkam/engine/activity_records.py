@@ -184,23 +184,6 @@ def activity_page(
     return rows
 
 
-def activity_records(
-    activities: nw.LazyFrame,
-    pools: nw.LazyFrame,
-    account_ids: Iterable[str],
-    pool: str,
-    date_from: dt.date,
-    date_to: dt.date,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[dict], dict]:
-    """:func:`activity_page` and :func:`activity_totals` of the same records: one page,
-    newest first, and the totals over all of them (equal to the waterfall's cost)."""
-    ids = list(account_ids)
-    args = (activities, pools, ids, pool, date_from, date_to)
-    return activity_page(*args, limit=limit, offset=offset), activity_totals(*args)
-
-
 def _of_accounts(activities: nw.LazyFrame, account_ids: Iterable[str], pool: str) -> nw.LazyFrame:
     return activities.filter(nw.col("pool") == pool, nw.col("account_id").is_in(list(account_ids)))
 

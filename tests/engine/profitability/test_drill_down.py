@@ -85,18 +85,12 @@ def test_other_labels_are_refused(text):
 
 
 def test_activity_records_total_every_record_not_only_the_page(tmp_path):
-    from openkam.engine.activity_records import activity_records
+    from openkam.engine.activity_records import activity_page, activity_totals
 
     ledger = Ledger(hand_ledger(tmp_path))
-    rows, totals = activity_records(
-        ledger.table("activities"),
-        ledger.table("cost_pools"),
-        ["C"],
-        "order_handling",
-        dt.date(2024, 1, 1),
-        dt.date(2024, 12, 31),
-        limit=1,
-    )
+    args = (ledger.table("activities"), ledger.table("cost_pools"), ["C"], "order_handling")
+    year = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    rows, totals = activity_page(*args, *year, limit=1), activity_totals(*args, *year)
     # C: 3 order lines in January at 1,000 / 100 = 10.00 and 2 in February at 1,000 / 300.
     assert [r["activity_date"] for r in rows] == [dt.date(2024, 2, 10)]
     assert totals["records"] == 2 and totals["quantity"] == Decimal("5.000")
