@@ -430,3 +430,24 @@ def test_recompute_pressed_twice_answers_in_place(ledger, programme, login):
     html = second.content.decode()
     assert second.status_code == 200 and 'id="run-status"' in html
     assert "<html" not in html  # a fragment, not a whole page inside the status box
+
+
+def test_waterfall_chart_has_subtotals(computed, programme, login):
+    page = login(programme["users"]["Vera"]).get("/accounts/M1/")
+    panel = next(p for p in page.context["panels"] if "waterfall" in p["context"])
+    bars = {b["label"]: b for b in panel["context"]["waterfall"]}
+    # M1: 100.00 − 10.00 − 20.00 = 70.00 net sales; − 95.00 cogs = −25.00 gross margin,
+    # both drawn from zero; − 50.00 cost to serve = −75.00.
+    assert (bars["Net sales"]["from"], bars["Net sales"]["to"]) == (0.0, 70.0)
+    assert bars["Gross margin"]["to"] == -25.0 and bars["Gross margin"]["sub"]
+    assert (bars["Cost to serve"]["from"], bars["Cost to serve"]["to"]) == (-25.0, -75.0)
+    assert bars["Net contribution"]["to"] == -75.0
+
+
+def test_another_period_keeps_the_filters(computed, programme, login):
+    page = login(programme["users"]["Vera"]).get(
+        "/insights/profitability/?industry=food&sort=-margin&by=industry"
+    )
+    kept = dict(page.context["keep_filters"])
+    assert kept == {"industry": ["food"], "sort": ["-margin"], "by": ["industry"]}
+    assert "by" not in dict(page.context["segment_keep"])

@@ -6,11 +6,15 @@ from openkam.web.insights import runs
 from openkam.web.insights.models import AccountPeriodFigures, Computation
 from openkam.web.insights.profitability import run_periods, run_pools
 
+#: The steps of the waterfall chart: (label, field, sign); a step without a field is a
+#: subtotal bar drawn from zero (net sales, gross margin), as a P&L reader expects them.
 WATERFALL_STEPS = [
     ("Gross sales", "gross_sales", 1),
     ("Discounts", "discounts", -1),
     ("Rebates", "rebates", -1),
+    ("Net sales", None, 0),
     ("Cost of goods", "cogs", -1),
+    ("Gross margin", None, 0),
     ("Cost to serve", "cost_to_serve", -1),
 ]
 
@@ -95,6 +99,9 @@ def _waterfall(row) -> list[dict]:
     """Floating bars: each step starts where the previous ended; the last bar is the result."""
     bars, level = [], 0.0
     for label, field, sign in WATERFALL_STEPS:
+        if field is None:
+            bars.append({"label": label, "from": 0.0, "to": level, "value": level, "sub": True})
+            continue
         value = float(getattr(row, field))
         start, end = level, level + sign * value
         bars.append({"label": label, "from": start, "to": end, "value": sign * value})

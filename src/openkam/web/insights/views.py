@@ -129,6 +129,10 @@ def profitability(request):
         raise Http404("No profitability figures for this year.")
     rate = rate_used(run)
     context = {
+        # Another year or period keeps the table's search, filters and sort and the cards'
+        # choices; so does another grouping of a card.
+        "keep_filters": _kept(request, "year", "grain", "period"),
+        "segment_keep": _kept(request, "by", "year", "grain", "period"),
         "run": run,
         "latest": latest,
         "years": years,
@@ -243,9 +247,6 @@ def _portfolio_mix(request, period: str) -> dict:
     mix = product_mix_of(period, mix_by, mix_accounts(scope))
     names = product_names() if mix_by == "product" else {}
     with_bars(mix["rows"] if mix else [], names)
-    keep = request.GET.copy()
-    for name in ("mix", "scope", "page", "partial"):
-        keep.pop(name, None)
     return {
         "mix": mix,
         "mix_by": mix_by,
@@ -253,8 +254,17 @@ def _portfolio_mix(request, period: str) -> dict:
         "mix_labels": {key: MIX_LABELS[key] for key in PORTFOLIO_MIX},
         "mix_scope": scope,
         "mix_scopes": MIX_SCOPES,
-        "mix_keep": keep.lists(),
+        "mix_keep": _kept(request, "mix", "scope"),
     }
+
+
+def _kept(request, *replaced: str) -> list[tuple[str, list[str]]]:
+    """The page's query as hidden fields of a form that sets ``replaced`` (never the page
+    number or the partial-render flag, which belong to one request)."""
+    query = request.GET.copy()
+    for name in (*replaced, "page", "partial", "format"):
+        query.pop(name, None)
+    return list(query.lists())
 
 
 def _table_rows(

@@ -12,7 +12,7 @@
           labels: bars.map((b) => b.label),
           datasets: [{
             data: bars.map((b) => [b.from, b.to]),
-            backgroundColor: bars.map((b) => b.total ? (b.to < 0 ? "#c0362c" : "#12805c") : (b.value < 0 ? "#f4a19a" : "#8ea2ff")),
+            backgroundColor: bars.map((b) => b.total ? (b.to < 0 ? "#c0362c" : "#12805c") : b.sub ? "#5b6b9a" : (b.value < 0 ? "#f4a19a" : "#8ea2ff")),
             borderSkipped: false,
           }],
         },
