@@ -451,3 +451,15 @@ def test_another_period_keeps_the_filters(computed, programme, login):
     kept = dict(page.context["keep_filters"])
     assert kept == {"industry": ["food"], "sort": ["-margin"], "by": ["industry"]}
     assert "by" not in dict(page.context["segment_keep"])
+
+
+def test_refusals_and_missing_pages_are_pages(ledger, programme, login):
+    client = login(programme["users"]["Vera"])
+    refused = client.post("/insights/recompute/profitability/")
+    html = refused.content.decode()
+    assert refused.status_code == 403
+    assert "Viewers cannot start recomputations." in html and 'class="sidebar"' in html
+    missing = client.get("/accounts/NOPE/")
+    assert missing.status_code == 404 and "No Account matches" in missing.content.decode()
+    nowhere = client.get("/no/such/page/")
+    assert "There is nothing at this address." in nowhere.content.decode()
