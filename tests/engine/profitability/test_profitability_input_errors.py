@@ -97,4 +97,8 @@ def test_over_capacity_is_reported_not_hidden(tmp_path):
         "2024-Q1",
         3,
     )
+    # 4 / 3 = 133.3 %, the quantities as people write them.
+    assert warning["detail"].startswith(
+        "activities use 4 visit against a practical capacity of 3 (133.3 %)"
+    )
     assert report["totals"]["cost_to_serve"] == 1200.00

@@ -282,6 +282,12 @@ def pool_usage(
     ]
 
 
+def _quantity(value) -> str:
+    """A driver quantity as people write it: 5,634 rather than 5634.000."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _over_capacity(period: dict, driver_unit: str) -> InputIssue:
     """The warning for a row of :func:`pool_usage` whose activities exceed its capacity."""
     return InputIssue(
@@ -290,6 +296,7 @@ def _over_capacity(period: dict, driver_unit: str) -> InputIssue:
         period["pool"],
         period["period"],
         period["records"],
-        f"activities use {period['used']} {driver_unit} against a practical capacity of "
-        f"{period['capacity']}: allocated exceeds the pool cost and unused capacity is negative",
+        f"activities use {_quantity(period['used'])} {driver_unit} against a practical "
+        f"capacity of {_quantity(period['capacity'])} ({period['used'] * 100 / period['capacity']:.1f} %): "
+        "allocated exceeds the pool cost and unused capacity is negative",
     )
