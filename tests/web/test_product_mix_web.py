@@ -185,6 +185,43 @@ def test_cli_mix(ledger, monkeypatch):
         (["--mix", "product", "--from", "2024-02-30"], "is not a date"),
         (["--mix", "product", "--account", "NOPE"], "unknown account"),
         (["--mix", "product", "--whale"], "different reports"),
+        (["--mix", "product", "--from", "2024-05-01", "--to", "2024-01-01"], "is after"),
     ]:
         bad = runner.invoke(app, ["profitability", *args])
         assert bad.exit_code == 2 and message in bad.output, (args, bad.output)
+
+
+def test_the_mix_follows_the_accounts_own_years(
+    ledger, import_files, recompute_profitability, programme, login
+):
+    # N1 bought once, in 2023; the run's years are 2023 and 2024. Its Profitability panel
+    # shows 2023, and so must its mix (not the run's last year, in which N1 has nothing).
+    import_files(
+        {
+            "accounts": "account_id,name,industry,region,parent_account_id\nN1,Nadir,food,EMEA,\n",
+            "invoices": "invoice_id,line_no,invoice_date,account_id,product_id,quantity,"
+            "unit_list_price,discount_amount,cogs_amount\nJ9,1,2023-06-01,N1,P1,2,10,0,8.00\n",
+        }
+    )
+    recompute_profitability()
+    page = login(programme["users"]["Vera"]).get("/accounts/N1/")
+    panel = next(p for p in page.context["panels"] if p["template"].endswith("_account_mix.html"))
+    assert panel["context"]["year"] == "2023"
+    assert [r["invoiced_sales"] for r in panel["context"]["mix"]["rows"]] == [20.0]
+
+
+def test_mix_refusals(computed, api, programme, login, tmp_path, monkeypatch):
+    assert api.get("/api/profitability/mix/?period=2030").status_code == 404
+    lines = "/api/profitability/lines/?account_id=L1&period=2024&mix=product_line&key="
+    assert api.get(lines).status_code == 400
+    page = login(programme["users"]["Vera"])
+    assert page.get("/insights/accounts/L1/lines/?period=2024&mix=product&key=").status_code == 400
+    # A search of spaces filters nothing: no "this view" line.
+    assert page.get("/insights/profitability/?q=%20%20").context["view_totals"] is None
+    # The filters carry the cards' choices, so the address they push keeps them.
+    html = page.get("/insights/profitability/?mix=product&scope=key").content.decode()
+    assert '<input type="hidden" name="mix" value="product">' in html
+    runner = CliRunner()
+    monkeypatch.setenv("OPENKAM_DATA_DIR", str(tmp_path / "empty"))
+    empty = runner.invoke(app, ["profitability", "--mix", "product"])
+    assert empty.exit_code == 1 and "import invoices first" in empty.output

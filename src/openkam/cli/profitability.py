@@ -48,8 +48,8 @@ def profitability_command(
         str | None,
         typer.Option(
             "--mix",
-            help="Print the product mix instead: gross sales, discounts, invoiced sales, cost "
-            "of goods and margin before rebates per product_line, product or business_unit (the "
+            help="Print the product mix instead: invoiced sales, share, discount rate and "
+            "invoice margin (before rebates) per product_line, product or business_unit (the "
             "customer's buying unit; use it with --account) over the window (with --account, "
             "of that account's own lines).",
             show_default=False,
@@ -165,6 +165,10 @@ def _mix_command(path, by, date_from, date_to, account, engine, as_json) -> None
         raise fail(f"unknown account {account!r}", 2)
     try:
         start, end = (_day(date_from, "--from"), _day(date_to, "--to"))
+        if start and end and start > end:
+            raise ValueError(f"--from {start} is after --to {end}")
+        if not (path / "ledger").is_dir():
+            raise fail("no invoice lines in the ledger: import invoices first", 1)
         ledger = Ledger(path, engine=engine)
         if not ledger.files("invoices"):
             raise fail("no invoice lines in the ledger: import invoices first", 1)
@@ -204,9 +208,10 @@ def _day(value: str | None, option: str):
 def _print_mix(report: dict) -> None:
     title = {"product_line": "product line", "product": "product", "business_unit": "buying unit"}
     whose = f" of {report['account_id']}" if report["account_id"] else ""
-    table = Table(title=f"Product mix{whose} by {title[report['by']]}", box=SIMPLE_HEAD)
+    window = f"{report['from'] or 'the first line'} to {report['to'] or 'the last line'}"
+    table = Table(title=f"Product mix{whose} by {title[report['by']]}, {window}", box=SIMPLE_HEAD)
     table.add_column("", overflow="fold")
-    for col in ("accts", "invoiced", "share%", "disc.%", "margin", "margin%"):
+    for col in ("accts", "invoiced", "share%", "disc.%", "inv. margin", "margin%"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in report["rows"]:
         gm = r["invoice_margin"]

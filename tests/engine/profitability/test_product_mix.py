@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
-from profitability_ledgers import INVOICE_COLUMNS, _typed, hand_ledger, rich_ledger
+from profitability_ledgers import INVOICE_COLUMNS, _typed, hand_ledger, rich_ledger, write_ledger
 
 from openkam.engine.ledger import Ledger
 from openkam.engine.profitability import (
@@ -198,3 +198,21 @@ def test_unknown_dimension():
         product_mix(None, "colour")
     with pytest.raises(ValueError, match="unknown mix dimension"):
         lines_of_row("colour", "x")
+
+
+def test_no_ratios_over_sales_that_returns_made_negative(tmp_path):
+    # R returned two P1 (−2 × 50 = −100.00, cogs −50.00) and bought one P9 (40.00, cogs
+    # 20.00): invoiced −60.00 in all. P1's −50 / −100 would read as a +50 % margin: no ratio
+    # over a base ≤ 0, and no share of a negative total.
+    rows = [
+        ("K1", 1, "2024-05-02", "R", "P1", "-2", "50", "0", "-50.00", None, None),
+        ("K2", 1, "2024-05-03", "R", "P9", "1", "40", "0", "20.00", None, None),
+    ]
+    data = write_ledger(tmp_path, invoices=rows)
+    mix = mix_to_dict(product_mix(Ledger(data).table("invoices"), "product", product_lines=LINES))
+    by_key = {r["key"]: r for r in mix["rows"]}
+    assert (by_key["P1"]["invoice_margin"], by_key["P1"]["invoice_margin_pct"]) == (-50.0, None)
+    assert by_key["P9"]["invoice_margin_pct"] == 50.0  # 20 / 40: its own base is positive
+    assert mix["totals"]["invoiced_sales"] == -60.0
+    assert [r["share_pct"] for r in mix["rows"]] == [None, None]
+    assert mix["totals"]["invoice_margin_pct"] is None

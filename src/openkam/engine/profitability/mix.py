@@ -66,7 +66,7 @@ class ProductMix:
     product line; null for buying units), ``lines``, ``accounts`` (distinct buyers),
     ``quantity`` (decimal128(18, 3)), the :data:`MIX_MONEY` columns (decimal128(18, 2)) and
     ``share_pct``, ``discount_pct``, ``invoice_margin_pct`` (float64, 2 decimals; null where
-    the denominator is 0). ``totals``: the same money figures, lines, accounts,
+    the denominator is ≤ 0). ``totals``: the same money figures, lines, accounts,
     ``discount_pct`` and ``invoice_margin_pct`` over the whole selection, each money figure
     summed exactly and rounded once.
     """
@@ -128,6 +128,8 @@ def lines_of_row(by: str, key: str, product_lines: Mapping[str, str] | None = No
     """The invoice lines behind one row of a mix (``by``, its ``key``): a filter for the
     drill-down from the mix to the lines, whose totals then equal the row's figures."""
     line_of = product_lines or {}
+    if by in MIX_DIMENSIONS and not key:
+        raise ValueError(f"give the key of the {by.replace('_', ' ')} whose lines to list")
     if by == "product":
         return nw.col("product_id") == key
     if by == "business_unit":
@@ -229,11 +231,13 @@ def _distinct_accounts(code: np.ndarray, account_ids: pa.ChunkedArray, n: int) -
 
 
 def _pct(numerator: np.ndarray, denominator) -> pa.Array:
+    """100 × numerator / denominator, 2 decimals; null where the denominator is ≤ 0 (a ratio
+    over sales that returns have made negative reads as a margin but is not one)."""
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.broadcast_to(np.asarray(denominator, dtype=np.float64), numerator.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.round(100.0 * numerator / denominator, 2)
-    return pa.array(pct, pa.float64(), mask=denominator == 0)
+    return pa.array(pct, pa.float64(), mask=denominator <= 0)
 
 
 def mix_to_dict(mix: ProductMix) -> dict:

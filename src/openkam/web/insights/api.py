@@ -349,11 +349,12 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
     @action(detail=False)
     def mix(self, request):
         """The product mix of one period: per product line, product or buying unit the
-        gross sales, discounts, invoiced sales, cost of goods and gross margin (exact, in
-        cents), the distinct buying accounts, and the share of sales, discount rate and
-        gross margin %; of one account or of all (or the key / other) accounts. Read from
-        the ledger: rebates and the cost to serve are per account, so the mix stops at the
-        gross margin."""
+        gross sales, discounts, invoiced sales, cost of goods and invoice margin (invoiced −
+        cost of goods, before rebates; each summed exactly and rounded once to the cent, as
+        numbers), the distinct buying accounts, and the share of sales, discount rate and
+        invoice margin % (null over a base ≤ 0); of one account or of all (or the key /
+        other) accounts. Read from the ledger: rebates and the cost to serve are per
+        account, so the mix stops before them. 404 when the period has no lines."""
         params = request.query_params
         by = params.get("by", "product_line")
         if by not in MIX_LABELS:
@@ -380,6 +381,13 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         if found is None:
             return Response(
                 {"detail": "no invoice lines in the ledger"}, status=status.HTTP_404_NOT_FOUND
+            )
+        if not found["rows"]:
+            # As the other reports answer a period without figures.
+            whose = f"of {account_id} " if account_id else f"of the {scope} accounts "
+            return Response(
+                {"detail": f"no invoice lines {whose}in {period}"},
+                status=status.HTTP_404_NOT_FOUND,
             )
         return Response(
             {

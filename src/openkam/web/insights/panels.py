@@ -124,8 +124,19 @@ def product_mix_panel(request, account):
     )
 
     run = runs.current(Computation.Kind.PROFITABILITY)
-    years = list(run.summary.get("years", [])) if run else []
-    if not years and (source := ledger()) is not None and source.files("invoices"):
+    # The years the Profitability panel offers for this account, so that both show the same.
+    years = (
+        list(
+            AccountPeriodFigures.objects.filter(
+                computation=run, account_key=account.account_id, grain="year", rolled_up=False
+            )
+            .order_by("period")
+            .values_list("period", flat=True)
+        )
+        if run
+        else []
+    )
+    if not run and (source := ledger()) is not None and source.files("invoices"):
         years = [str(source.column_max("invoices", "invoice_date").year)]
     context = {"account": account, "labels": MIX_LABELS, "mix": None}
     if not years:

@@ -181,7 +181,9 @@ def profitability(request):
     }
     totals = everyone.aggregate(**money)
     losers = everyone.filter(net_contribution__lt=0).count()
-    filtered = any(request.GET.get(f) for f in ("q", "industry", "region", "key_status"))
+    filtered = any(
+        request.GET.get(f, "").strip() for f in ("q", "industry", "region", "key_status")
+    )
     filtered = filtered or request.GET.get("quadrant") in QUADRANT_LABELS
     view_totals = rows.aggregate(**money) if filtered else None
     pools, longer_pools = pools_in_period(run, period)
@@ -244,7 +246,8 @@ def _portfolio_mix(request, period: str) -> dict:
     accounts or the others."""
     mix_by = request.GET.get("mix") if request.GET.get("mix") in PORTFOLIO_MIX else PORTFOLIO_MIX[0]
     scope = request.GET.get("scope") if request.GET.get("scope") in MIX_SCOPES else "all"
-    mix = product_mix_of(period, mix_by, mix_accounts(scope))
+    accounts = mix_accounts(scope)
+    mix = product_mix_of(period, mix_by, accounts)
     names = product_names() if mix_by == "product" else {}
     with_bars(mix["rows"] if mix else [], names)
     return {
@@ -253,6 +256,8 @@ def _portfolio_mix(request, period: str) -> dict:
         "mix_by_label": MIX_LABELS[mix_by],
         "mix_labels": {key: MIX_LABELS[key] for key in PORTFOLIO_MIX},
         "mix_scope": scope,
+        "mix_scope_label": MIX_SCOPES[scope],
+        "mix_scope_empty": accounts == [],
         "mix_scopes": MIX_SCOPES,
         "mix_keep": _kept(request, "mix", "scope"),
     }
