@@ -225,3 +225,20 @@ def test_mix_refusals(computed, api, programme, login, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENKAM_DATA_DIR", str(tmp_path / "empty"))
     empty = runner.invoke(app, ["profitability", "--mix", "product"])
     assert empty.exit_code == 1 and "import invoices first" in empty.output
+
+
+def test_the_card_downloads_as_csv(computed, programme, login):
+    client = login(programme["users"]["Vera"])
+    page = client.get("/insights/profitability/?mix=product")
+    assert "format=mix.csv" in page.content.decode()
+    response = client.get("/insights/profitability/?mix=product&format=mix.csv")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="product-mix-2024-all-product.csv"'
+    )
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("key,name,product_line,lines,accounts,quantity,gross_sales")
+    # By hand (header of this module): P1 = widgets, P2 = gadgets.
+    assert lines[1:] == [
+        "P1,Widget,widgets,2,2,14.0,325.00,5.00,320.00,140.00,180.00,68.09,1.54,56.25",
+        "P2,Gadget,gadgets,2,2,3.0,160.00,10.00,150.00,115.00,35.00,31.91,6.25,23.33",
+    ]

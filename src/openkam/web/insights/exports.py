@@ -72,6 +72,43 @@ def profitability_rows(
     return PROFITABILITY_COLUMNS + pools, out
 
 
+#: The columns of the product mix download: its JSON keys, with the product's name.
+MIX_COLUMNS = [
+    "key",
+    "name",
+    "product_line",
+    "lines",
+    "accounts",
+    "quantity",
+    "gross_sales",
+    "discounts",
+    "invoiced_sales",
+    "cogs",
+    "invoice_margin",
+    "share_pct",
+    "discount_pct",
+    "invoice_margin_pct",
+]
+
+
+def mix_rows(mix: dict) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a product mix (``mix_to_dict``, rows with their ``name``) as
+    the page shows it: money with two decimals, ratios with two, empty where undefined."""
+    money = {"gross_sales", "discounts", "invoiced_sales", "cogs", "invoice_margin"}
+    ratios = {"share_pct", "discount_pct", "invoice_margin_pct"}
+
+    def cell(name: str, value) -> str:
+        if value is None:
+            return ""
+        if name in money:
+            return _money(value)
+        if name in ratios:
+            return _number(value)
+        return str(value)
+
+    return MIX_COLUMNS, [[cell(c, r.get(c)) for c in MIX_COLUMNS] for r in mix["rows"]]
+
+
 def write_csv(out, header: list[str], rows: Iterable[list[str]]) -> None:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)

@@ -34,7 +34,7 @@ from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import ledger, table
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
-from openkam.web.insights.exports import profitability_rows, write_csv
+from openkam.web.insights.exports import mix_rows, profitability_rows, write_csv
 from openkam.web.insights.matrix_chart import matrix_context
 from openkam.web.insights.models import (
     AccountPeriodFigures,
@@ -151,6 +151,11 @@ def profitability(request):
     }
     if run is None or year not in years:
         return render(request, "insights/profitability.html", context)
+    if request.GET.get("format") == "mix.csv":
+        # The product mix card's download: the card as shown, every row.
+        card = _portfolio_mix(request, period)
+        name = f"product-mix-{period}-{card['mix_scope']}-{card['mix_by']}.csv"
+        return _csv(*mix_rows(card["mix"] or {"rows": []}), name)
 
     sort = request.GET.get("sort", "-net_contribution")
     matrix = price_cost(run, grain, period)
@@ -325,7 +330,10 @@ def _table_rows(
 
 
 def _csv_response(rows, quadrants: dict[str, str], filename: str) -> HttpResponse:
-    header, lines = profitability_rows(rows, quadrants)
+    return _csv(*profitability_rows(rows, quadrants), filename)
+
+
+def _csv(header: list[str], lines: list[list[str]], filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # A byte order mark, so that Excel reads the account names as UTF-8 (pandas skips it).
