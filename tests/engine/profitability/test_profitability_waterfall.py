@@ -325,9 +325,9 @@ def test_span_bounds_of_calendar_and_interval_labels():
 
 
 def test_no_margin_over_net_sales_of_zero_or_less():
-    from openkam.engine.profitability.waterfall import margin_pct
+    from openkam.engine.profitability.money import percent
 
     # An account whose returns exceed its sales: net sales −164.00, net contribution
     # −555.00. −555 / −164 = +338 % would read as the best margin of the portfolio.
-    pct = margin_pct(np.array([-55500, 0, 3000]), np.array([-16400, 0, 12000]))
+    pct = percent(np.array([-55500, 0, 3000]), np.array([-16400, 0, 12000]))
     assert pct.to_pylist() == [None, None, 25.0]  # 30.00 / 120.00

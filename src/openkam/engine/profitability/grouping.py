@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from openkam.engine.profitability.money import ints_to_decimal, scaled_ints
+from openkam.engine.profitability.money import ints_to_decimal, scaled_ints, summable
 from openkam.engine.profitability.periods import Period, coarser_keys
 
 
@@ -159,9 +159,7 @@ def sum_to_grain(table: pa.Table, sums: Sequence[str], source: Period, target: P
     for c in sums:
         kind = table.schema.field(c).type
         if pa.types.is_decimal(kind):
-            units = scaled_ints(table[c], kind.scale)
-            if units.dtype != object and _may_overflow(units):
-                units = units.astype(object)
+            units = summable(scaled_ints(table[c], kind.scale))
             columns[c] = ints_to_decimal(np.add.reduceat(units[order], starts), kind)
         else:
             values = np.asarray(table[c].fill_null(0).to_numpy(), dtype=np.int64)
@@ -173,8 +171,3 @@ def _key_codes(column: pa.ChunkedArray) -> np.ndarray:
     """An int64 code per value (equal values, equal codes; null its own code)."""
     encoded = column.combine_chunks().dictionary_encode()
     return np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(), dtype=np.int64)
-
-
-def _may_overflow(units: np.ndarray) -> bool:
-    # A float bound of the sum of magnitudes is ample to decide.
-    return float(np.abs(units.astype(np.float64)).sum()) >= 2**62

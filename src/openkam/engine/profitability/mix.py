@@ -40,7 +40,9 @@ from openkam.engine.profitability.money import (
     cents_to_decimal,
     divide_half_up,
     ints_to_decimal,
+    percent,
     scaled_ints,
+    summable,
     to_cents,
 )
 from openkam.engine.profitability.report import table_to_dicts
@@ -147,10 +149,10 @@ def _mix(by: str, sums: pa.Table, keys: list[str], line_of: Mapping[str, str]) -
     names, code = np.unique(np.array(keys, dtype=object), return_inverse=True)
     code, n = code.reshape(-1).astype(np.int64), len(names)
     exact = {
-        "gross": _safe(scaled_ints(sums["gross"], _GROSS_SCALE)),
-        "discounts": _safe(to_cents(sums["discounts"])),
-        "cogs": _safe(to_cents(sums["cogs"])),
-        "quantity": _safe(scaled_ints(sums["quantity"], 3)),
+        "gross": summable(scaled_ints(sums["gross"], _GROSS_SCALE)),
+        "discounts": summable(to_cents(sums["discounts"])),
+        "cogs": summable(to_cents(sums["cogs"])),
+        "quantity": summable(scaled_ints(sums["quantity"], 3)),
         "lines": np.asarray(sums["lines"].to_numpy(), dtype=np.int64),
     }
     per_key = {name: _add_up(values, code, n) for name, values in exact.items()}
@@ -175,26 +177,19 @@ def _mix(by: str, sums: pa.Table, keys: list[str], line_of: Mapping[str, str]) -
             "accounts": pa.array(_distinct_accounts(code, sums["account_id"], n)[order]),
             "quantity": ints_to_decimal(per_key["quantity"][order], pa.decimal128(18, 3)),
             **{name: cents_to_decimal(money[name]) for name in MIX_MONEY},
-            "share_pct": _pct(money["invoiced_sales"], totals["invoiced_sales"][0]),
-            "discount_pct": _pct(money["discounts"], money["gross_sales"]),
-            "invoice_margin_pct": _pct(money["invoice_margin"], money["invoiced_sales"]),
+            "share_pct": percent(money["invoiced_sales"], totals["invoiced_sales"][0]),
+            "discount_pct": percent(money["discounts"], money["gross_sales"]),
+            "invoice_margin_pct": percent(money["invoice_margin"], money["invoiced_sales"]),
         }
     )
     summary = {name: int(totals[name][0]) / 100 for name in MIX_MONEY}
     summary["lines"] = int(exact["lines"].sum())
     summary["accounts"] = len(pc.unique(sums["account_id"]))
-    summary["discount_pct"] = _pct(totals["discounts"], totals["gross_sales"])[0].as_py()
-    summary["invoice_margin_pct"] = _pct(totals["invoice_margin"], totals["invoiced_sales"])[
+    summary["discount_pct"] = percent(totals["discounts"], totals["gross_sales"])[0].as_py()
+    summary["invoice_margin_pct"] = percent(totals["invoice_margin"], totals["invoiced_sales"])[
         0
     ].as_py()
     return ProductMix(by=by, rows=rows, totals=summary)
-
-
-def _safe(values: np.ndarray) -> np.ndarray:
-    """Python integers where an int64 sum of ``values`` could overflow (else as they are)."""
-    if values.dtype != object and float(np.abs(values.astype(np.float64)).sum()) >= 2**62:
-        return values.astype(object)
-    return values
 
 
 def _add_up(values: np.ndarray, code: np.ndarray, n: int) -> np.ndarray:
@@ -228,16 +223,6 @@ def _distinct_accounts(code: np.ndarray, account_ids: pa.ChunkedArray, n: int) -
     account = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     pairs = np.unique(code * max(len(encoded.dictionary), 1) + account)
     return np.bincount(pairs // max(len(encoded.dictionary), 1), minlength=n).astype(np.int64)
-
-
-def _pct(numerator: np.ndarray, denominator) -> pa.Array:
-    """100 × numerator / denominator, 2 decimals; null where the denominator is ≤ 0 (a ratio
-    over sales that returns have made negative reads as a margin but is not one)."""
-    numerator = np.asarray(numerator, dtype=np.float64)
-    denominator = np.broadcast_to(np.asarray(denominator, dtype=np.float64), numerator.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.round(100.0 * numerator / denominator, 2)
-    return pa.array(pct, pa.float64(), mask=denominator <= 0)
 
 
 def mix_to_dict(mix: ProductMix) -> dict:

@@ -88,6 +88,25 @@ def ints_to_decimal(values: np.ndarray, decimal_type: pa.Decimal128Type) -> pa.A
     return pa.Array.from_buffers(decimal_type, len(values), [None, pa.py_buffer(words)])
 
 
+def percent(part, whole) -> pa.Array:
+    """100 × part / whole, rounded to 2 decimals (float64); null where ``whole`` is ≤ 0: a
+    ratio over sales that returns have made negative reads as a margin but is not one.
+    ``whole`` may be one number for every part."""
+    part = np.asarray(part, dtype=np.float64)
+    whole = np.broadcast_to(np.asarray(whole, dtype=np.float64), part.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.round(100.0 * part / whole, 2)
+    return pa.array(pct, pa.float64(), mask=whole <= 0)
+
+
+def summable(values: np.ndarray) -> np.ndarray:
+    """``values`` as they are, or as Python integers where an int64 sum of them could
+    overflow (a float bound of the sum of magnitudes is ample to decide)."""
+    if values.dtype != object and float(np.abs(values.astype(np.float64)).sum()) >= 2**62:
+        return values.astype(object)
+    return values
+
+
 def divide_half_up(numerator, denominator) -> np.ndarray:
     """round(numerator / denominator) with ties towards +∞, exactly, for positive denominators.
 

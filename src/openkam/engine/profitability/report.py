@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from openkam.engine.ledger import Ledger
-from openkam.engine.profitability.money import to_cents
+from openkam.engine.profitability.money import percent, to_cents
 from openkam.engine.profitability.periods import Period
 from openkam.engine.profitability.price_cost import PriceCostMatrix, price_cost_matrix
 from openkam.engine.profitability.segments import segment_totals
@@ -21,7 +21,6 @@ from openkam.engine.profitability.waterfall import (
     MONEY_LINES,
     ProfitabilityResult,
     compute_profitability,
-    margin_pct,
 )
 from openkam.engine.profitability.whale import whale_curve
 
@@ -100,7 +99,7 @@ def _totals(result: ProfitabilityResult, cents: dict[str, np.ndarray]) -> dict:
     by_pool = by_pool.group_by("pool").aggregate([("cents", "sum")]).sort_by("pool")
     totals = {name: _money(sums[name]) for name in MONEY_LINES}
     totals["cost_by_pool"] = {r["pool"]: _money(r["cents_sum"]) for r in by_pool.to_pylist()}
-    totals["contribution_margin_pct"] = margin_pct([sums["net_contribution"]], [sums["net_sales"]])[
+    totals["contribution_margin_pct"] = percent([sums["net_contribution"]], [sums["net_sales"]])[
         0
     ].as_py()
     totals["accounts"] = len(set(result.waterfall.filter(own)["account_id"].to_pylist()))

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pyarrow as pa
 
-from openkam.engine.profitability.money import cents_to_decimal, to_cents
+from openkam.engine.profitability.money import cents_to_decimal, percent, to_cents
 
 #: The money columns summed per segment.
 SEGMENT_SUMS = ("net_sales", "gross_margin", "cost_to_serve", "net_contribution")
@@ -54,16 +54,13 @@ def segment_totals(figures: pa.Table, segment_of: Mapping[str, str | None]) -> p
     losing = np.bincount(code, weights=cents["net_contribution"] < 0, minlength=n)
     order = sorted(range(n), key=lambda i: (-int(sums["net_contribution"][i]), names[i]))
     net = sums["net_sales"][order]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cts_pct = np.round(100.0 * sums["cost_to_serve"][order] / net, 2)
-        margin_pct = np.round(100.0 * sums["net_contribution"][order] / net, 2)
     return pa.table(
         {
             "segment": pa.array([str(names[i]) for i in order], pa.string()),
             "accounts": pa.array(accounts[order], pa.int64()),
             "losing_accounts": pa.array(losing[order].astype(np.int64), pa.int64()),
             **{c: cents_to_decimal(sums[c][order]) for c in SEGMENT_SUMS},
-            "cts_pct": pa.array(cts_pct, pa.float64(), mask=net <= 0),
-            "contribution_margin_pct": pa.array(margin_pct, pa.float64(), mask=net <= 0),
+            "cts_pct": percent(sums["cost_to_serve"][order], net),
+            "contribution_margin_pct": percent(sums["net_contribution"][order], net),
         }
     )

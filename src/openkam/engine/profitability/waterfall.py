@@ -53,7 +53,7 @@ from openkam.engine.profitability.grouping import (
 from openkam.engine.profitability.hierarchy import hierarchy_issues, parent_map, subtree_pairs
 from openkam.engine.profitability.incremental import PartialSums
 from openkam.engine.profitability.issues import InputIssue, ProfitabilityInputError
-from openkam.engine.profitability.money import cents_to_decimal, to_cents
+from openkam.engine.profitability.money import cents_to_decimal, percent, to_cents
 from openkam.engine.profitability.periods import Period
 
 #: The money lines of the waterfall, in order.
@@ -562,19 +562,9 @@ def _waterfall_table(tables: dict[str, dict], vocabulary: pa.Array, period: Peri
             **labels,
             **_period_columns(c["period_key"], period),
             **{name: cents_to_decimal(lines[name]) for name in MONEY_LINES},
-            "contribution_margin_pct": margin_pct(lines["net_contribution"], lines["net_sales"]),
+            "contribution_margin_pct": percent(lines["net_contribution"], lines["net_sales"]),
         }
     )
-
-
-def margin_pct(contribution: np.ndarray, net_sales: np.ndarray) -> pa.Array:
-    """100 × contribution / net sales, rounded to 2 decimals; null where net sales are ≤ 0
-    (over negative net sales the ratio's sign is the opposite of the account's result)."""
-    contribution = np.asarray(contribution, dtype=np.int64)
-    net_sales = np.asarray(net_sales, dtype=np.int64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.round(100.0 * contribution / net_sales, 2)
-    return pa.array(pct, pa.float64(), mask=net_sales <= 0)
 
 
 def _cost_by_pool_table(

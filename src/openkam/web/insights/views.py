@@ -307,7 +307,7 @@ def _table_rows(
     ).values("net_contribution")[:1]
     rows = rows.annotate(
         # In floating point: SQLite keeps whole decimals as integers and would divide them
-        # as integers (26 % for 26.66 %). No ratio over net sales ≤ 0 (see margin_pct).
+        # as integers (26 % for 26.66 %). No ratio over net sales ≤ 0 (see engine money.percent).
         cts_pct=Case(
             When(
                 net_sales__gt=0,
