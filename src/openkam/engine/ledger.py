@@ -8,7 +8,9 @@ schema, so engine queries never special-case a missing table.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import uuid
 from pathlib import Path
 
 import narwhals as nw
@@ -18,7 +20,12 @@ import pyarrow.parquet as pq
 from openkam.engine.backends import ENGINES, Engine, duckdb_connection, spark_session
 from openkam.engine.schema import KINDS, LEDGER_TABLES
 
-__all__ = ["Ledger", "parquet_write_options"]
+__all__ = ["Ledger", "file_identity", "open_ledger_writer", "parquet_write_options"]
+
+#: Footer key of a ledger file's write id: a new random id each time a file is written. A
+#: copy of the file keeps it (a copy without ``-p`` changes the modification time); a
+#: rewrite under the same name (a correction) changes it, even at the same size.
+WRITE_ID_KEY = "openkam.write_id"
 
 #: Columns worth dictionary-encoding: few distinct values per file (ids of accounts and
 #: products, dates, pools). Unique ids and amounts compress better without.
@@ -59,6 +66,37 @@ def parquet_write_options(schema: pa.Schema) -> dict:
         "store_decimal_as_integer": True,
         "write_statistics": True,
     }
+
+
+def open_ledger_writer(path: Path | str, schema: pa.Schema) -> pq.ParquetWriter:
+    """A Parquet writer for a ledger file, in :func:`parquet_write_options`' format, whose
+    footer carries a new write id (see :func:`file_identity`)."""
+    writer = pq.ParquetWriter(path, schema, **parquet_write_options(schema))
+    writer.add_key_value_metadata({WRITE_ID_KEY: uuid.uuid4().hex})
+    return writer
+
+
+def file_identity(path: Path) -> str:
+    """What identifies the content of a ledger file: its size and the write id in its footer.
+
+    Unlike the modification time, the write id survives a copy of the data directory, so
+    results computed before the copy stay current after it. Files written before write ids
+    existed (or by other tools) fall back to the modification time.
+    """
+    stat = path.stat()
+    changed = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
+    return f"{stat.st_size}-{_write_id(str(path), stat.st_size, changed)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _write_id(path: str, size: int, changed: tuple[int, int, int]) -> str:
+    # Keyed by inode and times too (the change time moves with every write and rename, and
+    # cannot be set back), so a rewritten file is read again; a footer read costs about
+    # half a millisecond, once per file and process.
+    mtime_ns = changed[1]
+    metadata = pq.read_metadata(path).metadata or {}
+    write_id = metadata.get(WRITE_ID_KEY.encode())
+    return write_id.decode() if write_id else f"t{mtime_ns}"
 
 
 #: Ledger folder name -> canonical kind (``cost_pools`` -> the ``cost-pools`` kind).
@@ -146,14 +184,14 @@ class Ledger:
         return frame
 
     def fingerprint(self) -> str:
-        """A short hash of which files make up the ledger (names, sizes, modification
-        times): it changes with every import and only then, so a result can tell whether
-        the ledger moved on since it was computed."""
+        """A short hash of which files make up the ledger (names and
+        :func:`file_identity`): it changes with every import and only then, so a result can
+        tell whether the ledger moved on since it was computed. A copy of the data
+        directory keeps it."""
         entries = []
         for table in _KIND_OF_TABLE:
             for path in self.files(table):
-                stat = path.stat()
-                entries.append(f"{table}/{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+                entries.append(f"{table}/{path.name}:{file_identity(path)}")
         return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 
     def column_max(self, table: str, column: str):

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from openkam.engine.ledger import parquet_write_options
+from openkam.engine.ledger import open_ledger_writer
 from openkam.store.pipeline import BackgroundWorker
 
 #: Rows per row group of ledger part files: large enough for fast scans, small enough that
@@ -35,7 +35,7 @@ class PartWriter:
         self.rows = 0
         self._buffer: list[pa.Table] = []
         self._buffered = 0
-        self._writer = pq.ParquetWriter(path, schema, **parquet_write_options(schema))
+        self._writer = open_ledger_writer(path, schema)
 
     def write(self, table: pa.Table) -> None:
         if not table.num_rows:

@@ -1,7 +1,7 @@
 """Partial sums per ledger file, kept beside the ledger, so a recompute reads only new files.
 
 Ledger part files are never changed in place: an import publishes new files, and replaces
-an old one by another file (a new name or a new modification time). So the month sums of
+an old one by another file (a new name or a new write id). So the month sums of
 each file (invoices: :func:`~.aggregates.sales_partials`; activities:
 :func:`~.aggregates.activity_months`, whose pool periods are looked up once the files are
 added up) can be computed once, stored under ``<data_dir>/cache/profitability-v<N>/``, and
@@ -14,7 +14,8 @@ whole periods). They cannot answer two cases, and there the engine reads the led
 full recompute does: an as-of date earlier than an open receivable in the window (that line
 must then be left out, which month sums cannot do), and pool periods that do not start and
 end on month boundaries (activities are then windowed by day). The partial of a file is
-keyed by its name, size and modification time; it does not depend on the cost pools (an
+keyed by its name and :func:`~openkam.engine.ledger.file_identity` (size and write id, so
+a copy of the data directory keeps the partials); it does not depend on the cost pools (an
 activity's pool period is looked up after the partials are added up), so a change of pool
 costs or periods reuses every partial. Partials of files that are gone are deleted, and so
 are the folders of earlier cache versions. A cache folder that cannot be written turns the
@@ -40,7 +41,7 @@ import pyarrow.parquet as pq
 
 from openkam.engine.backends import scan_parquet
 from openkam.engine.dates import day_number_of
-from openkam.engine.ledger import Ledger, parquet_write_options
+from openkam.engine.ledger import Ledger, file_identity, parquet_write_options
 from openkam.engine.profitability.abc import cells_of_months, month_aligned
 from openkam.engine.profitability.aggregates import (
     LINE_AMOUNT,
@@ -152,9 +153,7 @@ class PartialSums:
         folder = self.root / table
         wanted = {}
         for path in files:
-            stat = path.stat()
-            tag = f"{path.stem}-{stat.st_size}-{stat.st_mtime_ns}"
-            wanted[folder / f"{tag}.parquet"] = path
+            wanted[folder / f"{path.stem}-{file_identity(path)}.parquet"] = path
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for target, source in wanted.items():

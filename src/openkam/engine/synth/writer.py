@@ -15,14 +15,18 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from openkam.engine.ledger import parquet_write_options
+from openkam.engine.ledger import open_ledger_writer
 
 
 def write_table(table: pa.Table, path: Path) -> None:
     """Write one small table to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, **parquet_write_options(table.schema))
+    writer = open_ledger_writer(tmp, table.schema)
+    try:
+        writer.write_table(table)
+    finally:
+        writer.close()
     os.replace(tmp, path)
 
 
@@ -93,9 +97,7 @@ class RollingWriter:
             if self._writer is None:
                 self._final = self.directory / f"part-{len(self.files):05d}.parquet"
                 self._tmp = self.directory / f".{self._final.name}.tmp"
-                self._writer = pq.ParquetWriter(
-                    self._tmp, self.schema, **parquet_write_options(self.schema)
-                )
+                self._writer = open_ledger_writer(self._tmp, self.schema)
             take = min(self.row_group_rows, self.rows_per_file - self._file_rows, data.num_rows)
             self._writer.write_table(data.slice(0, take), row_group_size=take)
             data = data.slice(take)
