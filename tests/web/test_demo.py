@@ -7,8 +7,9 @@ from typer.testing import CliRunner
 
 from openkam.cli import app
 from openkam.web.accounts.models import Account
+from openkam.web.insights.figures import figures_by_account, latest_year
 from openkam.web.insights.models import Computation
-from openkam.web.planning.models import Plan
+from openkam.web.planning.models import Objective, Plan
 from openkam.web.relationships.models import ContactProfile
 
 
@@ -34,6 +35,20 @@ def test_demo_loads_computes_and_prints_logins(db, tmp_path, settings):
     assert profitability.summary["peak_pct"] > 100  # some accounts give profit back
     assert Computation.objects.filter(kind="clv").exists()
     assert Plan.objects.count() == key.count()
+    # Next year's contribution target improves on this year's result by a share of its size:
+    # a loss-maker is asked for a smaller loss (it once got a target of 0, read "-217,137 of
+    # 0"), a profitable account for more profit.
+    year = latest_year()
+    actual = {
+        r.account_key: r.net_contribution
+        for r in figures_by_account(grain="year", period=year, rolled_up=False)
+    }
+    targets = Objective.objects.filter(metric="net_contribution", year=int(year) + 1)
+    assert targets.exists()
+    for objective in targets.select_related("plan__account"):
+        result = actual[objective.plan.account.account_id]
+        assert objective.target > result or objective.target == result == 0
+        assert (objective.target < 0) == (result < 0)
     assert ContactProfile.objects.exists()
     assert authenticate(username="champion", password="openkam-demo") is not None
     # Running it again on the same data directory refuses to overwrite without --force.

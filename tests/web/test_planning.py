@@ -220,6 +220,15 @@ def test_home_page_and_overview_show_alerts(programme, plan, login):
     assert "Account plan" in html
 
 
+def test_recent_changes_say_now_for_what_just_happened(programme, plan, login):
+    # A change made just now shows "now", where Django's timesince said "0 minutes ago".
+    alice = programme["users"]["Alice"]
+    services.update_plan(plan, {"strengths": "Own R&D"}, plan.version, alice)
+    html = login(alice).get("/").content.decode()
+    assert "Recent changes" in html and 'class="when"' in html
+    assert "0 minutes ago" not in html and ">now<" in html.replace(" ", "").replace("\n", "")
+
+
 def _filled(programme, plan):
     alice = programme["users"]["Alice"]
     services.update_plan(

@@ -221,12 +221,18 @@ def seed_plans(today) -> int:
         if figures is not None and year:
             # Last year's targets against the ledger's actuals (some met, some missed), and
             # next year's targets on top of last year's results.
-            stretch = Decimal("0.94") if count % 2 else Decimal("1.07")
+            # A loss-making account's target is a smaller loss, not a break-even it was
+            # never going to reach: targets move by a share of the result's size.
+            stretch = Decimal("-0.06") if count % 2 else Decimal("0.07")
+            sales, contribution = figures.net_sales, figures.net_contribution
             targets = {
-                int(year): (figures.net_sales * stretch, figures.net_contribution * stretch),
+                int(year): (
+                    sales * (1 + stretch),
+                    contribution + stretch * abs(contribution),
+                ),
                 int(year) + 1: (
-                    figures.net_sales * Decimal("1.08"),
-                    figures.net_contribution * Decimal("1.2"),
+                    sales * Decimal("1.08"),
+                    contribution + Decimal("0.2") * abs(contribution),
                 ),
             }
             for target_year, (sales_target, contribution_target) in targets.items():
@@ -240,7 +246,7 @@ def seed_plans(today) -> int:
                     plan=plan,
                     year=target_year,
                     metric="net_contribution",
-                    target=max(contribution_target, Decimal("0")).quantize(Decimal("1")),
+                    target=contribution_target.quantize(Decimal("1")),
                 )
         ValueProposition.objects.create(
             plan=plan,
