@@ -130,3 +130,41 @@ def test_by_segment(data_dir):
     assert bad.exit_code == 2 and "--by must be one of" in bad.output
     alone = runner.invoke(app, ["profitability", "--by", "industry", "--account", "M1"])
     assert alone.exit_code == 2 and "--account applies to the waterfall" in alone.output
+
+
+def test_warnings_read_as_sentences_not_dicts(import_files, monkeypatch):
+    # The same ledger with a delivery capacity of 8: the 10 deliveries (3 + 2 + 5) exceed it.
+    over = {
+        **FILES,
+        "cost-pools": "pool,period_start,period_end,cost,capacity,driver_unit\n"
+        "delivery,2024-01-01,2024-12-31,1000.00,8,delivery\n",
+    }
+    monkeypatch.setenv("OPENKAM_DATA_DIR", str(import_files(over)))
+    result = runner.invoke(app, ["profitability"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: delivery 2024: activities use 10 delivery against a practical capacity of 8 "
+        "(125.0 %): allocated exceeds the pool cost and unused capacity is negative"
+    ]
+    assert "{" not in result.output and "'reason'" not in result.output
+    # The JSON keeps the warning as the engine gives it (a contract).
+    (warning,) = _json()["warnings"]
+    assert {k: warning[k] for k in ("reason", "table", "pool", "count")} == {
+        "reason": "over_capacity",
+        "table": "activities",
+        "pool": "delivery",
+        "count": 3,
+    }
+
+
+def test_warning_text():
+    from openkam.cli.common import warning_text
+    from openkam.engine.profitability.issues import InputIssue
+
+    issue = InputIssue("over_capacity", "activities", "kam_time", "2025-09", 4, "too much")
+    assert warning_text(issue) == "kam_time 2025-09: too much"
+    assert warning_text(issue.as_dict()) == "kam_time 2025-09: too much"
+    no_pool = InputIssue("unknown_account", "invoices", None, None, 2, "account X is unknown")
+    assert warning_text(no_pool) == "account X is unknown"
+    assert warning_text("bgnbd: the fit did not converge") == "bgnbd: the fit did not converge"

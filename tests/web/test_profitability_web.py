@@ -109,11 +109,12 @@ def test_account_panel_and_drill_down(computed, programme, login):
     client = login(programme["users"]["Vera"])
     page = client.get("/accounts/M1/").content.decode()
     assert "waterfall-chart" in page and "-75" in page
-    # Net contribution per quarter: M1 bought only in 2024-Q2 (−75.00, −107.14 % of 70.00);
-    # the axis has every quarter of the run (L1 bought in Q1), empty where M1 has nothing.
+    # Net contribution per quarter: M1 bought only in 2024-Q2 (−75.00, −107.14 % of 70.00,
+    # given to the chart to the 1 decimal its tooltip shows); the axis has every quarter of
+    # the run (L1 bought in Q1), empty where M1 has nothing.
     assert (
         '"labels": ["2024-Q1", "2024-Q2"], "contribution": [0.0, -75.0], '
-        '"margin_pct": [null, -107.14]'
+        '"margin_pct": [null, -107.1]'
     ) in page
     drill = client.get(
         "/insights/accounts/M1/activities/?pool=delivery&period=2024"
@@ -351,12 +352,13 @@ def test_whale_curve_of_one_period(computed, programme, login):
 
 def test_portfolio_per_quarter_on_the_page_and_in_the_api(computed, programme, login):
     # By hand: 2024-Q1 holds L1 (net sales 120.00, contribution 30.00); 2024-Q2 holds L2
-    # (200.00, 100.00) and M1 (70.00, −75.00): 270.00 and 25.00, a 9.26 % margin.
+    # (200.00, 100.00) and M1 (70.00, −75.00): 270.00 and 25.00, a 9.26 % margin (9.3 in
+    # the chart, which shows 1 decimal; the API keeps 2).
     page = login(programme["users"]["Vera"]).get("/insights/profitability/")
     assert page.context["trend"] == {
         "labels": ["2024-Q1", "2024-Q2"],
         "contribution": [30.0, 25.0],
-        "margin_pct": [25.0, 9.26],
+        "margin_pct": [25.0, 9.3],
     }
     api = APIClient()
     api.force_authenticate(programme["users"]["Vera"])

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from openkam.cli.common import DataDir, console, err_console, fail, setup_django
+from openkam.cli.common import DataDir, console, fail, print_warnings, setup_django
 
 clv_app = typer.Typer(
     help="Customer lifetime value: fit models, project retention, value accounts.",
@@ -88,8 +88,7 @@ def fit_command(
                 f"{h['actual_total']:,.0f} ({h['total_error_pct']:+.1f} %); per customer MAE "
                 f"{h['mae']:.3f}, RMSE {h['rmse']:.3f}"
             )
-    for warning in result.get("warnings", []):
-        err_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    print_warnings(result.get("warnings", []))
 
 
 @clv_app.command("sbg")
@@ -196,5 +195,4 @@ def run_command(
     console.print(
         f"total CLV on contribution {a['clv_contribution_total']:,.0f} (on revenue {a['clv_revenue_total']:,.0f})"
     )
-    for warning in run.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+    print_warnings(run.warnings)

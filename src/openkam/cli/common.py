@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
@@ -46,6 +47,30 @@ def setup_django(data_dir: Path | None, migrate: bool = True) -> Path:
 
         call_command("migrate", interactive=False, verbosity=0)
     return path
+
+
+def warning_text(warning) -> str:
+    """One warning from the engine as a line for a person.
+
+    A profitability warning (an ``InputIssue`` or its dict, as a report carries it) reads
+    ``"delivery 2025-09: activities use 5,634 delivery against …"``: where, then what. Any
+    other warning (the lifetime-value models give sentences) is printed as it is.
+    """
+    if hasattr(warning, "as_dict"):
+        warning = warning.as_dict()
+    if not isinstance(warning, dict):
+        return str(warning)
+    where = " ".join(str(warning[k]) for k in ("pool", "period") if warning.get(k) is not None)
+    what = warning.get("detail") or warning.get("message") or warning.get("reason") or ""
+    return f"{where}: {what}" if where and what else where or str(what)
+
+
+def print_warnings(warnings) -> None:
+    """Print the engine's warnings to stderr, one readable line each."""
+    for warning in warnings:
+        err_console.print(
+            f"[yellow]warning:[/] {escape(warning_text(warning))}", soft_wrap=True, highlight=False
+        )
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

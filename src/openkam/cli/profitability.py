@@ -11,7 +11,14 @@ import typer
 from rich.box import SIMPLE_HEAD
 from rich.table import Table
 
-from openkam.cli.common import DataDir, console, err_console, fail, setup_django
+from openkam.cli.common import (
+    DataDir,
+    console,
+    err_console,
+    fail,
+    print_warnings,
+    setup_django,
+)
 
 
 def profitability_command(
@@ -268,8 +275,7 @@ def _print_rows(report: dict) -> None:
         f"totals: net sales {t['net_sales']:,.2f}, cost to serve {t['cost_to_serve']:,.2f}, "
         f"net contribution {t['net_contribution']:,.2f}"
     )
-    for w in report.get("warnings", []):
-        err_console.print(f"[yellow]warning:[/] {w.get('message', w)}", soft_wrap=True)
+    print_warnings(report.get("warnings", []))
 
 
 def _print_whale(report: dict) -> None:

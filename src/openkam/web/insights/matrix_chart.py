@@ -8,15 +8,18 @@ accounts do not squeeze the others into a corner.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from openkam.engine.profitability import QUADRANT_LABELS
 from openkam.web.accounts.models import Account
+from openkam.web.insights.display import decimal_of, percent_of
 
 
 def matrix_context(matrix: dict) -> dict:
     """The customer profitability matrix as the page shows it: quadrants with their names,
     and the chart's points and axes (the extreme 2 % of accounts are drawn on the edge)."""
     placed = [a for a in matrix["accounts"] if a["quadrant"]]
+    portfolio = portfolio_ratios(matrix)
     names = dict(
         Account.objects.filter(account_id__in=[a["account_id"] for a in placed]).values_list(
             "account_id", "name"
@@ -38,6 +41,7 @@ def matrix_context(matrix: dict) -> dict:
     ys = sorted(p["y"] for p in points)
     return {
         **matrix,
+        **portfolio,
         "quadrant_rows": [
             {**q, "label": QUADRANT_LABELS[q["quadrant"]]} for q in matrix["quadrants"]
         ],
@@ -59,6 +63,22 @@ def matrix_context(matrix: dict) -> dict:
                 },
             },
         },
+    }
+
+
+def portfolio_ratios(matrix: dict) -> dict:
+    """The portfolio's ratios that split the matrix, unrounded, from the sums of the
+    classified accounts' money (as the engine forms them), for a page to round once; and
+    those accounts' net sales, the base of each quadrant's share."""
+    placed = [a for a in matrix["accounts"] if a["quadrant"]]
+    gross, net, cts = (
+        sum((decimal_of(a[name]) for a in placed), Decimal(0))
+        for name in ("gross_sales", "net_sales", "cost_to_serve")
+    )
+    return {
+        "classified_net_sales": net,
+        "exact_net_price_pct": percent_of(net, gross),
+        "exact_cost_to_serve_pct": percent_of(cts, net),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openkam.web.insights import runs
+from openkam.web.insights.display import pool_label, rounded_percent
 from openkam.web.insights.models import AccountPeriodFigures, Computation
 from openkam.web.insights.profitability import run_periods, run_pools
 
@@ -50,6 +51,7 @@ def profitability_panel(request, account):
         "series": [
             {
                 "pool": p,
+                "label": pool_label(p),
                 "colour": colour.get(p, len(colour)),
                 "values": [float(q.cost_by_pool.get(p, 0)) if q else 0.0 for q in quarters],
             }
@@ -59,7 +61,10 @@ def profitability_panel(request, account):
     contribution = {
         "labels": labels,
         "contribution": [float(q.net_contribution) if q else 0.0 for q in quarters],
-        "margin_pct": [q.contribution_margin_pct if q else None for q in quarters],
+        # Rounded once from the money, to the decimal the chart's tooltip shows.
+        "margin_pct": [
+            rounded_percent(q.net_contribution, q.net_sales) if q else None for q in quarters
+        ],
     }
     return {
         "run": run,
@@ -79,6 +84,7 @@ def _price_cost_position(run, account_id: str, year: str) -> dict | None:
     """Where the account sits in the year's customer profitability matrix (None when it has
     no positive gross and net sales)."""
     from openkam.engine.profitability import QUADRANT_LABELS
+    from openkam.web.insights.matrix_chart import portfolio_ratios
     from openkam.web.insights.profitability import price_cost
 
     matrix = price_cost(run, "year", year)
@@ -87,11 +93,13 @@ def _price_cost_position(run, account_id: str, year: str) -> dict | None:
     )
     if mine is None or mine["quadrant"] is None:
         return None
+    portfolio = portfolio_ratios(matrix)
     return {
         **mine,
         "label": QUADRANT_LABELS[mine["quadrant"]],
-        "portfolio_net_price_pct": matrix["net_price_pct"],
-        "portfolio_cost_to_serve_pct": matrix["cost_to_serve_pct"],
+        # Unrounded, for the page to round once (the matrix's own have 2 decimals).
+        "portfolio_net_price_pct": portfolio["exact_net_price_pct"],
+        "portfolio_cost_to_serve_pct": portfolio["exact_cost_to_serve_pct"],
     }
 
 

@@ -34,6 +34,7 @@ from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import ledger, table
 from openkam.web.core.roles import may_write
 from openkam.web.insights import runs
+from openkam.web.insights.display import rounded_percent
 from openkam.web.insights.exports import mix_rows, profitability_rows, write_csv
 from openkam.web.insights.matrix_chart import matrix_context
 from openkam.web.insights.models import (
@@ -369,7 +370,8 @@ def _trend_chart(rows: list[dict]) -> dict:
     return {
         "labels": [r["period"] for r in rows],
         "contribution": [float(r["net_contribution"]) for r in rows],
-        "margin_pct": [r["margin_pct"] for r in rows],
+        # Rounded once from the money, to the decimal the chart's tooltip shows.
+        "margin_pct": [rounded_percent(r["net_contribution"], r["net_sales"]) for r in rows],
     }
 
 

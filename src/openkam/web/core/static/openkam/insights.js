@@ -29,7 +29,7 @@
       const palette = ["#2f4fd8", "#12805c", "#b54708", "#5b3cc4", "#c0362c", "#0e7490", "#a16207", "#be185d", "#4d7c0f", "#475467", "#7c3aed"];
       new Chart(document.getElementById("cts-chart"), {
         type: "bar",
-        data: {labels: t.labels, datasets: t.series.map((s, i) => ({label: s.pool, data: s.values, backgroundColor: palette[(s.colour ?? i) % palette.length]}))},
+        data: {labels: t.labels, datasets: t.series.map((s, i) => ({label: s.label ?? s.pool, data: s.values, backgroundColor: palette[(s.colour ?? i) % palette.length]}))},
         options: {
           maintainAspectRatio: false, animation: false,
           scales: {x: {stacked: true}, y: {stacked: true, ticks: {callback: fmt}}},
