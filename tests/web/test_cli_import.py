@@ -98,3 +98,16 @@ def test_unknown_kind_and_missing_file(db, files):
     assert invoke("import", "widgets", files / "accounts.csv").exit_code == 2
     result = invoke("import", "accounts", files / "nope.csv")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_warnings_are_printed_without_json(db, files):
+    # An unknown column does not stop the import, but the user is told it was ignored (the
+    # plain output once printed only the counts).
+    (files / "extra.csv").write_text(
+        "account_id,name,industry,region,parent_account_id,colour\nA9,Nine,food,EMEA,,blue\n"
+    )
+    result = invoke("import", "accounts", files / "extra.csv")
+    assert result.exit_code == 0, result.output
+    assert "created 1" in result.output
+    assert "warning:" in result.output and "colour" in result.output
+    assert "is not a known column; ignored" in result.output

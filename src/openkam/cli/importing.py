@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openkam.cli.common import DataDir, console, err_console, fail, setup_django
+from openkam.cli.common import DataDir, console, err_console, fail, print_warnings, setup_django
 from openkam.engine.schema import KINDS
 
 
@@ -74,6 +74,8 @@ def import_command(
                 f"{k.replace('_', ' ')} {v:,}" for k, v in result.items() if isinstance(v, int)
             )
         )
+        # Problems that did not stop the import (an ignored column): said, not swallowed.
+        print_warnings(result.get("warnings", []))
 
 
 def _report_issues(exc, as_json: bool) -> None:
