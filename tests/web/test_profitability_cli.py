@@ -109,7 +109,7 @@ def test_matrix_json_and_table(data_dir):
     }
     table = runner.invoke(app, ["profitability", "--matrix"])
     assert table.exit_code == 0, table.output
-    assert "Aggressive" in table.output and "91.8 %" in table.output
+    assert "Aggressive" in table.output and "91.76 %" in table.output
     both = runner.invoke(app, ["profitability", "--matrix", "--whale"])
     assert both.exit_code == 2 and "ask for one" in both.output
 

@@ -241,7 +241,7 @@ def _print_mix(report: dict) -> None:
 
 
 def _pct_text(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+    return "" if value is None else f"{value:.2f}"
 
 
 def _print_rows(report: dict) -> None:
@@ -267,7 +267,7 @@ def _print_rows(report: dict) -> None:
             f"{r['gross_margin']:,.2f}",
             f"{r['cost_to_serve']:,.2f}",
             f"[red]{nc:,.2f}[/]" if nc < 0 else f"{nc:,.2f}",
-            "" if r["contribution_margin_pct"] is None else f"{r['contribution_margin_pct']:.1f}",
+            "" if r["contribution_margin_pct"] is None else f"{r['contribution_margin_pct']:.2f}",
         )
     console.print(table)
     t = report["totals"]
@@ -283,14 +283,14 @@ def _print_whale(report: dict) -> None:
         console.print("No whale curve: no accounts, or total contribution is not positive.")
         return
     console.print(
-        f"The whale curve peaks at [bold]{report['peak_pct']:.0f} %[/] of total net contribution "
-        f"after {report['peak_account_share_pct']:.0f} % of {report['accounts']:,} accounts "
+        f"The whale curve peaks at [bold]{report['peak_pct']:.2f} %[/] of total net contribution "
+        f"after {report['peak_account_share_pct']:.2f} % of {report['accounts']:,} accounts "
         f"(total {report['total_contribution']:,.2f})."
     )
     for share in (10, 20, 50, 80, 100):
         point = next(p for p in report["points"] if p["account_share_pct"] >= share)
         console.print(
-            f"  top {share:>3} % of accounts: {point['cumulative_contribution_pct']:7.1f} %"
+            f"  top {share:>3} % of accounts: {point['cumulative_contribution_pct']:7.2f} %"
         )
 
 
@@ -301,8 +301,8 @@ def _print_matrix(report: dict) -> None:
         console.print("No matrix: no account has positive gross and net sales.")
         return
     console.print(
-        f"High price: net sales at or above {report['net_price_pct']:.1f} % of list price; "
-        f"high cost: cost to serve at or above {report['cost_to_serve_pct']:.1f} % of net "
+        f"High price: net sales at or above {report['net_price_pct']:.2f} % of list price; "
+        f"high cost: cost to serve at or above {report['cost_to_serve_pct']:.2f} % of net "
         "sales (the portfolio's own ratios)."
     )
     table = Table(title="Customer profitability matrix (Shapiro et al. 1987)", box=SIMPLE_HEAD)
@@ -314,9 +314,9 @@ def _print_matrix(report: dict) -> None:
             QUADRANT_LABELS[q["quadrant"]],
             f"{q['accounts']:,}",
             f"{q['net_sales']:,.0f}",
-            "" if q["net_sales_share_pct"] is None else f"{q['net_sales_share_pct']:.1f}",
+            "" if q["net_sales_share_pct"] is None else f"{q['net_sales_share_pct']:.2f}",
             f"[red]{nc:,.0f}[/]" if nc < 0 else f"{nc:,.0f}",
-            "" if q["contribution_margin_pct"] is None else f"{q['contribution_margin_pct']:.1f}",
+            "" if q["contribution_margin_pct"] is None else f"{q['contribution_margin_pct']:.2f}",
         )
     console.print(table)
     if report["unclassified"]["accounts"]:
@@ -337,8 +337,8 @@ def _print_segments(report: dict, title: str) -> None:
             f"{g['accounts']:,}",
             f"{g['losing_accounts']:,}",
             f"{g['net_sales']:,.0f}",
-            "" if g["cts_pct"] is None else f"{g['cts_pct']:.1f}",
+            "" if g["cts_pct"] is None else f"{g['cts_pct']:.2f}",
             f"[red]{nc:,.0f}[/]" if nc < 0 else f"{nc:,.0f}",
-            "" if g["contribution_margin_pct"] is None else f"{g['contribution_margin_pct']:.1f}",
+            "" if g["contribution_margin_pct"] is None else f"{g['contribution_margin_pct']:.2f}",
         )
     console.print(table)
