@@ -90,3 +90,19 @@ def test_imports_and_corrections_stamp_a_new_write_id(tmp_path, data_dir, known)
     assert part.exists() and _write_id(part) not in (None, stamped)
     ids = {_write_id(p) for p in part_files(table_dir(data_dir, "invoices"))}
     assert len(ids) == 2
+
+
+def test_the_demo_derives_its_write_ids_and_a_new_demo_drops_the_old_sums(tmp_path):
+    # The same seed and arguments give byte-identical files (write ids included); another
+    # seed gives other ids. A demo generated over an old one removes the old month sums,
+    # which could otherwise be taken for the new files' (same names, maybe same ids).
+    first = generate(tmp_path / "a", seed=3, accounts=40, lines=4_000)
+    same = generate(tmp_path / "b", seed=3, accounts=40, lines=4_000)
+    other = generate(tmp_path / "c", seed=4, accounts=40, lines=4_000)
+    part = "ledger/invoices/part-00000.parquet"
+    ids = [_write_id(d.data_dir / part) for d in (first, same, other)]
+    assert ids[0] and ids[0] == ids[1] != ids[2]
+    compute_profitability(first.data_dir, "month", cache=True)
+    assert (first.data_dir / "cache").is_dir()
+    generate(first.data_dir, seed=5, accounts=40, lines=4_000, overwrite=True)
+    assert not (first.data_dir / "cache").exists()

@@ -68,11 +68,15 @@ def parquet_write_options(schema: pa.Schema) -> dict:
     }
 
 
-def open_ledger_writer(path: Path | str, schema: pa.Schema) -> pq.ParquetWriter:
+def open_ledger_writer(
+    path: Path | str, schema: pa.Schema, write_id: str | None = None
+) -> pq.ParquetWriter:
     """A Parquet writer for a ledger file, in :func:`parquet_write_options`' format, whose
-    footer carries a new write id (see :func:`file_identity`)."""
+    footer carries a write id (see :func:`file_identity`): a new random one unless the
+    writer knows a stable one for exactly this content (the demo generator derives it from
+    its seed and arguments, whose files are byte for byte the same)."""
     writer = pq.ParquetWriter(path, schema, **parquet_write_options(schema))
-    writer.add_key_value_metadata({WRITE_ID_KEY: uuid.uuid4().hex})
+    writer.add_key_value_metadata({WRITE_ID_KEY: write_id or uuid.uuid4().hex})
     return writer
 
 

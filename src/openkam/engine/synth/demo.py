@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
+from openkam import __version__
 from openkam.engine.schema import KINDS, LEDGER_TABLES
 from openkam.engine.synth.ledger import LedgerGenerator
 from openkam.engine.synth.orders import REFERENCE_DENSITY, plan_orders
@@ -22,7 +25,7 @@ from openkam.engine.synth.profiles import build_accounts
 from openkam.engine.synth.rebates import rebates
 from openkam.engine.synth.reference import account_names, accounts_table, contacts, people
 from openkam.engine.synth.timeline import Calendar
-from openkam.engine.synth.writer import RollingWriter, write_table
+from openkam.engine.synth.writer import RollingWriter, derived_write_id, write_table
 
 #: Reference files written under ``data_dir/demo/``.
 DEMO_FILES = (
@@ -68,6 +71,10 @@ def _clear(data_dir: Path, overwrite: bool) -> None:
         )
     for p in old:
         p.unlink()
+    if old:
+        # Month sums kept for the files just deleted: a new demo's files may reuse their
+        # names and write ids (see generate) while the generator's code has changed.
+        shutil.rmtree(data_dir / "cache", ignore_errors=True)
 
 
 def generate(
@@ -139,6 +146,11 @@ def generate(
     demo = data_dir / "demo"
     ledger = data_dir / "ledger"
 
+    # Files are byte for byte the same for the same seed and arguments, so their write ids
+    # (engine.ledger.file_identity) are too: derived from those, not random.
+    run_id = hashlib.sha256(
+        repr((__version__, seed, accounts, lines, start, years, rows_per_file)).encode()
+    ).hexdigest()
     cal = Calendar.build(start, years)
     acc = build_accounts(accounts, _stream(seed, 1), cal)
     prod = build_products(_stream(seed, 2), years)
@@ -159,7 +171,8 @@ def generate(
         "contact_details": contact_details,
     }
     for name, table in reference.items():
-        write_table(table, demo / f"{name}.parquet")
+        path = demo / f"{name}.parquet"
+        write_table(table, path, derived_write_id(run_id, path))
     report("reference data", 1, 1)
 
     rates = unit_rates(cal, density, _stream(seed, 7))
@@ -167,7 +180,11 @@ def generate(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="openkam-synth-writer") as pool:
         writers = {
             name: RollingWriter(
-                ledger / LEDGER_TABLES[name], KINDS[name].arrow_schema, rows_per_file, executor=pool
+                ledger / LEDGER_TABLES[name],
+                KINDS[name].arrow_schema,
+                rows_per_file,
+                executor=pool,
+                run_id=run_id,
             )
             for name in ("invoices", "activities")
         }
@@ -187,7 +204,7 @@ def generate(
     pools_t = cost_pools(totals.pool_volume, rates * level, cal, _stream(seed, 9))
     for name, table in (("rebates", rebates_t), ("cost-pools", pools_t)):
         path = ledger / LEDGER_TABLES[name] / "part-00000.parquet"
-        write_table(table, path)
+        write_table(table, path, derived_write_id(run_id, path))
         files[LEDGER_TABLES[name]] = [path]
     report("rebates and cost pools", 1, 1)
 

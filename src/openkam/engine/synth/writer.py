@@ -7,6 +7,7 @@ is atomic on POSIX file systems.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from concurrent.futures import Executor, Future
@@ -18,16 +19,24 @@ import pyarrow.parquet as pq
 from openkam.engine.ledger import open_ledger_writer
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    """Write one small table to ``path`` atomically."""
+def write_table(table: pa.Table, path: Path, write_id: str | None = None) -> None:
+    """Write one small table to ``path`` atomically (``write_id``: see
+    :func:`~openkam.engine.ledger.open_ledger_writer`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    writer = open_ledger_writer(tmp, table.schema)
+    writer = open_ledger_writer(tmp, table.schema, write_id)
     try:
         writer.write_table(table)
     finally:
         writer.close()
     os.replace(tmp, path)
+
+
+def derived_write_id(run_id: str | None, path: Path) -> str | None:
+    """The write id of the file at ``path`` in a run known by ``run_id`` (None: random)."""
+    if run_id is None:
+        return None
+    return hashlib.sha256(f"{run_id}/{path.parent.name}/{path.name}".encode()).hexdigest()[:32]
 
 
 class RollingWriter:
@@ -37,6 +46,8 @@ class RollingWriter:
     a file holds ``rows_per_file`` rows. Encoding and compression run on ``executor`` (one
     worker thread shared by the writers; Arrow releases the GIL) while the caller generates
     the next chunk; at most ``MAX_IN_FLIGHT`` row groups wait for it, so memory stays bounded.
+    With a ``run_id``, each file's write id is derived from it and the file's name (else it
+    is random).
     """
 
     MAX_IN_FLIGHT = 2
@@ -48,6 +59,7 @@ class RollingWriter:
         rows_per_file: int = 2_000_000,
         row_group_rows: int = 256 * 1024,
         executor: Executor | None = None,
+        run_id: str | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -57,6 +69,7 @@ class RollingWriter:
         self.files: list[Path] = []
         self.rows = 0
         self._executor = executor
+        self._run_id = run_id
         self._in_flight: deque[Future] = deque()
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
@@ -97,7 +110,9 @@ class RollingWriter:
             if self._writer is None:
                 self._final = self.directory / f"part-{len(self.files):05d}.parquet"
                 self._tmp = self.directory / f".{self._final.name}.tmp"
-                self._writer = open_ledger_writer(self._tmp, self.schema)
+                self._writer = open_ledger_writer(
+                    self._tmp, self.schema, derived_write_id(self._run_id, self._final)
+                )
             take = min(self.row_group_rows, self.rows_per_file - self._file_rows, data.num_rows)
             self._writer.write_table(data.slice(0, take), row_group_size=take)
             data = data.slice(take)
