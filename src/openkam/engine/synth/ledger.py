@@ -25,8 +25,9 @@ from openkam.engine.synth.timeline import Calendar
 
 #: Orders per block of lines: bounds memory (a block is well under a million lines).
 ORDER_BLOCK = 1 << 16
-#: Invoiced value of the goods on one pallet of dedicated stock, EUR.
-PALLET_VALUE = 1500.0
+#: Invoiced value of the goods on one pallet of dedicated stock, EUR (a pallet of
+#: cartridges, drums or cartons of fasteners); its carrying cost is the pool's rate.
+PALLET_VALUE = 3000.0
 #: An invoice paid within this many days earns the early-payment discount.
 EARLY_PAYMENT_DAYS = 10
 #: Stream tags, so that adding a draw to one part never shifts another part's numbers.

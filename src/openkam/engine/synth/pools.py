@@ -34,9 +34,10 @@ LEVEL_BOUNDS = (0.3, 4.0)
 def unit_rates(cal: Calendar, density: float, rng: np.random.Generator) -> np.ndarray:
     """Cost per driver unit of each pool (rows, ``catalog.POOLS`` order) and month, EUR.
 
-    ``density`` scales the time-driven pools (visits, KAM hours, stock) with the ledger's
-    order density relative to the reference calibration, so that cost-to-serve keeps its
-    share of revenue when a demo has many more lines per account.
+    ``density`` scales the time-driven pools (visits, KAM hours) with the ledger's order
+    density relative to the reference calibration, so that cost-to-serve keeps its share
+    of revenue when a demo has many more lines per account (dedicated stock needs no such
+    scaling: its pallets follow the account's sales).
     """
     base = np.array([p.rate * (density if p.per_time else 1.0) for p in catalog.POOLS])
     inflation = (1 + COST_INFLATION) ** (np.arange(cal.months) // 12)

@@ -21,6 +21,14 @@ import numpy as np
 from openkam.engine.synth import catalog
 from openkam.engine.synth.timeline import Calendar
 
+#: Most a demanding account's ordering pattern splits its orders (see build_accounts).
+DEMANDING_PATTERN_CAP = 2.0
+#: Demanding accounts the key-account programme holds at most.
+MAX_DEMANDING_KEY = 1
+#: Expected volume (order rate × lines per order × quantity scale, the relative units of
+#: build_accounts) from which a key account has its manager's full 30–60 hours a month.
+KAM_FULL_EFFORT = 500.0
+
 #: Payment behaviour classes.
 PAY_EARLY, PAY_ON_TIME, PAY_LATE, PAY_VERY_LATE = 0, 1, 2, 3
 
@@ -172,6 +180,11 @@ def build_accounts(n: int, rng: np.random.Generator, cal: Calendar) -> Accounts:
     # Ordering pattern: the same volume in many small orders or in a few large ones. It
     # moves cost-to-serve without moving revenue, so profit is not a function of size.
     pattern = rng.lognormal(0, 0.9, n)
+    # A demanding account's profile is itself a pattern of many small orders (below): its
+    # draw may neither undo it (few large orders) nor compound it into orders some fifty
+    # times smaller than its size implies (at seed 42 one such key account lost 140 % of
+    # its sales).
+    pattern = np.where(demanding, np.clip(pattern, 1.0, DEMANDING_PATTERN_CAP), pattern)
     rate *= pattern
     qty_scale /= pattern
     rate = np.where(demanding, rate * 2.0, rate)
@@ -214,33 +227,57 @@ def build_accounts(n: int, rng: np.random.Generator, cal: Calendar) -> Accounts:
 
     rush = rng.random(n) < 0.1  # accounts that plan badly and order for tomorrow
     expedite = np.where(rush, rng.uniform(0.15, 0.4, n), rng.beta(1, 14, n))
-    expedite = np.where(demanding, rng.uniform(0.35, 0.6, n), expedite)
+    # Demanding accounts expedite a fifth to a third of their deliveries: at an expedited
+    # delivery's ~3.4 times the cost of a normal one that is already their largest service
+    # cost (at half their deliveries, expediting alone cost one of them 64 % of its sales).
+    expedite = np.where(demanding, rng.uniform(0.2, 0.35, n), expedite)
     special_packaging = demanding | (rng.random(n) < 0.08 + 0.15 * q)
+    # Dedicated stock covers 0.5-2 months of demand, 2-3 for demanding accounts; carried at
+    # ~25 % a year of its value at cost (catalog's dedicated_stock pool), each month of
+    # cover costs ~1.7 % of the account's sales.
     has_stock = demanding | (rng.random(n) < 0.03 + 0.3 * q**4)
     stock_cover = np.where(has_stock, rng.uniform(0.5, 2.0, n), 0.0)
-    stock_cover = np.where(demanding, rng.uniform(4.0, 6.0, n), stock_cover)
+    stock_cover = np.where(demanding, rng.uniform(2.0, 3.0, n), stock_cover)
     tickets = 0.06 * rng.lognormal(0, 0.6, n) * np.where(demanding, 8, 1)
     tech = 0.01 * rng.lognormal(0, 1.0, n) * np.where(demanding, 10, 1)
     # Field sales visits go to large accounts; small ones are served by inside sales.
     visits = 0.01 + 1.2 * q**6 * rng.lognormal(0, 0.3, n) + np.where(demanding, 1.5, 0)
 
-    # The key-account program: mostly large accounts (not simply the largest), always one
-    # demanding account and two fast growers (key development accounts).
+    # The key-account program: mostly large accounts by expected business (not simply the
+    # largest), one demanding account and two fast growers (key development accounts).
     n_key = key_account_count(n)
     key = np.zeros(n, dtype=bool)
     n_big = max(n_key - 2, 1)
-    cands = by_size[: min(n, 3 * n_key)]
+    volume = rate * lines_per_order * qty_scale  # expected business, relative units
+    by_volume = np.argsort(-volume, kind="stable")
+    cands = by_volume[: min(n, 3 * n_key)]
     weights = 1 / (1 + np.arange(len(cands))) ** 0.5
     chosen = rng.choice(cands, min(n_big, len(cands)), replace=False, p=weights / weights.sum())
     key[chosen] = True
-    dem_idx = np.flatnonzero(demanding)
+    dem_idx = by_volume[demanding[by_volume]]
     if len(dem_idx) and not key[dem_idx].any() and n_big >= 2:
         key[chosen[-1]] = False
         key[dem_idx[0]] = True
+    # The programme holds one demanding account, its "aggressive" customer (low price, high
+    # cost to serve: Shapiro et al. 1987): of the demanding ones picked, the one with the
+    # smallest orders. The others' places go to the next-largest candidates that are not
+    # demanding, so that aggressive accounts do not make up a third of the programme.
+    in_key = by_volume[key[by_volume]]
+    picked = in_key[demanding[in_key]]
+    picked = picked[np.argsort(volume[picked] / rate[picked], kind="stable")]
+    drop = picked[MAX_DEMANDING_KEY:]
+    spare = cands[~key[cands] & ~demanding[cands]][: len(drop)]
+    key[drop[: len(spare)]] = False
+    key[spare] = True
     growers = np.flatnonzero(fast & ~key)
     key[growers[: n_key - int(key.sum())]] = True
-    kam_hours = np.where(key, rng.uniform(30, 70, n), 0.0)
-    visits = visits + np.where(key, 2.0, 0)
+    # Key account management time grows with the account's business, less than in
+    # proportion: 30-60 hours a month for a large key account, a quarter of that for a
+    # development account, so that it costs a few % of a large account's sales. The team's
+    # extra field visits (on top of the sales force's) scale the same way.
+    effort = np.clip((volume / KAM_FULL_EFFORT) ** 0.7, 0.25, 1.0)
+    kam_hours = np.where(key, rng.uniform(30, 60, n) * effort, 0.0)
+    visits = visits + np.where(key, effort, 0)
 
     volume_rebate = np.where(q >= 0.85, 0.01 + 0.025 * power, 0.0)
     volume_rebate = np.where(demanding, rng.uniform(0.035, 0.045, n), volume_rebate)
