@@ -7,12 +7,13 @@ import csv
 import io
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
 from test_profitability_settings import FILES as WITH_PAYMENT_TERMS
 
-from openkam.web.insights.display import pool_label
+from openkam.web.insights.display import pool_label, quantity_text
 
 
 @pytest.mark.parametrize(
@@ -99,3 +100,20 @@ def test_api_and_csv_keep_the_pool_id(client, programme):
     header = next(csv.reader(io.StringIO(response.content.decode())))
     assert "kam_time" in header and "credit_cost" in header
     assert "KAM time" not in header
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        # Driver quantities carry 3 decimals in the ledger (NUMERIC(18,3)); a person reads
+        # them without the trailing zeros the activities page used to show ("52.500").
+        (Decimal("52.500"), "52.5"),
+        (Decimal("1200.000"), "1,200"),
+        (Decimal("0.125"), "0.125"),
+        (Decimal("-3.000"), "-3"),
+        (7, "7"),
+        (None, ""),
+    ],
+)
+def test_quantity_text(value, text):
+    assert quantity_text(value) == text

@@ -72,3 +72,12 @@ def decimal_of(value) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     return Decimal(value)
+
+
+def quantity_text(value) -> str:
+    """A driver quantity for a person: thousands separated, up to its 3 decimals, without
+    trailing zeros (52.5 hours, not 52.500; 1,200 deliveries, not 1,200.000)."""
+    if value is None or value == "":
+        return ""
+    text = f"{decimal_of(value):,.3f}"
+    return text.rstrip("0").rstrip(".")
