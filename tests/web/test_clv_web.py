@@ -136,13 +136,29 @@ def test_clv_run_values_accounts_on_contribution(demo_ledger):
         if v.probability_alive is not None:
             assert 0 <= v.probability_alive <= 1 and not math.isnan(v.probability_alive)
     # An order is valued at the account's contribution: CLV on contribution / CLV on
-    # revenue is the account's net contribution / invoiced sales over the stored years.
-    v = max(valued, key=lambda v: v.clv_revenue)
+    # revenue is the account's net contribution / invoiced sales over the stored years,
+    # blended with the portfolio's by credibility (Bühlmann–Straub, tested by hand in
+    # tests/engine/clv/test_credibility.py): Z·own + (1 − Z)·portfolio, Z = sales/(sales + k).
     rows = AccountPeriodFigures.objects.filter(
-        account_key=v.account_key, grain="year", rolled_up=False
+        computation__is_current=True, grain="year", rolled_up=False
     )
-    ratio = sum(r.net_contribution for r in rows) / sum(r.invoiced_sales for r in rows)
-    assert float(v.clv_contribution / v.clv_revenue) == pytest.approx(float(ratio), abs=0.001)
+    k = run.summary["margin_credibility"]["k"]
+    portfolio = run.summary["margin_credibility"]["portfolio_margin"]
+    sales = sum(float(r.invoiced_sales) for r in rows if r.invoiced_sales > 0)
+    assert portfolio == pytest.approx(
+        sum(float(r.net_contribution) for r in rows if r.invoiced_sales > 0) / sales
+    )
+    # The largest account and one of median size (stored CLVs have 2 decimals, so an
+    # account with almost no expected revenue cannot show its ratio).
+    selling = sorted((v for v in valued if v.clv_revenue > 0), key=lambda v: v.clv_revenue)
+    largest, median = selling[-1], selling[len(selling) // 2]
+    for v in (largest, median):
+        own_rows = [r for r in rows if r.account_key == v.account_key and r.invoiced_sales > 0]
+        own_sales = sum(float(r.invoiced_sales) for r in own_rows)
+        own = sum(float(r.net_contribution) for r in own_rows) / own_sales
+        z = own_sales / (own_sales + k)
+        expected = z * own + (1 - z) * portfolio
+        assert float(v.clv_contribution / v.clv_revenue) == pytest.approx(expected, abs=0.001)
     assert any(v.clv_contribution < 0 for v in valued)  # some accounts destroy value
 
 
@@ -177,6 +193,10 @@ def test_clv_page_settings_and_api(demo_ledger, client, django_capture_on_commit
     assert run.params["model"] == "pnbd" and run.params["horizon_years"] == 4
     page = client.get("/insights/clv/").content.decode()
     assert "Pareto/NBD" in page and "clv-hist" in page
+    # The page says how margins were weighted, with the run's own k and portfolio margin.
+    k = run.summary["margin_credibility"]["k"]
+    assert "credibility-weighted" in page
+    assert f"{round(k):,} of sales over the years gets half its own margin" in page
     client.force_login(viewer)
     assert client.post("/insights/clv/", form).status_code == 403
     api = APIClient()

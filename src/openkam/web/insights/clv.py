@@ -89,24 +89,26 @@ def _transactions():
     ).select("account_id", "invoice_date", "value")
 
 
-def _margins() -> dict[str, float]:
-    """Net contribution per unit of invoiced sales, per account, over every stored year.
+def _margins():
+    """Net contribution per unit of invoiced sales, per account, credibility-weighted.
 
     An order's value in the CLV is its invoiced amount; multiplied by this ratio it becomes
-    the order's net contribution after rebates, cost of goods and cost to serve.
+    the order's net contribution after rebates, cost of goods and cost to serve. Each
+    account's own ratio over its stored years is blended with the portfolio's by how much
+    business it rests on (Bühlmann–Straub, :mod:`openkam.engine.clv.credibility`), so that
+    one small loss-making order does not value millions of expected sales at −165 %.
     """
-    from django.db.models import Sum
-
+    from openkam.engine.clv.credibility import credible_margins
     from openkam.web.insights.figures import figures_by_account
 
-    rows = (
-        figures_by_account(grain="year")
-        .values("account_key")
-        .annotate(nc=Sum("net_contribution"), sales=Sum("invoiced_sales"))
+    rows = list(
+        figures_by_account(grain="year").values_list(
+            "account_key", "net_contribution", "invoiced_sales"
+        )
     )
-    return {
-        r["account_key"]: float(r["nc"] / r["sales"]) for r in rows if r["sales"] and r["sales"] > 0
-    }
+    return credible_margins(
+        [r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]
+    )
 
 
 def compute(params: dict, report=None) -> tuple[dict, list, dict]:
@@ -129,7 +131,8 @@ def compute(params: dict, report=None) -> tuple[dict, list, dict]:
         if report:
             report(stage, fraction)
 
-    margins = _margins()
+    credible = _margins()
+    margins = credible.margins
     if not margins:
         raise ValueError(
             "no profitability figures: recompute profitability first (CLV values orders at their contribution)"
@@ -257,6 +260,12 @@ def compute(params: dict, report=None) -> tuple[dict, list, dict]:
         "holdout_window": f"{calibration_end.isoformat()} to {last.isoformat()}" if holdout else "",
         "assumptions": lifetime.to_dict(),
         "valued": int(np.sum([v["reason"] == "" for v in values])),
+        # The margins' credibility (Bühlmann–Straub): the portfolio's margin, and k, the
+        # sales at which an account's own margin gets half the weight.
+        "margin_credibility": {
+            "portfolio_margin": credible.portfolio,
+            "k": credible.k,
+        },
     }
     params["calibration_end"] = last.isoformat()
     return values, warnings, summary_out
