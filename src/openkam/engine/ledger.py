@@ -87,17 +87,15 @@ def file_identity(path: Path) -> str:
     results computed before the copy stay current after it. Files written before write ids
     existed (or by other tools) fall back to the modification time.
     """
-    stat = path.stat()
-    changed = (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
-    return f"{stat.st_size}-{_write_id(str(path), stat.st_size, changed)}"
+    s = path.stat()
+    return f"{s.st_size}-{_write_id(str(path), s.st_size, s.st_ino, s.st_mtime_ns, s.st_ctime_ns)}"
 
 
 @functools.lru_cache(maxsize=4096)
-def _write_id(path: str, size: int, changed: tuple[int, int, int]) -> str:
-    # Keyed by inode and times too (the change time moves with every write and rename, and
-    # cannot be set back), so a rewritten file is read again; a footer read costs about
-    # half a millisecond, once per file and process.
-    mtime_ns = changed[1]
+def _write_id(path: str, size: int, inode: int, mtime_ns: int, ctime_ns: int) -> str:
+    # Keyed by size, inode and times too (the change time moves with every write and
+    # rename, and cannot be set back), so a rewritten file is read again; a footer read
+    # costs about half a millisecond, once per file and process.
     metadata = pq.read_metadata(path).metadata or {}
     write_id = metadata.get(WRITE_ID_KEY.encode())
     return write_id.decode() if write_id else f"t{mtime_ns}"

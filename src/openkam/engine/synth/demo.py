@@ -25,7 +25,7 @@ from openkam.engine.synth.profiles import build_accounts
 from openkam.engine.synth.rebates import rebates
 from openkam.engine.synth.reference import account_names, accounts_table, contacts, people
 from openkam.engine.synth.timeline import Calendar
-from openkam.engine.synth.writer import RollingWriter, derived_write_id, write_table
+from openkam.engine.synth.writer import RollingWriter, write_table
 
 #: Reference files written under ``data_dir/demo/``.
 DEMO_FILES = (
@@ -171,8 +171,7 @@ def generate(
         "contact_details": contact_details,
     }
     for name, table in reference.items():
-        path = demo / f"{name}.parquet"
-        write_table(table, path, derived_write_id(run_id, path))
+        write_table(table, demo / f"{name}.parquet", run_id)
     report("reference data", 1, 1)
 
     rates = unit_rates(cal, density, _stream(seed, 7))
@@ -204,7 +203,7 @@ def generate(
     pools_t = cost_pools(totals.pool_volume, rates * level, cal, _stream(seed, 9))
     for name, table in (("rebates", rebates_t), ("cost-pools", pools_t)):
         path = ledger / LEDGER_TABLES[name] / "part-00000.parquet"
-        write_table(table, path, derived_write_id(run_id, path))
+        write_table(table, path, run_id)
         files[LEDGER_TABLES[name]] = [path]
     report("rebates and cost pools", 1, 1)
 

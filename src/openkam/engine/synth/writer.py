@@ -19,12 +19,11 @@ import pyarrow.parquet as pq
 from openkam.engine.ledger import open_ledger_writer
 
 
-def write_table(table: pa.Table, path: Path, write_id: str | None = None) -> None:
-    """Write one small table to ``path`` atomically (``write_id``: see
-    :func:`~openkam.engine.ledger.open_ledger_writer`)."""
+def write_table(table: pa.Table, path: Path, run_id: str | None = None) -> None:
+    """Write one small table to ``path`` atomically (``run_id``: see :class:`RollingWriter`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    writer = open_ledger_writer(tmp, table.schema, write_id)
+    writer = open_ledger_writer(tmp, table.schema, derived_write_id(run_id, path))
     try:
         writer.write_table(table)
     finally:
