@@ -7,12 +7,14 @@ from django.db import transaction
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.permissions import require_edit
+from openkam.web.core.permissions import require_edit, require_parent_change
 
 
 def update_account(account: Account, values: dict, expected_version: int | None, user) -> dict:
     """Edit an account's facts; returns the changes. Raises ``ConcurrentEditError``."""
     require_edit(user, account)
+    if "parent" in values:
+        require_parent_change(user, account, values["parent"])
     return save_versioned(
         account, values, expected_version, user=user, account_key=account.account_id
     )
