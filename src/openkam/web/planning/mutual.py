@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import number_format
-
 from openkam.web.planning.models import CUSTOMER_FACING_METRICS, Action, Objective, Plan
 
 
@@ -45,7 +43,7 @@ SHARED_ANALYSIS_FIELDS = {
 def _number(value: Decimal | None) -> str:
     if value is None:
         return ""
-    return number_format(value.normalize() if value == value.to_integral() else value, 2, True)
+    return f"{int(value):,}" if value == value.to_integral() else f"{value:,.2f}"
 
 
 def _objective_target(obj: Objective) -> str:
@@ -130,7 +128,9 @@ register(
         _value_proposition_rows,
     )
 )
-register(MutualSection("actions", "Joint actions", ("Action", "Owner", "Due", "Status"), _action_rows))
+register(
+    MutualSection("actions", "Joint actions", ("Action", "Owner", "Due", "Status"), _action_rows)
+)
 register(
     MutualSection(
         "whitespace",

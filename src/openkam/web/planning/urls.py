@@ -11,9 +11,7 @@ urlpatterns = [
     path("<str:account_id>/edit/", views.plan_edit, name="edit"),
     path("<str:account_id>/review/", views.plan_review, name="review"),
     path("<str:account_id>/sharing/", views.plan_sharing, name="sharing"),
-    path(
-        "<str:account_id>/sharing/preview/", views.plan_sharing_preview, name="sharing_preview"
-    ),
+    path("<str:account_id>/sharing/preview/", views.plan_sharing_preview, name="sharing_preview"),
     path("<str:account_id>/versions/", views.plan_history, name="history"),
     path("<str:account_id>/compare/", views.plan_compare, name="compare"),
     path("<str:account_id>/versions/<int:number>/sign/", views.plan_sign, name="sign"),
