@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers, viewsets
+from django.db import transaction
+from django.db.models import ProtectedError
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
 
 from openkam.web.accounts import services
 from openkam.web.accounts.filtersets import AccountFilterSet, ContactFilterSet
@@ -72,15 +75,26 @@ class AccountViewSet(VersionedModelViewSet):
         with model_errors_as_400():
             services.update_account(instance, values, version, user)
 
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except ProtectedError as exc:
+            names = sorted(str(obj) for obj in exc.protected_objects)[:10]
+            return Response(
+                {"detail": "The account still has subsidiaries: " + ", ".join(names)},
+                status=status.HTTP_409_CONFLICT,
+            )
+
     def perform_destroy(self, instance):
-        audit.record(
-            "delete",
-            instance,
-            user=self.request.user,
-            changes=audit.snapshot(instance),
-            account_key=instance.account_id,
-        )
-        instance.delete()
+        with transaction.atomic():
+            audit.record(
+                "delete",
+                instance,
+                user=self.request.user,
+                changes=audit.snapshot(instance),
+                account_key=instance.account_id,
+            )
+            instance.delete()
 
 
 class ContactSerializer(serializers.ModelSerializer):
