@@ -26,7 +26,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_permission_matrix import WHO, world  # noqa: E402, F401, F811  (the fixture)
+import test_permission_matrix  # noqa: E402
+
+WHO = test_permission_matrix.WHO
+world = test_permission_matrix.world  # the fixture: the same data as the permission matrix
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 EXAMPLES = int(os.environ.get("OPENKAM_FUZZ_EXAMPLES", "2"))

@@ -128,8 +128,12 @@ def review_detail(request, pk: int):
 
 @login_required
 def review_compare(request):
-    a = get_object_or_404(Review, pk=request.GET.get("a"))
-    b = get_object_or_404(Review, pk=request.GET.get("b"))
+    ids = [request.GET.get("a", ""), request.GET.get("b", "")]
+    if not all(i.isdigit() and len(i) < 10 for i in ids):
+        messages.error(request, "Choose two reviews to compare.")
+        return redirect("portfolio:reviews")
+    a = get_object_or_404(Review, pk=int(ids[0]))
+    b = get_object_or_404(Review, pk=int(ids[1]))
     rows = services.compare_reviews(a, b)
     return render(
         request,
