@@ -13,7 +13,10 @@ from openkam.web.people.models import Person
 
 class PersonSerializer(serializers.ModelSerializer):
     version = VersionField()
-    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    # Null for a person without a login (the schema says so).
+    username = serializers.CharField(
+        source="user.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Person
