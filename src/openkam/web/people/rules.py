@@ -12,7 +12,9 @@ Two entry points:
 - ``check_change(changes)``: the violations a proposed set of changes would *cause*: new
   ones, or ones it makes worse (a heavier over-load, a lighter under-load). A change that
   only lightens an existing over-load is not refused. Loads are counted after the change,
-  so taking an account away from a KAM at the minimum is reported too.
+  so taking an account away from a KAM at the minimum is reported; giving a new KAM their
+  first account is not (it is a step towards the minimum, and shows as "under" until the
+  second arrives).
 - ``current_violations()``: every rule broken now (the home page), each with the reason of
   the active ``RuleException`` that covers it, if any.
 
@@ -89,6 +91,10 @@ CAPACITY_RULES = {
     "sponsor_max_accounts",
     "sponsor_min_accounts",
 }
+
+
+#: Minimum-load rules and the role they count.
+MIN_RULES = {"kam_min_accounts": "kam", "sponsor_min_accounts": "sponsor"}
 
 
 @dataclass(frozen=True)
@@ -420,7 +426,21 @@ def check_change(
     people = {p.pk: p for p in Person.objects.filter(pk__in=people_pks)}
     old = {v.key: v for v in evaluate(before, people, rules, only=people_pks)}
     new = evaluate(after, people, rules, only=people_pks, verb="would carry")
-    caused = [v for v in new if v.key not in old or _worse(old[v.key], v)]
+
+    def load(state, person_id: str, role: str) -> int:
+        pk = next(k for k, p in people.items() if p.person_id == person_id)
+        return sum(1 for h in state.values() if h.key and getattr(h, role) == pk)
+
+    caused = []
+    for v in new:
+        if v.rule in MIN_RULES:
+            # Under the minimum counts only when the change takes an account away: a new
+            # KAM's first account is a step towards the minimum, not a breach.
+            role = MIN_RULES[v.rule]
+            if v.count < load(before, v.person_id, role):
+                caused.append(v)
+        elif v.key not in old or _worse(old[v.key], v):
+            caused.append(v)
     return covering_exceptions(caused)
 
 
@@ -455,3 +475,24 @@ def load_status(count: int, low: int, high: int) -> dict:
     """``{"count", "min", "max", "status"}``: status is "over", "under" or "ok"."""
     status = "over" if count > high else "under" if count < low else "ok"
     return {"count": count, "min": low, "max": high, "status": status}
+
+
+def rules_summary(rules: ProgrammeRules | None = None) -> list[dict]:
+    """Each rule with its title, meaning and current setting, for pages, API and CLI."""
+    rules = rules or ProgrammeRules.current()
+    level = _level_label(rules.sponsor_min_level)
+    values = {
+        "kam_max_accounts": rules.kam_max_accounts,
+        "kam_min_accounts": rules.kam_min_accounts,
+        "kam_full_time": "required" if rules.kam_must_be_full_time else "not required",
+        "kam_role": "always",
+        "sponsor_level": f"{level} or above",
+        "sponsor_max_accounts": rules.sponsor_max_accounts,
+        "sponsor_min_accounts": rules.sponsor_min_accounts,
+        "kam_is_sponsor": "always",
+        "inactive": "always",
+    }
+    return [
+        {"key": key, "title": title, "meaning": meaning, "value": values[key]}
+        for key, (title, meaning) in RULES.items()
+    ]
