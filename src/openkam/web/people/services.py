@@ -46,12 +46,6 @@ def _today() -> dt.date:
 # --- people and their load ---------------------------------------------------------
 
 
-def load_text(kind: str, load: dict) -> str:
-    """ "KAM 6 of 2–5, over" — a load against its rule, as people read it."""
-    status = {"over": ", over", "under": ", under"}.get(load["status"], "")
-    return f"{kind} {load['count']} of {load['min']}–{load['max']}{status}"
-
-
 def people_with_load(
     *,
     role: str = "",
@@ -95,8 +89,8 @@ def people_with_load(
         )
         is_kam = bool(p.n_kam_any) or (p.active and p.role == Role.KAM)
         is_sponsor = bool(p.n_sponsor_any) or (p.active and p.role == Role.SPONSOR)
-        kam_load["text"] = load_text("KAM", kam_load)
-        sponsor_load["text"] = load_text("Sponsor", sponsor_load)
+        kam_load["text"] = org_rules.load_text("KAM", kam_load)
+        sponsor_load["text"] = org_rules.load_text("Sponsor", sponsor_load)
         if not is_kam:
             kam_load["status"] = ""
         if not is_sponsor:
@@ -505,6 +499,7 @@ def home_panel(user) -> dict | None:
     return {
         "violations": violations,
         "open_violations": [v for v in violations if not v.excepted],
+        "excepted": [v for v in violations if v.excepted],
         "overdue": overdue,
         "sponsor_desk": sponsor_desk,
         "programme": programme,
