@@ -161,6 +161,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentRoleEnum": "openkam.web.people.models.Assignment.Role",
+        "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
+    },
 }
 
 TASKS = {

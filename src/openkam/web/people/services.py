@@ -152,6 +152,20 @@ def create_person(values: dict, user) -> Person:
     return person
 
 
+def delete_person(person: Person, user) -> None:
+    """Remove a person who never held an account nor logged a visit; anyone with history
+    is made inactive instead (the history keeps who held what)."""
+    require_programme(user)
+    if person.assignments.exists() or person.visits.exists():
+        raise ValidationError(
+            f"{person.name} has held accounts or logged sponsor visits: mark them inactive "
+            "instead, so the history keeps who held what."
+        )
+    with transaction.atomic():
+        audit.record("delete", person, user=user, changes=audit.snapshot(person))
+        person.delete()
+
+
 def _check_reports_to(person: Person, boss: Person) -> None:
     node = boss
     while node is not None:
@@ -237,6 +251,13 @@ def add_training(person: Person, values: dict, user) -> TrainingRecord:
         obj.save()
         audit.record("create", obj, user=user, changes=audit.snapshot(obj))
     return obj
+
+
+def delete_training(record: TrainingRecord, user) -> None:
+    require_programme(user)
+    with transaction.atomic():
+        audit.record("delete", record, user=user, changes=audit.snapshot(record))
+        record.delete()
 
 
 # --- sponsor visits -----------------------------------------------------------------
