@@ -279,6 +279,19 @@ def log_visit(values: dict, user, *, people_met=()) -> SponsorVisit:
         raise PermissionDenied("Only the sponsor, the KAM champion or an admin logs this visit.")
     if values.get("date") and values["date"] > _today():
         raise ValidationError({"date": "A visit is logged once it happened (not in the future)."})
+    day = values.get("date") or _today()
+    from openkam.web.people.assignments import holder_on
+
+    held = holder_on(account, "sponsor", day)
+    if held is None and not Assignment.objects.filter(account=account, role="sponsor").exists():
+        held = account.sponsor  # an account whose history predates the record
+    if held is None or held.pk != sponsor.pk:
+        raise ValidationError(
+            {
+                "sponsor": f"{sponsor.name} was not the sponsor of {account.account_id} on "
+                f"{day}: a sponsor visit is logged by the account's sponsor."
+            }
+        )
     met = list(people_met)
     wrong = [c.contact_id for c in met if c.account_id != account.pk]
     if wrong:

@@ -300,7 +300,7 @@ def visit_add(request):
     sponsors = (
         None if runs_programme(request.user) else Person.objects.filter(pk=getattr(me, "pk", None))
     )
-    if sponsors is not None and not sponsors.exists():
+    if sponsors is not None and not Account.objects.filter(sponsor=me or -1).exists():
         raise PermissionDenied("Only sponsors, the KAM champion and admins log sponsor visits.")
     initial = {"sponsor": me} if sponsors is not None else {}
     form = VisitForm(request.POST or None, account=account, sponsors=sponsors, initial=initial)
