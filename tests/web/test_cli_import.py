@@ -78,6 +78,10 @@ def test_ledger_import_and_status(db, files):
         "contacts": 0,
         "people": 0,
         "relationships": 0,
+        "competencies": 0,
+        "training": 0,
+        "sponsor-visits": 0,
+        "assignments": 0,
     }
 
 

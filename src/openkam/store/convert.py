@@ -29,7 +29,10 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
 POSITIVE: dict[str, frozenset[str]] = {"cost-pools": frozenset({"capacity"})}
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
-RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
+RANGES: dict[str, dict[str, tuple[int, int]]] = {
+    "relationships": {"strength": (1, 5)},
+    "competencies": {"level": (1, 5)},
+}
 
 EMPTY = ("required value is empty", None)
 _DATE_FORM = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
