@@ -21,13 +21,20 @@ from openkam.web.core.models import AuditEvent
 log = logging.getLogger(__name__)
 
 
-def _record() -> None:
-    from openkam.web.programme.services import record_readiness
+class _RecordAfterCommit:
+    """The commit hook; it knows whether it ran, so a transaction schedules one at most."""
 
-    try:
-        record_readiness()
-    except Exception:  # a readiness failure must never undo or block the change itself
-        log.exception("readiness snapshot failed")
+    def __init__(self):
+        self.done = False
+
+    def __call__(self) -> None:
+        from openkam.web.programme.services import record_readiness
+
+        self.done = True
+        try:
+            record_readiness()
+        except Exception:  # a readiness failure must never undo or block the change itself
+            log.exception("readiness snapshot failed")
 
 
 @receiver(post_save, sender=AuditEvent, dispatch_uid="programme_readiness_on_change")
@@ -35,6 +42,9 @@ def readiness_on_change(sender, instance, created, **kwargs) -> None:
     if not created or not getattr(settings, "OPENKAM_READINESS_AUTO", True):
         return
     connection = transaction.get_connection()
-    if any(entry[1] is _record for entry in connection.run_on_commit):
+    if any(
+        isinstance(hook, _RecordAfterCommit) and not hook.done
+        for _, hook, *_ in connection.run_on_commit
+    ):
         return  # already scheduled for this transaction
-    transaction.on_commit(_record)
+    transaction.on_commit(_RecordAfterCommit())
