@@ -100,11 +100,14 @@ def seed_living_records(data_dir: Path) -> None:
     """Relationship maps and plans, so the demo shows what a working programme keeps."""
     import datetime as dt
 
+    from openkam.web.programme.demo import seed_programme
+
     today = dt.date.today()
     with transaction.atomic():
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
         seed_assessments()
+        seed_programme(today)
 
 
 def compute_demo_figures() -> list[str]:

@@ -43,6 +43,16 @@ STATUS_LABELS = {MET: "Met", PARTLY: "Partly met", NOT_MET: "Not met"}
 #: Functions (or, for people without one, roles) that deliver what key accounts are promised.
 OPERATIONS = ("operations", "supply_chain")
 
+#: Competencies in a few words, for evidence lines.
+SHORT_COMPETENCY = {
+    "financial_acumen": "financial acumen",
+    "planning": "planning",
+    "influencing": "influencing",
+    "consultative": "relationship building",
+    "technical": "product knowledge",
+    "customer_business": "the customer's business",
+}
+
 STEPS = {
     1: "Treat KAM as an organisational change",
     2: "High-level buy-in",
@@ -465,7 +475,7 @@ def _kam_competencies(ctx: Context, kams: list[Person]) -> Check:
     for p in kams:
         missing = every - assessed.get(p.pk, set())
         if missing:
-            names = ", ".join(Competency(c).label.split(" ")[0].lower() for c in sorted(missing))
+            names = ", ".join(SHORT_COMPETENCY[c] for c in Competency.values if c in missing)
             evidence.append(_person_link(p, f"{len(missing)} competencies not assessed: {names}"))
     ok = len(kams) - len(evidence)
     return Check(
