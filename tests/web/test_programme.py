@@ -186,21 +186,18 @@ def test_a_change_that_moves_a_step_is_recorded(
     with django_capture_on_commit_callbacks(execute=True):
         services.set_partnership(a1, {"status": "agreed", "agreed_by": carla}, None, alice)
     assert ReadinessSnapshot.objects.count() == 1
-    # ...while giving the only KAM a completed KAM training moves step 5 from not met.
-    from openkam.web.people.models import TrainingRecord
+    # ...while appointing the champion, reporting to the CEO, moves step 3 to met.
+    from openkam.web.people.models import ChampionAppointment, Person
 
-    before = first.statuses["5"]
-    TrainingRecord.objects.create(
-        person=programme["people"]["Alice"],
-        course="KAM",
-        kam_training=True,
-        date=YESTERDAY,
-        completed=True,
+    ceo = Person.objects.create(person_id="CEO", name="Cora", executive_level="c_level")
+    ChampionAppointment.objects.create(
+        person=programme["people"]["Chris"], since=YESTERDAY, reports_to=ceo
     )
     with django_capture_on_commit_callbacks(execute=True):
         services.set_partnership(a1, {"notes": "signed MoU"}, None, alice)
     latest = ReadinessSnapshot.objects.order_by("-id").first()
-    assert ReadinessSnapshot.objects.count() == 2 and latest.statuses["5"] != before
+    assert ReadinessSnapshot.objects.count() == 2
+    assert (first.statuses["3"], latest.statuses["3"]) == ("partly", "met")
 
 
 def test_readiness_settings_by_the_champion_only(programme, login):
