@@ -204,7 +204,8 @@ def test_alerts_review_overdue_and_overdue_actions(programme, plan):
     )
     kinds = [a["kind"] for a in plan_alerts(Plan.objects.all(), today=today)]
     assert kinds == ["review", "action"]
-    services.mark_reviewed(plan, alice, today=dt.date(2025, 1, 31))
+    plan.refresh_from_db()
+    services.mark_reviewed(plan, alice, plan.version, today=dt.date(2025, 1, 31))
     plan.refresh_from_db()
     assert plan.next_review == dt.date(2025, 4, 30)  # 31 Jan + 3 months, clamped
 
@@ -249,7 +250,11 @@ def _filled(programme, plan):
     services.add_part(
         plan,
         "actions",
-        {"title": "Pilot VMI in Iberia", "owner": programme["people"]["Olga"]},
+        {
+            "title": "Pilot VMI in Iberia",
+            "owner": programme["people"]["Olga"],
+            "customer_visible": True,
+        },
         alice,
     )
     services.add_part(plan, "risks", {"description": "Private label push"}, alice)
@@ -287,7 +292,7 @@ def test_export_downloads(programme, plan, login):
 def test_mutual_plan_link_shows_only_shared_sections_and_can_be_revoked(programme, plan, client):
     plan = _filled(programme, plan)
     alice = programme["users"]["Alice"]
-    services.set_sharing(plan, ["value_propositions", "actions"], alice)
+    services.set_sharing(plan, ["value_propositions", "actions"], alice, plan.version)
     token = services.create_share_link(plan, alice)
     assert len(token) >= 40
     client.logout()

@@ -10,6 +10,8 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+from openkam.web.core.exports import protect_workbook
+
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -222,6 +224,7 @@ def to_xlsx(doc: dict) -> bytes:
             [[r.description, r.likelihood, r.impact, r.mitigation] for r in doc["risks"]],
         )
     out = io.BytesIO()
+    protect_workbook(wb)  # no user text becomes a live formula (core.exports)
     wb.save(out)
     return out.getvalue()
 
