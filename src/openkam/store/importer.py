@@ -8,10 +8,11 @@ and only when nothing is wrong are the staged files moved into the ledger.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from openkam.store.ledger import (
     table_dir,
 )
 from openkam.store.pipeline import prefetch
-from openkam.store.readers import open_source
+from openkam.store.readers import SourceBatch, SourceError, SourceFile, open_source, short
 from openkam.store.references import (
     NOUNS,
     Known,
@@ -134,6 +135,30 @@ class ImportResult:
     files_written: list[Path]
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or the user's quota) ran out of space."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error | OSError) and (
+        "no space left" in text or "disk is full" in text or "quota exceeded" in text
+    )
+
+
+def disk_full_failure(paths: Sequence[Path | str], where: Path | str) -> ImportFailed:
+    """The failure an import reports when the disk fills while it runs."""
+    names = ", ".join(str(p) for p in paths) or "the import"
+    issue = ImportIssue(
+        names,
+        None,
+        None,
+        f"could not be imported: the disk holding {where} filled up during the import. "
+        "Nothing was imported and the partial files were removed; free some space and "
+        "import again",
+    )
+    return ImportFailed([issue], 1)
+
+
 def kind_of(name: str | Kind) -> Kind:
     """The import kind named ``name`` (``cost_pools`` and ``cost-pools`` both work)."""
     if isinstance(name, Kind):
@@ -185,7 +210,7 @@ def _scan(
         if source is None:
             continue
         scan.columns_present |= set(source.header)
-        for batch in prefetch(source.batches):
+        for batch in _read_batches(source, log):
             table, ok, issues = convert_batch(kind, batch)
             for cell_issues, bad in check_references(kind, table, batch.rows, known):
                 issues.append(cell_issues)
@@ -202,6 +227,42 @@ def _scan(
         for line, reason, text in source.malformed:
             log.add(ImportIssue(display, line, None, reason, text))
     return scan
+
+
+def _read_batches(source: SourceFile, log: IssueLog) -> Iterator[SourceBatch]:
+    """The batches of ``source``; a file that fails part-way ends with a problem that
+    says where (a damaged Parquet page, a broken sheet), never with a traceback."""
+    batches = prefetch(source.batches)
+    last_row = None
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except SourceError as exc:
+            log.add(ImportIssue(source.display, exc.row, exc.column, exc.reason))
+            return
+        except MemoryError:
+            log.add(
+                ImportIssue(
+                    source.display, None, None, "is too large to read within the memory bound"
+                )
+            )
+            return
+        except Exception as exc:  # noqa: BLE001 - a reader failure is a property of the file
+            after = f" after row {last_row}" if last_row is not None else ""
+            log.add(
+                ImportIssue(
+                    source.display,
+                    None,
+                    None,
+                    f"cannot be read as {source.format}{after} (the file is damaged): {short(exc)}",
+                )
+            )
+            return
+        if len(batch.rows):
+            last_row = int(batch.rows[-1])
+        yield batch
 
 
 def _with_origin(table: pa.Table, file_index: int, rows: np.ndarray) -> pa.Table:
@@ -481,6 +542,18 @@ def validate_import(
         return _validate_database_kind(kind, paths, known, log, progress)
     folder = Path(tempfile.mkdtemp(prefix="openkam-validate-"))
     try:
+        return _validate_ledger_kind(
+            kind, paths, known, log, folder, data_dir, progress, keep_staged
+        )
+    except Exception as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if disk_full(exc):
+            raise disk_full_failure(paths, folder) from None
+        raise
+
+
+def _validate_ledger_kind(kind, paths, known, log, folder, data_dir, progress, keep_staged):
+    try:
         con = _connect(folder)
         try:
             if data_dir is not None and kind.name == "activities":
@@ -559,6 +632,17 @@ def import_ledger(
     paths = list(paths)
     known = Known.of(known)
     log = IssueLog(max_issues)
+    try:
+        return _import_ledger(kind, paths, data_dir, known, replace, progress, log)
+    except ImportFailed:
+        raise
+    except Exception as exc:
+        if disk_full(exc):
+            raise disk_full_failure(paths, data_dir) from None
+        raise
+
+
+def _import_ledger(kind, paths, data_dir, known, replace, progress, log) -> ImportResult:
     with ledger_lock(data_dir):
         folder = new_staging_dir(data_dir, clean_stale=True)
         con = _connect(folder)

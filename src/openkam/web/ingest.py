@@ -7,6 +7,7 @@ all or nothing, and its summary lands in the audit trail.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from django.conf import settings
 from openkam.engine.schema import KINDS
 from openkam.web import reference
 from openkam.web.core.models import AuditEvent
+
+logger = logging.getLogger(__name__)
 
 
 def run_import(
@@ -37,6 +40,34 @@ def run_import(
 
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    try:
+        return _run_import(kind, paths, user=user, actor=actor, replace=replace, progress=progress)
+    except store.ImportFailed:
+        raise
+    except Exception as exc:
+        # The last safety net: whatever a file does to a reader, the user gets a message
+        # (the CLI, the Import page and the API all show ImportFailed), never a traceback;
+        # the operator gets the traceback in the log.
+        from openkam.store.importer import disk_full, disk_full_failure
+
+        if disk_full(exc) or "database or disk is full" in str(exc):
+            raise disk_full_failure([Path(p).name for p in paths], settings.DATA_DIR) from None
+        logger.exception("import of %s from %s failed", kind, [str(p) for p in paths])
+        names = ", ".join(Path(p).name for p in paths)
+        issue = store.ImportIssue(
+            names,
+            None,
+            None,
+            f"could not be imported: the import stopped on an unexpected error "
+            f"({type(exc).__name__}: {str(exc)[:200]}); nothing was imported. "
+            "The server log has the details",
+        )
+        raise store.ImportFailed([issue], 1) from None
+
+
+def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
+    from openkam import store
+
     known = reference.known_keys()
     data_dir = Path(settings.DATA_DIR)
 
