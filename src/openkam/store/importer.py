@@ -582,6 +582,54 @@ def _validate_ledger_kind(kind, paths, known, log, folder, data_dir, progress, k
     return result
 
 
+def read_table(
+    kind: Kind,
+    paths: Sequence[Path | str],
+    *,
+    max_issues: int = MAX_ISSUES_KEPT,
+) -> tuple[pa.Table, pa.Table]:
+    """Read files of an ad-hoc ``kind`` through the validated readers, all or nothing.
+
+    For tools that take a file of their own shape (``openkam clv fit``): the same CSV,
+    spreadsheet and Parquet handling, limits and cell checks as an import, without keys or
+    references. Returns ``(table, origins)``: the typed rows and their ``file``/``row``.
+
+    Raises
+    ------
+    ImportFailed
+        With every problem (file, row, column, reason) when any cell or file is bad.
+    """
+    paths = list(paths)
+    log = IssueLog(max_issues)
+    parts: list[pa.Table] = []
+    scan = _scan(
+        kind,
+        paths,
+        Known.of(None),
+        log,
+        lambda index, table, rows, ok: parts.append(_with_origin(table, index, rows)),
+        None,
+    )
+    if log:
+        raise log.failure(scan.file_order)
+    schema = pa.schema(
+        [f.with_nullable(True) for f in kind.arrow_schema]
+        + [pa.field("_file", pa.int32()), pa.field("_row", pa.int64())]
+    )
+    table = pa.concat_tables(parts) if parts else schema.empty_table()
+    files = table["_file"].to_pylist()
+    origins = pa.table(
+        {
+            "file": pa.array([scan.displays[f] for f in files], pa.string()),
+            "row": pa.array(
+                [scan.row(f, r) for f, r in zip(files, table["_row"].to_pylist(), strict=True)],
+                pa.int64(),
+            ),
+        }
+    )
+    return table.drop_columns(["_file", "_row"]), origins
+
+
 def import_ledger(
     kind: str,
     paths: Sequence[Path | str],
@@ -803,4 +851,12 @@ def _rewrite_replaced(con, kind: Kind, folder: Path) -> dict[Path, Path | None]:
     return rewrites
 
 
-__all__ = ["ImportResult", "ValidatedImport", "import_ledger", "kind_of", "validate_import"]
+__all__ = [
+    "ImportResult",
+    "ValidatedImport",
+    "disk_full",
+    "import_ledger",
+    "kind_of",
+    "read_table",
+    "validate_import",
+]
