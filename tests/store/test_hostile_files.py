@@ -464,3 +464,30 @@ def test_a_child_that_runs_out_of_memory_is_a_refusal(tmp_path, monkeypatch):
     )
     with pytest.raises(sheet_guard.SheetRefused, match="needs more than 3 GB of memory"):
         sheet_guard.probe_sheet(tmp_path / "x.xls", 0)
+
+
+def test_a_correction_with_different_line_numbers_is_warned_as_a_double_count(
+    tmp_path, data_dir, known
+):
+    first = invoices_csv(
+        tmp_path / "first.csv",
+        "INV-1,1,2024-01-05,ACME,P1,2,10.00,0.00,12.00",
+        "INV-1,2,2024-01-05,ACME,P2,1,10.00,0.00,6.00",
+        "INV-2,1,2024-01-05,ACME,P1,1,10.00,0.00,6.00",
+    )
+    import_ledger("invoices", [first], data_dir, known=known)
+    # The "correction" numbers INV-1's lines 10 and 20: they are added, not replaced.
+    correction = invoices_csv(
+        tmp_path / "correction.csv",
+        "INV-1,10,2024-01-05,ACME,P1,3,10.00,0.00,18.00",
+        "INV-1,20,2024-01-05,ACME,P2,1,10.00,0.00,6.00",
+        "INV-3,1,2024-01-05,ACME,P1,1,10.00,0.00,6.00",  # a new invoice: no warning
+    )
+    result = import_ledger("invoices", [correction], data_dir, known=known, replace=True)
+    assert result.rows_added == 3
+    (warning,) = result.issues
+    assert (warning.row, warning.column) == (2, "line_no")
+    assert warning.reason.startswith(
+        "adds line(s) 10, 20 to invoice_id INV-1, which the ledger already has with line(s) 1, 2"
+    )
+    assert warning.reason.endswith("or the invoice is counted twice")

@@ -703,6 +703,7 @@ def _import_ledger(kind, paths, data_dir, known, replace, progress, log) -> Impo
             _duplicate_keys(con, kind, "staged", scan, log)
             existing = part_files(table_dir(data_dir, kind.name))
             unchanged, conflicts = _match_ledger(con, kind, existing)
+            _warn_renumbered_lines(con, kind, existing, scan, log)
             if conflicts and not replace:
                 _report_conflicts(con, kind, scan, log, conflicts)
             if log:
@@ -781,6 +782,66 @@ def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
             """
         )
     return same_count, different
+
+
+#: How many documents a renumbered-lines warning names; the rest are counted.
+MAX_RENUMBERED_SHOWN = 20
+
+
+def _warn_renumbered_lines(con, kind: Kind, existing: list[Path], scan: _Scan, log: IssueLog):
+    """Warn when the import adds lines to a document the ledger already has.
+
+    For kinds keyed by a document and a line number (invoices), a correction file whose
+    lines are numbered differently from the ledger's does not replace the old lines: it
+    adds new ones, and the document is counted twice. Adding a line to an invoice is
+    possible, so this is a warning naming the document, not an error.
+    """
+    if not existing or len(kind.key) != 2 or kind.key[1] != "line_no":
+        return
+    doc, line = (_q(k) for k in kind.key)
+    rows = con.execute(
+        f"""
+        WITH ledger AS (SELECT {doc}, {line} FROM {_ledger_sql(existing)}),
+        added AS (
+            SELECT s.{doc}, s.{line}, s._file, s._row FROM staged s
+            ANTI JOIN ledger l ON s.{doc} = l.{doc} AND s.{line} = l.{line}
+        )
+        SELECT a.{doc}, min(a._file), min(a._row), list(DISTINCT a.{line} ORDER BY a.{line}),
+               (SELECT list(DISTINCT l.{line} ORDER BY l.{line}) FROM ledger l
+                WHERE l.{doc} = a.{doc}),
+               count(*) OVER ()
+        FROM added a SEMI JOIN ledger USING ({doc})
+        GROUP BY a.{doc} ORDER BY min(a._file), min(a._row) LIMIT {MAX_RENUMBERED_SHOWN}
+        """
+    ).fetchall()
+    for document, f, row, new_lines, old_lines, _total in rows:
+        log.warn(
+            ImportIssue(
+                scan.displays[f],
+                scan.row(f, row),
+                kind.key[1],
+                f"adds line(s) {_lines_text(new_lines)} to {kind.key[0]} {document}, which the "
+                f"ledger already has with line(s) {_lines_text(old_lines)}: if this file "
+                "corrects it, number its lines as the ledger does, or the "
+                f"{kind.key[0].removesuffix('_id')} is counted twice",
+            )
+        )
+    if rows and rows[0][-1] > len(rows):
+        first = rows[0]
+        log.warn(
+            ImportIssue(
+                scan.displays[first[1]],
+                None,
+                kind.key[1],
+                f"… and {rows[0][-1] - len(rows):,} more {kind.key[0]}s with added lines",
+            )
+        )
+
+
+def _lines_text(lines) -> str:
+    lines = list(lines or [])
+    text = ", ".join(str(n) for n in lines[:10])
+    return text + (f" … ({len(lines)} in all)" if len(lines) > 10 else "")
 
 
 def _report_conflicts(con, kind: Kind, scan: _Scan, log: IssueLog, total: int) -> None:
