@@ -25,6 +25,8 @@ from openkam.store.convert import convert_batch
 from openkam.store.derived_ids import DERIVED_ID_COLUMN, content_columns, derived_id_sql
 from openkam.store.issues import MAX_ISSUES_KEPT, ImportFailed, ImportIssue, IssueLog
 from openkam.store.ledger import (
+    clear_interrupted,
+    finish_journal,
     ledger_lock,
     new_staging_dir,
     part_files,
@@ -133,6 +135,9 @@ class ImportResult:
     rows_replaced: int
     issues: list[ImportIssue]
     files_written: list[Path]
+    #: With ``keep_journal``: the publication's journal entry, to pass to
+    #: ``openkam.store.ledger.finish_journal`` once the import is recorded.
+    journal_id: str | None = None
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -639,6 +644,8 @@ def import_ledger(
     progress: Progress | None = None,
     *,
     max_issues: int = MAX_ISSUES_KEPT,
+    journal_meta: dict | None = None,
+    keep_journal: bool = False,
 ) -> ImportResult:
     """Validate the files of one import and add their records to the ledger, or nothing.
 
@@ -664,6 +671,11 @@ def import_ledger(
         ``progress(rows_done, bytes_done, bytes_total)``, called after every batch.
     max_issues
         How many problems to keep in full (all are counted).
+    journal_meta, keep_journal
+        What the caller needs to record the import (JSON-able), kept in the publication's
+        journal entry; with ``keep_journal`` the entry stays until the caller has recorded
+        the import and called ``finish_journal``, so an import killed in between is still
+        recorded at the next start (see ``openkam.store.ledger``).
 
     Returns
     -------
@@ -681,7 +693,9 @@ def import_ledger(
     known = Known.of(known)
     log = IssueLog(max_issues)
     try:
-        return _import_ledger(kind, paths, data_dir, known, replace, progress, log)
+        return _import_ledger(
+            kind, paths, data_dir, known, replace, progress, log, journal_meta, keep_journal
+        )
     except ImportFailed:
         raise
     except Exception as exc:
@@ -690,7 +704,9 @@ def import_ledger(
         raise
 
 
-def _import_ledger(kind, paths, data_dir, known, replace, progress, log) -> ImportResult:
+def _import_ledger(
+    kind, paths, data_dir, known, replace, progress, log, journal_meta, keep_journal
+) -> ImportResult:
     with ledger_lock(data_dir):
         folder = new_staging_dir(data_dir, clean_stale=True)
         con = _connect(folder)
@@ -710,18 +726,31 @@ def _import_ledger(kind, paths, data_dir, known, replace, progress, log) -> Impo
                 raise log.failure(scan.file_order)
             new_part = _new_part(con, kind, staged, folder, existing, unchanged)
             rewrites = _rewrite_replaced(con, kind, folder) if conflicts else {}
-            written = publish(kind.name, data_dir, new_part, rewrites)
+            rows_added = staged.rows - unchanged - conflicts
+            meta = dict(journal_meta or {})
+            meta["counts"] = {
+                "rows_read": scan.rows_read,
+                "rows_added": rows_added,
+                "rows_unchanged": unchanged,
+                "rows_replaced": conflicts,
+            }
+            written, journal_id = publish(kind.name, data_dir, new_part, rewrites, meta=meta)
+            if replace:
+                clear_interrupted(data_dir, kind.name)
         finally:
             con.close()
             shutil.rmtree(folder, ignore_errors=True)
+    if journal_id is not None and not keep_journal:
+        finish_journal(data_dir, journal_id)
     return ImportResult(
         kind=kind.name,
         rows_read=scan.rows_read,
-        rows_added=staged.rows - unchanged - conflicts,
+        rows_added=rows_added,
         rows_unchanged=unchanged,
         rows_replaced=conflicts,
         issues=list(log.warnings),
         files_written=written,
+        journal_id=journal_id if keep_journal else None,
     )
 
 
