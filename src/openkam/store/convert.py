@@ -24,9 +24,26 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
     "invoices": frozenset({"line_no", "unit_list_price"}),
     "activities": frozenset({"quantity"}),
     "cost-pools": frozenset({"cost", "capacity"}),
+    "orders": frozenset({"line_no"}),
+    "deliveries": frozenset({"line_no"}),
+    "commitments": frozenset({"protected_quantity", "target"}),
 }
 #: Columns that must be strictly positive: a pool's cost rate divides by its capacity.
-POSITIVE: dict[str, frozenset[str]] = {"cost-pools": frozenset({"capacity"})}
+POSITIVE: dict[str, frozenset[str]] = {
+    "cost-pools": frozenset({"capacity"}),
+    # Order lines, deliveries and supply are quantities of goods; a return is an invoice line.
+    "orders": frozenset({"quantity"}),
+    "deliveries": frozenset({"quantity"}),
+    "supply": frozenset({"quantity"}),
+}
+
+#: Date columns that may not come before another date column of the same row:
+#: kind -> [(later column, earlier column)].
+DATE_ORDER: dict[str, list[tuple[str, str]]] = {
+    "cost-pools": [("period_end", "period_start")],
+    "orders": [("promised_date", "order_date")],
+    "commitments": [("end_date", "start_date")],
+}
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
 RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
@@ -197,19 +214,19 @@ def convert_batch(kind: Kind, batch: SourceBatch):
 
 
 def _row_rules(kind: Kind, table: pa.Table, rows: np.ndarray):
-    """Rules that relate several cells of a row."""
+    """Rules that relate several cells of a row: a date that may not precede another."""
     found = []
-    if kind.name == "cost-pools":
-        start, end = table["period_start"], table["period_end"]
+    for later, earlier in DATE_ORDER.get(kind.name, ()):
+        start, end = table[earlier], table[later]
         before = _np(pc.fill_null(pc.less(end, start), False).combine_chunks())
         idx = np.flatnonzero(before)
         if len(idx):
 
-            def describe(i: int):
+            def describe(i: int, idx=idx, start=start, end=end, earlier=earlier):
                 k = int(idx[i])
-                return (f"is before period_start {start[k].as_py()}", str(end[k].as_py()))
+                return (f"is before {earlier} {start[k].as_py()}", str(end[k].as_py()))
 
-            found.append((CellIssues("period_end", rows[idx], describe), ~before))
+            found.append((CellIssues(later, rows[idx], describe), ~before))
     return found
 
 
