@@ -59,15 +59,26 @@ def run_import(
     else:
         validated = store.validate_import(kind, paths, known, data_dir=data_dir, progress=report)
         validated.raise_for_issues()
-        upserted = reference.upsert(
-            kind,
-            validated.table.to_pylist(),
-            user=user,
-            actor=actor,
-            columns=set(validated.columns_present),
-        )
+        if kind == "commitments":
+            from openkam.web.operations.services import import_commitments
+
+            upserted = import_commitments(
+                validated.table.to_pylist(),
+                origins=validated.origins.to_pylist(),
+                user=user,
+                actor=actor,
+            )
+        else:
+            upserted = reference.upsert(
+                kind,
+                validated.table.to_pylist(),
+                user=user,
+                actor=actor,
+                columns=set(validated.columns_present),
+            )
         result = {"rows_read": validated.rows_read, **upserted.as_dict()}
         result["warnings"] = [str(w) for w in validated.warnings]
+        result["warnings"] += getattr(upserted, "warnings", [])
     names = ", ".join(Path(p).name for p in paths)
     AuditEvent.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -94,5 +105,8 @@ def status_counts() -> dict[str, int]:
         "contacts": Contact.objects.count(),
         "people": Person.objects.count(),
     }
+    from openkam.web.operations.models import Commitment
+
+    counts["commitments"] = Commitment.objects.count()
     counts.update(store.ledger_counts(Path(settings.DATA_DIR)))
     return {kind: counts.get(kind, 0) for kind in KINDS}

@@ -162,9 +162,7 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), uniques
 
 
-def share(
-    group: np.ndarray, weight: np.ndarray, amount: np.ndarray, tie: np.ndarray
-) -> np.ndarray:
+def share(group: np.ndarray, weight: np.ndarray, amount: np.ndarray, tie: np.ndarray) -> np.ndarray:
     """Split ``amount[g]`` units among the elements of each group ``g`` in proportion to
     ``weight``, in whole units, by largest remainder (ties: lower ``tie`` first).
 
@@ -369,8 +367,9 @@ def allocate(
         line_claim[hit] = pos_c[hit]
 
     if policy == "optimise":
-        target = _optimise(lp, la, units, line_claim, claim_units, sup.total, unit_value,
-                           commitment_weight)
+        target = _optimise(
+            lp, la, units, line_claim, claim_units, sup.total, unit_value, commitment_weight
+        )
         value = np.zeros(n) if unit_value is None else np.asarray(unit_value, dtype=float)
         # Dates: committed lines first, then by value, then the earliest order.
         priority = np.lexsort((seq, -value, -(line_claim >= 0).astype(np.int64)))
@@ -406,7 +405,11 @@ def _order_sequence(lines: pa.Table) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     order = pc.sort_indices(
         lines,
-        sort_keys=[("order_date", "ascending"), ("order_id", "ascending"), ("line_no", "ascending")],
+        sort_keys=[
+            ("order_date", "ascending"),
+            ("order_id", "ascending"),
+            ("line_no", "ascending"),
+        ],
     ).to_numpy()
     seq = np.empty(n, dtype=np.int64)
     seq[order] = np.arange(n)

@@ -31,9 +31,7 @@ OPEN_LINE_COLUMNS = (
 )
 
 
-def open_lines(
-    orders: nw.LazyFrame, deliveries: nw.LazyFrame, as_of: dt.date
-) -> pa.Table:
+def open_lines(orders: nw.LazyFrame, deliveries: nw.LazyFrame, as_of: dt.date) -> pa.Table:
     """Order lines placed by ``as_of`` and not delivered in full by then, with their
     ``open_quantity`` (ordered − delivered), sorted by order date, order id and line."""
     as_of_lit = nw.lit(as_of, dtype=nw.Date)
@@ -128,6 +126,4 @@ def line_values(lines: pa.Table, per_unit: dict) -> np.ndarray:
 
 def whole_units(quantity: pa.ChunkedArray) -> np.ndarray:
     """Quantities as whole units (rounded down)."""
-    return np.floor(pc.cast(quantity, pa.float64()).to_numpy(zero_copy_only=False)).astype(
-        np.int64
-    )
+    return np.floor(pc.cast(quantity, pa.float64()).to_numpy(zero_copy_only=False)).astype(np.int64)
