@@ -7,6 +7,7 @@ import typer
 from openkam.cli.clv import clv_app
 from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
+from openkam.cli.operations import allocate_command, service_command
 from openkam.cli.plans import plan_app
 from openkam.cli.profitability import profitability_command
 from openkam.cli.selection import select_command
@@ -29,6 +30,8 @@ app.add_typer(plan_app, name="plan")
 app.command("profitability")(profitability_command)
 app.command("select")(select_command)
 app.add_typer(clv_app, name="clv")
+app.command("service")(service_command)
+app.command("allocate")(allocate_command)
 
 
 def main() -> None:

@@ -105,6 +105,9 @@ def seed_living_records(data_dir: Path) -> None:
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
         seed_assessments()
+        from openkam.web.operations.demo import seed_commitments
+
+        seed_commitments()
 
 
 def compute_demo_figures() -> list[str]:
