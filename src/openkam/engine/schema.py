@@ -218,6 +218,95 @@ RELATIONSHIPS = Kind(
     description="How well each of our people knows each contact at the customer.",
 )
 
+ORDERS = Kind(
+    "orders",
+    (
+        Column("order_id", S, description="The customer's order (your sales order number)."),
+        Column("line_no", pa.int32()),
+        Column("order_date", D),
+        Column("account_id", S, references="accounts"),
+        Column("product_id", S, references="products"),
+        Column("quantity", QUANTITY, description="Units ordered (positive)."),
+        Column("requested_date", D, required=False, description="When the customer asked for it."),
+        Column("promised_date", D, description="When we promised it: OTIF is measured against it."),
+    ),
+    key=("order_id", "line_no"),
+    home="ledger",
+    description="Sales order lines: what each account ordered, asked for and was promised.",
+)
+
+DELIVERIES = Kind(
+    "deliveries",
+    (
+        Column("order_id", S, description="The order line delivered (with line_no)."),
+        Column("line_no", pa.int32()),
+        Column("delivery_date", D),
+        Column("quantity", QUANTITY, description="Units delivered on that day (positive)."),
+    ),
+    key=("order_id", "line_no", "delivery_date"),
+    home="ledger",
+    description="Deliveries against order lines; a line may be delivered in several parts.",
+)
+
+SUPPLY = Kind(
+    "supply",
+    (
+        Column("product_id", S, references="products"),
+        Column(
+            "available_date",
+            D,
+            description="When the quantity is available to promise: stock on hand carries"
+            " today's date (or earlier), an expected receipt its arrival date.",
+        ),
+        Column("quantity", QUANTITY, description="Units available from that date (positive)."),
+    ),
+    key=("product_id", "available_date"),
+    home="ledger",
+    description="Available supply per product over time, for allocating open order lines.",
+)
+
+COMMITMENTS = Kind(
+    "commitments",
+    (
+        Column(
+            "commitment_id",
+            S,
+            required=False,
+            description="Optional identifier; without one the commitment is identified by"
+            " account, kind, product or product line and start date.",
+        ),
+        Column("account_id", S, references="accounts"),
+        Column(
+            "kind",
+            S,
+            description="priority_allocation, lead_time, otif, dedicated_stock,"
+            " consignment_stock, vmi or service_level.",
+        ),
+        Column("product_id", S, required=False, references="products"),
+        Column("product_line", S, required=False, description="Instead of one product."),
+        Column(
+            "protected_quantity",
+            QUANTITY,
+            required=False,
+            description="Units reserved for the account when supply is short (priority).",
+        ),
+        Column("start_date", D),
+        Column("end_date", D, description="Inclusive."),
+        Column(
+            "owner", S, references="people", description="person_id in operations or supply chain."
+        ),
+        Column(
+            "measure",
+            S,
+            description="otif_pct, fill_rate_pct, avg_lead_time_days or none.",
+        ),
+        Column("target", QUANTITY, required=False, description="The measure's target."),
+    ),
+    key=("commitment_id",),
+    home="database",
+    description="What operations promised a key account, its owner, measure and target.",
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -230,6 +319,10 @@ KINDS: dict[str, Kind] = {
         CONTACTS,
         PEOPLE,
         RELATIONSHIPS,
+        ORDERS,
+        DELIVERIES,
+        SUPPLY,
+        COMMITMENTS,
     )
 }
 

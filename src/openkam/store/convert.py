@@ -24,9 +24,26 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
     "invoices": frozenset({"line_no", "unit_list_price"}),
     "activities": frozenset({"quantity"}),
     "cost-pools": frozenset({"cost", "capacity"}),
+    "orders": frozenset({"line_no"}),
+    "deliveries": frozenset({"line_no"}),
+    "commitments": frozenset({"protected_quantity", "target"}),
 }
 #: Columns that must be strictly positive: a pool's cost rate divides by its capacity.
-POSITIVE: dict[str, frozenset[str]] = {"cost-pools": frozenset({"capacity"})}
+POSITIVE: dict[str, frozenset[str]] = {
+    "cost-pools": frozenset({"capacity"}),
+    # Order lines, deliveries and supply are quantities of goods; a return is an invoice line.
+    "orders": frozenset({"quantity"}),
+    "deliveries": frozenset({"quantity"}),
+    "supply": frozenset({"quantity"}),
+}
+
+#: Date columns that may not come before another date column of the same row:
+#: kind -> [(later column, earlier column)].
+DATE_ORDER: dict[str, list[tuple[str, str]]] = {
+    "cost-pools": [("period_end", "period_start")],
+    "orders": [("promised_date", "order_date")],
+    "commitments": [("end_date", "start_date")],
+}
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
 RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
@@ -293,7 +310,10 @@ def periods(kind: Kind) -> list[tuple[str, str]]:
 def _row_rules(kind: Kind, table: pa.Table, rows: np.ndarray):
     """Rules that relate several cells of a row: a period cannot end before it starts."""
     found = []
-    for start_col, end_col in periods(kind):
+    pairs = periods(kind)
+    # Dates that may not precede another without a period's names (a promise after its order).
+    pairs += [(a, b) for b, a in DATE_ORDER.get(kind.name, ()) if (a, b) not in pairs]
+    for start_col, end_col in pairs:
         start, end = table[start_col], table[end_col]
         before = _np(pc.fill_null(pc.less(end, start), False).combine_chunks())
         idx = np.flatnonzero(before)

@@ -74,6 +74,7 @@ def seed_living_records(data_dir: Path) -> None:
     """Relationship maps and plans, so the demo shows what a working programme keeps."""
     import datetime as dt
 
+    from openkam.web.operations.demo import seed_commitments
     from openkam.web.programme.demo import seed_programme
 
     today = dt.date.today()
@@ -81,6 +82,7 @@ def seed_living_records(data_dir: Path) -> None:
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
         seed_assessments()
+        seed_commitments()
         seed_programme(today)
 
 

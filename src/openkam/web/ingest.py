@@ -122,15 +122,26 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
     else:
         validated = store.validate_import(kind, paths, known, data_dir=data_dir, progress=report)
         validated.raise_for_issues()
-        upserted = reference.upsert(
-            kind,
-            validated.table.to_pylist(),
-            user=user,
-            actor=actor,
-            columns=set(validated.columns_present),
-        )
+        if kind == "commitments":
+            from openkam.web.operations.services import import_commitments
+
+            upserted = import_commitments(
+                validated.table.to_pylist(),
+                origins=validated.origins.to_pylist(),
+                user=user,
+                actor=actor,
+            )
+        else:
+            upserted = reference.upsert(
+                kind,
+                validated.table.to_pylist(),
+                user=user,
+                actor=actor,
+                columns=set(validated.columns_present),
+            )
         result = {"rows_read": validated.rows_read, **upserted.as_dict()}
         result["warnings"] = [str(w) for w in validated.warnings]
+        result["warnings"] += getattr(upserted, "warnings", [])
     _audit_import(kind, names, result, user=user, actor=actor)
     return result
 
@@ -220,5 +231,8 @@ def status_counts() -> dict[str, int]:
         "contacts": Contact.objects.count(),
         "people": Person.objects.count(),
     }
+    from openkam.web.operations.models import Commitment
+
+    counts["commitments"] = Commitment.objects.count()
     counts.update(store.ledger_counts(Path(settings.DATA_DIR)))
     return {kind: counts.get(kind, 0) for kind in KINDS}

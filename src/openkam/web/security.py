@@ -32,7 +32,7 @@ def check_production_secret_key(key: str) -> None:
     if not key:
         raise ImproperlyConfigured(
             "OPENKAM_SECRET_KEY must be set in production (DEBUG off, served beyond this "
-            "machine or OPENKAM_PRODUCTION on). Make one with: python -c \"import secrets; "
+            'machine or OPENKAM_PRODUCTION on). Make one with: python -c "import secrets; '
             'print(secrets.token_urlsafe(50))"'
         )
     if key in KNOWN_KEYS or key.startswith("django-insecure"):

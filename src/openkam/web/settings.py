@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "openkam.web.portfolio",
     "openkam.web.planning",
     "openkam.web.relationships",
+    "openkam.web.operations",
     "openkam.web.imports",
     "openkam.web.programme",
     "openkam.web.api",
@@ -205,9 +206,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"one_line_refusals": {"()": "openkam.web.core.logs.OneLineRefusals"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OPENKAM_LOG_LEVEL", "WARNING")},
 }
 

@@ -32,9 +32,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
         if is_expired(token):
-            raise exceptions.AuthenticationFailed(
-                "Token expired: ask /api/token/ for a new one."
-            )
+            raise exceptions.AuthenticationFailed("Token expired: ask /api/token/ for a new one.")
         return user, token
 
 

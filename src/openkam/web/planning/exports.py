@@ -149,6 +149,9 @@ def to_markdown(doc: dict) -> str:
                 for a in doc["actions"]
             ],
         )
+    for section in doc.get("app_sections", ()):
+        lines += [f"## {section['title']}", ""]
+        lines += _md_table(section["header"], section["rows"])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -223,6 +226,8 @@ def to_xlsx(doc: dict) -> bytes:
             ["Risk", "Likelihood", "Impact", "Mitigation"],
             [[r.description, r.likelihood, r.impact, r.mitigation] for r in doc["risks"]],
         )
+    for section in doc.get("app_sections", ()):
+        sheet(section["title"][:31], section["header"], section["rows"])
     out = io.BytesIO()
     protect_workbook(wb)  # no user text becomes a live formula (core.exports)
     wb.save(out)
@@ -430,6 +435,10 @@ def to_pdf(doc: dict) -> bytes:
             ],
             [75, 40, 25, 30],
         )
+    for section in doc.get("app_sections", ()):
+        out.heading(section["title"])
+        width = 170 / len(section["header"])
+        out.table(section["header"], section["rows"], [width] * len(section["header"]))
     return bytes(pdf.output())
 
 
