@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "openkam.web.portfolio",
     "openkam.web.planning",
     "openkam.web.relationships",
+    "openkam.web.scorecards",
     "openkam.web.imports",
     "openkam.web.api",
 ]
