@@ -9,6 +9,7 @@ from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
 from openkam.cli.plans import plan_app
 from openkam.cli.profitability import profitability_command
+from openkam.cli.scorecards import scorecard_command
 from openkam.cli.selection import select_command
 from openkam.cli.serve import serve_command
 from openkam.cli.users import createuser_command
@@ -29,6 +30,7 @@ app.add_typer(plan_app, name="plan")
 app.command("profitability")(profitability_command)
 app.command("select")(select_command)
 app.add_typer(clv_app, name="clv")
+app.command("scorecard")(scorecard_command)
 
 
 def main() -> None:
