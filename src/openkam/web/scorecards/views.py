@@ -92,6 +92,10 @@ def _card(request, person_id: str):
     return person, period, data, None
 
 
+def _kind(label: str) -> str:
+    return "ytd" if label.endswith("YTD") else "quarter" if "-Q" in label else "year"
+
+
 @login_required
 def detail(request, person_id: str):
     person, period, data, problem = _card(request, person_id)
@@ -111,9 +115,10 @@ def detail(request, person_id: str):
             "contribution": [float(a["net_contribution"]) for a in card["accounts"]],
             "sales": [float(a["net_sales"]) for a in card["accounts"]],
         },
+        # The line compares like with like: years with years, quarters with quarters.
         "history": {
-            "labels": [h.period for h in history],
-            "score": [h.score for h in history],
+            "labels": [h.period for h in history if _kind(h.period) == period.kind],
+            "score": [h.score for h in history if _kind(h.period) == period.kind],
         },
     }
     points = [
