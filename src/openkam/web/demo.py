@@ -105,6 +105,11 @@ def seed_living_records(data_dir: Path) -> None:
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
         seed_assessments()
+    try:  # scores read the plans and maps seeded above
+        from openkam.web.scorecards.demo import seed_scorecards
+    except ImportError:  # pragma: no cover - scorecards not installed
+        return
+    seed_scorecards()
 
 
 def compute_demo_figures() -> list[str]:

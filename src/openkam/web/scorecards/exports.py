@@ -100,7 +100,16 @@ class _ScorecardPDF(_PlanPDF):
             pdf.set_xy(x0, y + bar_h + 1.5)
         pdf.set_draw_color(*self.GREY)
         pdf.line(zero, y_top, zero, pdf.get_y())
+        # Tables drawn after the chart take the current colours: back to the defaults.
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_draw_color(0, 0, 0)
         pdf.ln(2)
+
+    def section(self, text: str, needs: float = 50):
+        """A heading kept with what follows: a new page when less than ``needs`` mm remain."""
+        if self.pdf.get_y() + needs > self.pdf.h - 15:
+            self.pdf.add_page()
+        self.heading(text)
 
 
 def to_pdf(data: dict, card: dict) -> bytes:
@@ -127,7 +136,7 @@ def to_pdf(data: dict, card: dict) -> bytes:
     pdf.multi_cell(0, 5, out.text(" · ".join(facts)), new_x="LMARGIN", new_y="NEXT")
     out.heading("Headline")
     out.table(["Measure", "Value"], [list(r) for r in headline(data, card)], [80, 90])
-    out.heading("Composite score")
+    out.section("Composite score")
     out.table(
         ["Measure", "Weight", "Points (0–100)"],
         [
@@ -144,7 +153,7 @@ def to_pdf(data: dict, card: dict) -> bytes:
         pdf.set_text_color(181, 71, 8)
         pdf.multi_cell(0, 5, out.text(data["revenue_warning"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
-    out.heading("Accounts held")
+    out.section("Accounts held")
     out.table(
         ["Account", "Months", f"Net sales ({cur})", f"Net contribution ({cur})", f"ΔCLV ({cur})"],
         [
@@ -164,7 +173,7 @@ def to_pdf(data: dict, card: dict) -> bytes:
         [(a["name"] or a["account_id"], float(a["net_contribution"])) for a in card["accounts"]],
     )
     if card["trend"]:
-        out.heading("Month by month")
+        out.section("Month by month")
         out.table(
             ["Month", f"Net sales ({cur})", f"Net contribution ({cur})", "Cost to serve share"],
             [

@@ -10,6 +10,7 @@ trail when scores are recorded or weights change.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
@@ -42,6 +43,20 @@ DECISION_ROLES = ("economic_buyer", "technical_buyer")
 DECISION_INFLUENCE = 4
 #: Strength from which a relationship covers a contact (3 = a working relationship).
 COVERED_STRENGTH = 3
+
+
+#: Results read once per computation of a period's scorecards (the same run, assignments and
+#: month rows are asked for by each role, the prior period and the objectives).
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("scorecards_memo", default=None)
+
+
+def _memoized(key, read):
+    memo = _memo.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 class NoFigures(Exception):
@@ -118,7 +133,7 @@ def _profitability_run():
     from openkam.web.insights.models import Computation
     from openkam.web.insights.runs import current
 
-    run = current(Computation.Kind.PROFITABILITY)
+    run = _memoized(("run",), lambda: current(Computation.Kind.PROFITABILITY))
     if run is None:
         raise NoFigures("no profitability figures yet: recompute profitability first")
     return run
@@ -181,6 +196,11 @@ def _figure_rows(accounts: set[str], grain: str, periods: list[str]) -> dict:
     row (with its subsidiaries, as its page and plan show it) wins over its own row."""
     from openkam.web.insights.models import AccountPeriodFigures
 
+    memo = _memo.get()
+    loaded = memo.get(("months",)) if memo is not None and grain == "month" else None
+    if loaded is not None and accounts <= loaded[0] and set(periods) <= loaded[1]:
+        wanted = set(periods)
+        return {k: v for k, v in loaded[2].items() if k[0] in accounts and k[1] in wanted}
     rows = (
         AccountPeriodFigures.objects.filter(
             computation=_profitability_run(),
@@ -211,12 +231,35 @@ def _period_label(period: engine.ScorePeriod) -> tuple[str, str] | None:
 
 
 def _assignments(role: str, period: engine.ScorePeriod) -> list[Assignment]:
-    return list(
-        Assignment.objects.filter(role=role, start__lt=period.end)
-        .filter(Q(end__isnull=True) | Q(end__gt=period.start))
-        .select_related("account", "person")
-        .order_by("account_id", "start")
+    return _memoized(
+        ("assignments", role, period.start, period.end),
+        lambda: list(
+            Assignment.objects.filter(role=role, start__lt=period.end)
+            .filter(Q(end__isnull=True) | Q(end__gt=period.start))
+            .select_related("account", "person")
+            .order_by("account_id", "start")
+        ),
     )
+
+
+def _preload_months(period: engine.ScorePeriod) -> None:
+    """Read in one query the month rows every part of ``compute`` asks for: the period,
+    the prior period and the year up to the period's end, of every account held in them."""
+    prior = period.prior()
+    first = min(prior.start, dt.date(period.start.year, 1, 1))
+    span = engine.ScorePeriod("span", first, period.end, "span")
+    accounts = {
+        a.account.account_id
+        for role in ROLES
+        for a in Assignment.objects.filter(role=role, start__lt=span.end)
+        .filter(Q(end__isnull=True) | Q(end__gt=span.start))
+        .select_related("account")
+    }
+    months = span.months
+    cells = _figure_rows(accounts, "month", months)
+    memo = _memo.get()
+    if memo is not None:
+        memo[("months",)] = (accounts, set(months), cells)
 
 
 def credit(role: str, period: engine.ScorePeriod) -> dict:
@@ -570,7 +613,15 @@ def compute(period: engine.ScorePeriod, today: dt.date | None = None) -> dict:
     Returns ``{"period", "currency", "weights", "clv_snapshots", "people": [...]}`` with
     the keys of the CLI's JSON, money as Decimal.
     """
-    today = today or dt.date.today()
+    token = _memo.set({})
+    try:
+        _preload_months(period)
+        return _compute(period, today or dt.date.today())
+    finally:
+        _memo.reset(token)
+
+
+def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
     w = weights()
     start_snap, end_snap = snapshots_for(period)
     clv_start, clv_end = snapshot_values(start_snap), snapshot_values(end_snap)
