@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q
+from django.db.models.functions import Cast, Round
 
 from openkam.engine import scorecards as engine
 from openkam.web.accounts.models import Account
@@ -201,6 +202,12 @@ def _figure_rows(accounts: set[str], grain: str, periods: list[str]) -> dict:
     if loaded is not None and accounts <= loaded[0] and set(periods) <= loaded[1]:
         wanted = set(periods)
         return {k: v for k, v in loaded[2].items() if k[0] in accounts and k[1] in wanted}
+
+    # Cents computed in the database (ROUND(x × 100) as an integer) rather than each value
+    # made a Decimal in Python: a tenth of the time on a year of 400 accounts.
+    def cents(name):
+        return Cast(Round(F(name) * 100), IntegerField())
+
     rows = (
         AccountPeriodFigures.objects.filter(
             computation=_profitability_run(),
@@ -209,16 +216,13 @@ def _figure_rows(accounts: set[str], grain: str, periods: list[str]) -> dict:
             account_key__in=accounts,
         )
         .order_by("rolled_up")
-        .values_list("account_key", "period", "net_sales", "cogs", "cost_to_serve")
+        .annotate(sales_c=cents("net_sales"), cogs_c=cents("cogs"), cts_c=cents("cost_to_serve"))
+        .values_list("account_key", "period", "sales_c", "cogs_c", "cts_c")
     )
-    out = {}
-    for key, period, sales, cogs, cts in rows:
-        out[(key, period)] = {
-            "net_sales": _cents(sales),
-            "cogs": _cents(cogs),
-            "cost_to_serve": _cents(cts),
-        }
-    return out
+    return {
+        (key, period): {"net_sales": sales, "cogs": cogs, "cost_to_serve": cts}
+        for key, period, sales, cogs, cts in rows
+    }
 
 
 def _period_label(period: engine.ScorePeriod) -> tuple[str, str] | None:
@@ -237,6 +241,19 @@ def _assignments(role: str, period: engine.ScorePeriod) -> list[Assignment]:
             Assignment.objects.filter(role=role, start__lt=period.end)
             .filter(Q(end__isnull=True) | Q(end__gt=period.start))
             .select_related("account", "person")
+            # Only what scorecards read: a tenth of the columns to make into objects.
+            .only(
+                "account_id",
+                "person_id",
+                "role",
+                "start",
+                "end",
+                "visit_every_days",
+                "account__account_id",
+                "account__name",
+                "person__person_id",
+                "person__name",
+            )  # fmt: skip
             .order_by("account_id", "start")
         ),
     )
@@ -248,13 +265,11 @@ def _preload_months(period: engine.ScorePeriod) -> None:
     prior = period.prior()
     first = min(prior.start, dt.date(period.start.year, 1, 1))
     span = engine.ScorePeriod("span", first, period.end, "span")
-    accounts = {
-        a.account.account_id
-        for role in ROLES
-        for a in Assignment.objects.filter(role=role, start__lt=span.end)
+    accounts = set(
+        Assignment.objects.filter(role__in=ROLES, start__lt=span.end)
         .filter(Q(end__isnull=True) | Q(end__gt=span.start))
-        .select_related("account")
-    }
+        .values_list("account__account_id", flat=True)
+    )
     months = span.months
     cells = _figure_rows(accounts, "month", months)
     memo = _memo.get()
@@ -262,7 +277,7 @@ def _preload_months(period: engine.ScorePeriod) -> None:
         memo[("months",)] = (accounts, set(months), cells)
 
 
-def credit(role: str, period: engine.ScorePeriod) -> dict:
+def credit(role: str, period: engine.ScorePeriod, trend: bool = True) -> dict:
     """The period's figures credited to the holders of ``role``.
 
     Returns ``{"rows": credited Arrow table, "assignments": [...], "months": {(account,
@@ -291,8 +306,8 @@ def credit(role: str, period: engine.ScorePeriod) -> dict:
     for c in ("account_id", "month", *engine.MONEY):
         cols.setdefault(c, [])
     rows = engine.credit_months(cols, assignments, totals)
-    trend = engine.person_months(cols, assignments)
-    return {"rows": rows, "assignments": held, "cells": cells, "trend": trend}
+    months_of = engine.person_months(cols, assignments) if trend else {}
+    return {"rows": rows, "assignments": held, "cells": cells, "trend": months_of}
 
 
 # --- lifetime value snapshots --------------------------------------------------------------
@@ -631,7 +646,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
     people_rows = []
     for role in ROLES:
         current = credit(role, period)
-        before = credit(role, prior)
+        before = credit(role, prior, trend=False)
         prior_totals = engine.person_totals(before["rows"])
         rows = current["rows"].to_pylist()
         held: dict[str, dict[str | None, int]] = defaultdict(dict)
