@@ -226,6 +226,15 @@ def test_the_api_list_has_the_contracts_keys(ledger, programme):
         "net_contribution",
     }
     assert alice["net_contribution"] == 1798.03
+    # The detail and the dashboard answer what their schema says.
+    from openkam.web.scorecards.api import DashboardSerializer, ScorecardDetailSerializer
+
+    detail = _api(programme["users"]["Chris"]).get("/api/scorecards/P-Alice/?period=2025")
+    checked = ScorecardDetailSerializer(data=detail.json())
+    assert checked.is_valid(), checked.errors
+    dash = _api(programme["users"]["Chris"]).get("/api/scorecards/dashboard/?period=2025")
+    checked = DashboardSerializer(data=dash.json())
+    assert checked.is_valid(), checked.errors
 
 
 def test_bad_period_is_a_clear_400(ledger, programme, client):
@@ -305,3 +314,55 @@ def test_exports_open(ledger, programme, client):
     accounts = wb["Accounts"]
     rows = {r[0]: r for r in accounts.iter_rows(min_row=2, values_only=True)}
     assert rows["A1"][5] == pytest.approx(1798.03)
+
+
+def test_endpoints_are_typed_in_the_openapi_schema(programme, login):
+    import yaml
+
+    schema = yaml.safe_load(login(programme["users"]["Vera"]).get("/api/schema/").content)
+    for path in (
+        "/api/scorecards/",
+        "/api/scorecards/{person_id}/",
+        "/api/scorecards/dashboard/",
+        "/api/scorecards/weights/",
+        "/api/scorecards/history/",
+        "/api/scorecards/record/",
+    ):
+        assert path in schema["paths"], path
+    card = schema["components"]["schemas"]["ScorecardDetail"]["properties"]
+    assert card["delta_clv"]["type"] == "number" and card["delta_clv"]["nullable"] is True
+    assert card["rank_by_contribution"]["type"] == "integer"
+    assert "PersonScorecard" in schema["components"]["schemas"]
+
+
+def test_the_programme_dashboard_by_hand(ledger, programme):
+    # Given: A3, held by nobody, sold 2,000.00 in 2025 with 1,000.00 cost of goods and
+    # 400.00 cost to serve (contribution 600.00); CLV at the end of 2025: A1 50,000, A2
+    # 4,000 (a loss-maker worth keeping), A3 6,000.
+    figures(ledger, "A3", "2025", "year", "2000.00", "1000.00", "400.00")
+    figures(ledger, "A3", "2025-06", "month", "2000.00", "1000.00", "400.00")
+    snapshot("2024-12-31", {"A1": "40000.00", "A2": "5000.00", "A3": "6000.00"})
+    snapshot("2025-12-31", {"A1": "50000.00", "A2": "4000.00", "A3": "6000.00"})
+    from openkam.web.scorecards.dashboard import dashboard
+
+    data = dashboard(services.resolve_period("2025"))
+    # Key accounts A1 + A2: net sales 12,000.03 + 6,000.00 = 18,000.03 of 20,000.03
+    # = 90.0 %; contribution 3,596.06 − 600.00 = 2,996.06 of 3,596.06 = 83.3 %;
+    # CLV 54,000 of 60,000 = 90 %.
+    assert data["shares"]["revenue"] == pytest.approx(18000.03 / 20000.03 * 100)
+    assert data["shares"]["contribution"] == pytest.approx(2996.06 / 3596.06 * 100)
+    assert data["shares"]["clv"] == pytest.approx(90.0)
+    assert data["programme"]["net_contribution"] == D("2996.06")
+    assert data["rest"]["net_contribution"] == D("600.00")
+    (loss,) = data["loss_makers"]
+    assert (loss["account_id"], loss["net_contribution"], loss["justified"]) == (
+        "A2",
+        D("-600.00"),
+        True,
+    )
+    assert loss["trend"] == "no prior figure"
+    # Whale curve: A1 (3,596.06), A3 (600.00), A2 (−600.00): the key accounts at ranks 1
+    # and 3; the curve peaks after 2 accounts at 4,196.06 / 3,596.06 = 116.7 %.
+    assert [k["rank"] for k in data["whale"]["key_accounts"]] == [1, 3]
+    assert data["whale"]["peak_rank"] == 2
+    assert data["whale"]["peak_pct"] == pytest.approx(4196.06 / 3596.06 * 100)

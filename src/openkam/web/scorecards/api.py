@@ -58,6 +58,127 @@ class ScorecardsSerializer(serializers.Serializer):
     people = PersonScorecardSerializer(many=True)
 
 
+class AccountDetailSerializer(AccountCreditSerializer):
+    name = serializers.CharField()
+    cost_to_serve = serializers.FloatField()
+    delta_clv = serializers.FloatField(allow_null=True)
+
+
+class MonthSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    net_sales = serializers.FloatField()
+    net_contribution = serializers.FloatField()
+    cost_to_serve_pct = serializers.FloatField(allow_null=True)
+
+
+class PlanCountsSerializer(serializers.Serializer):
+    objectives = serializers.FloatField(help_text="objectives, weighted by months held")
+    objectives_met = serializers.FloatField()
+    actions = serializers.IntegerField()
+    actions_on_time = serializers.IntegerField()
+    pct = serializers.FloatField(allow_null=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    decision_makers = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    pct = serializers.FloatField(allow_null=True)
+
+
+class VisitsSerializer(serializers.Serializer):
+    expected = serializers.IntegerField()
+    kept = serializers.IntegerField()
+    pct = serializers.FloatField(allow_null=True)
+
+
+class SnapshotsSerializer(serializers.Serializer):
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+
+
+class ScorecardDetailSerializer(PersonScorecardSerializer):
+    """One person's whole scorecard, as the page shows it."""
+
+    accounts = AccountDetailSerializer(many=True)
+    period = serializers.CharField()
+    currency = serializers.CharField()
+    months_held = serializers.IntegerField()
+    gross_margin = serializers.FloatField()
+    cost_to_serve = serializers.FloatField()
+    net_contribution_prior = serializers.FloatField(allow_null=True)
+    net_contribution_change = serializers.FloatField(allow_null=True)
+    cost_to_serve_pct_prior = serializers.FloatField(allow_null=True)
+    coverage_pct = serializers.FloatField(allow_null=True)
+    sponsor_visits_pct = serializers.FloatField(allow_null=True)
+    plan = PlanCountsSerializer(allow_null=True)
+    coverage = CoverageSerializer()
+    sponsor_visits = VisitsSerializer(allow_null=True)
+    trend = MonthSerializer(many=True)
+    points = serializers.DictField(
+        child=serializers.FloatField(allow_null=True), help_text="0–100 per measure"
+    )
+    weights = serializers.DictField(child=serializers.IntegerField())
+    of = serializers.IntegerField(help_text="people scored in the same role")
+    clv_snapshots = SnapshotsSerializer()
+
+
+class TotalsSerializer(serializers.Serializer):
+    accounts = serializers.IntegerField()
+    net_sales = serializers.FloatField()
+    net_contribution = serializers.FloatField()
+    contribution_margin_pct = serializers.FloatField(allow_null=True)
+    clv = serializers.FloatField()
+
+
+class SharesSerializer(serializers.Serializer):
+    revenue = serializers.FloatField(allow_null=True)
+    contribution = serializers.FloatField(allow_null=True)
+    clv = serializers.FloatField(allow_null=True)
+
+
+class LossMakerSerializer(serializers.Serializer):
+    account_id = serializers.CharField()
+    name = serializers.CharField()
+    net_sales = serializers.FloatField()
+    net_contribution = serializers.FloatField()
+    prior_net_contribution = serializers.FloatField(allow_null=True)
+    trend = serializers.ChoiceField(choices=["improving", "worsening", "no prior figure"])
+    monthly = serializers.ListField(child=serializers.DictField())
+    clv = serializers.FloatField(allow_null=True)
+    justified = serializers.BooleanField(allow_null=True)
+
+
+class WhalePointSerializer(serializers.Serializer):
+    account_id = serializers.CharField()
+    name = serializers.CharField()
+    rank = serializers.IntegerField()
+    cumulative_pct = serializers.FloatField(allow_null=True)
+    net_contribution = serializers.FloatField()
+
+
+class WhaleSerializer(serializers.Serializer):
+    accounts = serializers.IntegerField()
+    curve = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    peak_rank = serializers.IntegerField()
+    peak_pct = serializers.FloatField(allow_null=True)
+    key_accounts = WhalePointSerializer(many=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    currency = serializers.CharField()
+    clv_as_of = serializers.CharField()
+    shares = SharesSerializer()
+    programme = TotalsSerializer()
+    rest = TotalsSerializer()
+    portfolio = TotalsSerializer()
+    loss_makers = LossMakerSerializer(many=True)
+    whale = WhaleSerializer()
+    kams = PersonScorecardSerializer(many=True)
+    sponsors = PersonScorecardSerializer(many=True)
+    revenue_warning = serializers.CharField(allow_null=True)
+
+
 class HistorySerializer(serializers.Serializer):
     period = serializers.CharField()
     role = serializers.CharField()
@@ -134,7 +255,7 @@ class ScorecardViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[PERIOD, ROLE],
         responses={
-            200: OpenApiResponse(description="The full scorecard (measures, points, trend)."),
+            200: ScorecardDetailSerializer,
             403: OpenApiResponse(description="Not yours to see."),
             404: OpenApiResponse(description="No such person, or no account held."),
         },
@@ -190,7 +311,7 @@ class ScorecardViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[PERIOD],
-        responses={200: OpenApiResponse(description="The programme dashboard's figures.")},
+        responses=DashboardSerializer,
     )
     @action(detail=False)
     def dashboard(self, request):
