@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "openkam.web.relationships",
     "openkam.web.scorecards",
     "openkam.web.imports",
+    "openkam.web.programme",
     "openkam.web.api",
 ]
 

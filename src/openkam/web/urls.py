@@ -19,6 +19,7 @@ urlpatterns = [
     path("relationships/", include("openkam.web.relationships.urls")),
     path("scorecards/", include("openkam.web.scorecards.urls")),
     path("import/", include("openkam.web.imports.urls")),
+    path("programme/", include("openkam.web.programme.urls")),
     path("api/", include("openkam.web.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,7 +26,6 @@ from openkam.engine.selection import (
 )
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
-from openkam.web.core.concurrency import save_versioned
 from openkam.web.core.roles import runs_programme
 from openkam.web.people.models import Person
 from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review
@@ -396,40 +395,58 @@ def compute_review(run_id: int) -> None:
     run_with_tracking(run_id, work, store)
 
 
-def apply_review(review: Review, user, *, actor: str = "") -> int:
+def apply_review(review: Review, user, *, actor: str = "", exception_reason: str = "") -> int:
     """Set key status, KAM and sponsor of every account as the review decided.
 
-    Returns the number of accounts changed; each change is in the account's audit trail.
+    The changes go through ``people.assignments.assign_many`` as one set: the programme's
+    rules must hold on the end state (or the champion gives ``exception_reason``), the
+    assignment history is kept, and each change is in the account's audit trail. Raises
+    ``RuleViolation`` (nothing applied) when the end state breaks a rule.
+
+    Returns the number of accounts changed.
     """
+    from openkam.web.people.assignments import assign_many
+
     if not actor:
         _require_programme(user)
     if review.status == Review.Status.APPLIED:
         raise ValidationError("This review was applied already.")
     people = {p.person_id: p for p in Person.objects.all()}
-    changed = 0
+    accounts = {
+        a.account_id: a
+        for a in Account.objects.filter(account_id__in=[r["account_id"] for r in review.rows()])
+    }
+    changes, reasons = [], {}
+    for row in review.rows():
+        account = accounts.get(row["account_id"])
+        if account is None:
+            continue
+        change = {"account": account, "key_status": row["decision"]}
+        if row["decision"] == "key":
+            change["kam"] = people.get(row["kam"])
+            change["sponsor"] = people.get(row["sponsor"])
+        change["reason"] = f"{review.label}: {'; '.join(row['reasons'])}"[:500]
+        reasons[account.account_id] = change["reason"]
+        changes.append(change)
     with transaction.atomic():
-        for row in review.rows():
-            account = Account.objects.filter(account_id=row["account_id"]).first()
-            if account is None:
-                continue
-            values = {"key_status": row["decision"]}
-            if row["decision"] == "key":
-                values["kam"] = people.get(row["kam"])
-                values["sponsor"] = people.get(row["sponsor"])
-            changes = save_versioned(
-                account, values, None, user=user, actor=actor, account_key=account.account_id
+        applied = assign_many(
+            changes,
+            user=user,
+            actor=actor,
+            source="review",
+            exception_reason=exception_reason,
+        )
+        for account_id, account_changes in applied.items():
+            audit.record(
+                "event",
+                review,
+                user=user,
+                actor=actor,
+                account_key=account_id,
+                changes=account_changes,
+                message=reasons[account_id],
             )
-            if changes:
-                changed += 1
-                audit.record(
-                    "event",
-                    review,
-                    user=user,
-                    actor=actor,
-                    account_key=account.account_id,
-                    changes=changes,
-                    message=f"{review.label}: {'; '.join(row['reasons'])}"[:500],
-                )
+        changed = len(applied)
         review.status = Review.Status.APPLIED
         review.applied_by = user if getattr(user, "is_authenticated", False) else None
         review.applied_at = timezone.now()

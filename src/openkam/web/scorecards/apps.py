@@ -5,4 +5,4 @@ class ScorecardsConfig(AppConfig):
     name = "openkam.web.scorecards"
     label = "scorecards"
     verbose_name = "Scorecards"
-    nav = [("Scorecards", "scorecards:index", 60)]
+    nav = [("Scorecards", "scorecards:index", 65)]
