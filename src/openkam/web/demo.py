@@ -84,6 +84,11 @@ def seed_living_records(data_dir: Path) -> None:
         seed_assessments()
         seed_commitments()
         seed_programme(today)
+    try:  # scores read the plans and maps seeded above
+        from openkam.web.scorecards.demo import seed_scorecards
+    except ImportError:  # pragma: no cover - scorecards not installed
+        return
+    seed_scorecards()
 
 
 def compute_demo_figures() -> list[str]:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "openkam.web.planning",
     "openkam.web.relationships",
     "openkam.web.operations",
+    "openkam.web.scorecards",
     "openkam.web.imports",
     "openkam.web.programme",
     "openkam.web.api",
