@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.money import currency_codes
 from openkam.engine.schema import Column, Kind
 from openkam.store.issues import CellIssues
 from openkam.store.readers import SourceBatch
@@ -26,7 +27,12 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
     "cost-pools": frozenset({"cost", "capacity"}),
 }
 #: Columns that must be strictly positive: a pool's cost rate divides by its capacity.
-POSITIVE: dict[str, frozenset[str]] = {"cost-pools": frozenset({"capacity"})}
+POSITIVE: dict[str, frozenset[str]] = {
+    "cost-pools": frozenset({"capacity"}),
+    "fx-rates": frozenset({"rate"}),
+}
+#: Columns that hold an ISO 4217 currency code (in any kind).
+CURRENCY_COLUMNS = frozenset({"currency"})
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
 RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
@@ -154,6 +160,12 @@ def convert_column(kind: Kind, column: Column, text: pa.Array, rows: np.ndarray)
     elif pa.types.is_date(t):
         good, values = _convert_date(text, empty)
         reason_of = describe_date
+    elif column.name in CURRENCY_COLUMNS:
+        codes = pa.array(sorted(currency_codes()), pa.string())
+        good, values = pc.is_in(text, value_set=codes), text
+
+        def reason_of(v):
+            return "is not an ISO 4217 currency code (three capital letters, e.g. EUR, USD, GBP)"
     else:
         good, values = pc.invert(empty), text
         reason_of = None
