@@ -265,7 +265,7 @@ class Conversion:
             .otherwise(nw.col(c).cast(_MONEY))
             .alias(c)
             for c in MONEY_COLUMNS[table]
-        ).drop("_fx_currency", "_fx_date", "_fx_rate")
+        ).drop("_fx_currency", "_fx_date", "_fx_rate", strict=False)
 
     def _rate_calendar(self) -> nw.LazyFrame:
         """(currency, day, rate): every day from each currency's first rate to the last

@@ -327,7 +327,11 @@ def _duplicate_keys(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog) 
 
 
 #: The document date of each kind whose amounts may be in a foreign currency.
-_DOCUMENT_DATE = {"invoices": "invoice_date", "rebates": "rebate_date", "cost-pools": "period_start"}
+_DOCUMENT_DATE = {
+    "invoices": "invoice_date",
+    "rebates": "rebate_date",
+    "cost-pools": "period_start",
+}
 
 
 def _missing_rates(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog, data_dir) -> None:

@@ -109,6 +109,8 @@ class ProfitabilityResult:
         ``decimal128(18, 2)``), utilisation_pct, records. ``allocated + unused == cost``.
     warnings
         Over-capacity pool periods (their unused capacity is negative).
+    currency
+        The reporting currency every amount is in.
     """
 
     period: Period
@@ -120,6 +122,8 @@ class ProfitabilityResult:
     cost_by_pool: pa.Table
     pools: pa.Table
     warnings: tuple[InputIssue, ...] = field(default_factory=tuple)
+    #: The ISO 4217 currency of every amount (the reporting currency).
+    currency: str = "EUR"
 
 
 def compute_profitability(
@@ -292,6 +296,7 @@ def compute_profitability_grains(
             account_ids,
             as_of,
             cost_of_capital,
+            conversion.currency,
         )
         for grain in grains
     }
@@ -384,6 +389,7 @@ def _finish(
     account_ids: Iterable[str] | None,
     as_of: dt.date | None,
     cost_of_capital: Decimal,
+    currency: str,
 ) -> ProfitabilityResult:
     """The exact cent arithmetic of one grain, on its aggregates."""
     period = window.period
@@ -440,6 +446,7 @@ def _finish(
         ),
         pools=_pools_table(pools, all_pools.filter(pa.array(in_window_pools))),
         warnings=tuple(warnings),
+        currency=currency,
     )
 
 
