@@ -54,6 +54,11 @@ class Kind:
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.type, nullable=not c.required) for c in self.columns])
 
+    def schema_without(self, *names: str) -> pa.Schema:
+        """:attr:`arrow_schema` less some optional columns (a ledger file may leave an
+        optional column out: readers see it as null)."""
+        return pa.schema([f for f in self.arrow_schema if f.name not in names])
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
