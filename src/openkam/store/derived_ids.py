@@ -43,6 +43,11 @@ def content_columns(kind: str) -> list[str]:
     return [c.name for c in KINDS[kind].columns if c.name not in (id_col, *LATER_COLUMNS)]
 
 
+def identity_columns(kind: str) -> list[str]:
+    """Every column that tells two records apart (for counting identical ones)."""
+    return content_columns(kind) + _later_columns(kind)
+
+
 def _later_columns(kind: str) -> list[str]:
     names = {c.name for c in KINDS[kind].columns}
     return [c for c in LATER_COLUMNS if c in names]
@@ -82,4 +87,10 @@ def derived_id_sql(kind: str, occurrence: str) -> str:
     return f"'{PREFIX}' || substr(sha256({text}), 1, {HEX_DIGITS})"
 
 
-__all__ = ["DERIVED_ID_COLUMN", "content_columns", "derived_id", "derived_id_sql"]
+__all__ = [
+    "DERIVED_ID_COLUMN",
+    "content_columns",
+    "derived_id",
+    "derived_id_sql",
+    "identity_columns",
+]

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from openkam.engine.schema import KINDS, Kind
 from openkam.store.convert import convert_batch
-from openkam.store.derived_ids import DERIVED_ID_COLUMN, content_columns, derived_id_sql
+from openkam.store.derived_ids import DERIVED_ID_COLUMN, derived_id_sql, identity_columns
 from openkam.store.issues import MAX_ISSUES_KEPT, ImportFailed, ImportIssue, IssueLog
 from openkam.store.ledger import (
     ledger_lock,
@@ -257,7 +257,7 @@ def _fill_derived_ids(con, kind: Kind, staged: StagedRows, folder: Path) -> Stag
     ).fetchall()[0][0]
     if not missing:
         return staged
-    content = ", ".join(_q(c) for c in content_columns(kind.name))
+    content = ", ".join(_q(c) for c in identity_columns(kind.name))
     query = f"""
         SELECT * EXCLUDE (_occurrence)
             REPLACE (coalesce({_q(id_col)}, {derived_id_sql(kind.name, "_occurrence")})
