@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.money import currency_codes
 from openkam.engine.schema import Column, Kind
 from openkam.store.issues import CellIssues
 from openkam.store.readers import SourceBatch
@@ -31,6 +32,7 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
 #: Columns that must be strictly positive: a pool's cost rate divides by its capacity.
 POSITIVE: dict[str, frozenset[str]] = {
     "cost-pools": frozenset({"capacity"}),
+    "fx-rates": frozenset({"rate"}),
     # Order lines, deliveries and supply are quantities of goods; a return is an invoice line.
     "orders": frozenset({"quantity"}),
     "deliveries": frozenset({"quantity"}),
@@ -44,6 +46,9 @@ DATE_ORDER: dict[str, list[tuple[str, str]]] = {
     "orders": [("promised_date", "order_date")],
     "commitments": [("end_date", "start_date")],
 }
+
+#: Columns that hold an ISO 4217 currency code (in any kind).
+CURRENCY_COLUMNS = frozenset({"currency"})
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
 RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
@@ -236,6 +241,12 @@ def convert_column(kind: Kind, column: Column, text: pa.Array, rows: np.ndarray)
     elif pa.types.is_date(t):
         good, values = _convert_date(text, empty)
         reason_of = describe_date
+    elif column.name in CURRENCY_COLUMNS:
+        codes = pa.array(sorted(currency_codes()), pa.string())
+        good, values = pc.is_in(text, value_set=codes), text
+
+        def reason_of(v):
+            return "is not an ISO 4217 currency code (three capital letters, e.g. EUR, USD, GBP)"
     else:
         limit, multiline = text_rule(kind, column)
         good, values = _check_text(text, empty, limit, multiline), text

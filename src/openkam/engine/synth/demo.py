@@ -181,7 +181,8 @@ def generate(
         writers = {
             name: RollingWriter(
                 ledger / LEDGER_TABLES[name],
-                KINDS[name].arrow_schema,
+                # The demo is all in the reporting currency: no currency column.
+                KINDS[name].schema_without("currency"),
                 rows_per_file,
                 executor=pool,
                 run_id=run_id,
