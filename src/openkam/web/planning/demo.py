@@ -188,16 +188,23 @@ def contribution_target(result: Decimal, stretch: Decimal) -> Decimal:
 def seed_plans(today: dt.date, seed: int = 42) -> int:
     """A living plan for each key account, dated around ``today``; returns how many."""
     from openkam.web.planning import services as plans
-    from openkam.web.planning.models import Action, Objective, PlanVersion, Risk, ValueProposition
+    from openkam.web.planning.models import (
+        Action,
+        Objective,
+        PlanVersion,
+        Risk,
+        ValueProposition,
+        WhitespaceCell,
+    )
 
     last_year, this_year = today.year - 1, today.year
-    before = _figures(last_year - 1)
     last = _figures(last_year)
     by_function = _people_by_function()
-    count = 0
     accounts = Account.objects.filter(key_status=Account.KeyStatus.KEY).select_related(
         "kam", "sponsor"
     )
+    sales = _whitespace_sales(list(accounts), today)
+    count = 0
     for account in accounts.order_by("account_id"):
         rng = random.Random(f"{seed}:{account.account_id}")
         figures = last.get(account.account_id)
@@ -233,7 +240,7 @@ def seed_plans(today: dt.date, seed: int = 42) -> int:
         plan.next_review = plans.add_months(plan.last_reviewed, plan.review_every_months)
         plan.save()
 
-        _objectives(plan, Objective, rng, before, last, this_year, loss)
+        _objectives(plan, Objective, rng, last, this_year, loss)
         for solution, gain in rng.sample(PROPOSITIONS, rng.randint(1, 3)):
             ValueProposition.objects.create(plan=plan, solution=solution, customer_gain=gain)
         for description, likelihood, impact, mitigation in rng.sample(RISKS, rng.randint(1, 3)):
@@ -245,6 +252,7 @@ def seed_plans(today: dt.date, seed: int = 42) -> int:
                 mitigation=mitigation,
             )
         _actions(plan, Action, account, rng, by_function, today, loss, overdue=count % 3 == 0)
+        _whitespace(plan, WhitespaceCell, rng, sales.get(account.account_id, {}))
         version = plans.record_version(plan, None, note=f"Plan for {this_year} agreed")
         # The plan was agreed when it was last reviewed, not when the demo was loaded.
         agreed = timezone.make_aware(dt.datetime.combine(plan.last_reviewed, dt.time(10, 0)))
@@ -258,31 +266,28 @@ def seed_plans(today: dt.date, seed: int = 42) -> int:
     return count
 
 
-def _objectives(plan, Objective, rng, before, last, this_year, loss) -> None:
-    """Last year's targets (set on the year before's results, judged on the ledger), this
+def _objectives(plan, Objective, rng, last, this_year, loss) -> None:
+    """Last year's targets (judged on the ledger: met or missed by a few per cent), this
     year's (on last year's results, judged on the year to date) and next year's (a second
     step from last year's results)."""
-    account_id = plan.account.account_id
-    # (year, the results the target was set on, steps from them)
-    basis = (
-        (this_year - 1, before.get(account_id), 1),
-        (this_year, last.get(account_id), 1),
-        (this_year + 1, last.get(account_id), 2),
-    )
-    for year, figures, steps in basis:
-        if figures is None:
-            continue
-        # Some accounts aim high, some low: last year's targets are met or missed on merit.
+    figures = last.get(plan.account.account_id)
+    if figures is None:
+        return
+    # Last year's target was set a year ago; where the account landed against it is drawn
+    # around its result, so some were met and some missed, by a believable margin.
+    missed_by = Decimal(rng.choice(("-0.08", "-0.04", "0.03", "0.06", "0.10")))
+    growth = Decimal(rng.choice(("0.02", "0.04", "0.06", "0.08", "0.12")))
+    cut = Decimal(rng.choice(("0.3", "0.4", "0.5")))
+    for year, steps in ((this_year - 1, 0), (this_year, 1), (this_year + 1, 2)):
         # Steps compound: two years of 5 % growth are 10.25 %, two years of cutting a loss
         # by 30 % leave 49 % of it (a smaller loss still, never a break-even by decree).
-        growth = (1 + Decimal(rng.choice(("0.02", "0.04", "0.06", "0.08", "0.12")))) ** steps - 1
-        cut = Decimal(rng.choice(("0.3", "0.4", "0.5")))
-        stretch = 1 - (1 - cut) ** steps if loss else growth
+        sales_step = (1 + growth) ** steps - 1 if steps else missed_by
+        stretch = (1 - (1 - cut) ** steps if loss else sales_step) if steps else missed_by
         Objective.objects.create(
             plan=plan,
             year=year,
             metric="net_sales",
-            target=_round(figures.net_sales * (1 + growth)),
+            target=_round(figures.net_sales * (1 + sales_step)),
         )
         note = "Halve the loss: fewer, larger orders" if loss and cut == Decimal("0.5") else ""
         Objective.objects.create(
@@ -290,7 +295,7 @@ def _objectives(plan, Objective, rng, before, last, this_year, loss) -> None:
             year=year,
             metric="net_contribution",
             target=_round(contribution_target(figures.net_contribution, stretch)),
-            note=note,
+            note=note if steps else "",
         )
 
 
@@ -322,3 +327,69 @@ def _actions(plan, Action, account, rng, by_function, today, loss, overdue: bool
         else:
             status = rng.choice(("open", "open", "in_progress"))
         Action.objects.create(plan=plan, title=title, owner=owner, due=due, status=status)
+
+
+def _whitespace_sales(accounts: list[Account], today: dt.date) -> dict[str, dict]:
+    """Invoiced sales of the 12 months before ``today`` per key account (its subtree), product
+    line and business unit, in one ledger query for all of them."""
+    import narwhals as nw
+
+    from openkam.web.accounts.models import Product
+    from openkam.web.core.ledger import table
+
+    invoices = table("invoices")
+    if invoices is None or not accounts:
+        return {}
+    root = {sub: a.account_id for a in accounts for sub in a.subtree_ids()}
+    start = today.replace(day=1) - dt.timedelta(days=365)
+    rows = (
+        invoices.filter(nw.col("account_id").is_in(list(root)), nw.col("invoice_date") >= start)
+        .with_columns(
+            sales=nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")
+        )
+        .group_by("account_id", "product_id", "business_unit")
+        .agg(nw.col("sales").sum())
+        .collect()
+        .to_arrow()
+        .to_pylist()
+    )
+    line_of = dict(Product.objects.values_list("product_id", "product_line"))
+    out: dict[str, dict] = {}
+    for row in sorted(
+        rows, key=lambda r: (r["account_id"], r["product_id"], r["business_unit"] or "")
+    ):
+        cells = out.setdefault(root[row["account_id"]], {})
+        key = (line_of.get(row["product_id"], "(unknown product)"), row["business_unit"] or "")
+        cells[key] = cells.get(key, Decimal(0)) + Decimal(row["sales"])
+    return out
+
+
+def _whitespace(plan, WhitespaceCell, rng, sales: dict) -> None:
+    """Potential entered for a few cells: more of what they buy where they buy little, and a
+    product line one business unit does not buy yet."""
+    if not sales:
+        return
+    units = sorted({unit for _, unit in sales if unit})
+    lines = sorted({line for line, _ in sales})
+    cells = sorted(sales)
+    for line, unit in rng.sample(cells, min(3, len(cells))):
+        if not unit:
+            continue
+        factor = Decimal(rng.choice(("1.5", "2", "3")))
+        WhitespaceCell.objects.create(
+            plan=plan,
+            product_line=line,
+            business_unit=unit,
+            potential=_round(sales[line, unit] * factor),
+        )
+    empty = [(ln, u) for ln in lines for u in units if (ln, u) not in sales]
+    if empty:
+        line, unit = rng.choice(empty)
+        typical = sorted(sales.values())[len(sales) // 2]
+        WhitespaceCell.objects.create(
+            plan=plan,
+            product_line=line,
+            business_unit=unit,
+            potential=_round(typical * 2),
+            note="Not bought here yet",
+        )
