@@ -119,13 +119,25 @@ def test_workbook_numbers_are_numbers_with_formats(doc):
                     assert not re.fullmatch(r"-?[\d,.]+", cell.value), (ws.title, cell.value)
 
 
-def test_pdf_has_page_numbers_and_no_table_fills(doc):
+def test_pdf_has_page_numbers(doc):
     data = exports.to_pdf(doc)
     reader = PdfReader(io.BytesIO(data))
     pages = len(reader.pages)
     for number, page in enumerate(reader.pages, start=1):
         assert f"Page {number} of {pages}" in page.extract_text()
     assert "Internal — confidential" in reader.pages[0].extract_text()
+
+
+def test_pdf_logo_slots_take_the_account_and_our_logo(doc, settings, tmp_path):
+    from PIL import Image
+
+    assert not PdfReader(io.BytesIO(exports.to_pdf(doc))).pages[0].images
+    (tmp_path / "logos").mkdir()
+    Image.new("RGB", (120, 60), (200, 30, 30)).save(tmp_path / "logos" / "A1.png")
+    ours = tmp_path / "ours.png"
+    Image.new("RGB", (120, 60), (30, 30, 200)).save(ours)
+    settings.OPENKAM_LOGO = str(ours)
+    assert len(PdfReader(io.BytesIO(exports.to_pdf(doc))).pages[0].images) == 2
 
 
 def test_mutual_plan_export_leaves_internal_sections_out(doc, programme):

@@ -112,6 +112,11 @@ def seed_living_records(data_dir: Path, today=None) -> None:
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
         seed_assessments(year=str(today.year - 1))
+    # A first selection review (a draft: the demo's key accounts stay as assigned), so every
+    # account has its quadrant on the accounts list and the selection pages from the start.
+    from openkam.web.portfolio.services import create_review
+
+    create_review(None, label=f"Demo review {today.isoformat()}", actor="demo")
 
 
 def compute_demo_figures() -> list[str]:

@@ -44,3 +44,74 @@ def latest_year() -> str | None:
     run = current(Computation.Kind.PROFITABILITY)
     years = run.summary.get("years", []) if run else []
     return years[-1] if years else None
+
+
+def last_complete_year(today=None) -> str | None:
+    """The last year of the current figures that is over: the current calendar year's
+    figures are a year to date, so a list that compares accounts takes the year before
+    when there is one."""
+    import datetime as dt
+
+    run = current(Computation.Kind.PROFITABILITY)
+    years = run.summary.get("years", []) if run else []
+    today = today or dt.date.today()
+    done = [y for y in years if int(y) < today.year]
+    return done[-1] if done else (years[-1] if years else None)
+
+
+def figure_years() -> list[str]:
+    """The years of the current profitability figures, oldest first."""
+    run = current(Computation.Kind.PROFITABILITY)
+    return list(run.summary.get("years", [])) if run else []
+
+
+def year_figure(field: str, year: str):
+    """A subquery expression: ``field`` of the outer account's stored figures for ``year``,
+    its subsidiaries included when it has any (the rolled-up row wins over its own row).
+
+    For annotating an ``Account`` queryset, so a list can sort and filter by a money column;
+    each row is one lookup on the ``(computation, account_key, grain, period)`` index.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    run = current(Computation.Kind.PROFITABILITY)
+    rows = AccountPeriodFigures.objects.filter(
+        computation=run, account_key=OuterRef("account_id"), grain="year", period=year
+    ).order_by("-rolled_up")
+    return Subquery(rows.values(field)[:1])
+
+
+def clv_figure():
+    """A subquery expression: the outer account's contribution CLV from the current run."""
+    from django.db.models import OuterRef, Subquery
+
+    run = current(Computation.Kind.CLV)
+    rows = AccountValue.objects.filter(computation=run, account_key=OuterRef("account_id"))
+    return Subquery(rows.values("clv_contribution")[:1])
+
+
+def figures_for(account_ids, year: str) -> dict[str, dict]:
+    """Net sales, net contribution, margin (% of net sales) and CLV of a few accounts (a
+    page of a list) for ``year``, subsidiaries included where there are any."""
+    ids = list(account_ids)
+    out: dict[str, dict] = {
+        a: {"net_sales": None, "net_contribution": None, "margin": None, "clv": None} for a in ids
+    }
+    run = current(Computation.Kind.PROFITABILITY)
+    if run is not None:
+        rows = AccountPeriodFigures.objects.filter(
+            computation=run, account_key__in=ids, grain="year", period=year
+        ).order_by("rolled_up")
+        for r in rows:  # the rolled-up row comes last and wins
+            out[r.account_key].update(
+                net_sales=r.net_sales,
+                net_contribution=r.net_contribution,
+                margin=r.contribution_margin_pct,
+            )
+    clv = current(Computation.Kind.CLV)
+    if clv is not None:
+        for key, value in AccountValue.objects.filter(
+            computation=clv, account_key__in=ids
+        ).values_list("account_key", "clv_contribution"):
+            out[key]["clv"] = value
+    return out

@@ -402,11 +402,12 @@ def _make_pdf(head: dict):
         def header(self):
             if self.page_no() == 1:
                 return
+            self.set_y(10)
             self.set_font(self.body_font, "", 8)
             self.set_text_color(*MUTED)
             self.cell(0, 5, self.clean(head["title"]), align="L")
             self.set_draw_color(*RULE)
-            self.line(self.l_margin, 17, self.w - self.r_margin, 17)
+            self.line(self.l_margin, 16, self.w - self.r_margin, 16)
             self.set_y(22)
 
         def footer(self):
@@ -493,8 +494,9 @@ class _Writer:
         pdf.ln(2)
 
     def heading(self, text: str) -> None:
+        """A section heading, kept on a page with the first lines of its section."""
         pdf = self.pdf
-        self.ensure(24)
+        self.ensure(40)
         pdf.ln(4)
         pdf.set_font(self.font, "B", 12)
         pdf.set_text_color(*BRAND)
@@ -674,7 +676,7 @@ def to_pdf(doc: dict) -> bytes:
             [
                 ("Share of wallet", _pct(p["share_of_wallet"])),
                 ("Relationship stage", p["stage"]),
-                ("Competitors at the account", p["competitors"]),
+                ("Competitors", p["competitors"]),
             ]
         )
     if doc.get("pnl"):
