@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import models
+
 from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
 from openkam.web.insights.runs import current
 
@@ -114,4 +116,48 @@ def figures_for(account_ids, year: str) -> dict[str, dict]:
             computation=clv, account_key__in=ids
         ).values_list("account_key", "clv_contribution"):
             out[key]["clv"] = value
+    return out
+
+
+def contribution_history(account_ids, today=None) -> dict[str, dict]:
+    """Net contribution per complete year, the current year to date and the same months of
+    last year, per account (subsidiaries included where there are any).
+
+    Returns ``{account_id: {"years": [(year, Decimal)], "ytd": Decimal | None,
+    "ytd_last_year": Decimal | None, "months": n}}``; the year to date covers the months of
+    the current year that have figures, and last year's same months make the comparison
+    fair (a year to date against a whole year always looks like a fall).
+    """
+    import datetime as dt
+
+    today = today or dt.date.today()
+    ids = list(account_ids)
+    out = {a: {"years": [], "ytd": None, "ytd_last_year": None, "months": 0} for a in ids}
+    run = current(Computation.Kind.PROFITABILITY)
+    if run is None or not ids:
+        return out
+    this_year, last_year = str(today.year), str(today.year - 1)
+    years: dict[str, dict[str, Decimal]] = {a: {} for a in ids}
+    months: dict[str, dict[str, Decimal]] = {a: {} for a in ids}
+    rows = (
+        AccountPeriodFigures.objects.filter(computation=run, account_key__in=ids)
+        .filter(
+            models.Q(grain="year")
+            | models.Q(grain="month", period__startswith=this_year)
+            | models.Q(grain="month", period__startswith=last_year)
+        )
+        .order_by("rolled_up")
+        .values_list("account_key", "grain", "period", "net_contribution")
+    )
+    for key, grain, period, value in rows:  # rolled-up rows come last and win
+        (years if grain == "year" else months)[key][period] = value
+    for key in ids:
+        out[key]["years"] = sorted((y, v) for y, v in years[key].items() if y < this_year)
+        current_months = sorted(p for p in months[key] if p.startswith(this_year))
+        if current_months:
+            out[key]["months"] = len(current_months)
+            out[key]["ytd"] = sum((months[key][p] for p in current_months), Decimal(0))
+            same = [last_year + p[4:] for p in current_months]
+            if all(p in months[key] for p in same):
+                out[key]["ytd_last_year"] = sum((months[key][p] for p in same), Decimal(0))
     return out
