@@ -491,3 +491,13 @@ def compare_reviews(a: Review, b: Review) -> list[dict]:
         )
     out.sort(key=lambda r: (not r["decision_changed"], r["account_id"]))
     return out
+
+
+def latest_quadrants() -> tuple[Review | None, dict[str, str]]:
+    """The newest review and each account's quadrant in it (key, key_development,
+    maintenance, opportunistic), for lists that show or filter by quadrant."""
+    review = Review.objects.order_by("-created", "-id").first()
+    if review is None:
+        return None, {}
+    rows = review.result.get("accounts", [])
+    return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}
