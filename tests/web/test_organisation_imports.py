@@ -67,7 +67,7 @@ def test_competencies_training_and_visits(org, import_files):
             "P-Alice,influencing,4,2025-01-10,P-Chris\n",
             "training": "person_id,course,date,completed,kam_training\n"
             "P-Olga,KAM for operations,2025-02-01,yes,yes\n"
-            "P-Olga,Next course,2999-01-01,no,yes\n",
+            "P-Olga,Next course,2099-01-01,no,yes\n",
             "sponsor-visits": "account_id,sponsor_person_id,date,kind,people_met,notes\n"
             "A1,P-Sam,2025-03-01,visit,C1,Met procurement\n",
         }

@@ -227,6 +227,8 @@ def test_sponsor_logs_a_visit_on_the_page(org, login):
 
 def _review(rows: list[dict]) -> Review:
     criteria = portfolio.current_criteria()
+    if criteria.pk is None:  # reading the defaults creates no row; a review needs one
+        criteria.save()
     return Review.objects.create(
         label="R", criteria=criteria, result={"accounts": rows, "objective": 0}
     )

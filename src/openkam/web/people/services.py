@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.permissions import require_edit
+from openkam.web.core.permissions import require_edit, require_role_change
 from openkam.web.core.roles import Role, person_of, runs_programme
 from openkam.web.people import rules as org_rules
 from openkam.web.people.models import (
@@ -136,6 +136,7 @@ def person_row_json(row: dict) -> dict:
 def update_person(person: Person, values: dict, expected_version: int | None, user) -> dict:
     """Edit a person (champion or admin). Returns the changes."""
     require_edit(user, person)
+    require_role_change(user, person.role, values.get("role"))
     if values.get("reports_to") is not None:
         _check_reports_to(person, values["reports_to"])
     return save_versioned(person, values, expected_version, user=user)
@@ -144,6 +145,7 @@ def update_person(person: Person, values: dict, expected_version: int | None, us
 def create_person(values: dict, user) -> Person:
     """Add a person (champion or admin)."""
     require_programme(user)
+    require_role_change(user, None, values.get("role"))
     with transaction.atomic():
         person = Person(**values)
         person.full_clean()
