@@ -282,3 +282,26 @@ def test_effective_dates_cannot_go_backwards(org, login):
         from openkam.web.people.assignments import assign
 
         assign(org["accounts"]["A2"], sponsor=None, effective=dt.date(2024, 6, 1), actor="t")
+
+
+def test_champion_edits_a_persons_place_but_not_their_role(org, login):
+    client = login(org["users"]["Chris"])
+    bob = Person.objects.get(name="Bob")
+    response = client.post(
+        "/people/P-Bob/edit/",
+        {
+            "name": "Bob",
+            "email": "",
+            "title": "Senior KAM",
+            "role": "admin",  # ignored: only an administrator changes roles
+            "function": "key_account_management",
+            "executive_level": "",
+            "full_time_kam": "on",
+            "reports_to": org["people"]["Chris"].pk,
+            "active": "on",
+            "version": bob.version,
+        },
+    )
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert (bob.title, bob.role, bob.reports_to.name) == ("Senior KAM", "kam", "Chris")

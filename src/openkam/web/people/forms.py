@@ -37,9 +37,15 @@ class PersonForm(VersionedForm):
             "active",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        from openkam.web.core.permissions import may_grant_roles
+
         self.fields["reports_to"].queryset = Person.objects.exclude(pk=self.instance.pk)
+        if user is None or not may_grant_roles(user):
+            # Only an administrator gives or changes roles (separation of duties).
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = "Only an administrator changes roles."
 
 
 class AssessmentForm(forms.ModelForm):

@@ -117,7 +117,9 @@ def person_detail(request, person_id: str):
 def person_edit(request, person_id: str):
     person = get_object_or_404(Person, person_id=person_id)
     require_edit(request.user, person)
-    form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk))
+    form = PersonForm(
+        request.POST or None, instance=Person.objects.get(pk=person.pk), user=request.user
+    )
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
