@@ -48,7 +48,8 @@ RULES: dict[str, tuple[str, str]] = {
     "kam_min_accounts": (
         "KAM load: at least",
         "A key account manager carries at least this many key accounts; fewer leaves a "
-        "full-time KAM under-used (shown when an account is taken away).",
+        "full-time KAM under-used. Taking an account away below it is refused; a new KAM "
+        "building up to it shows as under.",
     ),
     "kam_full_time": (
         "KAM works full time as a KAM",
@@ -70,8 +71,8 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "sponsor_min_accounts": (
         "Sponsor load: at least",
-        "An executive sponsor sponsors at least this many key accounts (shown when an "
-        "account is taken away).",
+        "An executive sponsor sponsors at least this many key accounts. Taking an account "
+        "away below it is refused; a new sponsor shows as under until the first arrives.",
     ),
     "kam_is_sponsor": (
         "KAM and sponsor are two people",
