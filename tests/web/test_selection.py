@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openkam.engine.selection import SelectionInfeasible, config_to_dict, default_config
 from openkam.web.accounts.models import Account
 from openkam.web.core.models import AuditEvent
-from openkam.web.people.models import Person
+from openkam.web.people.models import Person, ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.models import Override, Review
 
@@ -20,7 +20,11 @@ SMALL["economics"] = {"kam_cost": 0.0, "account_cost": 0.0}
 
 @pytest.fixture
 def small(programme):
-    """Given: programme rules small enough for the three-account fixture."""
+    """Given: programme rules small enough for the three-account fixture; the KAMs are
+    full-time KAMs and the sponsor a C-level executive, as the programme rules require."""
+    Person.objects.filter(role="kam").update(full_time_kam=True)
+    Person.objects.filter(role="sponsor").update(executive_level="c_level")
+    ProgrammeRules.objects.create(kam_min_accounts=1, kam_max_accounts=2)
     services.save_criteria(SMALL, programme["users"]["Chris"], "small programme")
     return programme
 
@@ -98,7 +102,9 @@ def test_pages_render(small, login, django_capture_on_commit_callbacks):
     review = Review.objects.get()
     assert review.label == "Q1"
     page = client.get("/selection/").content.decode()
-    assert "Selection matrix" in page and "matrix-data" in page and "Acme Foods" in page
+    assert "Selection matrix" in page and "Acme Foods" in page
+    points = client.get(f"/selection/reviews/{review.pk}/matrix/").json()["points"]
+    assert {p[3] for p in points} <= {"A1", "A2"}
     assert client.get(f"/selection/reviews/{review.pk}/").status_code == 200
     client.post(f"/selection/reviews/{review.pk}/apply/")
     second = services.create_review(chris, "Q2")
@@ -136,7 +142,7 @@ def test_api(small, login):
         "/api/selection/reviews/", {"label": "API", "apply": True}, content_type="application/json"
     )
     assert r.status_code == 201, r.content
-    decisions = client.get(f"/api/selection/reviews/{r.json()['id']}/decisions/").json()
+    decisions = client.get(f"/api/selection/reviews/{r.json()['id']}/decisions/").json()["results"]
     assert {d["account_id"] for d in decisions} == {"A1", "A2"}
     assert client.get("/api/selection/criteria/").json()["count"] == 2
     vera = login(small["users"]["Vera"])
