@@ -4,14 +4,17 @@ The model is lexicographic (``docs/selection.md`` §4 states it with its proof s
 
 **Stage 1, money.** With xₐ = 1 when account *a* is key and t = Σₐ xₐ,
 
-    maximise   M(x) = Σₐ gₐ xₐ − C_KAM · m(t)
+    maximise   M(x) = Σₐ gₐ xₐ − C_KAM · max(0, m(t) − P)
     subject to L ≤ t ≤ U                               (programme size)
                xₐ = 1 forced in, xₐ = 0 forced out     (slow demotion, overrides, entry)
                m(t) = ⌈t / h_K⌉ ≤ n_K and l_K · m(t) ≤ t
                ⌈t / h_S⌉ ≤ n_S and l_S · ⌈t / h_S⌉ ≤ t
 
-where gₐ is the account's expected gain, C_KAM the cost of one full-time KAM, n_K and n_S the
-eligible KAMs and sponsors, l and h their minimum and maximum loads. Every KAM costs the same
+where gₐ is the account's expected gain, C_KAM the cost of one full-time KAM, P the number of
+eligible KAMs who carry key accounts today, n_K and n_S the eligible KAMs and sponsors, l and
+h their minimum and maximum loads. A KAM in post is paid for already: the review charges a
+KAM's cost only for KAMs the portfolio adds, and never empties a KAM to save their cost
+(releasing a person is a decision about people, not about accounts). Every KAM costs the same
 and every key account needs exactly one KAM and one sponsor, so the money depends only on
 *which* accounts are key and on how many KAMs carry them: t accounts need at least ⌈t/h_K⌉
 KAMs, and m KAMs can carry t accounts exactly when l_K·m ≤ t ≤ h_K·m. For each size t the
@@ -21,8 +24,8 @@ gain, and one sort with a pass over t gives the exact optimum (no solver, no gap
 **Stage 2, continuity.** Among the money-optimal portfolios, the one with the fewest
 decision changes (key ↔ not key), then the fewest KAM and sponsor changes: each key account
 that keeps an eligible KAM keeps them unless a rule forces a change — the KAM would carry
-more than h_K, the portfolio needs fewer KAMs than hold accounts today (stage 1), or a KAM
-must reach the minimum l_K. The same for sponsors. :func:`_place` solves this exactly.
+more than h_K, too few accounts remain for every KAM in post to carry l_K, or a KAM must
+reach the minimum l_K. The same for sponsors. :func:`_place` solves this exactly.
 
 Because stage 1 is a sorted pass, the cost of forcing any excluded account in (or any chosen
 account out) is exact and cheap: the same pass with the account's rank moved
@@ -97,6 +100,8 @@ class Solution:
     moves: list[Move] = field(default_factory=list)
     #: KAMs needed for the chosen size (stage 1).
     kams_needed: int = 0
+    #: Eligible KAMs who carry key accounts today (their cost is not charged again).
+    kams_in_post: int = 0
     #: Free accounts not chosen: how much the money objective falls if the account is forced
     #: in (None: no portfolio with it satisfies the rules).
     include_loss: dict[str, float | None] = field(default_factory=dict)
@@ -147,6 +152,7 @@ def _check(cands, kams, sponsors, p: Programme) -> None:
 
 def _place(
     accounts: Sequence[str],
+    prefer: set[str],
     gains: Mapping[str, float],
     current: Mapping[str, str | None],
     eligible: Sequence[str],
@@ -177,7 +183,8 @@ def _place(
     for g in groups.values():
         g.sort(key=lambda a: (-gains[a], a))
     in_post = sorted(groups, key=lambda p: (-min(len(groups[p]), hi), p))
-    idle = [p for p in eligible if p not in groups]
+    # People without an account here: those who held key accounts today come first.
+    idle = sorted((p for p in eligible if p not in groups), key=lambda p: p not in prefer)
     order = {p: i for i, p in enumerate(eligible)}
 
     best = None
@@ -218,7 +225,7 @@ def _place(
     return holder, placed
 
 
-def _sizes(cands, nk, ns, p: Programme, kam_cost: float):
+def _sizes(cands, nk, ns, p: Programme, kam_cost: float, in_post: int):
     """Feasible sizes t with their KAM count and best money value, and the free order."""
     forced = [c for c in cands if c.fixed == "in"]
     free = [c for c in cands if c.fixed is None]
@@ -234,7 +241,7 @@ def _sizes(cands, nk, ns, p: Programme, kam_cost: float):
         m = _people_needed(t, nk, p.kam_min, p.kam_max)
         if m is None or _people_needed(t, ns, p.sponsor_min, p.sponsor_max) is None:
             continue
-        sizes.append((t, m, base + prefix[t - f] - kam_cost * m))
+        sizes.append((t, m, base + prefix[t - f] - kam_cost * max(0, m - in_post)))
     return forced, free, g, prefix, f, base, sizes
 
 
@@ -267,7 +274,9 @@ def solve_portfolio(
     p = programme
     _check(cands, kams, sponsors, p)
     nk, ns = len(kams), len(sponsors)
-    forced, free, g, prefix, f, base, sizes = _sizes(cands, nk, ns, p, kam_cost)
+    eligible_kams = set(kams)
+    in_post = len({c.kam for c in cands if c.current_key and c.kam in eligible_kams})
+    forced, free, g, prefix, f, base, sizes = _sizes(cands, nk, ns, p, kam_cost, in_post)
     if not sizes:
         raise SelectionInfeasible(
             [
@@ -293,12 +302,14 @@ def solve_portfolio(
     # Stage 2: KAMs and sponsors with the fewest changes.
     gains = {c.account_id: c.gain for c in chosen}
     ids = [c.account_id for c in chosen]
-    kam_counts = (
-        [m] if kam_cost > 0 else range(m, min(nk, t // p.kam_min) + 1)
-    )  # with free KAMs any feasible count keeps the money; pick the most continuous
+    # Any count of KAMs that costs no more than m keeps the money (those in post are paid
+    # for already): the most continuous one is chosen.
+    top_count = min(nk, t // p.kam_min)
+    kam_counts = range(m, (top_count if kam_cost <= 0 else min(top_count, max(m, in_post))) + 1)
     s_needed = _people_needed(t, ns, p.sponsor_min, p.sponsor_max)
     kam_of, kam_moves = _place(
         ids,
+        {c.kam for c in cands if c.current_key and c.kam},
         gains,
         {c.account_id: c.kam for c in chosen},
         kams,
@@ -309,6 +320,7 @@ def solve_portfolio(
     )
     sponsor_of, sponsor_moves = _place(
         ids,
+        {c.sponsor for c in cands if c.current_key and c.sponsor},
         gains,
         {c.account_id: c.sponsor for c in chosen},
         sponsors,
@@ -317,22 +329,19 @@ def solve_portfolio(
         range(s_needed, min(ns, t // p.sponsor_min) + 1),
         "sponsor",
     )
-    sol = Solution(objective=float(value), kams_needed=m)
+    sol = Solution(objective=float(value), kams_needed=m, kams_in_post=in_post)
     sol.selected = {a: (kam_of[a], sponsor_of[a]) for a in ids}
     sol.kam_load = {k: 0 for k in kams}
     sol.sponsor_load = {s: 0 for s in sponsors}
     for k, s in sol.selected.values():
         sol.kam_load[k] += 1
         sol.sponsor_load[s] += 1
-    sol.objective = float(
-        sum(gains.values()) - kam_cost * sum(v > 0 for v in sol.kam_load.values())
-    )
     sol.moves = kam_moves + sponsor_moves
-    _explain_free(sol, free, g, prefix, f, base, sizes, t, p, kam_cost, nk, ns)
+    _explain_free(sol, free, g, prefix, f, base, sizes, t, p, kam_cost, nk, ns, in_post)
     return sol
 
 
-def _explain_free(sol, free, g, prefix, f, base, sizes, t, p, kam_cost, nk, ns) -> None:
+def _explain_free(sol, free, g, prefix, f, base, sizes, t, p, kam_cost, nk, ns, in_post) -> None:
     """Exact cost of forcing each free account in (or out), by the sorted pass."""
     if not free:
         return
@@ -341,7 +350,9 @@ def _explain_free(sol, free, g, prefix, f, base, sizes, t, p, kam_cost, nk, ns) 
     j_star = t - f
     ts = np.array([s[0] for s in sizes])
     js = ts - f
-    fixed_part = base - kam_cost * np.array([s[1] for s in sizes], dtype=float)
+    fixed_part = base - kam_cost * np.maximum(
+        0, np.array([s[1] for s in sizes], dtype=float) - in_post
+    )
     best = sol.objective
     # Chunks keep memory at O(chunk × sizes) on 100,000 candidates.
     for lo in range(0, n, 20_000):

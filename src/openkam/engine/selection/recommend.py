@@ -282,6 +282,7 @@ def recommend(
             "kam_cost": econ.kam_cost,
             "kams_used": sum(1 for v in sol.kam_load.values() if v > 0),
             "kams_needed": sol.kams_needed,
+            "kams_in_post": sol.kams_in_post,
             "not_assessed": sum(not r["strength_assessed"] for r in accounts),
             "changes": {
                 "decision": sum(
@@ -340,35 +341,35 @@ def _explain(row: dict, cd: Candidate, chosen: bool, ctx: _Context) -> None:
         binding.append("slow_demotion")
         if row["attractiveness"] >= h.exit:
             extra = (
-                f", though below the entry threshold {h.entry:g}: slow demotion keeps key "
+                f", though below the entry threshold {h.entry:.1f}: slow demotion keeps key "
                 "accounts between the two thresholds"
                 if row["attractiveness"] < h.entry
                 else ""
             )
             reasons.append(
                 f"Stays a key account: its attractiveness {A} is at or above the exit "
-                f"threshold {h.exit:g}{extra}."
+                f"threshold {h.exit:.1f}{extra}."
             )
         else:
             left = h.reviews - row["below_exit"]
             reasons.append(
                 f"Kept as a key account: slow demotion keeps it for "
                 f"{_plural(left, 'more review')} although its attractiveness {A} is below "
-                f"the exit threshold {h.exit:g}."
+                f"the exit threshold {h.exit:.1f}."
             )
         return
     if status == "demoted":
         binding.append("slow_demotion")
         reasons.append(
             f"Leaves the programme: its attractiveness {A} has been below the exit threshold "
-            f"{h.exit:g} for {row['below_exit']} consecutive reviews (slow demotion lets a key "
+            f"{h.exit:.1f} for {row['below_exit']} consecutive reviews (slow demotion lets a key "
             f"account go after {_plural(h.reviews, 'review')})."
         )
         return
     if status == "ineligible":
         binding.append("entry_threshold")
         reasons.append(
-            f"Not a candidate: its attractiveness {A} is below the entry threshold {h.entry:g}."
+            f"Not a candidate: its attractiveness {A} is below the entry threshold {h.entry:.1f}."
         )
         return
     # A free candidate: the optimiser decided.
@@ -453,7 +454,10 @@ def _move_reason(mv: Move, ctx: _Context) -> str:
     load = (ctx.sol.kam_load if mv.role == "kam" else ctx.sol.sponsor_load).get(mv.new, 0)
     old, new = ctx.name(mv.old), ctx.name(mv.new)
     if mv.code == "new":
-        return f"It has no {role} today: {new} has room ({load} of at most {hi} after this review)."
+        return (
+            f"It has no {role} today: {new} takes it ({load} of at most {hi} key accounts "
+            "after this review)."
+        )
     if mv.code == "ineligible":
         why = ctx.ineligible.get(mv.old, f"not an eligible {role}")
         return f"{old} may not be its {role} ({why}); {new} has room."
@@ -463,19 +467,10 @@ def _move_reason(mv: Move, ctx: _Context) -> str:
             f"ones with the lowest expected gain move to {new}."
         )
     if mv.code == "fewer":
-        if mv.role == "kam":
-            saving = (
-                f", which saves a KAM's cost of {ctx.money(ctx.config.economics.kam_cost)}"
-                if ctx.config.economics.kam_cost > 0
-                else ""
-            )
-            return (
-                f"The portfolio needs only {_plural(mv.count, 'KAM')} ({lo}–{hi} key accounts "
-                f"each){saving}: {old}'s key accounts move to {new}."
-            )
         return (
-            f"Only {_plural(mv.count, 'sponsor')} can sponsor at least {lo} key accounts each: "
-            f"{old}'s key accounts move to {new}."
+            f"Too few key accounts remain for every {role} in post to carry the minimum of "
+            f"{lo}; {_plural(mv.count, role)} carry them, and {old}'s key accounts move to "
+            f"{new}."
         )
     return f"Moved from {old} so that {new} carries the minimum of {lo} key accounts."
 

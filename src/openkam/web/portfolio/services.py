@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -173,6 +175,18 @@ def latest_scores(account_ids=None) -> dict[str, dict[str, AssessedScore]]:
     return out
 
 
+def latest_values() -> dict[str, dict[str, float]]:
+    """``{account_id: {criterion: latest value}}`` of every account (values only: what a
+    review reads, without loading thousands of model instances)."""
+    out: dict[str, dict[str, float]] = {}
+    rows = AssessedScore.objects.order_by("created", "id").values_list(
+        "account__account_id", "criterion", "value"
+    )
+    for account, criterion, value in rows.iterator(chunk_size=5000):
+        out.setdefault(account, {})[criterion] = value
+    return out
+
+
 # --- overrides ----------------------------------------------------------------------------
 
 
@@ -239,13 +253,46 @@ def _products() -> pa.Table | None:
 
 
 def data_metrics() -> dict[str, dict]:
-    """Data-derived criteria from the ledger ({} when nothing was imported)."""
+    """Data-derived criteria from the ledger ({} when nothing was imported).
+
+    Computing them reads two years of the ledger; the result is kept in the data directory
+    keyed by the ledger's fingerprint, the product lines and the account hierarchy, so a
+    review on unchanged data (a new override, other weights) reads it back instead.
+    """
     root = Path(settings.DATA_DIR)
     if not any((root / "ledger" / "invoices").glob("*.parquet")):
         return {}
+    from openkam.web.core.ledger import fingerprint
     from openkam.web.insights.profitability import hierarchy
 
-    return ledger_metrics(root, products=_products(), hierarchy=hierarchy())
+    products, tree = _products(), hierarchy()
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                fingerprint(),
+                products.to_pylist() if products is not None else None,
+                tree.to_pylist() if tree is not None else None,
+            ],
+            default=str,
+        ).encode()
+    ).hexdigest()[:24]
+    cache = root / "cache" / f"selection-metrics-{key}.json"
+    if cache.is_file():
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a damaged cache file is recomputed
+            log.warning("selection metrics cache %s unreadable; recomputing", cache)
+    metrics = ledger_metrics(root, products=products, hierarchy=tree)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        for old in cache.parent.glob("selection-metrics-*.json"):
+            old.unlink(missing_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(metrics), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:  # a read-only data directory still gets its review
+        log.warning("could not write the selection metrics cache %s", cache)
+    return metrics
 
 
 def _clv() -> dict[str, float]:
@@ -273,13 +320,13 @@ def gather_values(config: SelectionConfig) -> dict[str, dict]:
     )
     metrics = data_metrics()
     clv = _clv()
-    scores = latest_scores(accounts)
+    scores = latest_values()
     values = {}
     for a in accounts:
         v: dict = {c.key: None for c in config.criteria}
         v.update({k: x for k, x in metrics.get(a, {}).items() if k in v or k == "net_sales"})
         v["clv"] = clv.get(a)
-        s = {k: sc.value for k, sc in scores.get(a, {}).items()}
+        s = scores.get(a, {})
         v.update(estimate_criteria(v.get("net_sales"), s.get("potential"), s.get("total_spend")))
         for k, x in s.items():
             if k in v:
