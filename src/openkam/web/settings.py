@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "openkam.web.planning",
     "openkam.web.relationships",
     "openkam.web.imports",
+    "openkam.web.programme",
     "openkam.web.api",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("plans/", include("openkam.web.planning.urls")),
     path("relationships/", include("openkam.web.relationships.urls")),
     path("import/", include("openkam.web.imports.urls")),
+    path("programme/", include("openkam.web.programme.urls")),
     path("api/", include("openkam.web.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from openkam.web.core.concurrency import ConcurrentEditError, save_form
 from openkam.web.core.ledger import table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
+from openkam.web.people.assignments import RuleViolation
 from openkam.web.people.models import Person
 
 SORTS = {
@@ -115,16 +117,30 @@ def account_edit(request, account_id: str):
     account = get_object_or_404(Account, account_id=account_id)
     require_edit(request.user, account)
     conflict = None
+    violations = None
     if request.method == "POST":
-        form = AccountForm(request.POST, instance=Account.objects.get(pk=account.pk))
+        form = AccountForm(
+            request.POST, instance=Account.objects.get(pk=account.pk), user=request.user
+        )
         if form.is_valid():
             try:
                 changes = services.update_account(
-                    account, form.changed_values(), form.cleaned_data["version"], request.user
+                    account,
+                    form.changed_values(),
+                    form.cleaned_data["version"],
+                    request.user,
+                    **form.assignment_options(),
                 )
+            except RuleViolation as exc:
+                violations = exc
+                form.add_error(None, exc)
+            except ValidationError as exc:
+                form.add_error(None, exc)
             except ConcurrentEditError as exc:
                 conflict = exc
-                form = AccountForm(request.POST, instance=Account.objects.get(pk=account.pk))
+                form = AccountForm(
+                    request.POST, instance=Account.objects.get(pk=account.pk), user=request.user
+                )
                 form.is_valid()
                 # The next save is made against the version the user has now seen.
                 form.data = form.data.copy()
@@ -135,11 +151,11 @@ def account_edit(request, account_id: str):
                 )
                 return redirect(account)
     else:
-        form = AccountForm(instance=account)
+        form = AccountForm(instance=account, user=request.user)
     return render(
         request,
         "accounts/account_form.html",
-        {"account": account, "form": form, "conflict": conflict},
+        {"account": account, "form": form, "conflict": conflict, "violations": violations},
     )
 
 

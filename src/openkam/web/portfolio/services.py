@@ -28,15 +28,8 @@ from openkam.engine.selection import (
 )
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
-from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.roles import Role, runs_programme
-from openkam.web.people.models import (
-    EXECUTIVE_RANK,
-    ExecutiveLevel,
-    Function,
-    Person,
-    ProgrammeRules,
-)
+from openkam.web.core.roles import runs_programme
+from openkam.web.people.models import ExecutiveLevel, Person, ProgrammeRules
 from openkam.web.portfolio.models import (
     AssessedScore,
     CriteriaSet,
@@ -374,8 +367,9 @@ def eligible_people() -> tuple[list[str], list[str], dict[str, str]]:
     proposed as KAM only (nobody is KAM and sponsor of one account). ``why-not`` says, for
     everyone else, why they may not hold a key account, in words.
     """
+    from openkam.web.people.rules import kam_eligible, sponsor_eligible
+
     rules = ProgrammeRules.current()
-    floor = EXECUTIVE_RANK.get(rules.sponsor_min_level, 3)
     level = dict(ExecutiveLevel.choices).get(rules.sponsor_min_level, rules.sponsor_min_level)
     kams, sponsors, why = [], [], {}
     for person in Person.objects.order_by("person_id"):
@@ -383,12 +377,12 @@ def eligible_people() -> tuple[list[str], list[str], dict[str, str]]:
         if not person.active:
             why[pid] = f"{person.name} is no longer active"
             continue
-        kam_role = person.role == Role.KAM or person.function == Function.KEY_ACCOUNT_MANAGEMENT
+        kam_role = kam_eligible(person)
         if kam_role and (person.full_time_kam or not rules.kam_must_be_full_time):
             kams.append(pid)
             why[pid] = "a KAM cannot also be a sponsor"
             continue
-        if EXECUTIVE_RANK.get(person.executive_level or "", 0) >= floor:
+        if sponsor_eligible(person, rules):
             sponsors.append(pid)
             why[pid] = "an executive sponsor, not a KAM"
             continue
@@ -540,40 +534,75 @@ def compute_review(run_id: int) -> None:
     run_with_tracking(run_id, work, store)
 
 
-def apply_review(review: Review, user, *, actor: str = "") -> int:
+def review_changes(review: Review) -> tuple[list[dict], dict[str, str]]:
+    """The review's decisions as ``people.assignments.assign_many`` changes, and each
+    account's reason (its sentences)."""
+    rows = review.rows()
+    people = {p.person_id: p for p in Person.objects.all()}
+    accounts = {
+        a.account_id: a
+        for a in Account.objects.filter(account_id__in=[r["account_id"] for r in rows])
+    }
+    changes, reasons = [], {}
+    for row in rows:
+        account = accounts.get(row["account_id"])
+        if account is None:
+            continue
+        change = {"account": account, "key_status": row["decision"]}
+        if row["decision"] == "key":
+            change["kam"] = people.get(row["kam"])
+            change["sponsor"] = people.get(row["sponsor"])
+        change["reason"] = f"{review.label}: {'; '.join(row['reasons'])}"[:500]
+        reasons[account.account_id] = change["reason"]
+        changes.append(change)
+    return changes, reasons
+
+
+def apply_violations(review: Review) -> list:
+    """The programme rules applying ``review`` would break now (``people.rules.Violation``,
+    each with the reason of an exception that already covers it), for the confirmation."""
+    from openkam.web.people.rules import check_change
+
+    changes, _ = review_changes(review)
+    return check_change([{k: v for k, v in c.items() if k != "reason"} for c in changes])
+
+
+def apply_review(review: Review, user, *, actor: str = "", exception_reason: str = "") -> int:
     """Set key status, KAM and sponsor of every account as the review decided.
 
-    Returns the number of accounts changed; each change is in the account's audit trail.
+    The changes go through ``people.assignments.assign_many`` as one set: the programme's
+    rules must hold on the end state (or the champion gives ``exception_reason``), the
+    assignment history is kept, and each change is in the account's audit trail. Raises
+    ``RuleViolation`` (nothing applied) when the end state breaks a rule.
+
+    Returns the number of accounts changed.
     """
+    from openkam.web.people.assignments import assign_many
+
     if not actor:
         _require_programme(user)
     if review.status == Review.Status.APPLIED:
         raise ValidationError("This review was applied already.")
-    people = {p.person_id: p for p in Person.objects.all()}
-    changed = 0
+    changes, reasons = review_changes(review)
     with transaction.atomic():
-        for row in review.rows():
-            account = Account.objects.filter(account_id=row["account_id"]).first()
-            if account is None:
-                continue
-            values = {"key_status": row["decision"]}
-            if row["decision"] == "key":
-                values["kam"] = people.get(row["kam"])
-                values["sponsor"] = people.get(row["sponsor"])
-            changes = save_versioned(
-                account, values, None, user=user, actor=actor, account_key=account.account_id
+        applied = assign_many(
+            changes,
+            user=user,
+            actor=actor,
+            source="review",
+            exception_reason=exception_reason,
+        )
+        for account_id, account_changes in applied.items():
+            audit.record(
+                "event",
+                review,
+                user=user,
+                actor=actor,
+                account_key=account_id,
+                changes=account_changes,
+                message=reasons[account_id],
             )
-            if changes:
-                changed += 1
-                audit.record(
-                    "event",
-                    review,
-                    user=user,
-                    actor=actor,
-                    account_key=account.account_id,
-                    changes=changes,
-                    message=f"{review.label}: {'; '.join(row['reasons'])}"[:500],
-                )
+        changed = len(applied)
         review.status = Review.Status.APPLIED
         review.applied_by = user if getattr(user, "is_authenticated", False) else None
         review.applied_at = timezone.now()

@@ -163,19 +163,38 @@ def run_review(request):
 
 @login_required
 def apply_review(request, pk: int):
-    """GET: what applying the review would change, for confirmation; POST: apply it."""
+    """GET: what applying the review would change and which rules it would break, for
+    confirmation; POST (confirmed): apply it, with the champion's written reason when a
+    rule must give way."""
+    from openkam.web.people.assignments import RuleViolation
+
     review = get_object_or_404(Review.objects.select_related("criteria"), pk=pk)
+    refused = None
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
-            changed = services.apply_review(review, request.user)
+            changed = services.apply_review(
+                review,
+                request.user,
+                exception_reason=request.POST.get("exception_reason", "").strip(),
+            )
+        except RuleViolation as exc:
+            refused = exc
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
+            return redirect(review)
         except PermissionDenied as exc:
             messages.error(request, str(exc))
+            return redirect(review)
         else:
             messages.success(request, f"{review.label} applied: {changed} accounts changed.")
-        return redirect(review)
+            return redirect(review)
     constraints = review.result.get("constraints", {})
+    violations = (
+        refused.violations
+        if refused is not None
+        else (services.apply_violations(review) if review.status == "draft" else [])
+    )
+    rules = ProgrammeRules.current()
     return render(
         request,
         "portfolio/review_apply.html",
@@ -185,8 +204,13 @@ def apply_review(request, pk: int):
             "emptied": [k for k in constraints.get("kams", []) if k.get("emptied")]
             + [s for s in constraints.get("sponsors", []) if s.get("emptied")],
             "constraints": constraints,
+            "violations": violations,
+            "uncovered": [v for v in violations if not v.excepted],
+            "refused": refused,
+            "exceptions_allowed": rules.allow_exceptions,
             "can_run": runs_programme(request.user),
         },
+        status=400 if refused is not None else 200,
     )
 
 
