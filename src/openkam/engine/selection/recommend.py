@@ -338,7 +338,9 @@ def _explain(row: dict, cd: Candidate, chosen: bool, ctx: _Context) -> None:
         return
     status = row["eligibility"]
     if cd.fixed == "in":  # retained by slow demotion, value not negative
-        binding.append("slow_demotion")
+        # "slow_demotion" only where the count keeps it (below exit); at or above exit a
+        # key account simply stays.
+        binding.append("slow_demotion" if row["attractiveness"] < h.exit else "retained")
         if row["attractiveness"] >= h.exit:
             extra = (
                 f", though below the entry threshold {h.entry:.1f}: slow demotion keeps key "

@@ -136,6 +136,8 @@ class Review(ChangeLoggedModel):
 
     def rows(self) -> list[dict]:
         """Every account's row as the engine returned it (in the engine's order)."""
+        if "accounts" in self.result:  # a review stored whole (before rows had a table)
+            return self.result["accounts"]
         return [r.data for r in self.row_set.order_by("position")]
 
     def row(self, account_id: str) -> dict | None:
