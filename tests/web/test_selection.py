@@ -321,3 +321,26 @@ def test_criteria_form_refuses_bad_rules_and_stale_edits(small, login):
     assert services.current_criteria().number == 2
     # The CLI's file stays available.
     assert client.get("/selection/criteria/file/").json()["name"] == config["name"]
+
+
+def test_a_review_that_breaks_a_rule_is_applied_only_with_a_reason(small, login):
+    # Alice stops being a full-time KAM: the review hands A1 to Bob, which leaves Alice
+    # with no key account, under the minimum of 1 (people.rules): applying is refused until
+    # the champion writes why the programme accepts it.
+    chris = small["users"]["Chris"]
+    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    review = services.create_review(chris, "Q1")
+    client = login(chris)
+    html = client.get(f"/selection/reviews/{review.pk}/apply/").content.decode()
+    assert "Programme rules this would break" in html and "Alice" in html
+    response = client.post(f"/selection/reviews/{review.pk}/apply/", {"confirm": "yes"})
+    assert response.status_code == 400 and "Not applied" in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "draft"
+    client.post(
+        f"/selection/reviews/{review.pk}/apply/",
+        {"confirm": "yes", "exception_reason": "Alice moves to the new market team in May"},
+    )
+    review.refresh_from_db()
+    assert review.status == "applied"
+    assert Account.objects.get(account_id="A1").kam.name == "Bob"

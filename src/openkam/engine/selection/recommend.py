@@ -464,9 +464,12 @@ def _move_reason(mv: Move, ctx: _Context) -> str:
         why = ctx.ineligible.get(mv.old, f"not an eligible {role}")
         return f"{old} may not be its {role} ({why}); {new} has room."
     if mv.code == "over_max":
+        n = mv.count - hi
+        which = "the one" if n == 1 else f"the {n}"
         return (
-            f"{old} would carry {mv.count} key accounts, more than the maximum of {hi}; the "
-            f"ones with the lowest expected gain move to {new}."
+            f"{old} would carry {mv.count} key accounts, more than the maximum of {hi}; "
+            f"{which} with the lowest expected gain {'moves' if n == 1 else 'move'}, this one "
+            f"to {new}."
         )
     if mv.code == "fewer":
         return (
