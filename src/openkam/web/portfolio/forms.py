@@ -20,20 +20,21 @@ from openkam.engine.selection.criteria import (
     default_config,
 )
 
+#: Short labels for the form's rows; the page's legend says what each means.
 LABELS = {
-    "attractiveness": "Customer attractiveness",
-    "strength": "Our relative strength",
-    "higher": "Higher is better",
-    "lower": "Lower is better",
-    "minmax": "Min–max over the portfolio",
-    "rank": "Percentile rank",
+    "attractiveness": "Attractiveness",
+    "strength": "Strength",
+    "higher": "Higher",
+    "lower": "Lower",
+    "minmax": "Min–max",
+    "rank": "Rank",
     "scale": "Fixed scale",
-    "worst": "Counts as worst",
-    "median": "Counts as the median",
-    "exclude": "Left out, others re-weighted",
-    "data": "From the ledger",
-    "assessed": "Scored by people",
-    "input": "Estimate entered by people",
+    "worst": "Worst",
+    "median": "Median",
+    "exclude": "Left out",
+    "data": "Ledger",
+    "assessed": "Scored",
+    "input": "Estimate",
 }
 
 
@@ -116,11 +117,19 @@ class CriteriaForm:
             **d["hysteresis"],
             **{k: v for k, v in d["economics"].items() if k != "continuity_bonus"},
         }
+
+        def plain(v):
+            # 150000, not 150000.0: numbers read as people typed them.
+            return int(v) if isinstance(v, float) and v.is_integer() else v
+
+        initial = {k: plain(v) for k, v in initial.items()}
         rows = [
             {
                 **{k: c[k] for k in c if k != "scale"},
-                "scale_low": c["scale"][0],
-                "scale_high": c["scale"][1],
+                # 3, not 3.0: weights read as the numbers people typed.
+                "weight": int(c["weight"]) if float(c["weight"]).is_integer() else c["weight"],
+                "scale_low": plain(float(c["scale"][0])),
+                "scale_high": plain(float(c["scale"][1])),
             }
             for c in d["criteria"]
         ]

@@ -141,6 +141,9 @@ class Review(ChangeLoggedModel):
         return [r.data for r in self.row_set.order_by("position")]
 
     def row(self, account_id: str) -> dict | None:
+        """One account's row, or None."""
+        if "accounts" in self.result:
+            return next((r for r in self.result["accounts"] if r["account_id"] == account_id), None)
         r = self.row_set.filter(account_id=account_id).first()
         return r.data if r else None
 

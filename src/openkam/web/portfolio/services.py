@@ -655,6 +655,9 @@ def compare_reviews(a: Review, b: Review) -> list[dict]:
             before, after = ra.get(f) or None, rb.get(f) or None
             if before == after:
                 continue
+            if f != "decision" and rb.get("decision") != "key":
+                # Leaving the programme says it all: who held it is in the earlier review.
+                continue
             reason = _reason_for(data_b.get(acc), f)
             if not reason and f == "decision":
                 reason = ((data_b.get(acc) or {}).get("reasons") or [""])[0]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("reviews/<int:pk>/apply/", views.apply_review, name="apply"),
     path("reviews/<int:pk>/matrix/", views.review_matrix, name="matrix"),
+    path("reviews/<int:pk>/rows/<str:account_id>/", views.review_row, name="row"),
     path("accounts/<str:account_id>/", views.scores, name="scores"),
     path("accounts/<str:account_id>/override/", views.override_add, name="override"),
     path("overrides/<int:pk>/withdraw/", views.override_withdraw, name="withdraw"),

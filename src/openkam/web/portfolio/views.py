@@ -16,7 +16,7 @@ from openkam.web.core.roles import runs_programme
 from openkam.web.people.models import ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.forms import CriteriaForm
-from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review
+from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review, ReviewRow
 
 QUADRANT_LABELS = {
     "key": "Key",
@@ -92,6 +92,7 @@ def _review_context(request, review: Review) -> dict:
         "quadrant_counts": [(k, v, counts.get(k, 0)) for k, v in QUADRANT_LABELS.items()],
         "not_assessed": counts.get("not_assessed", 0),
         "key_count": review.row_set.filter(decision="key").count(),
+        "key_now": review.row_set.filter(current_decision="key").count(),
         "total": review.row_set.count(),
         "changes": [r.data for r in changed[:CHANGES_SHOWN]],
         "changes_total": changed.count(),
@@ -108,7 +109,7 @@ def selection(request):
     from openkam.web.insights import runs
     from openkam.web.insights.models import Computation
 
-    review = Review.objects.select_related("criteria").first()
+    review = Review.objects.select_related("criteria").defer("inputs").first()
     latest = runs.latest(Computation.Kind.SELECTION)
     context = {
         "latest_run": latest if latest and (latest.active or latest.status == "failed") else None,
@@ -140,6 +141,13 @@ def review_matrix(request, pk: int):
         for x, y, v, a, n, c, d in rows
     ]
     return JsonResponse({"points": points})
+
+
+@login_required
+def review_row(request, pk: int, account_id: str):
+    """One account's criteria breakdown in a review (loaded when its "why" is opened)."""
+    row = get_object_or_404(ReviewRow, review_id=pk, account_id=account_id)
+    return render(request, "portfolio/_contributions.html", {"row": row.data})
 
 
 @login_required
