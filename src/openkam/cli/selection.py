@@ -40,6 +40,13 @@ def select_command(
         typer.Option(help="Record a review and set key status, KAM and sponsor as recommended."),
     ] = False,
     label: Annotated[str, typer.Option(help="Label of the recorded review.")] = "",
+    exception_reason: Annotated[
+        str,
+        typer.Option(
+            help="With --apply: why the programme accepts the rules the review breaks "
+            "(kept as recorded exceptions); without it such a review is refused."
+        ),
+    ] = "",
     details: Annotated[
         bool, typer.Option(help="With --json, include each criterion's contribution.")
     ] = False,
@@ -71,7 +78,9 @@ def select_command(
                 services.save_criteria(
                     config_to_dict(config), None, f"from {criteria.name}", actor="cli"
                 )
-            review = services.create_review(None, label, apply=True, actor="cli")
+            review = services.create_review(
+                None, label, apply=True, actor="cli", exception_reason=exception_reason
+            )
             result = {**review.result, "accounts": review.rows()}
         else:
             result, _, _ = services.build_recommendation(config=config)

@@ -272,11 +272,30 @@ class ReviewViewSet(
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(DecisionSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {
+                    "exception_reason": {
+                        "type": "string",
+                        "description": "Why the programme accepts the rules this breaks",
+                    }
+                },
+            }
+        },
+        responses={200: dict},
+    )
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
+        """Apply a draft; 400 with the broken rules unless ``exception_reason`` is given."""
         review = self.get_object()
-        changed = _call(services.apply_review, review, request.user)
+        changed = _call(
+            services.apply_review,
+            review,
+            request.user,
+            exception_reason=str(request.data.get("exception_reason") or "").strip(),
+        )
         return Response({"applied": True, "accounts_changed": changed})
 
 

@@ -467,14 +467,18 @@ def build_recommendation(
     return result, values, snapshot
 
 
-def create_review(user, label: str = "", *, apply: bool = False, actor: str = "") -> Review:
-    """Compute and store a review (a draft unless ``apply``)."""
+def create_review(
+    user, label: str = "", *, apply: bool = False, actor: str = "", exception_reason: str = ""
+) -> Review:
+    """Compute and store a review (a draft unless ``apply``; applying a review that breaks
+    a programme rule needs ``exception_reason``, else nothing is stored)."""
     if not actor:
         _require_programme(user)
     criteria = current_criteria()
-    review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
-    if apply:
-        apply_review(review, user, actor=actor)
+    with transaction.atomic():
+        review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
+        if apply:
+            apply_review(review, user, actor=actor, exception_reason=exception_reason)
     return review
 
 
