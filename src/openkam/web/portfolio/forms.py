@@ -49,8 +49,12 @@ DATA_KEYS = sorted({c.key for c in default_config().criteria if c.source != "ass
 class CriterionForm(forms.Form):
     """One criterion; an empty row (no key) is ignored, so the blank rows add criteria."""
 
-    key = forms.CharField(max_length=64, required=False)
-    label = forms.CharField(max_length=200, required=False)
+    key = forms.CharField(
+        max_length=64, required=False, widget=forms.TextInput(attrs={"placeholder": "key"})
+    )
+    label = forms.CharField(
+        max_length=200, required=False, widget=forms.TextInput(attrs={"placeholder": "label"})
+    )
     axis = forms.ChoiceField(choices=_choices(AXES))
     source = forms.ChoiceField(choices=_choices(SOURCES))
     weight = forms.FloatField(min_value=0, initial=1)

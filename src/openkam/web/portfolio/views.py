@@ -146,8 +146,54 @@ def review_matrix(request, pk: int):
 @login_required
 def review_row(request, pk: int, account_id: str):
     """One account's criteria breakdown in a review (loaded when its "why" is opened)."""
-    row = get_object_or_404(ReviewRow, review_id=pk, account_id=account_id)
-    return render(request, "portfolio/_contributions.html", {"row": row.data})
+    row = get_object_or_404(
+        ReviewRow.objects.select_related("review"), review_id=pk, account_id=account_id
+    )
+    config = row.review.result.get("config", {})
+    labels = {c["key"]: c.get("label") or c["key"] for c in config.get("criteria", [])}
+    currency = row.review.currency
+
+    def lines(items):
+        return [
+            {
+                **c,
+                "label": labels.get(c["criterion"], c["criterion"]),
+                "text": _raw_text(c, currency),
+            }
+            for c in items
+        ]
+
+    data = row.data
+    return render(
+        request,
+        "portfolio/_contributions.html",
+        {
+            "row": data,
+            "attractiveness": lines(data.get("contributions", {}).get("attractiveness", [])),
+            "strength": lines(data.get("contributions", {}).get("relative_strength", [])),
+        },
+    )
+
+
+#: How a criterion's raw value reads: money, percentages, days (the rest as numbers).
+MONEY_CRITERIA = {"clv", "net_contribution", "whitespace"}
+PERCENT_CRITERIA = {"contribution_margin_pct", "net_sales_growth", "share_of_wallet"}
+
+
+def _raw_text(c: dict, currency: str) -> str:
+    from openkam.engine.selection import money
+
+    raw = c.get("raw")
+    if c.get("missing") or raw is None:
+        return ""
+    key = c["criterion"]
+    if key in MONEY_CRITERIA:
+        return money(raw, currency)
+    if key in PERCENT_CRITERIA:
+        return f"{raw:,.1f} %"
+    if key == "dso":
+        return f"{raw:,.0f} days"
+    return f"{raw:,.2f}".rstrip("0").rstrip(".")
 
 
 @login_required
