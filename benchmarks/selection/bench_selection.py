@@ -88,13 +88,16 @@ def engine(sizes, previous_up_to: int, repeat: int) -> list[dict]:
         values, config, current = candidates(n)
         row = {"candidates": n}
         row["openkam_s"] = timed(
-            lambda: recommend(values, config, KAMS, SPONSORS, current=current), repeat
+            lambda v=values, c=config, cur=current: recommend(v, c, KAMS, SPONSORS, current=cur),
+            repeat,
         )
         result = recommend(values, config, KAMS, SPONSORS, current=current)
         row["objective"] = result["objective"]
         if n <= previous_up_to:
             row["previous_s"] = timed(
-                lambda: recommend_previous(values, config, KAMS, SPONSORS, current=current),
+                lambda v=values, c=config, cur=current: recommend_previous(
+                    v, c, KAMS, SPONSORS, current=cur
+                ),
                 max(1, repeat // 3),
             )
             prev = recommend_previous(values, config, KAMS, SPONSORS, current=current)
@@ -147,9 +150,7 @@ def web(data_dir: Path, repeat: int) -> dict:
         ms = timed(lambda url=url: client.get(url), repeat) * 1000
         pages[name] = {"bytes": len(client.get(url).content), "ms": round(ms, 1)}
     # A page while a review runs in another thread (as the task worker does in `serve`).
-    idle = [
-        timed(lambda: client.get("/selection/reviews/"), 1) * 1000 for _ in range(repeat)
-    ]
+    idle = [timed(lambda: client.get("/selection/reviews/"), 1) * 1000 for _ in range(repeat)]
     done = threading.Event()
 
     def compute():

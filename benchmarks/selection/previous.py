@@ -22,8 +22,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
 
-
-
 class SelectionInfeasible(ValueError):
     """No portfolio satisfies the programme rules; ``reasons`` says which rules clash."""
 
@@ -193,6 +191,8 @@ def solve_portfolio(
         - kam_cost * sum(1 for v in sol.kam_load.values() if v > 0)
     )
     return sol
+
+
 class OverrideError(ValueError):
     """An override was refused (no written reason, or an unknown decision)."""
 
