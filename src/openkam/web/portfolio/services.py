@@ -55,16 +55,23 @@ def _require_programme(user) -> None:
 # --- criteria -------------------------------------------------------------------------
 
 
-def current_criteria() -> CriteriaSet:
-    """The latest criteria version (version 1 holds the defaults)."""
+def current_criteria(*, saved: bool = False) -> CriteriaSet:
+    """The latest criteria version (version 1 holds the defaults).
+
+    Before anyone saved criteria the defaults are returned unsaved, so that reading a page
+    creates no row; ``saved=True`` (a write that must refer to the version) stores them as
+    version 1 first.
+    """
     latest = CriteriaSet.objects.order_by("-number").first()
     if latest is None:
-        latest = CriteriaSet.objects.create(
+        latest = CriteriaSet(
             number=1,
             name="default",
             config=config_to_dict(default_config()),
             note="Default criteria",
         )
+        if saved:
+            latest.save()
     return latest
 
 
@@ -81,7 +88,7 @@ def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> Crite
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     with transaction.atomic():
-        previous = current_criteria()
+        previous = current_criteria(saved=True)
         new = CriteriaSet.objects.create(
             number=previous.number + 1,
             name=config.name,
@@ -474,7 +481,7 @@ def create_review(
     a programme rule needs ``exception_reason``, else nothing is stored)."""
     if not actor:
         _require_programme(user)
-    criteria = current_criteria()
+    criteria = current_criteria(saved=True)
     with transaction.atomic():
         review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
         if apply:
@@ -750,3 +757,16 @@ def pending_changes(review: Review) -> list[dict]:
                 {"account_id": r["account_id"], "name": r["name"], "diffs": diffs, "stale": stale}
             )
     return out
+
+
+def latest_quadrants() -> tuple[Review | None, dict[str, str]]:
+    """The newest review and each account's quadrant in it (key, key_development,
+    maintenance, opportunistic, or not_assessed), for lists that show or filter by
+    quadrant (one query on the review's rows, no JSON read)."""
+    review = Review.objects.defer("inputs").order_by("-created", "-id").first()
+    if review is None:
+        return None, {}
+    if "accounts" in review.result:
+        rows = review.result["accounts"]
+        return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}
+    return review, dict(review.row_set.values_list("account_id", "quadrant"))
