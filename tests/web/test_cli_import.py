@@ -78,6 +78,10 @@ def test_ledger_import_and_status(db, files):
         "contacts": 0,
         "people": 0,
         "relationships": 0,
+        "orders": 0,
+        "deliveries": 0,
+        "supply": 0,
+        "commitments": 0,
     }
 
 
