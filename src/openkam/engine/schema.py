@@ -54,6 +54,11 @@ class Kind:
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.type, nullable=not c.required) for c in self.columns])
 
+    def schema_without(self, *names: str) -> pa.Schema:
+        """:attr:`arrow_schema` less some optional columns (a ledger file may leave an
+        optional column out: readers see it as null)."""
+        return pa.schema([f for f in self.arrow_schema if f.name not in names])
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
@@ -69,6 +74,13 @@ ID_NOTE = (
 
 S = pa.string()
 D = pa.date32()
+
+CURRENCY_NOTE = (
+    "ISO 4217 code of the record's amounts (e.g. USD); empty: the reporting currency."
+    " Converted at the latest fx-rates rate on or before the record's date."
+)
+#: Exchange rates: units of the reporting currency per unit of a currency, 8 decimals.
+FX_RATE = pa.decimal128(18, 8)
 
 ACCOUNTS = Kind(
     "accounts",
@@ -118,6 +130,12 @@ INVOICES = Kind(
         Column("due_date", D, required=False),
         Column("paid_date", D, required=False),
         Column("business_unit", S, required=False, description="The customer's buying unit."),
+        Column(
+            "currency",
+            S,
+            required=False,
+            description=CURRENCY_NOTE,
+        ),
     ),
     key=("invoice_id", "line_no"),
     home="ledger",
@@ -132,6 +150,12 @@ REBATES = Kind(
         Column("rebate_id", S, required=False, description=ID_NOTE),
         Column("amount", MONEY, description="Off-invoice rebate or allowance paid."),
         Column("kind", S, required=False, description="e.g. volume, early-payment, marketing."),
+        Column(
+            "currency",
+            S,
+            required=False,
+            description=CURRENCY_NOTE,
+        ),
     ),
     key=("rebate_id",),
     home="ledger",
@@ -161,10 +185,35 @@ COST_POOLS = Kind(
         Column("cost", MONEY, description="Total cost of the pool in the period."),
         Column("capacity", QUANTITY, description="Practical capacity in driver units."),
         Column("driver_unit", S, description="e.g. order line, delivery, hour."),
+        Column(
+            "currency",
+            S,
+            required=False,
+            description=CURRENCY_NOTE,
+        ),
     ),
     key=("pool", "period_start"),
     home="ledger",
     description="Cost pools of time-driven activity-based costing, per period.",
+)
+
+FX_RATES = Kind(
+    "fx-rates",
+    (
+        Column("currency", S, description="ISO 4217 code, e.g. USD."),
+        Column("rate_date", D, description="The rate applies from this date on."),
+        Column(
+            "rate",
+            FX_RATE,
+            description="Units of the reporting currency per unit of the currency (> 0).",
+        ),
+    ),
+    key=("currency", "rate_date"),
+    home="ledger",
+    description=(
+        "Exchange rates into the reporting currency (OPENKAM_REPORTING_CURRENCY, EUR unless"
+        " set); an amount is converted at the latest rate on or before its date."
+    ),
 )
 
 CONTACTS = Kind(
@@ -292,7 +341,9 @@ COMMITMENTS = Kind(
         ),
         Column("start_date", D),
         Column("end_date", D, description="Inclusive."),
-        Column("owner", S, references="people", description="person_id in operations or supply chain."),
+        Column(
+            "owner", S, references="people", description="person_id in operations or supply chain."
+        ),
         Column(
             "measure",
             S,
@@ -314,6 +365,7 @@ KINDS: dict[str, Kind] = {
         REBATES,
         ACTIVITIES,
         COST_POOLS,
+        FX_RATES,
         CONTACTS,
         PEOPLE,
         RELATIONSHIPS,

@@ -25,7 +25,7 @@ from openkam.engine.synth.products import build_products
 from openkam.engine.synth.profiles import build_accounts
 from openkam.engine.synth.rebates import rebates
 from openkam.engine.synth.reference import account_names, accounts_table, contacts, people
-from openkam.engine.synth.timeline import Calendar
+from openkam.engine.synth.timeline import Calendar, add_years
 from openkam.engine.synth.writer import RollingWriter, write_table
 
 #: Reference files written under ``data_dir/demo/``.
@@ -86,6 +86,7 @@ def generate(
     lines: int = 1_000_000,
     start: dt.date = dt.date(2023, 1, 1),
     years: int = 3,
+    end: dt.date | None = None,
     progress: Progress | None = None,
     overwrite: bool = False,
     rows_per_file: int = 2_000_000,
@@ -113,6 +114,10 @@ def generate(
         blocks of at most 65,536 orders.
     start, years
         The window ``[start, start + years)``; cost pools are calendar months.
+    end
+        If given, the window is ``[start, end)`` instead (``years`` is then ignored); the
+        demo passes :func:`~openkam.engine.synth.timeline.demo_window` of its "today", so
+        that the ledger runs to last month.
     progress
         Called as ``progress(stage, done, total)`` while generating.
     overwrite
@@ -150,13 +155,18 @@ def generate(
     # Files are byte for byte the same for the same seed and arguments, so their write ids
     # (engine.ledger.file_identity) are too: derived from those, not random.
     run_id = hashlib.sha256(
-        repr((__version__, seed, accounts, lines, start, years, rows_per_file)).encode()
+        repr(
+            (__version__, seed, accounts, lines, start, years, rows_per_file)
+            + (() if end is None else (end,))
+        ).encode()
     ).hexdigest()
-    cal = Calendar.build(start, years)
+    cal = Calendar.build(start, years, end)
+    # Years of the window: whole ones unless ``end`` cuts the last one short.
+    span = years if end is None else cal.months / 12
     acc = build_accounts(accounts, _stream(seed, 1), cal)
-    prod = build_products(_stream(seed, 2), years)
+    prod = build_products(_stream(seed, 2), years if end is None else -(-cal.months // 12))
     plan = plan_orders(acc, cal, lines, _stream(seed, 3))
-    density = lines / (accounts * years * REFERENCE_DENSITY)
+    density = lines / (accounts * span * REFERENCE_DENSITY)
 
     report("reference data", 0, 1)
     names, domains = account_names(acc, _stream(seed, 4))
@@ -181,7 +191,8 @@ def generate(
         writers = {
             name: RollingWriter(
                 ledger / LEDGER_TABLES[name],
-                KINDS[name].arrow_schema,
+                # The demo is all in the reporting currency: no currency column.
+                KINDS[name].schema_without("currency"),
                 rows_per_file,
                 executor=pool,
                 run_id=run_id,
@@ -236,7 +247,8 @@ def generate(
         "accounts": accounts,
         "lines": lines,
         "start": start.isoformat(),
-        "years": years,
+        "years": years if end is None else None,
+        "end": add_years(start, years).isoformat() if end is None else end.isoformat(),
         "cost_level": level,
         "counts": counts,
         "first_date": summary.first_date.isoformat(),

@@ -55,7 +55,9 @@ def generate_operations(
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     files = [str(f) for f in invoice_files]
-    last = con.execute("SELECT max(invoice_date) FROM read_parquet($f)", {"f": files}).fetchall()[0][0]
+    last = con.execute("SELECT max(invoice_date) FROM read_parquet($f)", {"f": files}).fetchall()[
+        0
+    ][0]
     if last is None:
         return {"orders": 0, "deliveries": 0, "supply": 0}
     con.register("slow_rows", pa.table({"account_id": pa.array(slow_accounts, pa.string())}))

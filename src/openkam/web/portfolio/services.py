@@ -26,7 +26,6 @@ from openkam.engine.selection import (
 )
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
-from openkam.web.core.concurrency import save_versioned
 from openkam.web.core.roles import runs_programme
 from openkam.web.people.models import Person
 from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review
@@ -48,16 +47,23 @@ def _require_programme(user) -> None:
 # --- criteria -------------------------------------------------------------------------
 
 
-def current_criteria() -> CriteriaSet:
-    """The latest criteria version (version 1 holds the defaults)."""
+def current_criteria(*, saved: bool = False) -> CriteriaSet:
+    """The latest criteria version (version 1 holds the defaults).
+
+    Before anyone saved criteria the defaults are returned unsaved, so that reading a page
+    creates no row; ``saved=True`` (a write that must refer to the version) stores them as
+    version 1 first.
+    """
     latest = CriteriaSet.objects.order_by("-number").first()
     if latest is None:
-        latest = CriteriaSet.objects.create(
+        latest = CriteriaSet(
             number=1,
             name="default",
             config=config_to_dict(default_config()),
             note="Default criteria",
         )
+        if saved:
+            latest.save()
     return latest
 
 
@@ -74,7 +80,7 @@ def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> Crite
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     with transaction.atomic():
-        previous = current_criteria()
+        previous = current_criteria(saved=True)
         new = CriteriaSet.objects.create(
             number=previous.number + 1,
             name=config.name,
@@ -341,7 +347,7 @@ def create_review(user, label: str = "", *, apply: bool = False, actor: str = ""
     """Compute and store a review (a draft unless ``apply``)."""
     if not actor:
         _require_programme(user)
-    criteria = current_criteria()
+    criteria = current_criteria(saved=True)
     review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
     if apply:
         apply_review(review, user, actor=actor)
@@ -396,40 +402,58 @@ def compute_review(run_id: int) -> None:
     run_with_tracking(run_id, work, store)
 
 
-def apply_review(review: Review, user, *, actor: str = "") -> int:
+def apply_review(review: Review, user, *, actor: str = "", exception_reason: str = "") -> int:
     """Set key status, KAM and sponsor of every account as the review decided.
 
-    Returns the number of accounts changed; each change is in the account's audit trail.
+    The changes go through ``people.assignments.assign_many`` as one set: the programme's
+    rules must hold on the end state (or the champion gives ``exception_reason``), the
+    assignment history is kept, and each change is in the account's audit trail. Raises
+    ``RuleViolation`` (nothing applied) when the end state breaks a rule.
+
+    Returns the number of accounts changed.
     """
+    from openkam.web.people.assignments import assign_many
+
     if not actor:
         _require_programme(user)
     if review.status == Review.Status.APPLIED:
         raise ValidationError("This review was applied already.")
     people = {p.person_id: p for p in Person.objects.all()}
-    changed = 0
+    accounts = {
+        a.account_id: a
+        for a in Account.objects.filter(account_id__in=[r["account_id"] for r in review.rows()])
+    }
+    changes, reasons = [], {}
+    for row in review.rows():
+        account = accounts.get(row["account_id"])
+        if account is None:
+            continue
+        change = {"account": account, "key_status": row["decision"]}
+        if row["decision"] == "key":
+            change["kam"] = people.get(row["kam"])
+            change["sponsor"] = people.get(row["sponsor"])
+        change["reason"] = f"{review.label}: {'; '.join(row['reasons'])}"[:500]
+        reasons[account.account_id] = change["reason"]
+        changes.append(change)
     with transaction.atomic():
-        for row in review.rows():
-            account = Account.objects.filter(account_id=row["account_id"]).first()
-            if account is None:
-                continue
-            values = {"key_status": row["decision"]}
-            if row["decision"] == "key":
-                values["kam"] = people.get(row["kam"])
-                values["sponsor"] = people.get(row["sponsor"])
-            changes = save_versioned(
-                account, values, None, user=user, actor=actor, account_key=account.account_id
+        applied = assign_many(
+            changes,
+            user=user,
+            actor=actor,
+            source="review",
+            exception_reason=exception_reason,
+        )
+        for account_id, account_changes in applied.items():
+            audit.record(
+                "event",
+                review,
+                user=user,
+                actor=actor,
+                account_key=account_id,
+                changes=account_changes,
+                message=reasons[account_id],
             )
-            if changes:
-                changed += 1
-                audit.record(
-                    "event",
-                    review,
-                    user=user,
-                    actor=actor,
-                    account_key=account.account_id,
-                    changes=changes,
-                    message=f"{review.label}: {'; '.join(row['reasons'])}"[:500],
-                )
+        changed = len(applied)
         review.status = Review.Status.APPLIED
         review.applied_by = user if getattr(user, "is_authenticated", False) else None
         review.applied_at = timezone.now()
@@ -467,3 +491,13 @@ def compare_reviews(a: Review, b: Review) -> list[dict]:
         )
     out.sort(key=lambda r: (not r["decision_changed"], r["account_id"]))
     return out
+
+
+def latest_quadrants() -> tuple[Review | None, dict[str, str]]:
+    """The newest review and each account's quadrant in it (key, key_development,
+    maintenance, opportunistic), for lists that show or filter by quadrant."""
+    review = Review.objects.order_by("-created", "-id").first()
+    if review is None:
+        return None, {}
+    rows = review.result.get("accounts", [])
+    return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}
