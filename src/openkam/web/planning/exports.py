@@ -453,11 +453,15 @@ def _make_pdf(head: dict):
 
 
 class _Writer:
-    """The plan's layout on the page: title block, sections, tables and charts."""
+    """The plan's layout on the page: title block, sections, tables and charts.
 
-    def __init__(self, doc: dict):
+    Other documents (a scorecard) use the same page, headings and tables by giving their own
+    ``head`` (``{"title", "audience", "as_of", "currency"}``) instead of a plan ``doc``.
+    """
+
+    def __init__(self, doc: dict | None = None, *, head: dict | None = None):
         self.doc = doc
-        self.head = heading(doc)
+        self.head = head if head is not None else heading(doc)
         self.pdf = _make_pdf(self.head)
         self.font = self.pdf.body_font
         self.pdf.add_page()
