@@ -391,6 +391,12 @@ def allocate(
     days = np.where(last_day < 0, np.iinfo(np.int64).min, last_day).astype("datetime64[D]")
     dates = days.tolist()
     rule = _rules(policy, units, confirmed, protected, line_claim, claim_labels, lp, sup.total)
+    # A fraction of a unit is never confirmed: say so where that is all that is short.
+    fraction = (np.asarray(open_q) > units) & (confirmed == units)
+    if fraction.any():
+        for i in np.flatnonzero(fraction):
+            if rule[i] == "in full":
+                rule[i] = "whole units only"
     return Allocation(
         policy=policy,
         lines=lines,

@@ -226,9 +226,10 @@ def allocation(request):
             "policies": POLICIES,
             "only_short": only_short,
             "error": error,
-            "losers": [
-                a for a in report["accounts"] if not a["key"] and a["units_lost_to_priority"] > 0
-            ][:25],
+            "losers": sorted(
+                (a for a in report["accounts"] if not a["key"] and a["units_lost_to_priority"] > 0),
+                key=lambda a: (-a["contribution_lost_to_priority"], a["account_id"]),
+            )[:25],
             "key_rows": [a for a in report["accounts"] if a["key"]],
         },
     )
