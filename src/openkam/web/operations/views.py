@@ -67,6 +67,10 @@ def commitment_detail(request, commitment_id: str):
     allocation = None
     if c.kind == Commitment.Kind.PRIORITY_ALLOCATION:
         allocation = services.account_allocation(c.account.account_id)
+        covered = services.products_of(c)
+        if covered is not None:
+            covered = set(covered)
+            allocation["lines"] = [r for r in allocation["lines"] if r["product_id"] in covered]
     return render(
         request,
         "operations/commitment.html",
