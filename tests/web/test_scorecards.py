@@ -164,8 +164,11 @@ def test_plan_attainment_on_hand_made_plans(ledger, programme):
 
 
 def _api(user):
+    from django.contrib.auth import get_user_model
+
     client = APIClient()
-    client.force_authenticate(user)
+    # A fresh copy: the fixture's user object keeps its person as it was first read.
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
     return client
 
 
@@ -173,6 +176,9 @@ def test_who_sees_what_pages_api_exports(ledger, programme, client):
     users, people = programme["users"], programme["people"]
     # An executive without the champion's role (a C-level viewer) sees everything too.
     Person.objects.filter(pk=people["Vera"].pk).update(executive_level="c_level")
+    # Sam sponsors A1 without an executive level (an exception to the programme's rule):
+    # the sponsor's rule, not the executives', decides what he sees.
+    Person.objects.filter(pk=people["Sam"].pk).update(executive_level="")
     ceo = users["Vera"]
     cases = {
         # user: (may see Alice, may see Bob, sees the dashboard)
