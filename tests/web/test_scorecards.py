@@ -372,3 +372,90 @@ def test_the_programme_dashboard_by_hand(ledger, programme):
     assert [k["rank"] for k in data["whale"]["key_accounts"]] == [1, 3]
     assert data["whale"]["peak_rank"] == 2
     assert data["whale"]["peak_pct"] == pytest.approx(4196.06 / 3596.06 * 100)
+
+
+@pytest.mark.slow
+def test_on_a_generated_supplier_snapshots_and_the_years_add_up(db, tmp_path, settings):
+    """Given: a small generated supplier loaded as the demo loads it (its assignment
+    history starts with the ledger), profitability and CLV computed, the demo's scorecard
+    seeding run."""
+    from openkam.engine.synth import generate
+    from openkam.web.demo import compute_demo_figures, load_demo
+    from openkam.web.scorecards.demo import seed_scorecards
+
+    settings.DATA_DIR = tmp_path
+    generate(tmp_path, seed=3, accounts=120, lines=40_000, start=dt.date(2023, 1, 1), years=3)
+    load_demo(tmp_path)
+    assert "lifetime value" in compute_demo_figures()
+    # A handover on 1 July 2024 on one key account, through the assignments as stored.
+    first = Assignment.objects.filter(role="kam", end__isnull=True).order_by("account_id").first()
+    other = Person.objects.filter(role="kam").exclude(pk=first.person_id).first()
+    Assignment.objects.filter(pk=first.pk).update(end=dt.date(2024, 7, 1))
+    Assignment.objects.create(
+        account_id=first.account_id, role="kam", person=other, start=dt.date(2024, 7, 1)
+    )
+    periods = seed_scorecards()
+    assert "2024" in periods and Scorecard.objects.filter(period="2024").exists()
+    # The CLV run was kept as a snapshot on its ledger's last day, and the year ends before
+    # were computed on the ledger cut at those days.
+    kept = dict(ClvSnapshot.objects.values_list("as_of", "source"))
+    assert kept[dt.date(2023, 12, 31)] == "as_of" and kept[dt.date(2024, 12, 31)] == "as_of"
+    assert "run" in kept.values()
+    cut = ClvSnapshot.objects.get(as_of=dt.date(2023, 12, 31))
+    run = ClvSnapshot.objects.get(source="run")
+    assert cut.values.count() <= run.values.count()
+    # Every key account's year is credited in full: the holders' parts add up to the
+    # account's stored year row to the cent, whoever held it.
+    data = services.compute(services.resolve_period("2024"))
+    parts: dict[str, Decimal] = {}
+    for p in data["people"]:
+        if p["role"] == "kam":
+            for a in p["accounts"]:
+                parts[a["account_id"]] = parts.get(a["account_id"], D(0)) + a["net_contribution"]
+    rows = dict(
+        AccountPeriodFigures.objects.filter(
+            computation__is_current=True, grain="year", period="2024", rolled_up=False
+        ).values_list("account_key", "net_contribution")
+    )
+    rolled = dict(
+        AccountPeriodFigures.objects.filter(
+            computation__is_current=True, grain="year", period="2024", rolled_up=True
+        ).values_list("account_key", "net_contribution")
+    )
+    assert parts
+    for account, total in parts.items():
+        assert total == rolled.get(account, rows[account]), account
+    split = [
+        a
+        for p in data["people"]
+        for a in p["accounts"]
+        if a["account_id"] == first.account.account_id and p["role"] == "kam"
+    ]
+    assert sorted(a["months_held"] for a in split) == [6, 6]
+    # ΔCLV of 2024 runs from the 2023-12-31 snapshot to the 2024-12-31 one.
+    assert data["clv_snapshots"] == {"start": "2023-12-31", "end": "2024-12-31"}
+
+
+def test_weights_page_record_button_and_snapshots_page(ledger, programme, client):
+    users = programme["users"]
+    client.force_login(users["Alice"])
+    # A KAM reads the weights but may not change them, record scores or see snapshots.
+    page = client.get("/scorecards/weights/").content.decode()
+    assert "Only the KAM champion" in page
+    assert client.post("/scorecards/weights/", {"net_sales": 100}).status_code == 403
+    assert client.post("/scorecards/record/?period=2025").status_code == 403
+    assert client.get("/scorecards/snapshots/").status_code == 403
+    client.force_login(users["Chris"])
+    form = {m: 0 for m in services.engine.MEASURES}
+    form.update(net_contribution=70, net_sales=30, revenue_warning_share=10, version=1)
+    response = client.post("/scorecards/weights/", form, follow=True)
+    assert "should not be judged on top-line results" in response.content.decode()
+    # Weights that do not add up are refused with the sum said.
+    form.update(net_sales=40, version=2)
+    page = client.post("/scorecards/weights/", form).content.decode()
+    assert "add up to 110 %" in page
+    response = client.post("/scorecards/record/?period=2025", follow=True)
+    assert "Recorded 3 scorecards for 2025" in response.content.decode()
+    assert client.get("/scorecards/snapshots/").status_code == 200
+    # The revenue warning stands on every scorecard page too.
+    assert "top-line" in client.get("/scorecards/P-Alice/?period=2025").content.decode()
