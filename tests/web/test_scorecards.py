@@ -459,3 +459,49 @@ def test_weights_page_record_button_and_snapshots_page(ledger, programme, client
     assert client.get("/scorecards/snapshots/").status_code == 200
     # The revenue warning stands on every scorecard page too.
     assert "top-line" in client.get("/scorecards/P-Alice/?period=2025").content.decode()
+
+
+def test_coverage_and_sponsor_visits_by_hand(ledger, programme):
+    from openkam.web.accounts.models import Contact
+    from openkam.web.people.models import SponsorVisit
+    from openkam.web.relationships.models import ContactProfile, Relationship
+
+    a, p = programme["accounts"], programme["people"]
+    # Given: A1's decision makers are Carla (economic buyer, we know her: strength 3) and
+    # Tom (technical buyer, strength 2: not covered); Lea (influence 4) has left and Uli is
+    # a user of little influence: neither counts. A2's economic buyer Eva is known well (4).
+    carla = Contact.objects.get(contact_id="C1")
+    tom = Contact.objects.create(contact_id="C2", account=a["A1"], name="Tom")
+    lea = Contact.objects.create(contact_id="C3", account=a["A1"], name="Lea")
+    uli = Contact.objects.create(contact_id="C4", account=a["A1"], name="Uli")
+    eva = Contact.objects.create(contact_id="C5", account=a["A2"], name="Eva")
+    for contact, role, influence, left in [
+        (carla, "economic_buyer", 5, False),
+        (tom, "technical_buyer", 3, False),
+        (lea, "influencer", 4, True),
+        (uli, "user", 2, False),
+        (eva, "economic_buyer", 4, False),
+    ]:
+        ContactProfile.objects.update_or_create(
+            contact=contact,
+            defaults={"buying_role": role, "influence": influence, "left_company": left},
+        )
+    Relationship.objects.create(contact=carla, person=p["Alice"], strength=3)
+    Relationship.objects.create(contact=tom, person=p["Bob"], strength=2)
+    Relationship.objects.create(contact=uli, person=p["Bob"], strength=5)
+    Relationship.objects.create(contact=eva, person=p["Bob"], strength=4)
+    # Sam (sponsor of A1 since 2024, the programme's cadence of 91 days) visited A1 on
+    # 2025-02-10, 2025-05-05 and 2025-09-09.
+    for day in ("2025-02-10", "2025-05-05", "2025-09-09"):
+        SponsorVisit.objects.create(account=a["A1"], sponsor=p["Sam"], date=day)
+    data = services.compute(services.resolve_period("2025"), today=dt.date(2026, 1, 15))
+    alice, bob, sam = card(data, "P-Alice"), card(data, "P-Bob"), card(data, "P-Sam", "sponsor")
+    # Coverage, by hand: Alice (A1) 1 of 2 = 50 %; Bob (A1 and A2) 2 of 3 = 66.7 %.
+    assert (alice["coverage"]["covered"], alice["coverage"]["decision_makers"]) == (1, 2)
+    assert bob["coverage_pct"] == pytest.approx(200 / 3)
+    # Visits: Alice held A1 181 days (1 January – 30 June): ⌈181 / 91⌉ = 2 owed, 2 made
+    # (February, May) = 100 %. Bob held it 184 days: 3 owed, 1 made (September) = 33.3 %;
+    # A2 has no sponsor, so it owes none. Sam: 365 days, ⌈365 / 91⌉ = 5 owed, 3 made = 60 %.
+    assert (alice["sponsor_visits"]["expected"], alice["sponsor_visits"]["kept"]) == (2, 2)
+    assert bob["sponsor_visits_pct"] == pytest.approx(100 / 3)
+    assert sam["sponsor_visits_pct"] == pytest.approx(60.0)

@@ -58,10 +58,16 @@ class ScorecardsSerializer(serializers.Serializer):
     people = PersonScorecardSerializer(many=True)
 
 
+class AccountCoverageSerializer(serializers.Serializer):
+    decision_makers = serializers.IntegerField()
+    covered = serializers.IntegerField()
+
+
 class AccountDetailSerializer(AccountCreditSerializer):
     name = serializers.CharField()
     cost_to_serve = serializers.FloatField()
     delta_clv = serializers.FloatField(allow_null=True)
+    coverage = AccountCoverageSerializer()
 
 
 class MonthSerializer(serializers.Serializer):
@@ -83,6 +89,7 @@ class CoverageSerializer(serializers.Serializer):
     decision_makers = serializers.IntegerField()
     covered = serializers.IntegerField()
     pct = serializers.FloatField(allow_null=True)
+    accounts = serializers.DictField(child=AccountCoverageSerializer())
 
 
 class VisitsSerializer(serializers.Serializer):

@@ -539,6 +539,10 @@ def coverage(accounts_by_person: dict[str, set[str]]) -> dict[str, dict]:
             "decision_makers": total,
             "covered": known,
             "pct": known / total * 100 if total else None,
+            "accounts": {
+                a: {"decision_makers": len(by_account[a]), "covered": len(by_account[a] & covered)}
+                for a in accounts
+            },
         }
     return out
 
@@ -555,7 +559,8 @@ def sponsor_visits(
     Each holding (up to today) owes one visit per started cadence interval (the sponsor
     assignment's cadence, else the programme's); visits logged in it count up to that
     number. For a KAM the visits of any sponsor of the account count (bringing the sponsor
-    in is part of the job); for a sponsor their own visits."""
+    in is part of the job), on accounts that had a sponsor when the holding began; for a
+    sponsor their own visits."""
     default_every = ProgrammeRules.current().visit_every_days
     horizon = min(period.end, today + dt.timedelta(days=1))
     visits = list(
@@ -569,7 +574,9 @@ def sponsor_visits(
         if span is None:
             continue
         cadence = a if role == "sponsor" else holder_on(sponsors, a.account_id, span[0])
-        every = (cadence.visit_every_days if cadence else None) or default_every
+        if cadence is None:
+            continue  # no sponsor held the account: nobody owed it a visit
+        every = cadence.visit_every_days or default_every
         owed = engine.visits_expected((span[1] - span[0]).days, every)
         kept = sum(
             1
@@ -695,6 +702,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                         "cost_to_serve": _money(r["cost_to_serve"]),
                         "net_contribution": _money(r["net_contribution"]),
                         "delta_clv": _money(d),
+                        "coverage": cover[pid]["accounts"].get(r["account_id"]),
                     }
                     for r, d in zip(rs, account_deltas, strict=True)
                 ],
