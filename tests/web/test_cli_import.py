@@ -111,3 +111,31 @@ def test_warnings_are_printed_without_json(db, files):
     assert "created 1" in result.output
     assert "warning:" in result.output and "colour" in result.output
     assert "is not a known column; ignored" in result.output
+
+
+def test_a_hostile_spreadsheet_is_a_message_not_a_crash(db, files):
+    # A 5 KB workbook whose one far cell makes a 17-billion-cell grid: refused up front.
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["account_id", "name", "industry", "region"])
+    wb.active.append(["A9", "Nine", "food", "EMEA"])
+    wb.save(files / "ok.xlsx")
+    with zipfile.ZipFile(files / "ok.xlsx") as z, zipfile.ZipFile(files / "far.xlsx", "w") as out:
+        for name in z.namelist():
+            data = z.read(name)
+            if name.startswith("xl/worksheets/"):
+                data = data.replace(
+                    b"</sheetData>",
+                    b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+                )
+            out.writestr(name, data)
+    result = invoke("import", "accounts", files / "far.xlsx")
+    assert result.exit_code == 1
+    assert "far.xlsx: has cells up to row 1,048,576 and column 16,384" in " ".join(
+        result.output.split()
+    )
+    assert "Traceback" not in result.output
+    assert json.loads(invoke("status", "--json").output)["accounts"] == 0

@@ -287,8 +287,22 @@ def test_objectives_on_contribution(five_key):
     assert c.evidence[0].detail == "2026 objectives on revenue only"
 
 
-def test_scorecard_weights_not_set_up(five_key):
-    assert check("Scorecards weigh").status == "not_met"
+def test_scorecard_weights_on_contribution(five_key):
+    from openkam.web.scorecards.models import ScorecardWeights
+
+    # The default weights put nothing on net sales.
+    c = check("Scorecards weigh")
+    assert (c.status, c.summary) == (
+        "met",
+        "0 % of the score on net sales; at most 20 % (the default weights)",
+    )
+    weights = ScorecardWeights()
+    # Defaults add up to 100 with 30 on contribution: move 25 of them to net sales.
+    weights.net_sales, weights.net_contribution = 25, 5
+    weights.save()
+    # 25 of 100 points on net sales is above the 20 % the champion allows.
+    c = check("Scorecards weigh")
+    assert (c.status, c.summary) == ("not_met", "25 % of the score on net sales; at most 20 %")
 
 
 # --- step 7 -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import typer
 from openkam.cli.clv import clv_app
 from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
+from openkam.cli.operations import allocate_command, service_command
 from openkam.cli.people import assign_command, people_app
 from openkam.cli.plans import plan_app
 from openkam.cli.profitability import profitability_command
@@ -36,6 +37,8 @@ app.command("scorecard")(scorecard_command)
 app.command("readiness")(readiness_command)
 app.command("assign")(assign_command)
 app.add_typer(people_app, name="people")
+app.command("service")(service_command)
+app.command("allocate")(allocate_command)
 
 
 def main() -> None:

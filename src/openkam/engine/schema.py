@@ -54,6 +54,11 @@ class Kind:
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.type, nullable=not c.required) for c in self.columns])
 
+    def schema_without(self, *names: str) -> pa.Schema:
+        """:attr:`arrow_schema` less some optional columns (a ledger file may leave an
+        optional column out: readers see it as null)."""
+        return pa.schema([f for f in self.arrow_schema if f.name not in names])
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
@@ -69,6 +74,13 @@ ID_NOTE = (
 
 S = pa.string()
 D = pa.date32()
+
+CURRENCY_NOTE = (
+    "ISO 4217 code of the record's amounts (e.g. USD); empty: the reporting currency."
+    " Converted at the latest fx-rates rate on or before the record's date."
+)
+#: Exchange rates: units of the reporting currency per unit of a currency, 8 decimals.
+FX_RATE = pa.decimal128(18, 8)
 
 ACCOUNTS = Kind(
     "accounts",
@@ -118,6 +130,12 @@ INVOICES = Kind(
         Column("due_date", D, required=False),
         Column("paid_date", D, required=False),
         Column("business_unit", S, required=False, description="The customer's buying unit."),
+        Column(
+            "currency",
+            S,
+            required=False,
+            description=CURRENCY_NOTE,
+        ),
     ),
     key=("invoice_id", "line_no"),
     home="ledger",
@@ -132,6 +150,12 @@ REBATES = Kind(
         Column("rebate_id", S, required=False, description=ID_NOTE),
         Column("amount", MONEY, description="Off-invoice rebate or allowance paid."),
         Column("kind", S, required=False, description="e.g. volume, early-payment, marketing."),
+        Column(
+            "currency",
+            S,
+            required=False,
+            description=CURRENCY_NOTE,
+        ),
     ),
     key=("rebate_id",),
     home="ledger",
@@ -161,10 +185,35 @@ COST_POOLS = Kind(
         Column("cost", MONEY, description="Total cost of the pool in the period."),
         Column("capacity", QUANTITY, description="Practical capacity in driver units."),
         Column("driver_unit", S, description="e.g. order line, delivery, hour."),
+        Column(
+            "currency",
+            S,
+            required=False,
+            description=CURRENCY_NOTE,
+        ),
     ),
     key=("pool", "period_start"),
     home="ledger",
     description="Cost pools of time-driven activity-based costing, per period.",
+)
+
+FX_RATES = Kind(
+    "fx-rates",
+    (
+        Column("currency", S, description="ISO 4217 code, e.g. USD."),
+        Column("rate_date", D, description="The rate applies from this date on."),
+        Column(
+            "rate",
+            FX_RATE,
+            description="Units of the reporting currency per unit of the currency (> 0).",
+        ),
+    ),
+    key=("currency", "rate_date"),
+    home="ledger",
+    description=(
+        "Exchange rates into the reporting currency (OPENKAM_REPORTING_CURRENCY, EUR unless"
+        " set); an amount is converted at the latest rate on or before its date."
+    ),
 )
 
 CONTACTS = Kind(
@@ -218,6 +267,95 @@ RELATIONSHIPS = Kind(
     description="How well each of our people knows each contact at the customer.",
 )
 
+ORDERS = Kind(
+    "orders",
+    (
+        Column("order_id", S, description="The customer's order (your sales order number)."),
+        Column("line_no", pa.int32()),
+        Column("order_date", D),
+        Column("account_id", S, references="accounts"),
+        Column("product_id", S, references="products"),
+        Column("quantity", QUANTITY, description="Units ordered (positive)."),
+        Column("requested_date", D, required=False, description="When the customer asked for it."),
+        Column("promised_date", D, description="When we promised it: OTIF is measured against it."),
+    ),
+    key=("order_id", "line_no"),
+    home="ledger",
+    description="Sales order lines: what each account ordered, asked for and was promised.",
+)
+
+DELIVERIES = Kind(
+    "deliveries",
+    (
+        Column("order_id", S, description="The order line delivered (with line_no)."),
+        Column("line_no", pa.int32()),
+        Column("delivery_date", D),
+        Column("quantity", QUANTITY, description="Units delivered on that day (positive)."),
+    ),
+    key=("order_id", "line_no", "delivery_date"),
+    home="ledger",
+    description="Deliveries against order lines; a line may be delivered in several parts.",
+)
+
+SUPPLY = Kind(
+    "supply",
+    (
+        Column("product_id", S, references="products"),
+        Column(
+            "available_date",
+            D,
+            description="When the quantity is available to promise: stock on hand carries"
+            " today's date (or earlier), an expected receipt its arrival date.",
+        ),
+        Column("quantity", QUANTITY, description="Units available from that date (positive)."),
+    ),
+    key=("product_id", "available_date"),
+    home="ledger",
+    description="Available supply per product over time, for allocating open order lines.",
+)
+
+COMMITMENTS = Kind(
+    "commitments",
+    (
+        Column(
+            "commitment_id",
+            S,
+            required=False,
+            description="Optional identifier; without one the commitment is identified by"
+            " account, kind, product or product line and start date.",
+        ),
+        Column("account_id", S, references="accounts"),
+        Column(
+            "kind",
+            S,
+            description="priority_allocation, lead_time, otif, dedicated_stock,"
+            " consignment_stock, vmi or service_level.",
+        ),
+        Column("product_id", S, required=False, references="products"),
+        Column("product_line", S, required=False, description="Instead of one product."),
+        Column(
+            "protected_quantity",
+            QUANTITY,
+            required=False,
+            description="Units reserved for the account when supply is short (priority).",
+        ),
+        Column("start_date", D),
+        Column("end_date", D, description="Inclusive."),
+        Column(
+            "owner", S, references="people", description="person_id in operations or supply chain."
+        ),
+        Column(
+            "measure",
+            S,
+            description="otif_pct, fill_rate_pct, avg_lead_time_days or none.",
+        ),
+        Column("target", QUANTITY, required=False, description="The measure's target."),
+    ),
+    key=("commitment_id",),
+    home="database",
+    description="What operations promised a key account, its owner, measure and target.",
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -227,9 +365,14 @@ KINDS: dict[str, Kind] = {
         REBATES,
         ACTIVITIES,
         COST_POOLS,
+        FX_RATES,
         CONTACTS,
         PEOPLE,
         RELATIONSHIPS,
+        ORDERS,
+        DELIVERIES,
+        SUPPLY,
+        COMMITMENTS,
     )
 }
 

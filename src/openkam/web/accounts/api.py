@@ -10,7 +10,7 @@ from openkam.web.accounts import services
 from openkam.web.accounts.filtersets import AccountFilterSet, ContactFilterSet
 from openkam.web.accounts.models import Account, Contact, Product
 from openkam.web.core import audit
-from openkam.web.core.api import VersionedModelViewSet, VersionField
+from openkam.web.core.api import VersionedModelViewSet, VersionField, model_errors_as_400
 from openkam.web.people.assignments import RuleViolation
 from openkam.web.people.models import Person
 
@@ -115,6 +115,8 @@ class AccountViewSet(VersionedModelViewSet):
 
     def perform_versioned_update(self, instance, values, version, user):
         options = _assignment_options(values)
+        # Model and rule errors answer 400 in ``handle_exception`` (a broken rule with the
+        # rule's own fields, so it is not turned into a plain validation error here).
         services.update_account(instance, values, version, user, source="api", **options)
 
     def handle_exception(self, exc):
@@ -167,6 +169,11 @@ class ContactSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"account": f"You may not add or move contacts to account {account.account_id}."}
             )
+        boss = attrs.get("reports_to", getattr(self.instance, "reports_to", None))
+        if boss is not None and account is not None and boss.account_id != account.pk:
+            raise serializers.ValidationError(
+                {"reports_to": f"{boss.contact_id} is not a contact of {account.account_id}."}
+            )
         return attrs
 
 
@@ -188,10 +195,12 @@ class ContactViewSet(VersionedModelViewSet):
         data = dict(serializer.validated_data)
         data.pop("version", None)
         account = data.pop("account")
-        serializer.instance = services.create_contact(account, data, self.request.user)
+        with model_errors_as_400():
+            serializer.instance = services.create_contact(account, data, self.request.user)
 
     def perform_versioned_update(self, instance, values, version, user):
-        services.update_contact(instance, values, version, user)
+        with model_errors_as_400():
+            services.update_contact(instance, values, version, user)
 
     def perform_destroy(self, instance):
         services.delete_contact(instance, self.request.user)

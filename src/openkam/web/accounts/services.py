@@ -7,7 +7,7 @@ from django.db import transaction
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.permissions import require_edit
+from openkam.web.core.permissions import require_edit, require_parent_change
 from openkam.web.people import assignments
 
 
@@ -29,6 +29,8 @@ def update_account(
     then nothing of the edit is saved.
     """
     require_edit(user, account)
+    if "parent" in values:
+        require_parent_change(user, account, values["parent"])
     values = dict(values)
     people = {role: values.pop(role) for role in ("kam", "sponsor") if role in values}
     with transaction.atomic():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -38,12 +39,56 @@ SORTS = {
 }
 
 
+QUADRANT_LABELS = dict(AccountFilterSet.base_filters["quadrant"].extra["choices"])
+
+#: Money columns: sorted on the stored figures of the list's year (nulls last either way).
+FIGURE_SORTS = {
+    "net_sales": "net_sales",
+    "contribution": "net_contribution",
+    "margin": "contribution_margin_pct",
+}
+
+
+def _ordered(queryset, sort: str, year: str | None):
+    """The list in ``sort`` order; a money column sorts on one indexed lookup per account."""
+    from django.db.models import F
+
+    from openkam.web.insights.figures import clv_figure, year_figure
+
+    key = sort.lstrip("-")
+    expression = None
+    if key in FIGURE_SORTS and year:
+        expression = year_figure(FIGURE_SORTS[key], year)
+    elif key == "clv":
+        expression = clv_figure()
+    if expression is None:
+        return queryset.order_by(SORTS.get(sort, "name"), "pk")
+    queryset = queryset.annotate(_sort=expression)
+    order = (
+        F("_sort").desc(nulls_last=True)
+        if sort.startswith("-")
+        else F("_sort").asc(nulls_last=True)
+    )
+    return queryset.order_by(order, "pk")
+
+
 @login_required
 def account_list(request):
+    from openkam.web.insights.figures import figure_years, figures_for
+    from openkam.web.portfolio.services import latest_quadrants
+
     filterset = AccountFilterSet(request.GET, queryset=Account.objects.with_owner())
     sort = request.GET.get("sort", "name")
-    queryset = filterset.qs.order_by(SORTS.get(sort, "name"), "pk")
+    year = filterset.figures_year()
+    queryset = _ordered(filterset.qs, sort, year)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    # The page's figures in two queries, whatever the size of the list.
+    figures = figures_for([a.account_id for a in page], year) if year else {}
+    review, quadrants = latest_quadrants()
+    for account in page:
+        account.figures = figures.get(account.account_id, {})
+        account.quadrant = quadrants.get(account.account_id)
+        account.quadrant_label = QUADRANT_LABELS.get(account.quadrant, "")
     query = request.GET.copy()
     query.pop("page", None)
     query_without_sort = query.copy()
@@ -57,6 +102,11 @@ def account_list(request):
         "industries": Account.objects.order_by().values_list("industry", flat=True).distinct(),
         "regions": Account.objects.order_by().values_list("region", flat=True).distinct(),
         "kams": Person.objects.filter(kam_accounts__isnull=False).distinct(),
+        "year": year,
+        "years": figure_years(),
+        "review": review,
+        "quadrants": AccountFilterSet.base_filters["quadrant"].extra["choices"],
+        "currency": getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",
     }
     template = "accounts/_account_table.html" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)

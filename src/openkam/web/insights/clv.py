@@ -49,7 +49,7 @@ class ClvSettingsForm(forms.ModelForm):
 
 def update_settings(values: dict, user) -> dict:
     """Change the CLV assumptions (champion/admin); refused if someone changed them meanwhile."""
-    current = ClvSettings.load()
+    current = ClvSettings.load_for_update()
     expected = values.pop("version", None)
     with transaction.atomic():
         return save_versioned(current, values, expected, user=user)

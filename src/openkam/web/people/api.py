@@ -7,7 +7,7 @@ from rest_framework import serializers
 from openkam.web.core import audit
 from openkam.web.core.api import VersionedModelViewSet, VersionField
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.permissions import require_edit
+from openkam.web.core.permissions import require_edit, require_role_change
 from openkam.web.people.models import Person
 
 
@@ -31,11 +31,13 @@ class PersonViewSet(VersionedModelViewSet):
     search_fields = ["name", "email", "person_id"]
 
     def perform_create(self, serializer):
+        require_role_change(self.request.user, None, serializer.validated_data.get("role"))
         person = serializer.save()
         audit.record("create", person, user=self.request.user, changes=audit.snapshot(person))
 
     def perform_versioned_update(self, instance, values, version, user):
         require_edit(user, instance)
+        require_role_change(user, instance.role, values.get("role"))
         save_versioned(instance, values, version, user=user)
 
     def perform_destroy(self, instance):

@@ -47,16 +47,23 @@ def _require_programme(user) -> None:
 # --- criteria -------------------------------------------------------------------------
 
 
-def current_criteria() -> CriteriaSet:
-    """The latest criteria version (version 1 holds the defaults)."""
+def current_criteria(*, saved: bool = False) -> CriteriaSet:
+    """The latest criteria version (version 1 holds the defaults).
+
+    Before anyone saved criteria the defaults are returned unsaved, so that reading a page
+    creates no row; ``saved=True`` (a write that must refer to the version) stores them as
+    version 1 first.
+    """
     latest = CriteriaSet.objects.order_by("-number").first()
     if latest is None:
-        latest = CriteriaSet.objects.create(
+        latest = CriteriaSet(
             number=1,
             name="default",
             config=config_to_dict(default_config()),
             note="Default criteria",
         )
+        if saved:
+            latest.save()
     return latest
 
 
@@ -73,7 +80,7 @@ def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> Crite
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     with transaction.atomic():
-        previous = current_criteria()
+        previous = current_criteria(saved=True)
         new = CriteriaSet.objects.create(
             number=previous.number + 1,
             name=config.name,
@@ -340,7 +347,7 @@ def create_review(user, label: str = "", *, apply: bool = False, actor: str = ""
     """Compute and store a review (a draft unless ``apply``)."""
     if not actor:
         _require_programme(user)
-    criteria = current_criteria()
+    criteria = current_criteria(saved=True)
     review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
     if apply:
         apply_review(review, user, actor=actor)
@@ -484,3 +491,13 @@ def compare_reviews(a: Review, b: Review) -> list[dict]:
         )
     out.sort(key=lambda r: (not r["decision_changed"], r["account_id"]))
     return out
+
+
+def latest_quadrants() -> tuple[Review | None, dict[str, str]]:
+    """The newest review and each account's quadrant in it (key, key_development,
+    maintenance, opportunistic), for lists that show or filter by quadrant."""
+    review = Review.objects.order_by("-created", "-id").first()
+    if review is None:
+        return None, {}
+    rows = review.result.get("accounts", [])
+    return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}

@@ -84,7 +84,10 @@ def run_review(request):
 
     if not runs_programme(request.user):
         raise PermissionDenied("Only the KAM champion or an administrator runs reviews.")
-    params = {"label": request.POST.get("label", ""), "criteria": services.current_criteria().pk}
+    params = {
+        "label": request.POST.get("label", ""),
+        "criteria": services.current_criteria(saved=True).pk,
+    }
     try:
         runs.request(Computation.Kind.SELECTION, params, request.user, services.compute_review)
     except runs.AlreadyRunning as exc:

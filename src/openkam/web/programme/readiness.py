@@ -529,21 +529,26 @@ def _objectives_on_contribution(ctx: Context) -> Check:
 
 
 def _scorecard_weights(ctx: Context) -> Check:
-    """Scorecards judge KAMs on contribution and lifetime value (weights from the
-    scorecards app, when it is installed)."""
-    name = "Scorecards weigh contribution and lifetime value, not revenue"
+    """Scorecards judge KAMs on contribution and lifetime value: the champion's weights put
+    at most the stated share on revenue (the defaults, never saved, put none)."""
+    from openkam.engine.scorecards import MEASURES
+    from openkam.web.scorecards.models import ScorecardWeights
+
+    weights = ScorecardWeights.objects.order_by("pk").first() or ScorecardWeights()
+    total = sum(getattr(weights, m) for m in MEASURES)
     limit = ctx.settings.max_revenue_weight
-    try:
-        from openkam.web.scorecards.services import revenue_weight_share
-    except ImportError:
-        return Check(name, NOT_MET, "no scorecards are set up", [])
-    share = revenue_weight_share()
-    if share is None:
-        return Check(name, NOT_MET, "no scorecard weights are set", [])
+    name = "Scorecards weigh contribution and lifetime value, not revenue"
+    if not total:
+        return Check(
+            name, NOT_MET, "no scorecard weights are set", [], reverse("scorecards:weights")
+        )
+    share = Decimal(weights.net_sales) / Decimal(total)
     summary = (
-        f"{round(Decimal(share) * 100)} % of the score on revenue; at most {round(limit * 100)} %"
+        f"{round(share * 100)} % of the score on net sales; at most {round(limit * 100)} %"
+        + ("" if weights.pk else " (the default weights)")
     )
-    return Check(name, MET if Decimal(share) <= limit else NOT_MET, summary, [])
+    status = MET if share <= limit else NOT_MET
+    return Check(name, status, summary, [], reverse("scorecards:weights"))
 
 
 # --- step 7 -------------------------------------------------------------------------------

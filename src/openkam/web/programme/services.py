@@ -188,13 +188,30 @@ def gather(year: int) -> dict:
             else None
         ),
     }
-    try:
-        from openkam.web.scorecards.services import review_summary
-    except ImportError:
-        pass
-    else:
-        gathered["scorecards"] = review_summary(year)
+    gathered["scorecards"] = _scorecards_of(year)
     return gathered
+
+
+def _scorecards_of(year: int) -> dict:
+    """The year's recorded KAM scorecards: how many, and each KAM's score, contribution and
+    net sales with both ranks (the seeds: judged on contribution, revenue only beside)."""
+    from openkam.web.scorecards.models import Scorecard
+
+    rows = Scorecard.objects.filter(period=str(year), role="kam").select_related("person")
+    people = [
+        {
+            "person_id": s.person.person_id,
+            "name": s.person.name,
+            "score": s.score,
+            "net_contribution": str(s.net_contribution),
+            "net_sales": str(s.net_sales),
+            "currency": s.currency,
+            "rank_by_contribution": s.rank_by_contribution,
+            "rank_by_revenue": s.rank_by_revenue,
+        }
+        for s in rows.order_by("rank_by_contribution", "person__name")
+    ]
+    return {"period": str(year), "recorded": len(people), "people": people}
 
 
 def open_review(year: int, user) -> ProgrammeReview:

@@ -132,8 +132,7 @@ def contact_add(request, account_id: str):
 @require_POST
 def profile_save(request, contact_id: str):
     contact = get_object_or_404(Contact.objects.select_related("account"), contact_id=contact_id)
-    profile = services.profile_of(contact)
-    require_edit(request.user, profile)
+    profile = services.profile_to_write(contact, request.user)
     form = ProfileForm(request.POST, instance=type(profile).objects.get(pk=profile.pk))
     conflict = None
     if form.is_valid():

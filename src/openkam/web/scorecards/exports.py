@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from openkam.web.planning.exports import _PlanPDF
+from openkam.web.planning.exports import RULE, _Writer
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -72,7 +72,21 @@ def headline(data: dict, card: dict) -> list[tuple[str, str]]:
     ]
 
 
-class _ScorecardPDF(_PlanPDF):
+class _ScorecardPDF(_Writer):
+    """The plan documents' page (header, footer with page numbers, tables) for a scorecard."""
+
+    def __init__(self, title: str, currency: str):
+        import datetime as dt
+
+        super().__init__(
+            head={
+                "title": title,
+                "audience": "Internal — confidential",
+                "as_of": dt.date.today(),
+                "currency": currency,
+            }
+        )
+
     def signed_bars(self, title: str, rows: list[tuple[str, float]]):
         """Horizontal bars from a zero line, losses to the left in red."""
         pdf = self.pdf
@@ -98,7 +112,7 @@ class _ScorecardPDF(_PlanPDF):
             pdf.set_xy(zero + (2 if v < 0 else w + 1), y)
             pdf.cell(25, bar_h, self.text(f"{v:,.0f}"))
             pdf.set_xy(x0, y + bar_h + 1.5)
-        pdf.set_draw_color(*self.GREY)
+        pdf.set_draw_color(*RULE)
         pdf.line(zero, y_top, zero, pdf.get_y())
         # Tables drawn after the chart take the current colours: back to the defaults.
         pdf.set_fill_color(255, 255, 255)
@@ -117,7 +131,7 @@ def to_pdf(data: dict, card: dict) -> bytes:
     a bar per account, and the monthly trend."""
     cur = data["currency"]
     title = f"Scorecard {data['period']}: {card['name']}"
-    out = _ScorecardPDF(title)
+    out = _ScorecardPDF(title, cur)
     pdf = out.pdf
     pdf.set_font(out.font, "B", 18)
     pdf.cell(0, 10, out.text(title), new_x="LMARGIN", new_y="NEXT")
