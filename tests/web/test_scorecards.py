@@ -104,6 +104,15 @@ def test_months_held_crediting_to_the_cent(ledger):
     assert alice["net_contribution_change"] == D("-601.97")
 
 
+def test_the_default_period_is_the_last_complete_year(ledger):
+    assert services.resolve_period(None).label == "2025"
+    # January 2026 arrives: 2026 is a year to date, and 2025 stays the default.
+    figures(ledger, "A1", "2026-01", "month", "10.00", "1.00", "1.00")
+    assert services.available_periods()[:2] == ["2026-YTD", "2026-Q1"]
+    assert services.resolve_period(None).label == "2025"
+    assert services.resolve_period("2026-YTD").months == ["2026-01"]
+
+
 def test_a_quarter_is_credited_from_its_own_row(ledger):
     # No quarter rows are stored here: the quarter is the sum of its months. Q3 is Bob's.
     data = services.compute(services.resolve_period("2025-Q3"))

@@ -23,7 +23,7 @@ def _num(value, digits: int = 0) -> str:
 def scorecard_command(
     period: Annotated[
         str | None,
-        typer.Option(help="2025, 2025-Q3 or 2025-YTD [default: the last year with figures]."),
+        typer.Option(help="2025, 2025-Q3 or 2025-YTD [default: the last complete year]."),
     ] = None,
     person: Annotated[str | None, typer.Option(help="Only this person id.")] = None,
     role: Annotated[str | None, typer.Option(help="Only this role: kam or sponsor.")] = None,

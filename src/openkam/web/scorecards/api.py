@@ -24,7 +24,7 @@ from openkam.web.scorecards.dashboard import as_json, dashboard
 from openkam.web.scorecards.models import ScorecardWeights
 
 PERIOD = OpenApiParameter(
-    "period", str, description="2025, 2025-Q3 or 2025-YTD (default: the last year with figures)"
+    "period", str, description="2025, 2025-Q3 or 2025-YTD (default: the last complete year)"
 )
 ROLE = OpenApiParameter("role", str, enum=["kam", "sponsor"], description="only this role")
 

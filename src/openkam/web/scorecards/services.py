@@ -154,13 +154,16 @@ def last_month() -> tuple[int, int] | None:
 
 
 def resolve_period(label: str | None) -> engine.ScorePeriod:
-    """The period a label names (default: the last year with figures). Raises ValueError on
+    """The period a label names (default: the last complete year). Raises ValueError on
     a label that names no period and NoFigures when nothing was computed."""
     last = last_month()
     if not label:
         if last is None:
             raise NoFigures("no monthly figures yet: recompute profitability first")
-        label = str(last[0])
+        # The last complete year, what annual reviews judge (the current year to date is
+        # one choice away); a ledger shorter than a year gives its year to date.
+        complete = [p for p in available_periods() if len(p) == 4]
+        label = complete[0] if complete else f"{last[0]}-YTD"
     return engine.parse_period(label, last_month=last)
 
 
