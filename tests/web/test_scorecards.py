@@ -111,6 +111,18 @@ def test_the_default_period_is_the_last_complete_year(ledger):
     assert services.available_periods()[:2] == ["2026-YTD", "2026-Q1"]
     assert services.resolve_period(None).label == "2025"
     assert services.resolve_period("2026-YTD").months == ["2026-01"]
+    # Recorded periods of every kind read back in time order.
+    for label in ("2026-YTD", "2025", "2025-Q4", "2025-Q1"):
+        services.record(services.resolve_period(label), actor="test")
+    alice = Person.objects.get(person_id="P-Alice")
+    assert [h.period for h in services.history(alice, "kam")] == ["2025-Q1", "2025"]
+    bob = Person.objects.get(person_id="P-Bob")
+    assert [h.period for h in services.history(bob, "kam")] == [
+        "2025-Q1",
+        "2025-Q4",
+        "2025",
+        "2026-YTD",
+    ]
 
 
 def test_a_quarter_is_credited_from_its_own_row(ledger):

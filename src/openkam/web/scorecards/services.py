@@ -907,10 +907,13 @@ def history(person: Person, role: str | None = None):
 
 
 def _period_sort(label: str) -> tuple:
-    year = int(label[:4])
-    part = label[5:]
-    order = {"": (13, 0), "YTD": (12, 0)}.get(part, (int(part[1:]) * 3 if part else 0, 1))
-    return (year, order)
+    """Periods in time order: a year's quarters, then its year to date, then the year."""
+    year, part = int(label[:4]), label[5:]
+    if not part:
+        return (year, 14)
+    if part == "YTD":
+        return (year, 13)
+    return (year, int(part[1:]) * 3)
 
 
 # --- weights -------------------------------------------------------------------------------
