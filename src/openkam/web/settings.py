@@ -178,6 +178,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_METADATA_CLASS": "openkam.web.core.metadata.DescriptionMetadata",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -16,7 +16,7 @@ from openkam.web.accounts.filtersets import AccountFilterSet
 from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
-from openkam.web.core.concurrency import ConcurrentEditError, save_form
+from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
@@ -174,32 +174,24 @@ def account_edit(request, account_id: str):
         )
         if form.is_valid():
             try:
-                changes = services.update_account(
-                    account,
-                    form.changed_values(),
-                    form.cleaned_data["version"],
-                    request.user,
-                    **form.assignment_options(),
+                changes, conflict = save_form(
+                    form,
+                    lambda values, version: services.update_account(
+                        account, values, version, request.user, **form.assignment_options()
+                    ),
                 )
             except RuleViolation as exc:
                 violations = exc
                 form.add_error(None, exc)
             except ValidationError as exc:
                 form.add_error(None, exc)
-            except ConcurrentEditError as exc:
-                conflict = exc
-                form = AccountForm(
-                    request.POST, instance=Account.objects.get(pk=account.pk), user=request.user
-                )
-                form.is_valid()
-                # The next save is made against the version the user has now seen.
-                form.data = form.data.copy()
-                form.data["version"] = exc.current
             else:
-                messages.success(
-                    request, f"Saved {len(changes)} change(s)." if changes else "Nothing changed."
-                )
-                return redirect(account)
+                if conflict is None:
+                    messages.success(
+                        request,
+                        f"Saved {len(changes)} change(s)." if changes else "Nothing changed.",
+                    )
+                    return redirect(account)
     else:
         form = AccountForm(instance=account, user=request.user)
     return render(
@@ -218,9 +210,15 @@ def contact_create(request, account_id: str):
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in form._meta.fields}
         contact_id = request.POST.get("contact_id") or _next_contact_id(account)
-        services.create_contact(account, {"contact_id": contact_id, **values}, request.user)
-        messages.success(request, f"Added {values['name']}.")
-        return redirect(account)
+        try:
+            services.create_contact(account, {"contact_id": contact_id, **values}, request.user)
+        except ValidationError as exc:
+            # e.g. a contact id that exists already: said on the form, nothing saved.
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Added {values['name']}.")
+            return redirect(account)
     return render(request, "accounts/contact_form.html", {"account": account, "form": form})
 
 
