@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import narwhals as nw
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -16,7 +17,7 @@ from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
 from openkam.web.core.concurrency import ConcurrentEditError, save_form
-from openkam.web.core.ledger import table
+from openkam.web.core.ledger import ledger, table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.models import Person
@@ -89,10 +90,15 @@ def account_list(request):
 
 
 def _sales(account: Account):
-    invoices = table("invoices")
+    source = ledger()
+    invoices = table("invoices", source)
     if invoices is None:
         return [], [], []
     subtree = account.subtree_ids()
+    # One scan of the ledger for the account's (and its subsidiaries') lines; the yearly
+    # sums and the latest lines are then taken from those few rows in memory.
+    lines = invoices.filter(nw.col("account_id").is_in(list(subtree))).collect().to_arrow()
+    invoices = nw.from_native(source.connection.from_arrow(lines))
     own = sales_by_year(invoices, [account.account_id])
     rolled = sales_by_year(invoices, subtree) if len(subtree) > 1 else own
     recent = recent_invoice_lines(invoices, subtree, limit=15)
