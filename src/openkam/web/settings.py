@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from openkam.config import data_dir
+from openkam.engine.money_lines import reporting_currency
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openkam.web.core.context_processors.navigation",
+                "openkam.web.core.context_processors.reporting_currency",
             ],
         },
     }
@@ -123,6 +125,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("OPENKAM_TIME_ZONE", "UTC")
+# Every amount is reported in this ISO 4217 currency; amounts recorded in another are
+# converted at the ledger's fx-rates (openkam.engine.money_lines). EUR unless set.
+OPENKAM_REPORTING_CURRENCY = reporting_currency()
 USE_I18N = True
 USE_TZ = True
 # Numbers are grouped explicitly (|intcomma) where people read amounts; never in years,
