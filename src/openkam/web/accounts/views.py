@@ -15,7 +15,7 @@ from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
 from openkam.web.core.concurrency import ConcurrentEditError, save_form
-from openkam.web.core.ledger import table
+from openkam.web.core.ledger import money_table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.models import Person
@@ -61,7 +61,7 @@ def account_list(request):
 
 
 def _sales(account: Account):
-    invoices = table("invoices")
+    invoices = money_table("invoices")  # in the reporting currency
     if invoices is None:
         return [], [], []
     subtree = account.subtree_ids()
