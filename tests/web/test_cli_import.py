@@ -75,6 +75,7 @@ def test_ledger_import_and_status(db, files):
         "rebates": 0,
         "activities": 0,
         "cost-pools": 0,
+        "fx-rates": 0,
         "contacts": 0,
         "people": 0,
         "relationships": 0,
