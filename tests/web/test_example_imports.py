@@ -77,3 +77,19 @@ def test_accounts_csv_and_xlsx_hold_the_same_rows(data_dir):
     assert json.loads(first.output)["created"] == 4
     again = runner.invoke(app, ["import", "accounts", str(EXAMPLES / "accounts.csv"), "--json"])
     assert json.loads(again.output)["unchanged"] == 4
+
+
+def test_clv_example_reproduces_the_published_fit():
+    # Fader, Hardie & Lee (2005), BG/NBD on the CDNOW sample, 39-week calibration:
+    # r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, log-likelihood -9582.4.
+    csv = EXAMPLES.parent / "clv" / "cdnow_sample.csv"
+    result = CliRunner().invoke(
+        app, ["clv", "fit", str(csv), "--calibration-end", "1997-09-30", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.output)
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in published.items():
+        assert fit["params"][name] == pytest.approx(value, abs=0.001)
+    assert fit["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
+    assert fit["n_customers"] == 2357

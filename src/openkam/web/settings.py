@@ -175,3 +175,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("OPENKAM_LOG_LEVEL", "WARNING")},
 }
+
+# Our logo on exported plans (a PNG or JPEG path); the account's logo is DATA_DIR/logos/<id>.png.
+OPENKAM_LOGO = os.environ.get("OPENKAM_LOGO") or None
