@@ -273,3 +273,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Our logo on exported plans (a PNG or JPEG path); the account's logo is DATA_DIR/logos/<id>.png.
+OPENKAM_LOGO = os.environ.get("OPENKAM_LOGO") or None
