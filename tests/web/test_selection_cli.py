@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from openkam.cli import app
 from openkam.web.accounts.models import Account
+from openkam.web.people.models import Person, ProgrammeRules
 from openkam.web.portfolio.models import Review
 
 runner = CliRunner()
@@ -16,7 +17,11 @@ runner = CliRunner()
 
 @pytest.fixture
 def criteria_file(tmp_path, settings, programme):
-    """Given: the three-account programme, an empty ledger, and rules small enough for it."""
+    """Given: the three-account programme, an empty ledger, and rules small enough for it;
+    the KAMs are full-time KAMs and the sponsor a C-level executive."""
+    Person.objects.filter(role="kam").update(full_time_kam=True)
+    Person.objects.filter(role="sponsor").update(executive_level="c_level")
+    ProgrammeRules.objects.create(kam_min_accounts=1, kam_max_accounts=2)
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     path = tmp_path / "criteria.json"
@@ -36,7 +41,7 @@ def test_json_output(criteria_file):
     result = runner.invoke(app, ["select", "--criteria", str(criteria_file), "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert set(out) == {"accounts", "constraints", "objective"}
+    assert set(out) == {"accounts", "constraints", "objective", "currency"}
     assert {a["account_id"] for a in out["accounts"]} == {"A1", "A2"}
     assert set(out["accounts"][0]) == {
         "account_id",
@@ -47,6 +52,10 @@ def test_json_output(criteria_file):
         "kam",
         "sponsor",
         "reasons",
+        "current_decision",
+        "current_kam",
+        "current_sponsor",
+        "changes",
     }
     assert not Review.objects.exists()
 

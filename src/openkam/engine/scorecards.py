@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from openkam.engine.money import split_cents
+
 __all__ = [
     "MONEY",
     "MEASURES",
@@ -151,34 +153,7 @@ def days_in(month: str) -> int:
 
 
 # --- splitting money ---------------------------------------------------------------------
-
-
-def split_cents(total: int, weights: Sequence[float]) -> list[int]:
-    """``total`` cents split in proportion to ``weights``: each part is its exact share
-    rounded down, and the cents left go to the largest remainders (ties to the earlier
-    part), so the parts add up to ``total`` exactly. Negative totals split symmetrically.
-    """
-    total = int(total)
-    n = len(weights)
-    if n == 0:
-        if total:
-            raise ValueError(f"cannot split {total} cents over no parts")
-        return []
-    w = [float(x) for x in weights]
-    if any(x < 0 for x in w):
-        raise ValueError("weights must not be negative")
-    whole = sum(w)
-    if whole == 0:
-        w, whole = [1.0] * n, float(n)
-    sign = -1 if total < 0 else 1
-    amount = abs(total)
-    exact = [amount * x / whole for x in w]
-    parts = [int(e) for e in exact]
-    left = amount - sum(parts)
-    order = sorted(range(n), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [sign * p for p in parts]
+# One rule for every split in the engine (largest remainder): :func:`openkam.engine.money.split_cents`.
 
 
 # --- crediting -----------------------------------------------------------------------------

@@ -190,6 +190,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentRoleEnum": "openkam.web.people.models.Assignment.Role",
+        "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
+    },
     # The schema and its docs describe every endpoint: signed-in users only, unless a
     # deployment makes them public.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"]

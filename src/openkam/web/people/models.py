@@ -297,7 +297,10 @@ class SponsorVisit(ChangeLoggedModel):
         ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.sponsor} {self.get_kind_display().lower()} {self.account_id} {self.date}"
+        return (
+            f"{self.sponsor} {self.get_kind_display().lower()} {self.account.account_id} "
+            f"{self.date}"
+        )
 
     def editable_by(self, user) -> bool:
         if runs_programme(user):

@@ -465,10 +465,22 @@ def load_of(person: Person, rules: ProgrammeRules | None = None) -> dict:
     key = Account.objects.filter(key_status="key")
     n_kam = key.filter(kam=person).count()
     n_sp = key.filter(sponsor=person).count()
-    return {
-        "kam": load_status(n_kam, rules.kam_min_accounts, rules.kam_max_accounts),
-        "sponsor": load_status(n_sp, rules.sponsor_min_accounts, rules.sponsor_max_accounts),
-    }
+    kam = load_status(n_kam, rules.kam_min_accounts, rules.kam_max_accounts)
+    sponsor = load_status(n_sp, rules.sponsor_min_accounts, rules.sponsor_max_accounts)
+    kam["text"] = load_text("KAM", kam)
+    sponsor["text"] = load_text("Sponsor", sponsor)
+    # Someone who holds nothing in a role and is not a KAM or sponsor by role has no load.
+    if not n_kam and not (person.active and person.role == Role.KAM):
+        kam["status"] = ""
+    if not n_sp and not (person.active and person.role == Role.SPONSOR):
+        sponsor["status"] = ""
+    return {"kam": kam, "sponsor": sponsor}
+
+
+def load_text(kind: str, load: dict) -> str:
+    """ "KAM 6 of 2–5, over": a load against its rule, as people read it."""
+    status = {"over": ", over", "under": ", under"}.get(load["status"], "")
+    return f"{kind} {load['count']} of {load['min']}–{load['max']}{status}"
 
 
 def load_status(count: int, low: int, high: int) -> dict:

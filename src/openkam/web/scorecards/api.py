@@ -24,7 +24,7 @@ from openkam.web.scorecards.dashboard import as_json, dashboard
 from openkam.web.scorecards.models import ScorecardWeights
 
 PERIOD = OpenApiParameter(
-    "period", str, description="2025, 2025-Q3 or 2025-YTD (default: the last year with figures)"
+    "period", str, description="2025, 2025-Q3 or 2025-YTD (default: the last complete year)"
 )
 ROLE = OpenApiParameter("role", str, enum=["kam", "sponsor"], description="only this role")
 
@@ -58,10 +58,16 @@ class ScorecardsSerializer(serializers.Serializer):
     people = PersonScorecardSerializer(many=True)
 
 
+class AccountCoverageSerializer(serializers.Serializer):
+    decision_makers = serializers.IntegerField()
+    covered = serializers.IntegerField()
+
+
 class AccountDetailSerializer(AccountCreditSerializer):
     name = serializers.CharField()
     cost_to_serve = serializers.FloatField()
     delta_clv = serializers.FloatField(allow_null=True)
+    coverage = AccountCoverageSerializer()
 
 
 class MonthSerializer(serializers.Serializer):
@@ -83,6 +89,7 @@ class CoverageSerializer(serializers.Serializer):
     decision_makers = serializers.IntegerField()
     covered = serializers.IntegerField()
     pct = serializers.FloatField(allow_null=True)
+    accounts = serializers.DictField(child=AccountCoverageSerializer())
 
 
 class VisitsSerializer(serializers.Serializer):

@@ -280,6 +280,8 @@ def to_xlsx(data: dict, card: dict) -> bytes:
             f"Cost to serve ({cur})",
             f"Net contribution ({cur})",
             f"ΔCLV ({cur})",
+            "Decision makers",
+            "Covered",
         ],
         [
             [
@@ -290,6 +292,8 @@ def to_xlsx(data: dict, card: dict) -> bytes:
                 a["cost_to_serve"],
                 a["net_contribution"],
                 a["delta_clv"],
+                (a.get("coverage") or {}).get("decision_makers"),
+                (a.get("coverage") or {}).get("covered"),
             ]
             for a in card["accounts"]
         ],

@@ -154,13 +154,16 @@ def last_month() -> tuple[int, int] | None:
 
 
 def resolve_period(label: str | None) -> engine.ScorePeriod:
-    """The period a label names (default: the last year with figures). Raises ValueError on
+    """The period a label names (default: the last complete year). Raises ValueError on
     a label that names no period and NoFigures when nothing was computed."""
     last = last_month()
     if not label:
         if last is None:
             raise NoFigures("no monthly figures yet: recompute profitability first")
-        label = str(last[0])
+        # The last complete year, what annual reviews judge (the current year to date is
+        # one choice away); a ledger shorter than a year gives its year to date.
+        complete = [p for p in available_periods() if len(p) == 4]
+        label = complete[0] if complete else f"{last[0]}-YTD"
     return engine.parse_period(label, last_month=last)
 
 
@@ -539,6 +542,10 @@ def coverage(accounts_by_person: dict[str, set[str]]) -> dict[str, dict]:
             "decision_makers": total,
             "covered": known,
             "pct": known / total * 100 if total else None,
+            "accounts": {
+                a: {"decision_makers": len(by_account[a]), "covered": len(by_account[a] & covered)}
+                for a in accounts
+            },
         }
     return out
 
@@ -555,7 +562,8 @@ def sponsor_visits(
     Each holding (up to today) owes one visit per started cadence interval (the sponsor
     assignment's cadence, else the programme's); visits logged in it count up to that
     number. For a KAM the visits of any sponsor of the account count (bringing the sponsor
-    in is part of the job); for a sponsor their own visits."""
+    in is part of the job), on accounts that had a sponsor when the holding began; for a
+    sponsor their own visits."""
     default_every = ProgrammeRules.current().visit_every_days
     horizon = min(period.end, today + dt.timedelta(days=1))
     visits = list(
@@ -569,7 +577,9 @@ def sponsor_visits(
         if span is None:
             continue
         cadence = a if role == "sponsor" else holder_on(sponsors, a.account_id, span[0])
-        every = (cadence.visit_every_days if cadence else None) or default_every
+        if cadence is None:
+            continue  # no sponsor held the account: nobody owed it a visit
+        every = cadence.visit_every_days or default_every
         owed = engine.visits_expected((span[1] - span[0]).days, every)
         kept = sum(
             1
@@ -695,6 +705,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                         "cost_to_serve": _money(r["cost_to_serve"]),
                         "net_contribution": _money(r["net_contribution"]),
                         "delta_clv": _money(d),
+                        "coverage": cover[pid]["accounts"].get(r["account_id"]),
                     }
                     for r, d in zip(rs, account_deltas, strict=True)
                 ],
@@ -896,10 +907,13 @@ def history(person: Person, role: str | None = None):
 
 
 def _period_sort(label: str) -> tuple:
-    year = int(label[:4])
-    part = label[5:]
-    order = {"": (13, 0), "YTD": (12, 0)}.get(part, (int(part[1:]) * 3 if part else 0, 1))
-    return (year, order)
+    """Periods in time order: a year's quarters, then its year to date, then the year."""
+    year, part = int(label[:4]), label[5:]
+    if not part:
+        return (year, 14)
+    if part == "YTD":
+        return (year, 13)
+    return (year, int(part[1:]) * 3)
 
 
 # --- weights -------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ champion's weights, recording scores and CLV snapshots, the programme dashboard.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -239,6 +241,9 @@ def dashboard_view(request):
     if problem:
         return problem
     data = dashboard(period)
+    for row in data["loss_makers"]:
+        # The row's sparkline reads its months from a data attribute (no inline script).
+        row["spark"] = json.dumps([float(m["net_contribution"]) for m in row["monthly"]])
     chart = as_json(
         {
             "shares": data["shares"],

@@ -78,6 +78,15 @@
           plugins: {legend: {display: false}, tooltip: {callbacks: {label: (c) => (c.raw === null ? "—" : `${c.raw.toFixed(1)} %`)}}}},
       });
     }
+    for (const canvas of document.querySelectorAll("canvas[data-spark]")) {
+      const values = JSON.parse(canvas.dataset.spark);
+      new Chart(canvas, {
+        type: "line",
+        data: {labels: values.map((_, i) => i + 1), datasets: [{data: values, borderColor: red, borderWidth: 1.5, pointRadius: 0, tension: 0.2}]},
+        options: {maintainAspectRatio: false, animation: false, events: [],
+          scales: {x: {display: false}, y: {display: false}}, plugins: {legend: {display: false}, tooltip: {enabled: false}}},
+      });
+    }
     for (const canvas of document.querySelectorAll("canvas[data-whale-chart]")) {
       const w = data(canvas.dataset.whaleChart).whale;
       const labels = w.curve.map((_, i) => i + 1);
