@@ -98,6 +98,12 @@ class VisitsSerializer(serializers.Serializer):
     pct = serializers.FloatField(allow_null=True)
 
 
+class CommitmentsSerializer(serializers.Serializer):
+    measured = serializers.IntegerField(help_text="commitment review periods measured")
+    kept = serializers.IntegerField()
+    pct = serializers.FloatField(allow_null=True)
+
+
 class SnapshotsSerializer(serializers.Serializer):
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
@@ -117,6 +123,8 @@ class ScorecardDetailSerializer(PersonScorecardSerializer):
     cost_to_serve_pct_prior = serializers.FloatField(allow_null=True)
     coverage_pct = serializers.FloatField(allow_null=True)
     sponsor_visits_pct = serializers.FloatField(allow_null=True)
+    commitments_kept_pct = serializers.FloatField(allow_null=True)
+    commitments = CommitmentsSerializer(allow_null=True)
     plan = PlanCountsSerializer(allow_null=True)
     coverage = CoverageSerializer()
     sponsor_visits = VisitsSerializer(allow_null=True)

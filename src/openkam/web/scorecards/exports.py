@@ -21,6 +21,7 @@ LABELS = {
     "plan_attainment_pct": "Plan attainment",
     "coverage_pct": "Decision-maker coverage",
     "sponsor_visits_pct": "Sponsor visits kept",
+    "commitments_kept_pct": "Operations commitments kept",
     "net_sales": "Net sales (revenue)",
 }
 
@@ -65,6 +66,7 @@ def headline(data: dict, card: dict) -> list[tuple[str, str]]:
         ("Plan attainment", _pct(card["plan_attainment_pct"])),
         ("Decision-maker coverage", _pct(card["coverage_pct"])),
         ("Sponsor visits kept", _pct(card["sponsor_visits_pct"])),
+        ("Operations commitments kept", _pct(card["commitments_kept_pct"])),
         ("Net sales (beside, not a goal)", _money(card["net_sales"], cur)),
         ("Rank by contribution", _rank(card, "rank_by_contribution")),
         ("Rank by revenue", _rank(card, "rank_by_revenue")),
@@ -234,6 +236,7 @@ def to_xlsx(data: dict, card: dict) -> bytes:
         ("plan_attainment_pct", card["plan_attainment_pct"]),
         ("coverage_pct", card["coverage_pct"]),
         ("sponsor_visits_pct", card["sponsor_visits_pct"]),
+        ("commitments_kept_pct", card["commitments_kept_pct"]),
         ("net_sales", card["net_sales"]),
     ]
     for m, v in rows:

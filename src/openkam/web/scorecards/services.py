@@ -597,6 +597,54 @@ def sponsor_visits(
     }
 
 
+def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) -> dict[str, dict]:
+    """Per person: operations commitments to the accounts they held, kept or broken.
+
+    Each commitment is measured by the operations app per period of its own review grain
+    (month, quarter or year) from the order ledger (OTIF, fill rate, lead time against its
+    target). A measured period that lies within the scorecard's period counts for whoever
+    held the account on its first day; "no data" and "not measured" periods do not count.
+    Kept = kept periods / measured periods × 100.
+    """
+    try:
+        from openkam.web.operations.services import commitment_status
+    except ImportError:  # pragma: no cover - operations not installed
+        return {}
+    accounts = {a.account.account_id: a.account_id for a in assignments}
+    if not accounts:
+        return {}
+    out: dict = defaultdict(lambda: {"measured": 0, "kept": 0})
+    for row in commitment_status(accounts):
+        if row["status"] not in ("kept", "broken"):
+            continue
+        first, end = _label_bounds(row["period"])
+        if first is None or first < period.start or end > period.end:
+            continue
+        holder = holder_on(assignments, accounts[row["account_id"]], first)
+        if holder is None:
+            continue
+        cell = out[holder.person.person_id]
+        cell["measured"] += 1
+        cell["kept"] += row["status"] == "kept"
+    return {
+        p: {**c, "pct": c["kept"] / c["measured"] * 100 if c["measured"] else None}
+        for p, c in out.items()
+    }
+
+
+def _label_bounds(label: str) -> tuple[dt.date | None, dt.date | None]:
+    """[first day, day after) of a period label ("2025", "2025-Q3", "2025-07")."""
+    try:
+        if len(label) == 7 and label[4] == "-" and label[5:].isdigit():
+            year, month = int(label[:4]), int(label[5:])
+            first = dt.date(year, month, 1)
+            return first, dt.date(year + month // 12, month % 12 + 1, 1)
+        p = engine.parse_period(label)
+    except (ValueError, TypeError):
+        return None, None
+    return p.start, p.end
+
+
 # --- the scorecards ------------------------------------------------------------------------
 
 
@@ -678,6 +726,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 by_person[r["person_id"]].append(r)
         cover = coverage({p: {r["account_id"] for r in rs} for p, rs in by_person.items()})
         visits = sponsor_visits(period, role, current["assignments"], sponsors, today)
+        kept = commitments_kept(period, current["assignments"])
         totals = engine.person_totals(current["rows"])
         names = {a.person.person_id: a.person for a in current["assignments"]}
         names_of_accounts = {a.account.account_id: a.account.name for a in current["assignments"]}
@@ -732,6 +781,8 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 "coverage": cover[pid],
                 "sponsor_visits_pct": visits.get(pid, {}).get("pct"),
                 "sponsor_visits": visits.get(pid),
+                "commitments_kept_pct": kept.get(pid, {}).get("pct"),
+                "commitments": kept.get(pid),
                 "trend": [
                     {
                         "month": m,
@@ -753,6 +804,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 "plan_attainment_pct": card["plan_attainment_pct"],
                 "coverage_pct": card["coverage_pct"],
                 "sponsor_visits_pct": card["sponsor_visits_pct"],
+                "commitments_kept_pct": card["commitments_kept_pct"],
                 "net_sales": t["net_sales"],
             }
         by_contribution = engine.competition_ranks(

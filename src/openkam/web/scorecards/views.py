@@ -27,6 +27,7 @@ MEASURE_LABELS = {
     "plan_attainment_pct": "Plan attainment",
     "coverage_pct": "Decision-maker coverage",
     "sponsor_visits_pct": "Sponsor visits kept",
+    "commitments_kept_pct": "Operations commitments kept",
     "net_sales": "Net sales (revenue)",
 }
 
