@@ -310,6 +310,9 @@ def test_recording_keeps_a_history_and_needs_the_champion(ledger, programme):
     assert row.net_contribution == D("1798.03")
     history = _api(alice).get("/api/scorecards/history/?person=P-Alice").json()
     assert [h["period"] for h in history] == ["2025"]
+    assert _api(chris).get("/api/scorecards/history/?person=P-Bob&role=sponsor").json() == []
+    bad = _api(chris).get("/api/scorecards/history/?person=P-Bob&role=boss")
+    assert bad.status_code == 400
     assert _api(alice).get("/api/scorecards/history/?person=P-Bob").status_code == 403
 
 

@@ -21,7 +21,8 @@ from openkam.web.core.concurrency import ConcurrentEditError
 from openkam.web.people.models import Person
 from openkam.web.scorecards import services
 from openkam.web.scorecards.dashboard import as_json, dashboard
-from openkam.web.scorecards.models import ScorecardWeights
+from openkam.web.scorecards.filtersets import ScorecardFilterSet
+from openkam.web.scorecards.models import Scorecard, ScorecardWeights
 
 PERIOD = OpenApiParameter(
     "period", str, description="2025, 2025-Q3 or 2025-YTD (default: the last complete year)"
@@ -299,7 +300,11 @@ class ScorecardViewSet(viewsets.ViewSet):
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("person", str, required=True), ROLE],
+        parameters=[
+            OpenApiParameter("person", str, required=True),
+            ROLE,
+            OpenApiParameter("period", str, description="only this period"),
+        ],
         responses=HistorySerializer(many=True),
     )
     @action(detail=False)
@@ -311,7 +316,10 @@ class ScorecardViewSet(viewsets.ViewSet):
         person = get_object_or_404(Person, person_id=pid)
         if not services.may_see(request.user, person):
             raise PermissionDenied("You may not see this person's scorecards.")
-        rows = services.history(person, _role(request))
+        found = ScorecardFilterSet(request.query_params, queryset=Scorecard.objects.all())
+        if not found.is_valid():
+            raise ValidationError(found.errors)
+        rows = sorted(found.qs, key=lambda s: services.period_sort(s.period))
         return Response(HistorySerializer(rows, many=True).data)
 
     @extend_schema(parameters=[PERIOD], request=None, responses=RecordSerializer)

@@ -24,7 +24,7 @@ from openkam.engine import scorecards as engine
 from openkam.web.accounts.models import Account
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.roles import Role, person_of, role_of, runs_programme
+from openkam.web.core.roles import person_of, runs_programme
 from openkam.web.people.models import Assignment, Person, ProgrammeRules, SponsorVisit
 from openkam.web.scorecards.models import (
     ClvSnapshot,
@@ -438,7 +438,8 @@ def plan_attainment(
     period: engine.ScorePeriod,
     held: dict[str, dict[str | None, int]],
     assignments: list[Assignment],
-    figures: dict,
+    year_figures: dict[str, dict[str, int]],
+    year_months: list[str],
     clv_end: dict[str, int | None],
     today: dt.date,
 ) -> dict[str, dict]:
@@ -459,7 +460,6 @@ def plan_attainment(
     from openkam.web.planning.models import Action, Objective
 
     months_in_period = len(period.months)
-    year_months = [m for m in figures.get("_year_months", [])]
     out: dict = defaultdict(
         lambda: {"objectives": 0.0, "objectives_met": 0.0, "actions": 0, "actions_on_time": 0}
     )
@@ -473,7 +473,7 @@ def plan_attainment(
             actual = clv_end.get(account)
             target = _cents(o.target)
         else:
-            actual = figures.get("_year_to_end", {}).get(account, {}).get(o.metric)
+            actual = year_figures.get(account, {}).get(o.metric)
             target = _cents(o.target) * elapsed / 12
         met = actual is not None and actual >= target
         for person, months in held[account].items():
@@ -716,7 +716,8 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
             period,
             held,
             current["assignments"],
-            {"_year_to_end": ytd, "_year_months": ytd_months},
+            ytd,
+            ytd_months,
             clv_end,
             today,
         )
@@ -955,10 +956,10 @@ def history(person: Person, role: str | None = None):
     qs = Scorecard.objects.filter(person=person)
     if role:
         qs = qs.filter(role=role)
-    return sorted(qs, key=lambda s: _period_sort(s.period))
+    return sorted(qs, key=lambda s: period_sort(s.period))
 
 
-def _period_sort(label: str) -> tuple:
+def period_sort(label: str) -> tuple:
     """Periods in time order: a year's quarters, then its year to date, then the year."""
     year, part = int(label[:4]), label[5:]
     if not part:
@@ -1022,7 +1023,3 @@ def update_weights(values: dict, expected_version: int | None, user) -> dict:
         return save_versioned(
             current, {k: int(v) for k, v in merged.items()}, expected_version, user=user
         )
-
-
-def role_label(user) -> str:
-    return Role(role_of(user)).label if role_of(user) else ""
