@@ -17,7 +17,7 @@ import narwhals as nw
 from django.core.cache import cache
 
 from openkam.web.accounts.models import Account, Product
-from openkam.web.core.ledger import ledger, table
+from openkam.web.core.ledger import ledger, money_table
 from openkam.web.insights.profitability import hierarchy
 from openkam.web.insights.profitability_settings import settings_params
 
@@ -128,7 +128,9 @@ def attainment(target, actual, year: int, today: dt.date) -> dict:
     if actual is None:
         out["status"] = "no actual"
         return out
-    if target:
+    if target and target > 0:
+        # A share of a loss (a negative target) reads backwards: -1,729 % of a -3,000 target
+        # is a profit. Such objectives are judged by their status, with no percentage.
         out["pct"] = float(actual) / float(target) * 100
     if year > today.year:
         return out
@@ -138,7 +140,9 @@ def attainment(target, actual, year: int, today: dt.date) -> dict:
         return out
     days = 366 if today.year % 4 == 0 and (today.year % 100 or today.year % 400 == 0) else 365
     expected = Decimal(target) * Decimal(today.timetuple().tm_yday) / Decimal(days)
-    out["status"] = "on track" if actual >= expected * Decimal("0.9") else "off track"
+    # 10 % slack below the path; for a loss target the slack is a 10 % larger loss.
+    floor = expected - abs(expected) * Decimal("0.1")
+    out["status"] = "on track" if actual >= floor else "off track"
     return out
 
 
@@ -149,7 +153,7 @@ def whitespace_sales(account: Account, months: int = 12) -> tuple[dict, dt.date 
     subtree, in the window ending at its latest invoice date (so an old demo ledger still
     shows its sales). Lines without a business unit count under "(unassigned)".
     """
-    invoices = table("invoices")
+    invoices = money_table("invoices")  # in the reporting currency, lines to the cent
     if invoices is None:
         return {}, None
     lines = invoices.filter(nw.col("account_id").is_in(account.subtree_ids()))
@@ -161,9 +165,7 @@ def whitespace_sales(account: Account, months: int = 12) -> tuple[dict, dt.date 
     start = add_months(last, -months) + dt.timedelta(days=1)
     grouped = (
         lines.filter(nw.col("invoice_date") >= start)
-        .with_columns(
-            sales=nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")
-        )
+        .with_columns(sales=nw.col("gross_amount") - nw.col("discount_amount"))
         .group_by("product_id", "business_unit")
         .agg(nw.col("sales").sum())
         .collect()
