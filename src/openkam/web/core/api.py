@@ -73,5 +73,7 @@ def conflict_response(exc: ConcurrentEditError, **extra) -> Response:
 class VersionField(serializers.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
         kwargs.setdefault("help_text", "The version your update is based on (optimistic locking).")
         super().__init__(**kwargs)
