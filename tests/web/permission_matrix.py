@@ -461,7 +461,7 @@ PAGES: dict[str, Page] = {
     "insights:activities": Page(PAGE_READ, params=acc, query="period=2024&pool=delivery"),
     "insights:lines": Page(PAGE_READ, params=acc, query="period=2024"),
     "portfolio:selection": Page(PAGE_READ),
-    "portfolio:run": Page(POST_ONLY_GET, post=programme("302", anonymous="302")),
+    "portfolio:run": Page(rule(rest="*", anonymous="302"), post=programme("302", anonymous="302")),
     "portfolio:criteria": Page(
         PAGE_READ,
         # A refused save is shown on the page with its reason.
@@ -474,7 +474,7 @@ PAGES: dict[str, Page] = {
     ),
     "portfolio:review": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
     "portfolio:apply": Page(
-        POST_ONLY_GET,
+        rule(rest="*", anonymous="302"),
         post=programme("302", anonymous="302"),
         params=lambda w, s: {"pk": w["review"].pk},
     ),
@@ -657,7 +657,7 @@ _DETAIL = {
     "GET /api/competency-assessments/{id}/": {"id": 1},
     "GET /api/competency-targets/{competency}/": {"competency": "planning"},
     "GET /api/partnerships/{account_id}/": {"account_id": "A1"},
-    "GET /api/programme-rules/{id}/": {"id": 1},
+    "GET /api/programme-rules/{id}/": {"id": "current"},
     "GET /api/programme/reviews/{year}/": {"year": 2025},
     "GET /api/scorecards/{person_id}/": {"person_id": "P-Alice"},
     "GET /api/sponsor-visits/{id}/": {"id": 1},
@@ -678,8 +678,8 @@ _WRITES = {
     "POST /api/partnerships/": {},
     "PATCH /api/partnerships/{account_id}/": {"account_id": "A1"},
     "PUT /api/partnerships/{account_id}/": {"account_id": "A1"},
-    "PATCH /api/programme-rules/{id}/": {"id": 1},
-    "PUT /api/programme-rules/{id}/": {"id": 1},
+    "PATCH /api/programme-rules/{id}/": {"id": "current"},
+    "PUT /api/programme-rules/{id}/": {"id": "current"},
     "POST /api/programme/readiness/history/": {},
     "PUT /api/programme/readiness/settings/": {},
     "POST /api/programme/reviews/": {},
@@ -698,7 +698,7 @@ for key, values in _WRITES.items():
 
 PAGES |= {
     # The tab icon: served to anyone.
-    "favicon": Page(PUBLIC),
+    "favicon": Page(rule(rest="301")),
     "people:rules": Page(PAGE_PARTIAL),
     "people:targets": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
     "people:champion": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),

@@ -196,11 +196,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "AssignmentRoleEnum": "openkam.web.people.models.Assignment.Role",
-        "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
-        "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
-    },
     # One name per choice set shared by fields of the same name (else drf-spectacular names
     # them by hash and warns, and `check --deploy` is not clean).
     "ENUM_NAME_OVERRIDES": {

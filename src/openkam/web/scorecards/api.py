@@ -375,7 +375,7 @@ class ScorecardViewSet(viewsets.ViewSet):
                 raise ValidationError(exc.errors) from exc
             except ConcurrentEditError as exc:
                 return conflict_response(exc)
-            weights.refresh_from_db()
+            weights = ScorecardWeights.load()  # as saved (the first save creates the row)
         return Response(WeightsSerializer(weights).data)
 
 
