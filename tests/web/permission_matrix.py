@@ -464,9 +464,10 @@ PAGES: dict[str, Page] = {
     "portfolio:run": Page(rule(rest="*", anonymous="302"), post=programme("302", anonymous="302")),
     "portfolio:criteria": Page(
         PAGE_READ,
-        # A refused save is shown on the page with its reason.
-        post=rule(admin="302", champion="302", rest="200", anonymous="302"),
-        data=lambda w, s: {"config": __import__("json").dumps(w["criteria"].config)},
+        # The criteria form (its fields belong to the selection app): the programme roles
+        # may save; anyone else is shown the refusal on the page and nothing is written.
+        post=rule(admin="*", champion="*", rest="200=", anonymous="302"),
+        data=lambda w, s: {"name": "default"},
     ),
     "portfolio:reviews": Page(PAGE_READ),
     "portfolio:compare": Page(
@@ -475,7 +476,9 @@ PAGES: dict[str, Page] = {
     "portfolio:review": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
     "portfolio:apply": Page(
         rule(rest="*", anonymous="302"),
-        post=programme("302", anonymous="302"),
+        # A confirmation page: the programme roles apply (or see the rules it breaks);
+        # anyone else is refused on the page and nothing is written.
+        post=rule(admin="*", champion="*", rest="200=", anonymous="302"),
         params=lambda w, s: {"pk": w["review"].pk},
     ),
     "portfolio:scores": Page(

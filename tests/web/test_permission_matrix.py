@@ -206,8 +206,8 @@ def check(method, url, response, want, quiet, before) -> str | None:
     if want != "*" and got != want:
         detail = ""
         if getattr(response, "context", None) and response.status_code == 200:
-            form = response.context.get("form")
-            detail = form.errors.as_json() if form is not None else ""
+            errors = getattr(response.context.get("form"), "errors", None)
+            detail = errors.as_json() if hasattr(errors, "as_json") else ""
         elif response.get("Content-Type", "").startswith("application/json"):
             detail = response.content[:160].decode(errors="replace")
         return f"{method} {url}: expected {want}, got {got} {detail}"
