@@ -246,3 +246,20 @@ def test_schema_lists_the_organisation(org, login):
         assert path in schema["paths"], path
     person = schema["components"]["schemas"]["Person"]["properties"]
     assert {"function", "executive_level", "full_time_kam", "reports_to"} <= set(person)
+
+
+def test_a_kam_may_put_their_account_with_kam_and_sponsor_unchanged(org):
+    alice = api_as(org["users"]["Alice"])
+    body = alice.get("/api/accounts/A1/").json()
+    body = {k: v for k, v in body.items() if k not in ("url", "created", "updated")}
+    response = alice.put("/api/accounts/A1/", {**body, "notes": "Renewal in May"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert Account.objects.get(account_id="A1").notes == "Renewal in May"
+    # Changing the sponsor in the same request is refused, and nothing is saved.
+    response = alice.put(
+        "/api/accounts/A1/",
+        {**body, "sponsor": None, "notes": "x", "version": response.json()["version"]},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert Account.objects.get(account_id="A1").notes == "Renewal in May"

@@ -167,3 +167,15 @@ def test_the_rules_page_setting_changes_the_check(programme):
         RuleViolation, match="Alice would carry 2 key accounts as KAM; the rule is at most 1"
     ):
         assign(a2, kam=programme["people"]["Alice"], actor="test")
+
+
+def test_eligible_people_follow_the_rules(programme):
+    from openkam.web.people.models import ProgrammeRules
+
+    names = sorted(p.name for p in rules.eligible_kams())
+    assert names == ["Alice", "Bob"]  # full-time KAMs; Chris (champion) is not full time
+    assert [p.name for p in rules.eligible_sponsors()] == ["Sam"]
+    ProgrammeRules.current()
+    ProgrammeRules.objects.update(sponsor_min_level="director", kam_must_be_full_time=False)
+    Person.objects.filter(name="Vera").update(executive_level="director")
+    assert sorted(p.name for p in rules.eligible_sponsors()) == ["Sam", "Vera"]

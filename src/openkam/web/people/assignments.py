@@ -158,10 +158,7 @@ def assign_many(
                 f"{item['account'].account_id}: the effective date {item['effective']} is in "
                 "the future; record a change on or after the day it happens."
             )
-    if any(role in item for item in prepared for role in ROLES) and not may_assign(user):
-        raise PermissionDenied(
-            "Only the KAM champion or an administrator assigns key account managers and sponsors."
-        )
+    assigner = may_assign(user)
     with transaction.atomic():
         pks = sorted({item["account"].pk for item in prepared})
         current = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=pks)}
@@ -186,7 +183,7 @@ def assign_many(
                     continue
                 if _pk(item[role]) != holder:
                     diff[role] = item[role]
-                elif holder is not None and (pk, role) not in open_rows:
+                elif assigner and holder is not None and (pk, role) not in open_rows:
                     # The holder is unchanged but has no history yet (held since before
                     # the history began): the change starts their history.
                     diff[role] = item[role]
@@ -204,6 +201,13 @@ def assign_many(
             touched |= {_pk(diff.get("kam")), _pk(diff.get("sponsor"))}
         if not effective_changes:
             return {}
+        # Checked on what really changes: a KAM saving their account with its KAM and
+        # sponsor as they are is not assigning anyone.
+        if not assigner and any(r in c["_diff"] for c in effective_changes for r in ROLES):
+            raise PermissionDenied(
+                "Only the KAM champion or an administrator assigns key account managers and "
+                "sponsors."
+            )
         rules = ProgrammeRules.current()
         check = [
             {

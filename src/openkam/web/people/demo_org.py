@@ -12,8 +12,8 @@ The story, for a programme launched with the ledger's first month (January 2023)
   sponsored by a vice president while the board seat for the region is vacant, accepted
   as a rule exception with its reason;
 - one sponsor change (1 April of the ledger's second year) and one KAM handover
-  (1 July of its last full year), so histories and month-by-month credit have something
-  to split;
+  (1 July of its last full calendar year), so histories and month-by-month credit have
+  something to split;
 - a KAM hired in the autumn of the last ledger year who so far carries one key account:
   under the minimum of two, left visible on purpose (a programme part-way through rollout);
 - competency targets set by the champion and two rounds of assessments; KAM training for
@@ -267,7 +267,9 @@ def _assign(
         later.append(
             (hired, account_id, {"kam": new_kam}, f"{new_kam.name} joined as KAM; first account")
         )
-    # A handover on 1 July of the last ledger year, from a KAM who then carried one more.
+    # A handover on 1 July of the last full year of the ledger, from a KAM who then carried
+    # one more (scorecards split that year at the month boundary).
+    last_full_year = last.year if (last.month, last.day) == (12, 31) else last.year - 1
     others = [p for p in kams if p.pk != getattr(busiest, "pk", None)]
     receiver = next((p for p in others if load(kam_of, p) >= 3), None)
     previous = next(
@@ -283,7 +285,7 @@ def _assign(
         start_kam[account_id] = previous
         later.append(
             (
-                dt.date(last.year, 7, 1),
+                dt.date(last_full_year, 7, 1),
                 account_id,
                 {"kam": receiver},
                 f"Handover from {previous.name}: rebalancing the KAMs' loads by region",
@@ -375,7 +377,9 @@ def _competencies(champion, launch, last, today, rng: random.Random) -> None:
         "create", CompetencyTarget, [(t, audit.snapshot(t)) for t in targets], actor="demo"
     )
     kams = list(Person.objects.filter(role__in=[Role.KAM, Role.CHAMPION]).order_by("person_id"))
-    rounds = [dt.date(last.year, 1, 20), dt.date(min(last.year + 1, today.year), 1, 20)]
+    # Yearly rounds in January: after the last full year and the year before it.
+    full = last.year if (last.month, last.day) == (12, 31) else last.year - 1
+    rounds = [dt.date(full, 1, 20), dt.date(full + 1, 1, 20)]
     rows = []
     for person in kams:
         newcomer = person.name == NEW_KAM_NAME

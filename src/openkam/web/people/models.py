@@ -242,7 +242,7 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         until = self.end.isoformat() if self.end else "now"
-        return f"{self.person} {self.role} of {self.account_id} {self.start}–{until}"
+        return f"{self.person} {self.role} of {self.account.account_id} {self.start}–{until}"
 
 
 class RuleException(ChangeLoggedModel):

@@ -37,6 +37,7 @@ from openkam.web.people.models import (
     Function,
     Person,
     ProgrammeRules,
+    RuleException,
     SponsorVisit,
 )
 
@@ -412,5 +413,9 @@ def rules_page(request):
                 for value, label in Competency.choices
             ],
             "events": audit.history(rules)[:10],
+            "exceptions": RuleException.objects.select_related(
+                "person", "account", "created_by"
+            ).order_by("-active", "-created", "-id")[:50],
+            "rule_titles": {key: title for key, (title, _) in org_rules.RULES.items()},
         },
     )
