@@ -78,3 +78,16 @@ def test_infeasible_settings_exit_with_the_reason(criteria_file):
     # one sponsor × 2 = 2 < 5.
     assert "only 1 accounts may be key" in result.output
     assert "too few executive sponsors: 1 × 2 accounts each = 2 < 5" in result.output
+
+
+def test_apply_that_breaks_a_rule_needs_a_reason(criteria_file):
+    # Alice is no longer a full-time KAM: A1 moves to Bob, leaving Alice under the minimum
+    # load. Refused (exit 1, nothing stored) without a reason; applied with one.
+    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    args = ["select", "--criteria", str(criteria_file), "--apply", "--label", "R"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "Alice" in result.output
+    assert not Review.objects.filter(status="applied").exists()
+    result = runner.invoke(app, [*args, "--exception-reason", "Alice leaves in May"])
+    assert result.exit_code == 0, result.output
+    assert Account.objects.get(account_id="A1").kam.name == "Bob"

@@ -141,6 +141,12 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
                 origins=validated.origins.to_pylist() if validated.origins is not None else None,
             )
         result = {"rows_read": validated.rows_read, **upserted.as_dict()}
+        if kind in ("accounts", "people"):
+            from django.core.cache import cache
+
+            from openkam.web.accounts.views import FILTER_CHOICES_KEY
+
+            cache.delete(FILTER_CHOICES_KEY)  # the account list's filters show new values
         result["warnings"] = [str(w) for w in validated.warnings]
         result["warnings"] += getattr(upserted, "warnings", [])
     _audit_import(kind, names, result, user=user, actor=actor)

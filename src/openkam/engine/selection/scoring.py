@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.stats import rankdata
@@ -111,23 +112,33 @@ class AxisArrays:
     score: np.ndarray
     assessed: np.ndarray
 
+    @cached_property
+    def _lists(self) -> tuple:
+        # Plain Python lists, rounded once for the whole portfolio: building the dicts
+        # account by account from NumPy scalars was most of a review's time.
+        return (
+            self.raw.tolist(),
+            np.round(self.normalised, 4).tolist(),
+            self.weight.tolist(),
+            np.round(self.points, 4).tolist(),
+            self.missing.tolist(),
+        )
+
     def contributions(self, i: int) -> list[dict]:
         """Account ``i``'s contributions as JSON-ready dicts (:meth:`Contribution.as_dict`)."""
-        out = []
-        for k, c in enumerate(self.criteria):
-            raw, n, miss = self.raw[i, k], self.normalised[i, k], bool(self.missing[i, k])
-            out.append(
-                {
-                    "criterion": c.key,
-                    "raw": None if miss else float(raw),
-                    "normalised": None if math.isnan(n) else round(float(n), 4),
-                    "weight": float(self.weight[i, k]),
-                    "points": round(float(self.points[i, k]), 4),
-                    "missing": miss,
-                    "rule": c.missing if miss else c.normalisation,
-                }
-            )
-        return out
+        raw, norm, weight, points, missing = (x[i] for x in self._lists)
+        return [
+            {
+                "criterion": c.key,
+                "raw": None if missing[k] else raw[k],
+                "normalised": None if norm[k] != norm[k] else norm[k],  # NaN: left out
+                "weight": weight[k],
+                "points": points[k],
+                "missing": missing[k],
+                "rule": c.missing if missing[k] else c.normalisation,
+            }
+            for k, c in enumerate(self.criteria)
+        ]
 
 
 def _column(values, accounts, key) -> np.ndarray:
