@@ -254,6 +254,9 @@ class AssignmentViewSet(
             source="api",
             visit_every_days=v.get("visit_every_days"),
         )
+        if v["role"] == "sponsor" and v.get("visit_every_days") and "sponsor" not in changes:
+            # The same sponsor with a cadence of their own for this account.
+            services.set_visit_cadence(account, v["visit_every_days"], request.user)
         row = (
             Assignment.objects.filter(account=account, role=v["role"], end__isnull=True)
             .select_related("account", "person", "recorded_by")
