@@ -688,7 +688,8 @@ PAGES: dict[str, Page] = {
 
 # --- entries for the organisation, operations, scorecards and programme apps --------------
 #
-# PARTIAL entries (``ANY``): only what every endpoint must do is checked — anonymous is
+# PARTIAL entries (``ANY``), used only where an app's owner has not written an entry above:
+# only what every endpoint must do is checked — anonymous is
 # refused, a viewer writes nothing, and no read or refusal writes a row. Their owners should
 # replace ``ANY`` by the expected status of each role (see the entries above) and add the
 # rows the entry needs to the ``world`` fixture.
@@ -728,7 +729,7 @@ for key in [
     "GET /api/sponsor-visits/",
     "GET /api/training/",
 ]:
-    API[key] = Case(READ_PARTIAL)
+    API.setdefault(key, Case(READ_PARTIAL))
 
 _DETAIL = {
     "GET /api/assignments/{id}/": {"id": 1},
@@ -744,7 +745,7 @@ _DETAIL = {
     "GET /api/training/{id}/": {"id": 1},
 }
 for key, values in _DETAIL.items():
-    API[key] = Case(READ_PARTIAL, lambda w, s, v=values: v)
+    API.setdefault(key, Case(READ_PARTIAL, lambda w, s, v=values: v))
 
 _WRITES = {
     "POST /api/assignments/": {},
@@ -774,11 +775,12 @@ _WRITES = {
     "DELETE /api/training/{id}/": {"id": 1},
 }
 for key, values in _WRITES.items():
-    API[key] = Case(WRITE_PARTIAL, lambda w, s, v=values: v, _empty)
+    API.setdefault(key, Case(WRITE_PARTIAL, lambda w, s, v=values: v, _empty))
 
-PAGES |= {
+_PARTIAL_PAGES = {
     # The tab icon: served to anyone.
     "favicon": Page(rule(rest="301")),
+    "people:add": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
     "people:rules": Page(PAGE_PARTIAL),
     "people:targets": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
     "people:champion": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
@@ -832,3 +834,6 @@ PAGES |= {
         PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"year": 2025}
     ),
 }
+# Entries written by an app's owner above take precedence over these partial ones.
+for _name, _page in _PARTIAL_PAGES.items():
+    PAGES.setdefault(_name, _page)
