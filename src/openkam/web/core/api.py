@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -77,3 +78,11 @@ class VersionField(serializers.IntegerField):
         kwargs.setdefault("max_value", 2**31 - 1)
         kwargs.setdefault("help_text", "The version your update is based on (optimistic locking).")
         super().__init__(**kwargs)
+
+
+class SingleObjectSchema(AutoSchema):
+    """The OpenAPI schema of a viewset whose ``list`` answers one object (a report), not an
+    array: drf-spectacular takes every ``list`` for an array otherwise."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
