@@ -67,6 +67,8 @@ def protect_workbook(workbook) -> int:
     """
     changed = 0
     for sheet in workbook.worksheets:
+        if not hasattr(sheet, "iter_rows"):
+            raise TypeError("protect_workbook needs a regular workbook, not a write-only one")
         for row in sheet.iter_rows():
             for cell in row:
                 if cell.data_type == "f" and isinstance(cell.value, str):

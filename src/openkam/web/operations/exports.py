@@ -25,8 +25,10 @@ def confirmation_xlsx(report: dict) -> bytes:
     per account ("accounts") for the planner."""
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("confirmations")
+    # A regular workbook (not write-only), so that protect_workbook can check every cell.
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "confirmations"
     sheet.append([*LINE_KEYS, "policy", "as_of"])
     for row in report["lines"]:
         sheet.append([row[k] for k in LINE_KEYS] + [report["policy"], report["as_of"]])

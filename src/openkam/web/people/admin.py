@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from openkam.web.core.permissions import may_grant_roles
 from openkam.web.people.models import (
     Assignment,
     ChampionAppointment,
@@ -15,6 +16,11 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ["name", "person_id", "role", "function", "executive_level", "email", "user"]
     list_filter = ["role", "function", "executive_level", "full_time_kam"]
     search_fields = ["name", "person_id", "email"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only administrators give or change roles (core.permissions.may_grant_roles).
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if may_grant_roles(request.user) else [*fields, "role"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
