@@ -156,7 +156,9 @@ class PersonViewSet(ServiceErrorsMixin, VersionedModelViewSet):
 class AssignmentSerializer(serializers.ModelSerializer):
     account = _account_field()
     person = _person_field(allow_null=True)
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Assignment

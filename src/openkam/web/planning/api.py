@@ -74,8 +74,13 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class PlanVersionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
-    signed_by = serializers.CharField(source="signed_by.person_id", default=None, read_only=True)
+    # Null when nobody (an import, the demo) wrote the version, and until it is signed off.
+    author = serializers.CharField(
+        source="author.username", default=None, read_only=True, allow_null=True
+    )
+    signed_by = serializers.CharField(
+        source="signed_by.person_id", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PlanVersion
