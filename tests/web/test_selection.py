@@ -344,3 +344,14 @@ def test_a_review_that_breaks_a_rule_is_applied_only_with_a_reason(small, login)
     review.refresh_from_db()
     assert review.status == "applied"
     assert Account.objects.get(account_id="A1").kam.name == "Bob"
+
+
+def test_stored_rows_are_compact_and_read_back_as_the_engine_wrote_them(small):
+    chris = small["users"]["Chris"]
+    built = services.build_recommendation(services.current_criteria(saved=True))
+    engine_rows = {r["account_id"]: r for r in built[0]["accounts"]}
+    review = services.save_review(chris, "Q1", services.current_criteria(), built)
+    stored = review.row_set.get(account_id="A1").data["contributions"]["attractiveness"][0]
+    assert isinstance(stored, list) and len(stored) == 4
+    for row in review.rows():
+        assert row["contributions"] == engine_rows[row["account_id"]]["contributions"]

@@ -36,6 +36,7 @@ from openkam.web.portfolio.models import (
     Override,
     Review,
     ReviewRow,
+    contribution_keys,
 )
 
 log = logging.getLogger(__name__)
@@ -497,6 +498,7 @@ def save_review(
     result, inputs, snapshot = built
     accounts = result.get("accounts", [])
     summary = {k: v for k, v in result.items() if k != "accounts"}
+    summary["contribution_keys"] = contribution_keys(result.get("config", {}))
     with transaction.atomic():
         review = Review.objects.create(
             label=label or f"Review {timezone.localdate().isoformat()}",

@@ -16,7 +16,14 @@ from openkam.web.core.roles import runs_programme
 from openkam.web.people.models import ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.forms import CriteriaForm
-from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review, ReviewRow
+from openkam.web.portfolio.models import (
+    AssessedScore,
+    CriteriaSet,
+    Override,
+    Review,
+    ReviewRow,
+    expand,
+)
 
 QUADRANT_LABELS = {
     "key": "Key",
@@ -163,7 +170,7 @@ def review_row(request, pk: int, account_id: str):
             for c in items
         ]
 
-    data = row.data
+    data = expand(row.data, row.review.result.get("contribution_keys"))
     return render(
         request,
         "portfolio/_contributions.html",
