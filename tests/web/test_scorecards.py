@@ -104,6 +104,27 @@ def test_months_held_crediting_to_the_cent(ledger):
     assert alice["net_contribution_change"] == D("-601.97")
 
 
+def test_the_default_period_is_the_last_complete_year(ledger):
+    assert services.resolve_period(None).label == "2025"
+    # January 2026 arrives: 2026 is a year to date, and 2025 stays the default.
+    figures(ledger, "A1", "2026-01", "month", "10.00", "1.00", "1.00")
+    assert services.available_periods()[:2] == ["2026-YTD", "2026-Q1"]
+    assert services.resolve_period(None).label == "2025"
+    assert services.resolve_period("2026-YTD").months == ["2026-01"]
+    # Recorded periods of every kind read back in time order.
+    for label in ("2026-YTD", "2025", "2025-Q4", "2025-Q1"):
+        services.record(services.resolve_period(label), actor="test")
+    alice = Person.objects.get(person_id="P-Alice")
+    assert [h.period for h in services.history(alice, "kam")] == ["2025-Q1", "2025"]
+    bob = Person.objects.get(person_id="P-Bob")
+    assert [h.period for h in services.history(bob, "kam")] == [
+        "2025-Q1",
+        "2025-Q4",
+        "2025",
+        "2026-YTD",
+    ]
+
+
 def test_a_quarter_is_credited_from_its_own_row(ledger):
     # No quarter rows are stored here: the quarter is the sum of its months. Q3 is Bob's.
     data = services.compute(services.resolve_period("2025-Q3"))
@@ -164,8 +185,11 @@ def test_plan_attainment_on_hand_made_plans(ledger, programme):
 
 
 def _api(user):
+    from django.contrib.auth import get_user_model
+
     client = APIClient()
-    client.force_authenticate(user)
+    # A fresh copy: the fixture's user object keeps its person as it was first read.
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
     return client
 
 
@@ -173,6 +197,9 @@ def test_who_sees_what_pages_api_exports(ledger, programme, client):
     users, people = programme["users"], programme["people"]
     # An executive without the champion's role (a C-level viewer) sees everything too.
     Person.objects.filter(pk=people["Vera"].pk).update(executive_level="c_level")
+    # Sam sponsors A1 without an executive level (an exception to the programme's rule):
+    # the sponsor's rule, not the executives', decides what he sees.
+    Person.objects.filter(pk=people["Sam"].pk).update(executive_level="")
     ceo = users["Vera"]
     cases = {
         # user: (may see Alice, may see Bob, sees the dashboard)
@@ -283,6 +310,9 @@ def test_recording_keeps_a_history_and_needs_the_champion(ledger, programme):
     assert row.net_contribution == D("1798.03")
     history = _api(alice).get("/api/scorecards/history/?person=P-Alice").json()
     assert [h["period"] for h in history] == ["2025"]
+    assert _api(chris).get("/api/scorecards/history/?person=P-Bob&role=sponsor").json() == []
+    bad = _api(chris).get("/api/scorecards/history/?person=P-Bob&role=boss")
+    assert bad.status_code == 400
     assert _api(alice).get("/api/scorecards/history/?person=P-Bob").status_code == 403
 
 
@@ -366,3 +396,173 @@ def test_the_programme_dashboard_by_hand(ledger, programme):
     assert [k["rank"] for k in data["whale"]["key_accounts"]] == [1, 3]
     assert data["whale"]["peak_rank"] == 2
     assert data["whale"]["peak_pct"] == pytest.approx(4196.06 / 3596.06 * 100)
+
+
+@pytest.mark.slow
+def test_on_a_generated_supplier_snapshots_and_the_years_add_up(db, tmp_path, settings):
+    """Given: a small generated supplier loaded as the demo loads it (its assignment
+    history starts with the ledger), profitability and CLV computed, the demo's scorecard
+    seeding run."""
+    from openkam.engine.synth import generate
+    from openkam.web.demo import compute_demo_figures, load_demo
+    from openkam.web.scorecards.demo import seed_scorecards
+
+    settings.DATA_DIR = tmp_path
+    generate(tmp_path, seed=3, accounts=120, lines=40_000, start=dt.date(2023, 1, 1), years=3)
+    load_demo(tmp_path)
+    assert "lifetime value" in compute_demo_figures()
+    # A handover on 1 July 2024 on one key account, through the assignments as stored.
+    first = Assignment.objects.filter(role="kam", end__isnull=True).order_by("account_id").first()
+    other = Person.objects.filter(role="kam").exclude(pk=first.person_id).first()
+    Assignment.objects.filter(pk=first.pk).update(end=dt.date(2024, 7, 1))
+    Assignment.objects.create(
+        account_id=first.account_id, role="kam", person=other, start=dt.date(2024, 7, 1)
+    )
+    periods = seed_scorecards()
+    assert "2024" in periods and Scorecard.objects.filter(period="2024").exists()
+    # The CLV run was kept as a snapshot on its ledger's last day, and the year ends before
+    # were computed on the ledger cut at those days.
+    kept = dict(ClvSnapshot.objects.values_list("as_of", "source"))
+    assert kept[dt.date(2023, 12, 31)] == "as_of" and kept[dt.date(2024, 12, 31)] == "as_of"
+    assert "run" in kept.values()
+    cut = ClvSnapshot.objects.get(as_of=dt.date(2023, 12, 31))
+    run = ClvSnapshot.objects.get(source="run")
+    assert cut.values.count() <= run.values.count()
+    # Every key account's year is credited in full: the holders' parts add up to the
+    # account's stored year row to the cent, whoever held it.
+    data = services.compute(services.resolve_period("2024"))
+    parts: dict[str, Decimal] = {}
+    for p in data["people"]:
+        if p["role"] == "kam":
+            for a in p["accounts"]:
+                parts[a["account_id"]] = parts.get(a["account_id"], D(0)) + a["net_contribution"]
+    rows = dict(
+        AccountPeriodFigures.objects.filter(
+            computation__is_current=True, grain="year", period="2024", rolled_up=False
+        ).values_list("account_key", "net_contribution")
+    )
+    rolled = dict(
+        AccountPeriodFigures.objects.filter(
+            computation__is_current=True, grain="year", period="2024", rolled_up=True
+        ).values_list("account_key", "net_contribution")
+    )
+    assert parts
+    for account, total in parts.items():
+        assert total == rolled.get(account, rows[account]), account
+    split = [
+        a
+        for p in data["people"]
+        for a in p["accounts"]
+        if a["account_id"] == first.account.account_id and p["role"] == "kam"
+    ]
+    assert sorted(a["months_held"] for a in split) == [6, 6]
+    # ΔCLV of 2024 runs from the 2023-12-31 snapshot to the 2024-12-31 one.
+    assert data["clv_snapshots"] == {"start": "2023-12-31", "end": "2024-12-31"}
+
+
+def test_weights_page_record_button_and_snapshots_page(ledger, programme, client):
+    users = programme["users"]
+    client.force_login(users["Alice"])
+    # A KAM reads the weights but may not change them, record scores or see snapshots.
+    page = client.get("/scorecards/weights/").content.decode()
+    assert "Only the KAM champion" in page
+    assert client.post("/scorecards/weights/", {"net_sales": 100}).status_code == 403
+    assert client.post("/scorecards/record/?period=2025").status_code == 403
+    assert client.get("/scorecards/snapshots/").status_code == 403
+    client.force_login(users["Chris"])
+    form = {m: 0 for m in services.engine.MEASURES}
+    form.update(net_contribution=70, net_sales=30, revenue_warning_share=10, version=1)
+    response = client.post("/scorecards/weights/", form, follow=True)
+    assert "should not be judged on top-line results" in response.content.decode()
+    # Weights that do not add up are refused with the sum said.
+    form.update(net_sales=40, version=2)
+    page = client.post("/scorecards/weights/", form).content.decode()
+    assert "add up to 110 %" in page
+    response = client.post("/scorecards/record/?period=2025", follow=True)
+    assert "Recorded 3 scorecards for 2025" in response.content.decode()
+    assert client.get("/scorecards/snapshots/").status_code == 200
+    # The revenue warning stands on every scorecard page too.
+    assert "top-line" in client.get("/scorecards/P-Alice/?period=2025").content.decode()
+
+
+def test_coverage_and_sponsor_visits_by_hand(ledger, programme):
+    from openkam.web.accounts.models import Contact
+    from openkam.web.people.models import SponsorVisit
+    from openkam.web.relationships.models import ContactProfile, Relationship
+
+    a, p = programme["accounts"], programme["people"]
+    # Given: A1's decision makers are Carla (economic buyer, we know her: strength 3) and
+    # Tom (technical buyer, strength 2: not covered); Lea (influence 4) has left and Uli is
+    # a user of little influence: neither counts. A2's economic buyer Eva is known well (4).
+    carla = Contact.objects.get(contact_id="C1")
+    tom = Contact.objects.create(contact_id="C2", account=a["A1"], name="Tom")
+    lea = Contact.objects.create(contact_id="C3", account=a["A1"], name="Lea")
+    uli = Contact.objects.create(contact_id="C4", account=a["A1"], name="Uli")
+    eva = Contact.objects.create(contact_id="C5", account=a["A2"], name="Eva")
+    for contact, role, influence, left in [
+        (carla, "economic_buyer", 5, False),
+        (tom, "technical_buyer", 3, False),
+        (lea, "influencer", 4, True),
+        (uli, "user", 2, False),
+        (eva, "economic_buyer", 4, False),
+    ]:
+        ContactProfile.objects.update_or_create(
+            contact=contact,
+            defaults={"buying_role": role, "influence": influence, "left_company": left},
+        )
+    Relationship.objects.create(contact=carla, person=p["Alice"], strength=3)
+    Relationship.objects.create(contact=tom, person=p["Bob"], strength=2)
+    Relationship.objects.create(contact=uli, person=p["Bob"], strength=5)
+    Relationship.objects.create(contact=eva, person=p["Bob"], strength=4)
+    # Sam (sponsor of A1 since 2024, the programme's cadence of 91 days) visited A1 on
+    # 2025-02-10, 2025-05-05 and 2025-09-09.
+    for day in ("2025-02-10", "2025-05-05", "2025-09-09"):
+        SponsorVisit.objects.create(account=a["A1"], sponsor=p["Sam"], date=day)
+    data = services.compute(services.resolve_period("2025"), today=dt.date(2026, 1, 15))
+    alice, bob, sam = card(data, "P-Alice"), card(data, "P-Bob"), card(data, "P-Sam", "sponsor")
+    # Coverage, by hand: Alice (A1) 1 of 2 = 50 %; Bob (A1 and A2) 2 of 3 = 66.7 %.
+    assert (alice["coverage"]["covered"], alice["coverage"]["decision_makers"]) == (1, 2)
+    assert bob["coverage_pct"] == pytest.approx(200 / 3)
+    # Visits: Alice held A1 181 days (1 January – 30 June): ⌈181 / 91⌉ = 2 owed, 2 made
+    # (February, May) = 100 %. Bob held it 184 days: 3 owed, 1 made (September) = 33.3 %;
+    # A2 has no sponsor, so it owes none. Sam: 365 days, ⌈365 / 91⌉ = 5 owed, 3 made = 60 %.
+    assert (alice["sponsor_visits"]["expected"], alice["sponsor_visits"]["kept"]) == (2, 2)
+    assert bob["sponsor_visits_pct"] == pytest.approx(100 / 3)
+    assert sam["sponsor_visits_pct"] == pytest.approx(60.0)
+
+
+def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch):
+    # Given: the operations app measured A1's monthly OTIF commitment in five months of
+    # 2025 (kept in February and March, broken in May, kept in August and October) and a
+    # month without orders; A2's quarterly one was kept in Q1 and broken in Q3; a 2024
+    # period lies outside the scorecard's year.
+    rows = [
+        ("A1", "2024-12", "kept"),
+        ("A1", "2025-02", "kept"),
+        ("A1", "2025-03", "kept"),
+        ("A1", "2025-04", "no data"),
+        ("A1", "2025-05", "broken"),
+        ("A1", "2025-08", "kept"),
+        ("A1", "2025-10", "kept"),
+        ("A2", "2025-Q1", "kept"),
+        ("A2", "2025-Q3", "broken"),
+    ]
+    from openkam.web.operations import services as operations
+
+    monkeypatch.setattr(
+        operations,
+        "commitment_status",
+        lambda accounts: [
+            {"account_id": a, "period": p, "status": st} for a, p, st in rows if a in accounts
+        ],
+    )
+    data = services.compute(services.resolve_period("2025"))
+    alice, bob = card(data, "P-Alice"), card(data, "P-Bob")
+    # By hand: Alice held A1 January–June: February, March kept, May broken → 2 of 3.
+    assert alice["commitments"] == {"measured": 3, "kept": 2, "pct": pytest.approx(200 / 3)}
+    # Bob: A1's August and October kept, A2's Q1 kept and Q3 broken → 3 of 4 = 75 %.
+    assert bob["commitments_kept_pct"] == pytest.approx(75.0)
+    # In a quarter, only the periods inside it count: Q3 is Bob's August (kept) and A2's
+    # Q3 (broken) → 1 of 2.
+    q3 = services.compute(services.resolve_period("2025-Q3"))
+    assert card(q3, "P-Bob")["commitments_kept_pct"] == pytest.approx(50.0)

@@ -23,7 +23,7 @@ def _num(value, digits: int = 0) -> str:
 def scorecard_command(
     period: Annotated[
         str | None,
-        typer.Option(help="2025, 2025-Q3 or 2025-YTD [default: the last year with figures]."),
+        typer.Option(help="2025, 2025-Q3 or 2025-YTD [default: the last complete year]."),
     ] = None,
     person: Annotated[str | None, typer.Option(help="Only this person id.")] = None,
     role: Annotated[str | None, typer.Option(help="Only this role: kam or sponsor.")] = None,
@@ -108,21 +108,20 @@ def scorecard_command(
     for col in (
         "person",
         "role",
-        "accounts",
-        "net contribution",
+        "accts",
+        "contribution",
         "margin %",
-        "cost to serve %",
+        "CTS %",
         "ΔCLV",
         "plan %",
         "net sales",
-        "rank contrib.",
-        "rank revenue",
+        "rank C/R",
         "score",
     ):
         table.add_column(col, justify="left" if col in ("person", "role") else "right")
     for p in data["people"]:
         table.add_row(
-            f"{p['name']} ({p['person_id']})",
+            p["name"],
             p["role"],
             str(len(p["accounts"])),
             _num(p["net_contribution"]),
@@ -131,10 +130,13 @@ def scorecard_command(
             _num(p["delta_clv"]),
             _num(p["plan_attainment_pct"], 2),
             _num(p["net_sales"]),
-            _num(p["rank_by_contribution"]),
-            _num(p["rank_by_revenue"]),
+            f"{_num(p['rank_by_contribution'])}/{_num(p['rank_by_revenue'])}",
             _num(p["score"], 1),
         )
     console.print(table)
+    console.print(
+        "CTS: cost to serve as a share of net sales; rank C/R: by contribution / by revenue; "
+        "--json for every figure and each person's accounts"
+    )
     if not data["people"]:
         console.print(f"nobody held an account in {chosen.label}")

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from openkam.engine.money import split_cents
+
 __all__ = [
     "MONEY",
     "MEASURES",
@@ -62,12 +64,15 @@ MEASURES = (
     "plan_attainment_pct",
     "coverage_pct",
     "sponsor_visits_pct",
+    "commitments_kept_pct",
     "net_sales",
 )
 #: Measures where less is better (their scale is reversed).
 LOWER_IS_BETTER = frozenset({"cost_to_serve_pct"})
 #: Measures that are already a share from 0 to 100 and are scored as they are.
-ABSOLUTE = frozenset({"plan_attainment_pct", "coverage_pct", "sponsor_visits_pct"})
+ABSOLUTE = frozenset(
+    {"plan_attainment_pct", "coverage_pct", "sponsor_visits_pct", "commitments_kept_pct"}
+)
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -151,34 +156,7 @@ def days_in(month: str) -> int:
 
 
 # --- splitting money ---------------------------------------------------------------------
-
-
-def split_cents(total: int, weights: Sequence[float]) -> list[int]:
-    """``total`` cents split in proportion to ``weights``: each part is its exact share
-    rounded down, and the cents left go to the largest remainders (ties to the earlier
-    part), so the parts add up to ``total`` exactly. Negative totals split symmetrically.
-    """
-    total = int(total)
-    n = len(weights)
-    if n == 0:
-        if total:
-            raise ValueError(f"cannot split {total} cents over no parts")
-        return []
-    w = [float(x) for x in weights]
-    if any(x < 0 for x in w):
-        raise ValueError("weights must not be negative")
-    whole = sum(w)
-    if whole == 0:
-        w, whole = [1.0] * n, float(n)
-    sign = -1 if total < 0 else 1
-    amount = abs(total)
-    exact = [amount * x / whole for x in w]
-    parts = [int(e) for e in exact]
-    left = amount - sum(parts)
-    order = sorted(range(n), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [sign * p for p in parts]
+# One rule for every split in the engine (largest remainder): :func:`openkam.engine.money.split_cents`.
 
 
 # --- crediting -----------------------------------------------------------------------------
@@ -425,7 +403,8 @@ def composite_scores(
     """A weighted score from 0 to 100 per person, and each measure's points.
 
     Each measure is first put on a 0–100 scale: shares that are already 0–100 (plan
-    attainment, coverage, sponsor visits kept) count as they are, capped at 100; money and
+    attainment, coverage, sponsor visits kept, operations commitments kept) count as they
+    are, capped at 100; money and
     ratios (net contribution, ΔCLV, margin, cost-to-serve share, net sales) by the person's
     percentile among the people scored together, reversed where less is better (cost to
     serve). Comparing KAMs with their peers rather than in currency keeps a KAM of small

@@ -51,11 +51,13 @@ class CriteriaSetViewSet(
     queryset = CriteriaSet.objects.order_by("-number")
 
     def create(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": 'Send an object: {"config": {…}, "note": …}.'})
         new = _call(
             services.save_criteria,
-            request.data.get("config") or {},
+            request.data.get("config"),
             request.user,
-            request.data.get("note", ""),
+            str(request.data.get("note") or ""),
         )
         return Response(CriteriaSetSerializer(new).data, status=status.HTTP_201_CREATED)
 

@@ -84,10 +84,17 @@ def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> Crite
     """Validate ``data`` as a configuration and save it as a new version."""
     if not actor:
         _require_programme(user)
+    if not isinstance(data, dict):
+        raise ValidationError(
+            f"The criteria configuration must be a JSON object, not {type(data).__name__}."
+        )
     try:
         config = config_from_dict(data)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+    except (TypeError, AttributeError, KeyError) as exc:
+        # A part of the object has the wrong shape (e.g. a criterion that is not an object).
+        raise ValidationError(f"The criteria configuration is malformed: {exc}") from None
     with transaction.atomic():
         previous = current_criteria(saved=True)
         new = CriteriaSet.objects.create(

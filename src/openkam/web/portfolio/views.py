@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -296,11 +296,12 @@ def review_detail(request, pk: int):
 
 @login_required
 def review_compare(request):
-    try:
-        a = get_object_or_404(Review.objects.defer("inputs"), pk=int(request.GET.get("a", "")))
-        b = get_object_or_404(Review.objects.defer("inputs"), pk=int(request.GET.get("b", "")))
-    except ValueError:
-        raise Http404("Choose two reviews to compare.") from None
+    ids = [request.GET.get("a", ""), request.GET.get("b", "")]
+    if not all(i.isdigit() and len(i) < 10 for i in ids):
+        messages.error(request, "Choose two reviews to compare.")
+        return redirect("portfolio:reviews")
+    a = get_object_or_404(Review.objects.defer("inputs"), pk=int(ids[0]))
+    b = get_object_or_404(Review.objects.defer("inputs"), pk=int(ids[1]))
     rows = services.compare_reviews(a, b)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -24,7 +24,7 @@ from openkam.engine import scorecards as engine
 from openkam.web.accounts.models import Account
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.roles import Role, person_of, role_of, runs_programme
+from openkam.web.core.roles import person_of, runs_programme
 from openkam.web.people.models import Assignment, Person, ProgrammeRules, SponsorVisit
 from openkam.web.scorecards.models import (
     ClvSnapshot,
@@ -154,13 +154,16 @@ def last_month() -> tuple[int, int] | None:
 
 
 def resolve_period(label: str | None) -> engine.ScorePeriod:
-    """The period a label names (default: the last year with figures). Raises ValueError on
+    """The period a label names (default: the last complete year). Raises ValueError on
     a label that names no period and NoFigures when nothing was computed."""
     last = last_month()
     if not label:
         if last is None:
             raise NoFigures("no monthly figures yet: recompute profitability first")
-        label = str(last[0])
+        # The last complete year, what annual reviews judge (the current year to date is
+        # one choice away); a ledger shorter than a year gives its year to date.
+        complete = [p for p in available_periods() if len(p) == 4]
+        label = complete[0] if complete else f"{last[0]}-YTD"
     return engine.parse_period(label, last_month=last)
 
 
@@ -435,7 +438,8 @@ def plan_attainment(
     period: engine.ScorePeriod,
     held: dict[str, dict[str | None, int]],
     assignments: list[Assignment],
-    figures: dict,
+    year_figures: dict[str, dict[str, int]],
+    year_months: list[str],
     clv_end: dict[str, int | None],
     today: dt.date,
 ) -> dict[str, dict]:
@@ -456,7 +460,6 @@ def plan_attainment(
     from openkam.web.planning.models import Action, Objective
 
     months_in_period = len(period.months)
-    year_months = [m for m in figures.get("_year_months", [])]
     out: dict = defaultdict(
         lambda: {"objectives": 0.0, "objectives_met": 0.0, "actions": 0, "actions_on_time": 0}
     )
@@ -470,7 +473,7 @@ def plan_attainment(
             actual = clv_end.get(account)
             target = _cents(o.target)
         else:
-            actual = figures.get("_year_to_end", {}).get(account, {}).get(o.metric)
+            actual = year_figures.get(account, {}).get(o.metric)
             target = _cents(o.target) * elapsed / 12
         met = actual is not None and actual >= target
         for person, months in held[account].items():
@@ -539,6 +542,10 @@ def coverage(accounts_by_person: dict[str, set[str]]) -> dict[str, dict]:
             "decision_makers": total,
             "covered": known,
             "pct": known / total * 100 if total else None,
+            "accounts": {
+                a: {"decision_makers": len(by_account[a]), "covered": len(by_account[a] & covered)}
+                for a in accounts
+            },
         }
     return out
 
@@ -555,7 +562,8 @@ def sponsor_visits(
     Each holding (up to today) owes one visit per started cadence interval (the sponsor
     assignment's cadence, else the programme's); visits logged in it count up to that
     number. For a KAM the visits of any sponsor of the account count (bringing the sponsor
-    in is part of the job); for a sponsor their own visits."""
+    in is part of the job), on accounts that had a sponsor when the holding began; for a
+    sponsor their own visits."""
     default_every = ProgrammeRules.current().visit_every_days
     horizon = min(period.end, today + dt.timedelta(days=1))
     visits = list(
@@ -569,7 +577,9 @@ def sponsor_visits(
         if span is None:
             continue
         cadence = a if role == "sponsor" else holder_on(sponsors, a.account_id, span[0])
-        every = (cadence.visit_every_days if cadence else None) or default_every
+        if cadence is None:
+            continue  # no sponsor held the account: nobody owed it a visit
+        every = cadence.visit_every_days or default_every
         owed = engine.visits_expected((span[1] - span[0]).days, every)
         kept = sum(
             1
@@ -585,6 +595,54 @@ def sponsor_visits(
         p: {**c, "pct": c["kept"] / c["expected"] * 100 if c["expected"] else None}
         for p, c in out.items()
     }
+
+
+def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) -> dict[str, dict]:
+    """Per person: operations commitments to the accounts they held, kept or broken.
+
+    Each commitment is measured by the operations app per period of its own review grain
+    (month, quarter or year) from the order ledger (OTIF, fill rate, lead time against its
+    target). A measured period that lies within the scorecard's period counts for whoever
+    held the account on its first day; "no data" and "not measured" periods do not count.
+    Kept = kept periods / measured periods × 100.
+    """
+    try:
+        from openkam.web.operations.services import commitment_status
+    except ImportError:  # pragma: no cover - operations not installed
+        return {}
+    accounts = {a.account.account_id: a.account_id for a in assignments}
+    if not accounts:
+        return {}
+    out: dict = defaultdict(lambda: {"measured": 0, "kept": 0})
+    for row in commitment_status(accounts):
+        if row["status"] not in ("kept", "broken"):
+            continue
+        first, end = _label_bounds(row["period"])
+        if first is None or first < period.start or end > period.end:
+            continue
+        holder = holder_on(assignments, accounts[row["account_id"]], first)
+        if holder is None:
+            continue
+        cell = out[holder.person.person_id]
+        cell["measured"] += 1
+        cell["kept"] += row["status"] == "kept"
+    return {
+        p: {**c, "pct": c["kept"] / c["measured"] * 100 if c["measured"] else None}
+        for p, c in out.items()
+    }
+
+
+def _label_bounds(label: str) -> tuple[dt.date | None, dt.date | None]:
+    """[first day, day after) of a period label ("2025", "2025-Q3", "2025-07")."""
+    try:
+        if len(label) == 7 and label[4] == "-" and label[5:].isdigit():
+            year, month = int(label[:4]), int(label[5:])
+            first = dt.date(year, month, 1)
+            return first, dt.date(year + month // 12, month % 12 + 1, 1)
+        p = engine.parse_period(label)
+    except (ValueError, TypeError):
+        return None, None
+    return p.start, p.end
 
 
 # --- the scorecards ------------------------------------------------------------------------
@@ -658,7 +716,8 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
             period,
             held,
             current["assignments"],
-            {"_year_to_end": ytd, "_year_months": ytd_months},
+            ytd,
+            ytd_months,
             clv_end,
             today,
         )
@@ -668,6 +727,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 by_person[r["person_id"]].append(r)
         cover = coverage({p: {r["account_id"] for r in rs} for p, rs in by_person.items()})
         visits = sponsor_visits(period, role, current["assignments"], sponsors, today)
+        kept = commitments_kept(period, current["assignments"])
         totals = engine.person_totals(current["rows"])
         names = {a.person.person_id: a.person for a in current["assignments"]}
         names_of_accounts = {a.account.account_id: a.account.name for a in current["assignments"]}
@@ -695,6 +755,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                         "cost_to_serve": _money(r["cost_to_serve"]),
                         "net_contribution": _money(r["net_contribution"]),
                         "delta_clv": _money(d),
+                        "coverage": cover[pid]["accounts"].get(r["account_id"]),
                     }
                     for r, d in zip(rs, account_deltas, strict=True)
                 ],
@@ -721,6 +782,8 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 "coverage": cover[pid],
                 "sponsor_visits_pct": visits.get(pid, {}).get("pct"),
                 "sponsor_visits": visits.get(pid),
+                "commitments_kept_pct": kept.get(pid, {}).get("pct"),
+                "commitments": kept.get(pid),
                 "trend": [
                     {
                         "month": m,
@@ -742,6 +805,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 "plan_attainment_pct": card["plan_attainment_pct"],
                 "coverage_pct": card["coverage_pct"],
                 "sponsor_visits_pct": card["sponsor_visits_pct"],
+                "commitments_kept_pct": card["commitments_kept_pct"],
                 "net_sales": t["net_sales"],
             }
         by_contribution = engine.competition_ranks(
@@ -892,14 +956,17 @@ def history(person: Person, role: str | None = None):
     qs = Scorecard.objects.filter(person=person)
     if role:
         qs = qs.filter(role=role)
-    return sorted(qs, key=lambda s: _period_sort(s.period))
+    return sorted(qs, key=lambda s: period_sort(s.period))
 
 
-def _period_sort(label: str) -> tuple:
-    year = int(label[:4])
-    part = label[5:]
-    order = {"": (13, 0), "YTD": (12, 0)}.get(part, (int(part[1:]) * 3 if part else 0, 1))
-    return (year, order)
+def period_sort(label: str) -> tuple:
+    """Periods in time order: a year's quarters, then its year to date, then the year."""
+    year, part = int(label[:4]), label[5:]
+    if not part:
+        return (year, 14)
+    if part == "YTD":
+        return (year, 13)
+    return (year, int(part[1:]) * 3)
 
 
 # --- weights -------------------------------------------------------------------------------
@@ -956,7 +1023,3 @@ def update_weights(values: dict, expected_version: int | None, user) -> dict:
         return save_versioned(
             current, {k: int(v) for k, v in merged.items()}, expected_version, user=user
         )
-
-
-def role_label(user) -> str:
-    return Role(role_of(user)).label if role_of(user) else ""

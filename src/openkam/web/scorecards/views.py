@@ -3,6 +3,8 @@ champion's weights, recording scores and CLV snapshots, the programme dashboard.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +27,7 @@ MEASURE_LABELS = {
     "plan_attainment_pct": "Plan attainment",
     "coverage_pct": "Decision-maker coverage",
     "sponsor_visits_pct": "Sponsor visits kept",
+    "commitments_kept_pct": "Operations commitments kept",
     "net_sales": "Net sales (revenue)",
 }
 
@@ -102,7 +105,8 @@ def detail(request, person_id: str):
     if problem:
         return problem
     card = data["people"][0]
-    history = services.history(person, card["role"])
+    # Like with like: a year's page lists the recorded years, a quarter's the quarters.
+    history = [h for h in services.history(person, card["role"]) if _kind(h.period) == period.kind]
     chart = {
         "trend": {
             "labels": [t["month"] for t in card["trend"]],
@@ -117,8 +121,8 @@ def detail(request, person_id: str):
         },
         # The line compares like with like: years with years, quarters with quarters.
         "history": {
-            "labels": [h.period for h in history if _kind(h.period) == period.kind],
-            "score": [h.score for h in history if _kind(h.period) == period.kind],
+            "labels": [h.period for h in history],
+            "score": [h.score for h in history],
         },
     }
     points = [
@@ -239,6 +243,9 @@ def dashboard_view(request):
     if problem:
         return problem
     data = dashboard(period)
+    for row in data["loss_makers"]:
+        # The row's sparkline reads its months from a data attribute (no inline script).
+        row["spark"] = json.dumps([float(m["net_contribution"]) for m in row["monthly"]])
     chart = as_json(
         {
             "shares": data["shares"],
