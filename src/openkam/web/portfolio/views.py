@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
 from openkam.web.core.roles import runs_programme
-from openkam.web.people.models import ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.forms import CriteriaForm
 from openkam.web.portfolio.models import (
@@ -258,7 +257,7 @@ def apply_review(request, pk: int):
         if refused is not None
         else (services.apply_violations(review) if review.status == "draft" else [])
     )
-    rules = ProgrammeRules.current()
+    rules = services.programme_rules()
     return render(
         request,
         "portfolio/review_apply.html",
@@ -363,7 +362,7 @@ def criteria(request):
             "shares": services.weight_shares(config),
             "versions": CriteriaSet.objects.select_related("created_by")[:20],
             "can_edit": can_edit,
-            "rules": ProgrammeRules.current(),
+            "rules": services.programme_rules(),
             "currency": services.reporting_currency(),
         },
     )
