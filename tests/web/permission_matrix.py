@@ -518,14 +518,23 @@ PAGES: dict[str, Page] = {
         data=lambda w, s: {"config": __import__("json").dumps(w["criteria"].config)},
     ),
     "portfolio:reviews": Page(PAGE_READ),
+    "portfolio:criteria_file": Page(PAGE_READ, note="the criteria as the CLI's JSON file"),
+    "portfolio:matrix": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
+    "portfolio:row": Page(
+        # The world's review is stored without rows: an account not in it is not found.
+        rule(rest="404", anonymous="302"),
+        params=lambda w, s: {"pk": w["review"].pk, "account_id": w["account"][s].account_id},
+    ),
     "portfolio:compare": Page(
         PAGE_READ, query="a={review}&b={review}", note="query filled from world"
     ),
     "portfolio:review": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
     "portfolio:apply": Page(
-        POST_ONLY_GET,
-        post=programme("302", anonymous="302"),
+        # GET: the changes to confirm; a refused POST is shown with its reason.
+        PAGE_READ,
+        post=rule(admin="302", champion="302", rest="302=", anonymous="302"),
         params=lambda w, s: {"pk": w["review"].pk},
+        data=lambda w, s: {"confirm": "yes"},
     ),
     "portfolio:scores": Page(
         PAGE_READ,
