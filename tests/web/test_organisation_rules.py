@@ -159,7 +159,7 @@ def test_the_rules_page_setting_changes_the_check(programme):
     # With a maximum of 1, giving Alice a second key account is an over-load.
     from openkam.web.people.models import ProgrammeRules
 
-    ProgrammeRules.current()
+    ProgrammeRules.current_for_update()
     ProgrammeRules.objects.update(kam_max_accounts=1, kam_min_accounts=1)
     a2 = programme["accounts"]["A2"]
     Account.objects.filter(pk=a2.pk).update(key_status="key", kam=None)
@@ -175,7 +175,7 @@ def test_eligible_people_follow_the_rules(programme):
     names = sorted(p.name for p in rules.eligible_kams())
     assert names == ["Alice", "Bob"]  # full-time KAMs; Chris (champion) is not full time
     assert [p.name for p in rules.eligible_sponsors()] == ["Sam"]
-    ProgrammeRules.current()
+    ProgrammeRules.current_for_update()
     ProgrammeRules.objects.update(sponsor_min_level="director", kam_must_be_full_time=False)
     Person.objects.filter(name="Vera").update(executive_level="director")
     assert sorted(p.name for p in rules.eligible_sponsors()) == ["Sam", "Vera"]

@@ -177,3 +177,29 @@ def test_a_team_member_is_a_manager(programme):
     assert AccountTeamMember.objects.filter(person=programme["people"]["Olga"]).exists()
     assert services.manages(programme["users"]["Olga"], programme["accounts"]["A1"])
     assert not services.manages(programme["users"]["Sam"], programme["accounts"]["A1"])
+
+
+def test_a_kam_cannot_make_themselves_sponsor_and_sign(programme, login):
+    """The org app's assignment service refuses; the sign-off would be refused anyway."""
+    alice = programme["users"]["Alice"]
+    a1 = Account.objects.get(account_id="A1")
+    response = api_as(alice).patch(
+        "/api/accounts/A1/", {"sponsor": "P-Alice", "version": a1.version}, format="json"
+    )
+    assert response.status_code in (400, 403)
+    a1.refresh_from_db()
+    assert a1.sponsor == programme["people"]["Sam"]
+    data = {
+        "name": a1.name,
+        "industry": a1.industry,
+        "region": a1.region,
+        "country": "",
+        "parent": "",
+        "kam": a1.kam.pk,
+        "sponsor": programme["people"]["Alice"].pk,
+        "notes": "",
+        "version": a1.version,
+    }
+    login(alice).post("/accounts/A1/edit/", data)
+    a1.refresh_from_db()
+    assert a1.sponsor == programme["people"]["Sam"]

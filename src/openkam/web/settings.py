@@ -196,9 +196,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by fields of the same name (else drf-spectacular names
+    # them by hash and warns, and `check --deploy` is not clean).
     "ENUM_NAME_OVERRIDES": {
+        "PersonRoleEnum": "openkam.web.core.roles.Role",
         "AssignmentRoleEnum": "openkam.web.people.models.Assignment.Role",
         "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
+        "ActionStatusEnum": "openkam.web.planning.models.Action.Status",
+        "ReviewStatusEnum": "openkam.web.portfolio.models.Review.Status",
+        "ComputationStatusEnum": "openkam.web.insights.models.Computation.Status",
+        "PartnershipStatusEnum": "openkam.web.programme.models.Partnership.Status",
+        "ProgrammeReviewStatusEnum": "openkam.web.programme.models.ProgrammeReview.Status",
+        "CheckStatusEnum": ["met", "partly", "not_met"],
+        "LoadStatusEnum": ["ok", "over", "under", ""],
     },
     # The schema and its docs describe every endpoint: signed-in users only, unless a
     # deployment makes them public.

@@ -34,7 +34,8 @@ class ObtainExpiringToken(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
         # django-axes marks the Django request; DRF's request wraps it, so the lockout is
         # checked here (before and after the attempt) and answered as on the login page.
-        credentials = {"username": str(request.data.get("username", ""))}
+        data = request.data if hasattr(request.data, "get") else {}
+        credentials = {"username": str(data.get("username", ""))}
         if AxesProxyHandler.is_locked(request._request, credentials):
             return locked_out()
         serializer = self.get_serializer(data=request.data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -73,5 +74,15 @@ def conflict_response(exc: ConcurrentEditError, **extra) -> Response:
 class VersionField(serializers.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 2**31 - 1)
         kwargs.setdefault("help_text", "The version your update is based on (optimistic locking).")
         super().__init__(**kwargs)
+
+
+class SingleObjectSchema(AutoSchema):
+    """The OpenAPI schema of a viewset whose ``list`` answers one object (a report), not an
+    array: drf-spectacular takes every ``list`` for an array otherwise."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from openkam.engine.operations import POLICIES
 from openkam.web.accounts.models import Account, Product
-from openkam.web.core.api import VersionedModelViewSet, VersionField
+from openkam.web.core.api import SingleObjectSchema, VersionedModelViewSet, VersionField
 from openkam.web.core.permissions import EditorMayDeletePermission, RolePermission
 from openkam.web.operations import filtersets, services
 from openkam.web.operations.models import Commitment
@@ -229,6 +229,7 @@ class AllocationViewSet(viewsets.ViewSet):
     what-if (units and contribution given up or gained because of protected quantities)."""
 
     permission_classes = [RolePermission]
+    schema = SingleObjectSchema()  # one report, not a list
 
     @extend_schema(
         parameters=[

@@ -3,16 +3,17 @@ section of the account plan's exports."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openkam.engine.operations import LINE_KEYS
+from openkam.web.core.exports import csv_writer, protect_workbook
 
 
 def confirmation_csv(report: dict) -> bytes:
     """One row per open order line: :data:`LINE_KEYS`, plus the policy and as-of date."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # Texts that start like a formula are written as text (core.exports, OWASP).
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow([*LINE_KEYS, "policy", "as_of"])
     for row in report["lines"]:
         writer.writerow([_cell(row[k]) for k in LINE_KEYS] + [report["policy"], report["as_of"]])
@@ -59,6 +60,7 @@ def confirmation_xlsx(report: dict) -> bytes:
             ]
         )
     out = io.BytesIO()
+    protect_workbook(book)  # no user text becomes a live formula (core.exports)
     book.save(out)
     return out.getvalue()
 

@@ -86,7 +86,10 @@ class LoadSerializer(serializers.Serializer):
 
 class PersonSerializer(serializers.ModelSerializer):
     version = VersionField()
-    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    # Null for a person without a login (the schema says so).
+    username = serializers.CharField(
+        source="user.username", read_only=True, default=None, allow_null=True
+    )
     reports_to = _person_field(required=False, allow_null=True)
     key_accounts_as_kam = serializers.IntegerField(read_only=True, source="n_key_kam")
     key_accounts_as_sponsor = serializers.IntegerField(read_only=True, source="n_key_sponsor")

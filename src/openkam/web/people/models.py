@@ -140,6 +140,14 @@ class ProgrammeRules(ChangeLoggedModel):
 
     @classmethod
     def current(cls) -> ProgrammeRules:
+        """The rules; the defaults, unsaved, before anyone saved rules (reads never write:
+        ``current_for_update`` does)."""
+        rules = cls.objects.order_by("pk").first()
+        return rules if rules is not None else cls()
+
+    @classmethod
+    def current_for_update(cls) -> ProgrammeRules:
+        """The row an edit saves to, made with the defaults on the first edit."""
         rules = cls.objects.order_by("pk").first()
         return rules if rules is not None else cls.objects.create()
 

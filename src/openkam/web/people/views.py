@@ -398,7 +398,8 @@ def rules_page(request):
     """The programme's rules, each with its meaning; the champion and admins edit them."""
     rules = ProgrammeRules.current()
     may_manage = runs_programme(request.user)
-    form = RulesForm(request.POST or None, instance=ProgrammeRules.objects.get(pk=rules.pk))
+    stored = ProgrammeRules.objects.filter(pk=rules.pk).first() if rules.pk else None
+    form = RulesForm(request.POST or None, instance=stored or rules)
     conflict = None
     if request.method == "POST":
         services.require_programme(request.user)

@@ -147,8 +147,9 @@ class PlanViewSet(
         with model_errors_as_400():
             services.update_plan(instance, values, version, user, note=note)
 
+    # A plain list (the schema said a page): no pagination, filters or ordering here.
     @extend_schema(responses=PlanVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, account_id=None):
         """Every saved version of the plan, newest first."""
         plan = self.get_object()
@@ -170,7 +171,7 @@ class PlanViewSet(
         ],
         responses=CompareRowSerializer,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def compare(self, request, account_id=None):
         """Field-by-field differences from the older to the newer of versions ``a`` and ``b``."""
         plan = self.get_object()

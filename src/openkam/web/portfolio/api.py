@@ -292,11 +292,12 @@ class ReviewViewSet(
     def apply(self, request, pk=None):
         """Apply a draft; 400 with the broken rules unless ``exception_reason`` is given."""
         review = self.get_object()
+        data = request.data if isinstance(request.data, dict) else {}
         changed = _call(
             services.apply_review,
             review,
             request.user,
-            exception_reason=str(request.data.get("exception_reason") or "").strip(),
+            exception_reason=str(data.get("exception_reason") or "").strip(),
         )
         return Response({"applied": True, "accounts_changed": changed})
 

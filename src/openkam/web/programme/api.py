@@ -199,7 +199,8 @@ class PartnershipViewSet(VersionedModelViewSet):
 
     @staticmethod
     def allow_create_by(request) -> bool:
-        account = Account.objects.filter(account_id=request.data.get("account_id")).first()
+        data = request.data if isinstance(request.data, dict) else {}
+        account = Account.objects.filter(account_id=data.get("account_id")).first()
         return account is None or account.editable_by(request.user)
 
     def _save(self, account, values, version):

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from openkam.engine.scorecards import MEASURES
 from openkam.web.core.api import conflict_response, required_version
 from openkam.web.core.concurrency import ConcurrentEditError
-from openkam.web.people.models import Person
+from openkam.web.people.models import Assignment, Person
 from openkam.web.scorecards import services
 from openkam.web.scorecards.dashboard import as_json, dashboard
 from openkam.web.scorecards.filtersets import ScorecardFilterSet
@@ -40,7 +40,8 @@ class AccountCreditSerializer(serializers.Serializer):
 class PersonScorecardSerializer(serializers.Serializer):
     person_id = serializers.CharField()
     name = serializers.CharField()
-    role = serializers.ChoiceField(choices=["kam", "sponsor"])
+    # The same choice set as an assignment's role (one enum in the schema).
+    role = serializers.ChoiceField(choices=Assignment.Role.choices)
     accounts = AccountCreditSerializer(many=True)
     net_sales = serializers.FloatField()
     net_contribution = serializers.FloatField()
@@ -374,7 +375,7 @@ class ScorecardViewSet(viewsets.ViewSet):
                 raise ValidationError(exc.errors) from exc
             except ConcurrentEditError as exc:
                 return conflict_response(exc)
-            weights.refresh_from_db()
+            weights = ScorecardWeights.load()  # as saved (the first save creates the row)
         return Response(WeightsSerializer(weights).data)
 
 

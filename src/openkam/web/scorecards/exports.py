@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from openkam.web.core.exports import protect_workbook
 from openkam.web.planning.exports import RULE, _Writer
 
 FORMATS = {
@@ -312,5 +313,6 @@ def to_xlsx(data: dict, card: dict) -> bytes:
         ],
     )
     buf = io.BytesIO()
+    protect_workbook(wb)  # no user text becomes a live formula (core.exports)
     wb.save(buf)
     return buf.getvalue()

@@ -65,6 +65,13 @@ class ScorecardWeights(ChangeLoggedModel):
 
     @classmethod
     def load(cls) -> ScorecardWeights:
+        """The weights; the defaults, unsaved, before anyone saved them (reads never write:
+        ``load_for_update`` does)."""
+        return cls.objects.order_by("pk").first() or cls()
+
+    @classmethod
+    def load_for_update(cls) -> ScorecardWeights:
+        """The row an edit (or an audit event) refers to, made with the defaults if need be."""
         return cls.objects.order_by("pk").first() or cls.objects.create()
 
     def editable_by(self, user) -> bool:

@@ -930,7 +930,7 @@ def record(period: engine.ScorePeriod, user=None, actor: str = "") -> int:
                 role=card["role"],
                 defaults=values,
             )
-        marker = ScorecardWeights.load()
+        marker = ScorecardWeights.load_for_update()
         audit.record(
             "event",
             marker,
@@ -1020,6 +1020,8 @@ def update_weights(values: dict, expected_version: int | None, user) -> dict:
     if errors:
         raise WeightsError(errors)
     with transaction.atomic():
+        if current.pk is None:  # the defaults, never saved: saved now, by this edit
+            current = ScorecardWeights.load_for_update()
         return save_versioned(
             current, {k: int(v) for k, v in merged.items()}, expected_version, user=user
         )
