@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.money import currency_codes
 from openkam.engine.schema import Column, Kind
 from openkam.store.issues import CellIssues
 from openkam.store.readers import SourceBatch
@@ -24,12 +25,36 @@ NON_NEGATIVE: dict[str, frozenset[str]] = {
     "invoices": frozenset({"line_no", "unit_list_price"}),
     "activities": frozenset({"quantity"}),
     "cost-pools": frozenset({"cost", "capacity"}),
+    "orders": frozenset({"line_no"}),
+    "deliveries": frozenset({"line_no"}),
+    "commitments": frozenset({"protected_quantity", "target"}),
 }
 #: Columns that must be strictly positive: a pool's cost rate divides by its capacity.
-POSITIVE: dict[str, frozenset[str]] = {"cost-pools": frozenset({"capacity"})}
+POSITIVE: dict[str, frozenset[str]] = {
+    "cost-pools": frozenset({"capacity"}),
+    "fx-rates": frozenset({"rate"}),
+    # Order lines, deliveries and supply are quantities of goods; a return is an invoice line.
+    "orders": frozenset({"quantity"}),
+    "deliveries": frozenset({"quantity"}),
+    "supply": frozenset({"quantity"}),
+}
+
+#: Date columns that may not come before another date column of the same row:
+#: kind -> [(later column, earlier column)].
+DATE_ORDER: dict[str, list[tuple[str, str]]] = {
+    "cost-pools": [("period_end", "period_start")],
+    "orders": [("promised_date", "order_date")],
+    "commitments": [("end_date", "start_date")],
+}
+
+#: Columns that hold an ISO 4217 currency code (in any kind).
+CURRENCY_COLUMNS = frozenset({"currency"})
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
-RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
+RANGES: dict[str, dict[str, tuple[int, int]]] = {
+    "relationships": {"strength": (1, 5)},
+    "competencies": {"level": (1, 5)},
+}
 
 #: Dates outside this range are refused: they are typing errors (0024 for 2024, 9999 as
 #: "no end"), and the engines' month arithmetic and currency look-ups assume real dates.
@@ -219,6 +244,12 @@ def convert_column(kind: Kind, column: Column, text: pa.Array, rows: np.ndarray)
     elif pa.types.is_date(t):
         good, values = _convert_date(text, empty)
         reason_of = describe_date
+    elif column.name in CURRENCY_COLUMNS:
+        codes = pa.array(sorted(currency_codes()), pa.string())
+        good, values = pc.is_in(text, value_set=codes), text
+
+        def reason_of(v):
+            return "is not an ISO 4217 currency code (three capital letters, e.g. EUR, USD, GBP)"
     else:
         limit, multiline = text_rule(kind, column)
         good, values = _check_text(text, empty, limit, multiline), text
@@ -293,7 +324,10 @@ def periods(kind: Kind) -> list[tuple[str, str]]:
 def _row_rules(kind: Kind, table: pa.Table, rows: np.ndarray):
     """Rules that relate several cells of a row: a period cannot end before it starts."""
     found = []
-    for start_col, end_col in periods(kind):
+    pairs = periods(kind)
+    # Dates that may not precede another without a period's names (a promise after its order).
+    pairs += [(a, b) for b, a in DATE_ORDER.get(kind.name, ()) if (a, b) not in pairs]
+    for start_col, end_col in pairs:
         start, end = table[start_col], table[end_col]
         before = _np(pc.fill_null(pc.less(end, start), False).combine_chunks())
         idx = np.flatnonzero(before)

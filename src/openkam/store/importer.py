@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from openkam.engine.schema import KINDS, Kind
 from openkam.store.convert import convert_batch
-from openkam.store.derived_ids import DERIVED_ID_COLUMN, content_columns, derived_id_sql
+from openkam.store.derived_ids import DERIVED_ID_COLUMN, derived_id_sql, identity_columns
 from openkam.store.issues import MAX_ISSUES_KEPT, ImportFailed, ImportIssue, IssueLog
 from openkam.store.ledger import (
     clear_interrupted,
@@ -323,7 +323,7 @@ def _fill_derived_ids(con, kind: Kind, staged: StagedRows, folder: Path) -> Stag
     ).fetchall()[0][0]
     if not missing:
         return staged
-    content = ", ".join(_q(c) for c in content_columns(kind.name))
+    content = ", ".join(_q(c) for c in identity_columns(kind.name))
     query = f"""
         SELECT * EXCLUDE (_occurrence)
             REPLACE (coalesce({_q(id_col)}, {derived_id_sql(kind.name, "_occurrence")})
@@ -387,6 +387,59 @@ def _duplicate_keys(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog) 
                 ", ".join(kind.key),
                 f"is a duplicate key: {where} has it too",
                 _key_text(r[:n]),
+            )
+        )
+    log.add_counted(total, issues)
+
+
+#: The document date of each kind whose amounts may be in a foreign currency.
+_DOCUMENT_DATE = {
+    "invoices": "invoice_date",
+    "rebates": "rebate_date",
+    "cost-pools": "period_start",
+}
+
+
+def _missing_rates(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog, data_dir) -> None:
+    """Report every record in a foreign currency dated before the first rate of its
+    currency in the ledger's fx-rates (or whose currency has no rate): the engine could not
+    convert it (see :mod:`openkam.engine.money_lines`)."""
+    from openkam.engine.money_lines import reporting_currency
+
+    date = _DOCUMENT_DATE.get(kind.name)
+    if date is None or data_dir is None:
+        return
+    reporting = reporting_currency().replace("'", "")
+    files = part_files(table_dir(data_dir, "fx-rates"))
+    rates = (
+        f"SELECT currency, min(rate_date) AS first FROM read_parquet({_files_sql(files)}) "
+        "GROUP BY currency"
+        if files
+        else "SELECT NULL::VARCHAR AS currency, NULL::DATE AS first WHERE false"
+    )
+    where = f"""
+        FROM {relation} AS s LEFT JOIN ({rates}) AS r USING (currency)
+        WHERE s.currency IS NOT NULL AND s.currency <> '{reporting}'
+          AND (r.first IS NULL OR s.{_q(date)} < r.first)
+    """
+    total = con.execute(f"SELECT count(*) {where}").fetchall()[0][0]
+    if not total:
+        return
+    rows = con.execute(
+        f"SELECT s.currency, s.{_q(date)}, r.first, s._file, s._row {where} "
+        f"ORDER BY s._file, s._row LIMIT {max(log.room, 0)}"
+    ).fetchall()
+    issues = []
+    for currency, day, first, f, row in rows:
+        since = f"its first rate is dated {first}" if first else "the ledger has no rate for it"
+        issues.append(
+            ImportIssue(
+                scan.displays[f],
+                scan.row(f, row),
+                "currency",
+                f"has no {currency} exchange rate on or before {date} {day} ({since}; "
+                f"reporting currency {reporting}): import fx-rates first",
+                currency,
             )
         )
     log.add_counted(total, issues)
@@ -566,6 +619,7 @@ def _validate_ledger_kind(kind, paths, known, log, folder, data_dir, progress, k
             scan, staged = _stage(kind, paths, known, log, folder, progress)
             staged = _fill_derived_ids(con, kind, staged, folder)
             _duplicate_keys(con, kind, staged.relation(), scan, log)
+            _missing_rates(con, kind, staged.relation(), scan, log, data_dir)
         finally:
             con.close()
     except BaseException:
@@ -717,6 +771,7 @@ def _import_ledger(
             staged = _fill_derived_ids(con, kind, staged, folder)
             con.execute(f"CREATE VIEW staged AS SELECT * FROM {staged.relation()}")
             _duplicate_keys(con, kind, "staged", scan, log)
+            _missing_rates(con, kind, "staged", scan, log, data_dir)
             existing = part_files(table_dir(data_dir, kind.name))
             unchanged, conflicts = _match_ledger(con, kind, existing)
             _warn_renumbered_lines(con, kind, existing, scan, log)

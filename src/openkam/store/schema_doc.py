@@ -60,6 +60,9 @@ EXAMPLES = {
     "reports_to_contact_id": "C-3",
     "person_id": "U-4",
     "role": "kam",
+    "currency": "USD",
+    "rate_date": "2024-01-02",
+    "rate": "0.90490000",
 }
 
 

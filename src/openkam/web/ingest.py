@@ -122,13 +122,24 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
     else:
         validated = store.validate_import(kind, paths, known, data_dir=data_dir, progress=report)
         validated.raise_for_issues()
-        upserted = reference.upsert(
-            kind,
-            validated.table.to_pylist(),
-            user=user,
-            actor=actor,
-            columns=set(validated.columns_present),
-        )
+        if kind == "commitments":
+            from openkam.web.operations.services import import_commitments
+
+            upserted = import_commitments(
+                validated.table.to_pylist(),
+                origins=validated.origins.to_pylist(),
+                user=user,
+                actor=actor,
+            )
+        else:
+            upserted = reference.upsert(
+                kind,
+                validated.table.to_pylist(),
+                user=user,
+                actor=actor,
+                columns=set(validated.columns_present),
+                origins=validated.origins.to_pylist() if validated.origins is not None else None,
+            )
         result = {"rows_read": validated.rows_read, **upserted.as_dict()}
         if kind in ("accounts", "people"):
             from django.core.cache import cache
@@ -137,6 +148,7 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
 
             cache.delete(FILTER_CHOICES_KEY)  # the account list's filters show new values
         result["warnings"] = [str(w) for w in validated.warnings]
+        result["warnings"] += getattr(upserted, "warnings", [])
     _audit_import(kind, names, result, user=user, actor=actor)
     return result
 
@@ -216,15 +228,28 @@ def status_counts() -> dict[str, int]:
     """Records of each kind, keyed by the import kind names."""
     from openkam import store
     from openkam.web.accounts.models import Account, Contact, Product
-    from openkam.web.people.models import Person
+    from openkam.web.people.models import (
+        Assignment,
+        CompetencyAssessment,
+        Person,
+        SponsorVisit,
+        TrainingRecord,
+    )
     from openkam.web.relationships.models import Relationship
 
     counts = {
+        "competencies": CompetencyAssessment.objects.count(),
+        "training": TrainingRecord.objects.count(),
+        "sponsor-visits": SponsorVisit.objects.count(),
+        "assignments": Assignment.objects.count(),
         "relationships": Relationship.objects.count(),
         "accounts": Account.objects.count(),
         "products": Product.objects.count(),
         "contacts": Contact.objects.count(),
         "people": Person.objects.count(),
     }
+    from openkam.web.operations.models import Commitment
+
+    counts["commitments"] = Commitment.objects.count()
     counts.update(store.ledger_counts(Path(settings.DATA_DIR)))
     return {kind: counts.get(kind, 0) for kind in KINDS}

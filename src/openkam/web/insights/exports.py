@@ -6,13 +6,13 @@ spreadsheets and pandas read the numbers as numbers.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from openkam.web.accounts.models import Account
+from openkam.web.core.exports import csv_writer
 from openkam.web.insights.profitability import MONEY_FIELDS
 
 #: The fixed columns; one column per cost pool follows (pool names, sorted).
@@ -110,7 +110,8 @@ def mix_rows(mix: dict) -> tuple[list[str], list[list[str]]]:
 
 
 def write_csv(out, header: list[str], rows: Iterable[list[str]]) -> None:
-    writer = csv.writer(out, lineterminator="\r\n")
+    """Write a CSV export; texts that start like a formula are neutralised (core.exports)."""
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
 
