@@ -33,9 +33,9 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from store_helpers import snapshot
 
+from openkam.engine.money import currency_codes
 from openkam.engine.schema import KINDS, Kind
 from openkam.store import ImportFailed, import_ledger, validate_import
-from openkam.engine.money import currency_codes
 from openkam.store.convert import (
     CURRENCY_COLUMNS,
     DATE_ORDER,
