@@ -296,9 +296,7 @@ def test_mutual_plan_shows_only_customer_visible_commitments_when_shared(program
 
     from openkam.web.planning.models import Plan
 
-    plan = Plan.objects.create(
-        account=programme["accounts"]["A1"], share_token="tok-1234567890abcdefghij"
-    )
+    plan = Plan.objects.create(account=programme["accounts"]["A1"], share_token="tok-1234567890abcdefghij")
     commitment(programme, description="95 % OTIF every month", customer_visible=True)
     commitment(
         programme,
@@ -310,10 +308,7 @@ def test_mutual_plan_shows_only_customer_visible_commitments_when_shared(program
         target=Decimal("98"),
     )
     visitor = Client()
-    assert (
-        "95 % OTIF every month"
-        not in visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
-    )
+    assert "95 % OTIF every month" not in visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
     plan.shared_sections = ["commitments"]
     plan.save()
     page = visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
