@@ -249,7 +249,7 @@ def test_pages_and_exports(programme, ledger, api):
     xlsx = client.get("/operations/allocation/export.xlsx")
     assert xlsx.content[:2] == b"PK"
     assert client.get("/operations/allocation/export.pdf").status_code == 404
-    assert api("Vera").get("/operations/commitments/new/").status_code == 200
+    assert api("Vera").get("/operations/commitments/new/").status_code == 403  # a viewer
     assert api("Bob").get(f"/operations/commitments/{c.commitment_id}/edit/").status_code == 403
 
 
@@ -296,7 +296,9 @@ def test_mutual_plan_shows_only_customer_visible_commitments_when_shared(program
 
     from openkam.web.planning.models import Plan
 
-    plan = Plan.objects.create(account=programme["accounts"]["A1"], share_token="tok-1234567890abcdefghij")
+    plan = Plan.objects.create(
+        account=programme["accounts"]["A1"], share_token="tok-1234567890abcdefghij"
+    )
     commitment(programme, description="95 % OTIF every month", customer_visible=True)
     commitment(
         programme,
@@ -308,7 +310,10 @@ def test_mutual_plan_shows_only_customer_visible_commitments_when_shared(program
         target=Decimal("98"),
     )
     visitor = Client()
-    assert "95 % OTIF every month" not in visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
+    assert (
+        "95 % OTIF every month"
+        not in visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
+    )
     plan.shared_sections = ["commitments"]
     plan.save()
     page = visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()

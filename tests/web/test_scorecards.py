@@ -310,6 +310,9 @@ def test_recording_keeps_a_history_and_needs_the_champion(ledger, programme):
     assert row.net_contribution == D("1798.03")
     history = _api(alice).get("/api/scorecards/history/?person=P-Alice").json()
     assert [h["period"] for h in history] == ["2025"]
+    assert _api(chris).get("/api/scorecards/history/?person=P-Bob&role=sponsor").json() == []
+    bad = _api(chris).get("/api/scorecards/history/?person=P-Bob&role=boss")
+    assert bad.status_code == 400
     assert _api(alice).get("/api/scorecards/history/?person=P-Bob").status_code == 403
 
 
@@ -526,3 +529,40 @@ def test_coverage_and_sponsor_visits_by_hand(ledger, programme):
     assert (alice["sponsor_visits"]["expected"], alice["sponsor_visits"]["kept"]) == (2, 2)
     assert bob["sponsor_visits_pct"] == pytest.approx(100 / 3)
     assert sam["sponsor_visits_pct"] == pytest.approx(60.0)
+
+
+def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch):
+    # Given: the operations app measured A1's monthly OTIF commitment in five months of
+    # 2025 (kept in February and March, broken in May, kept in August and October) and a
+    # month without orders; A2's quarterly one was kept in Q1 and broken in Q3; a 2024
+    # period lies outside the scorecard's year.
+    rows = [
+        ("A1", "2024-12", "kept"),
+        ("A1", "2025-02", "kept"),
+        ("A1", "2025-03", "kept"),
+        ("A1", "2025-04", "no data"),
+        ("A1", "2025-05", "broken"),
+        ("A1", "2025-08", "kept"),
+        ("A1", "2025-10", "kept"),
+        ("A2", "2025-Q1", "kept"),
+        ("A2", "2025-Q3", "broken"),
+    ]
+    from openkam.web.operations import services as operations
+
+    monkeypatch.setattr(
+        operations,
+        "commitment_status",
+        lambda accounts: [
+            {"account_id": a, "period": p, "status": st} for a, p, st in rows if a in accounts
+        ],
+    )
+    data = services.compute(services.resolve_period("2025"))
+    alice, bob = card(data, "P-Alice"), card(data, "P-Bob")
+    # By hand: Alice held A1 January–June: February, March kept, May broken → 2 of 3.
+    assert alice["commitments"] == {"measured": 3, "kept": 2, "pct": pytest.approx(200 / 3)}
+    # Bob: A1's August and October kept, A2's Q1 kept and Q3 broken → 3 of 4 = 75 %.
+    assert bob["commitments_kept_pct"] == pytest.approx(75.0)
+    # In a quarter, only the periods inside it count: Q3 is Bob's August (kept) and A2's
+    # Q3 (broken) → 1 of 2.
+    q3 = services.compute(services.resolve_period("2025-Q3"))
+    assert card(q3, "P-Bob")["commitments_kept_pct"] == pytest.approx(50.0)

@@ -64,12 +64,15 @@ MEASURES = (
     "plan_attainment_pct",
     "coverage_pct",
     "sponsor_visits_pct",
+    "commitments_kept_pct",
     "net_sales",
 )
 #: Measures where less is better (their scale is reversed).
 LOWER_IS_BETTER = frozenset({"cost_to_serve_pct"})
 #: Measures that are already a share from 0 to 100 and are scored as they are.
-ABSOLUTE = frozenset({"plan_attainment_pct", "coverage_pct", "sponsor_visits_pct"})
+ABSOLUTE = frozenset(
+    {"plan_attainment_pct", "coverage_pct", "sponsor_visits_pct", "commitments_kept_pct"}
+)
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -400,7 +403,8 @@ def composite_scores(
     """A weighted score from 0 to 100 per person, and each measure's points.
 
     Each measure is first put on a 0–100 scale: shares that are already 0–100 (plan
-    attainment, coverage, sponsor visits kept) count as they are, capped at 100; money and
+    attainment, coverage, sponsor visits kept, operations commitments kept) count as they
+    are, capped at 100; money and
     ratios (net contribution, ΔCLV, margin, cost-to-serve share, net sales) by the person's
     percentile among the people scored together, reversed where less is better (cost to
     serve). Comparing KAMs with their peers rather than in currency keeps a KAM of small

@@ -24,7 +24,8 @@ ATP", in Stadtler & Kilger, *Supply Chain Management and Advanced Planning*, 5th
 ``optimise``
     A linear programme (HiGHS through :func:`scipy.optimize.milp`) that maximises the
     contribution of the confirmed units plus ``commitment_weight`` per unit confirmed within a
-    commitment's protected quantity, subject to the supply of each product. Receipts then go
+    commitment's protected quantity, subject to the supply of each product, every unit that
+    can be shipped being shipped (it decides who gets scarce units, not whether to ship). Receipts then go
     to the chosen quantities by descending value, then earliest order.
 """
 
@@ -522,7 +523,11 @@ def _optimise(lp, la, units, line_claim, claim_units, supply_total, unit_value, 
     rows = np.arange(n)
     a_supply = coo_matrix((np.ones(n), (lp, rows)), shape=(n_products, n))
     a_supply = hstack([a_supply, coo_matrix((n_products, n_claims))])
-    constraints = [LinearConstraint(a_supply.tocsr(), -np.inf, supply_total.astype(float))]
+    # Every unit that can be shipped is: the LP decides who gets the scarce units, it does not
+    # leave goods in the warehouse that a customer ordered (even at a negative contribution).
+    demand = np.bincount(lp, weights=units.astype(float), minlength=n_products)
+    shipped = np.minimum(demand, supply_total.astype(float))
+    constraints = [LinearConstraint(a_supply.tocsr(), shipped, supply_total.astype(float))]
     if n_claims:
         sel = np.flatnonzero(line_claim >= 0)
         a_x = coo_matrix((-np.ones(len(sel)), (line_claim[sel], sel)), shape=(n_claims, n))

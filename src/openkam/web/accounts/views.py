@@ -19,7 +19,7 @@ from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_form
-from openkam.web.core.ledger import ledger, table
+from openkam.web.core.ledger import ledger, money_table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.assignments import RuleViolation
@@ -143,7 +143,7 @@ def account_list(request):
 
 def _sales(account: Account):
     source = ledger()
-    invoices = table("invoices", source)
+    invoices = money_table("invoices", source)  # in the reporting currency
     if invoices is None:
         return [], [], []
     subtree = account.subtree_ids()

@@ -53,3 +53,19 @@ def table(name: str, source: Ledger | None = None) -> nw.LazyFrame | None:
     if source is None or not source.files(name):
         return None
     return source.table(name)
+
+
+def money_table(name: str, source: Ledger | None = None) -> nw.LazyFrame | None:
+    """:func:`table` with its amounts in the reporting currency (invoices, rebates): each
+    foreign amount converted at the latest fx rate on or before its date and rounded once
+    per line; invoices gain ``gross_amount`` (openkam.engine.money_lines). None when the
+    table holds no records. A line whose rate is missing (possible only after the
+    reporting currency changed: imports refuse them) has no amount here; a profitability
+    recompute names it."""
+    from openkam.engine.money_lines import Conversion
+
+    source = source or ledger()
+    if source is None or not source.files(name):
+        return None
+    conversion = Conversion.of(source, settings.OPENKAM_REPORTING_CURRENCY)
+    return conversion.invoices() if name == "invoices" else conversion.rebates()

@@ -21,7 +21,8 @@ from openkam.web.core.concurrency import ConcurrentEditError
 from openkam.web.people.models import Person
 from openkam.web.scorecards import services
 from openkam.web.scorecards.dashboard import as_json, dashboard
-from openkam.web.scorecards.models import ScorecardWeights
+from openkam.web.scorecards.filtersets import ScorecardFilterSet
+from openkam.web.scorecards.models import Scorecard, ScorecardWeights
 
 PERIOD = OpenApiParameter(
     "period", str, description="2025, 2025-Q3 or 2025-YTD (default: the last complete year)"
@@ -98,6 +99,12 @@ class VisitsSerializer(serializers.Serializer):
     pct = serializers.FloatField(allow_null=True)
 
 
+class CommitmentsSerializer(serializers.Serializer):
+    measured = serializers.IntegerField(help_text="commitment review periods measured")
+    kept = serializers.IntegerField()
+    pct = serializers.FloatField(allow_null=True)
+
+
 class SnapshotsSerializer(serializers.Serializer):
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
@@ -117,6 +124,8 @@ class ScorecardDetailSerializer(PersonScorecardSerializer):
     cost_to_serve_pct_prior = serializers.FloatField(allow_null=True)
     coverage_pct = serializers.FloatField(allow_null=True)
     sponsor_visits_pct = serializers.FloatField(allow_null=True)
+    commitments_kept_pct = serializers.FloatField(allow_null=True)
+    commitments = CommitmentsSerializer(allow_null=True)
     plan = PlanCountsSerializer(allow_null=True)
     coverage = CoverageSerializer()
     sponsor_visits = VisitsSerializer(allow_null=True)
@@ -291,7 +300,11 @@ class ScorecardViewSet(viewsets.ViewSet):
         )
 
     @extend_schema(
-        parameters=[OpenApiParameter("person", str, required=True), ROLE],
+        parameters=[
+            OpenApiParameter("person", str, required=True),
+            ROLE,
+            OpenApiParameter("period", str, description="only this period"),
+        ],
         responses=HistorySerializer(many=True),
     )
     @action(detail=False)
@@ -303,7 +316,10 @@ class ScorecardViewSet(viewsets.ViewSet):
         person = get_object_or_404(Person, person_id=pid)
         if not services.may_see(request.user, person):
             raise PermissionDenied("You may not see this person's scorecards.")
-        rows = services.history(person, _role(request))
+        found = ScorecardFilterSet(request.query_params, queryset=Scorecard.objects.all())
+        if not found.is_valid():
+            raise ValidationError(found.errors)
+        rows = sorted(found.qs, key=lambda s: services.period_sort(s.period))
         return Response(HistorySerializer(rows, many=True).data)
 
     @extend_schema(parameters=[PERIOD], request=None, responses=RecordSerializer)

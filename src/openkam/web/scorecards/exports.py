@@ -21,6 +21,7 @@ LABELS = {
     "plan_attainment_pct": "Plan attainment",
     "coverage_pct": "Decision-maker coverage",
     "sponsor_visits_pct": "Sponsor visits kept",
+    "commitments_kept_pct": "Operations commitments kept",
     "net_sales": "Net sales (revenue)",
 }
 
@@ -65,6 +66,7 @@ def headline(data: dict, card: dict) -> list[tuple[str, str]]:
         ("Plan attainment", _pct(card["plan_attainment_pct"])),
         ("Decision-maker coverage", _pct(card["coverage_pct"])),
         ("Sponsor visits kept", _pct(card["sponsor_visits_pct"])),
+        ("Operations commitments kept", _pct(card["commitments_kept_pct"])),
         ("Net sales (beside, not a goal)", _money(card["net_sales"], cur)),
         ("Rank by contribution", _rank(card, "rank_by_contribution")),
         ("Rank by revenue", _rank(card, "rank_by_revenue")),
@@ -93,8 +95,10 @@ class _ScorecardPDF(_Writer):
         if not rows:
             return
         top = max(max(abs(v) for _, v in rows), 1.0)
-        label_w, half, bar_h = 55.0, 55.0, 4.5
-        if pdf.get_y() + 10 + len(rows) * (bar_h + 1.5) > pdf.h - 15:
+        # Many rows (a year's months) get thinner bars, so the chart fits below its table.
+        label_w, half = 55.0, 55.0
+        bar_h, gap = (4.5, 1.5) if len(rows) <= 8 else (3.4, 0.9)
+        if pdf.get_y() + 10 + len(rows) * (bar_h + gap) > pdf.h - 15:
             pdf.add_page()
         pdf.set_font(self.font, "B", 9.5)
         pdf.cell(0, 6, self.text(title), new_x="LMARGIN", new_y="NEXT")
@@ -111,7 +115,7 @@ class _ScorecardPDF(_Writer):
             pdf.rect(zero - w if v < 0 else zero, y + 0.3, w, bar_h - 0.6, style="F")
             pdf.set_xy(zero + (2 if v < 0 else w + 1), y)
             pdf.cell(25, bar_h, self.text(f"{v:,.0f}"))
-            pdf.set_xy(x0, y + bar_h + 1.5)
+            pdf.set_xy(x0, y + bar_h + gap)
         pdf.set_draw_color(*RULE)
         pdf.line(zero, y_top, zero, pdf.get_y())
         # Tables drawn after the chart take the current colours: back to the defaults.
@@ -234,6 +238,7 @@ def to_xlsx(data: dict, card: dict) -> bytes:
         ("plan_attainment_pct", card["plan_attainment_pct"]),
         ("coverage_pct", card["coverage_pct"]),
         ("sponsor_visits_pct", card["sponsor_visits_pct"]),
+        ("commitments_kept_pct", card["commitments_kept_pct"]),
         ("net_sales", card["net_sales"]),
     ]
     for m, v in rows:

@@ -44,6 +44,11 @@ class ScorecardWeights(ChangeLoggedModel):
     sponsor_visits_pct = models.PositiveSmallIntegerField(
         "sponsor visits kept", default=5, validators=PERCENT
     )
+    #: Added with the operations app: 0 by default, so that scores recorded before stay
+    #: comparable; the champion gives it a weight (docs/scorecards.md).
+    commitments_kept_pct = models.PositiveSmallIntegerField(
+        "operations commitments kept", default=0, validators=PERCENT
+    )
     net_sales = models.PositiveSmallIntegerField(
         "net sales (revenue)", default=0, validators=PERCENT
     )

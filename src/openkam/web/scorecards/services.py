@@ -24,7 +24,7 @@ from openkam.engine import scorecards as engine
 from openkam.web.accounts.models import Account
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.roles import Role, person_of, role_of, runs_programme
+from openkam.web.core.roles import person_of, runs_programme
 from openkam.web.people.models import Assignment, Person, ProgrammeRules, SponsorVisit
 from openkam.web.scorecards.models import (
     ClvSnapshot,
@@ -438,7 +438,8 @@ def plan_attainment(
     period: engine.ScorePeriod,
     held: dict[str, dict[str | None, int]],
     assignments: list[Assignment],
-    figures: dict,
+    year_figures: dict[str, dict[str, int]],
+    year_months: list[str],
     clv_end: dict[str, int | None],
     today: dt.date,
 ) -> dict[str, dict]:
@@ -459,7 +460,6 @@ def plan_attainment(
     from openkam.web.planning.models import Action, Objective
 
     months_in_period = len(period.months)
-    year_months = [m for m in figures.get("_year_months", [])]
     out: dict = defaultdict(
         lambda: {"objectives": 0.0, "objectives_met": 0.0, "actions": 0, "actions_on_time": 0}
     )
@@ -473,7 +473,7 @@ def plan_attainment(
             actual = clv_end.get(account)
             target = _cents(o.target)
         else:
-            actual = figures.get("_year_to_end", {}).get(account, {}).get(o.metric)
+            actual = year_figures.get(account, {}).get(o.metric)
             target = _cents(o.target) * elapsed / 12
         met = actual is not None and actual >= target
         for person, months in held[account].items():
@@ -597,6 +597,54 @@ def sponsor_visits(
     }
 
 
+def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) -> dict[str, dict]:
+    """Per person: operations commitments to the accounts they held, kept or broken.
+
+    Each commitment is measured by the operations app per period of its own review grain
+    (month, quarter or year) from the order ledger (OTIF, fill rate, lead time against its
+    target). A measured period that lies within the scorecard's period counts for whoever
+    held the account on its first day; "no data" and "not measured" periods do not count.
+    Kept = kept periods / measured periods × 100.
+    """
+    try:
+        from openkam.web.operations.services import commitment_status
+    except ImportError:  # pragma: no cover - operations not installed
+        return {}
+    accounts = {a.account.account_id: a.account_id for a in assignments}
+    if not accounts:
+        return {}
+    out: dict = defaultdict(lambda: {"measured": 0, "kept": 0})
+    for row in commitment_status(accounts):
+        if row["status"] not in ("kept", "broken"):
+            continue
+        first, end = _label_bounds(row["period"])
+        if first is None or first < period.start or end > period.end:
+            continue
+        holder = holder_on(assignments, accounts[row["account_id"]], first)
+        if holder is None:
+            continue
+        cell = out[holder.person.person_id]
+        cell["measured"] += 1
+        cell["kept"] += row["status"] == "kept"
+    return {
+        p: {**c, "pct": c["kept"] / c["measured"] * 100 if c["measured"] else None}
+        for p, c in out.items()
+    }
+
+
+def _label_bounds(label: str) -> tuple[dt.date | None, dt.date | None]:
+    """[first day, day after) of a period label ("2025", "2025-Q3", "2025-07")."""
+    try:
+        if len(label) == 7 and label[4] == "-" and label[5:].isdigit():
+            year, month = int(label[:4]), int(label[5:])
+            first = dt.date(year, month, 1)
+            return first, dt.date(year + month // 12, month % 12 + 1, 1)
+        p = engine.parse_period(label)
+    except (ValueError, TypeError):
+        return None, None
+    return p.start, p.end
+
+
 # --- the scorecards ------------------------------------------------------------------------
 
 
@@ -668,7 +716,8 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
             period,
             held,
             current["assignments"],
-            {"_year_to_end": ytd, "_year_months": ytd_months},
+            ytd,
+            ytd_months,
             clv_end,
             today,
         )
@@ -678,6 +727,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 by_person[r["person_id"]].append(r)
         cover = coverage({p: {r["account_id"] for r in rs} for p, rs in by_person.items()})
         visits = sponsor_visits(period, role, current["assignments"], sponsors, today)
+        kept = commitments_kept(period, current["assignments"])
         totals = engine.person_totals(current["rows"])
         names = {a.person.person_id: a.person for a in current["assignments"]}
         names_of_accounts = {a.account.account_id: a.account.name for a in current["assignments"]}
@@ -732,6 +782,8 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 "coverage": cover[pid],
                 "sponsor_visits_pct": visits.get(pid, {}).get("pct"),
                 "sponsor_visits": visits.get(pid),
+                "commitments_kept_pct": kept.get(pid, {}).get("pct"),
+                "commitments": kept.get(pid),
                 "trend": [
                     {
                         "month": m,
@@ -753,6 +805,7 @@ def _compute(period: engine.ScorePeriod, today: dt.date) -> dict:
                 "plan_attainment_pct": card["plan_attainment_pct"],
                 "coverage_pct": card["coverage_pct"],
                 "sponsor_visits_pct": card["sponsor_visits_pct"],
+                "commitments_kept_pct": card["commitments_kept_pct"],
                 "net_sales": t["net_sales"],
             }
         by_contribution = engine.competition_ranks(
@@ -903,10 +956,10 @@ def history(person: Person, role: str | None = None):
     qs = Scorecard.objects.filter(person=person)
     if role:
         qs = qs.filter(role=role)
-    return sorted(qs, key=lambda s: _period_sort(s.period))
+    return sorted(qs, key=lambda s: period_sort(s.period))
 
 
-def _period_sort(label: str) -> tuple:
+def period_sort(label: str) -> tuple:
     """Periods in time order: a year's quarters, then its year to date, then the year."""
     year, part = int(label[:4]), label[5:]
     if not part:
@@ -970,7 +1023,3 @@ def update_weights(values: dict, expected_version: int | None, user) -> dict:
         return save_versioned(
             current, {k: int(v) for k, v in merged.items()}, expected_version, user=user
         )
-
-
-def role_label(user) -> str:
-    return Role(role_of(user)).label if role_of(user) else ""

@@ -27,6 +27,7 @@ MEASURE_LABELS = {
     "plan_attainment_pct": "Plan attainment",
     "coverage_pct": "Decision-maker coverage",
     "sponsor_visits_pct": "Sponsor visits kept",
+    "commitments_kept_pct": "Operations commitments kept",
     "net_sales": "Net sales (revenue)",
 }
 
@@ -104,7 +105,8 @@ def detail(request, person_id: str):
     if problem:
         return problem
     card = data["people"][0]
-    history = services.history(person, card["role"])
+    # Like with like: a year's page lists the recorded years, a quarter's the quarters.
+    history = [h for h in services.history(person, card["role"]) if _kind(h.period) == period.kind]
     chart = {
         "trend": {
             "labels": [t["month"] for t in card["trend"]],
@@ -119,8 +121,8 @@ def detail(request, person_id: str):
         },
         # The line compares like with like: years with years, quarters with quarters.
         "history": {
-            "labels": [h.period for h in history if _kind(h.period) == period.kind],
-            "score": [h.score for h in history if _kind(h.period) == period.kind],
+            "labels": [h.period for h in history],
+            "score": [h.score for h in history],
         },
     }
     points = [

@@ -53,7 +53,7 @@
           {type: "line", label: "cost to serve, % of net sales", data: t.cts_pct, borderColor: amber, backgroundColor: amber, borderDash: [4, 3], yAxisID: "pct", tension: 0.2},
         ]},
         options: {maintainAspectRatio: false, animation: false,
-          scales: {y: {ticks: {callback: fmt}}, pct: {position: "right", grid: {drawOnChartArea: false}, ticks: {callback: (v) => `${v} %`}}},
+          scales: {y: {ticks: {callback: fmt}}, pct: {position: "right", grid: {drawOnChartArea: false}, ticks: {callback: (v) => `${Number(v.toFixed(1))} %`}}},
           plugins: {legend: {position: "bottom"}}},
       });
     }
@@ -74,7 +74,7 @@
           {label: "key accounts' share", data: values, backgroundColor: [grey, green, blue]},
         ]},
         options: {maintainAspectRatio: false, animation: false,
-          scales: {y: {ticks: {callback: (v) => `${v} %`}}},
+          scales: {y: {ticks: {callback: (v) => `${Number(v.toFixed(1))} %`}}},
           plugins: {legend: {display: false}, tooltip: {callbacks: {label: (c) => (c.raw === null ? "—" : `${c.raw.toFixed(1)} %`)}}}},
       });
     }
@@ -99,7 +99,7 @@
           {type: "scatter", label: "key accounts", data: marks, backgroundColor: blue, pointRadius: 5},
         ]},
         options: {maintainAspectRatio: false, animation: false,
-          scales: {x: {title: {display: true, text: "accounts by net contribution, highest first"}, ticks: {maxTicksLimit: 12}}, y: {ticks: {callback: (v) => `${v} %`}}},
+          scales: {x: {title: {display: true, text: "accounts by net contribution, highest first"}, ticks: {maxTicksLimit: 12}}, y: {ticks: {callback: (v) => `${Number(v.toFixed(1))} %`}}},
           plugins: {legend: {position: "bottom"}, tooltip: {callbacks: {label: (c) => `${c.datasetIndex === 1 ? `${names[c.dataIndex + 1]}: ` : ""}${c.raw === null ? "—" : c.raw.toFixed(1)} %`}}}},
       });
     }
