@@ -99,9 +99,10 @@ def main() -> None:
     for name, path in (("10M, no foreign amounts", plain), ("10M, ⅔ of lines in USD/GBP", fx)):
         runs = [_measure(path) for _ in range(args.repeat)]
         best = min(runs, key=lambda r: r["seconds"])
+        walls = ", ".join(f"{r['seconds']:.2f}" for r in runs)
         print(
             f"| {name} | {best['seconds']:.2f} | "
-            f"{', '.join(f'{r['seconds']:.2f}' for r in runs)} | {best['cpu']:.1f} | "
+            f"{walls} | {best['cpu']:.1f} | "
             f"{best['peak_bytes'] / 2**30:.2f} GiB | {best['total']:,.2f} |"
         )
 
