@@ -139,6 +139,13 @@ def test_attainment_prorates_the_current_year():
     assert attainment(Decimal(1000), Decimal(999), 2024, today)["status"] == "off track"
     assert attainment(Decimal(1000), Decimal(1000), 2024, today)["status"] == "met"
     assert attainment(Decimal(1000), None, 2024, today)["status"] == "no actual"
+    # A loss target (a smaller loss) has no percentage. In the current year the slack is a
+    # 10 % larger loss: -1000 × 182/365 = -498.6, and -498.6 - 49.9 = -548.5.
+    loss = attainment(Decimal(-1000), Decimal(-3000), 2024, today)
+    assert (loss["status"], loss["pct"]) == ("off track", None)
+    assert attainment(Decimal(-1000), Decimal(-900), 2024, today)["status"] == "met"
+    assert attainment(Decimal(-1000), Decimal(-540), 2025, today)["status"] == "on track"
+    assert attainment(Decimal(-1000), Decimal(-560), 2025, today)["status"] == "off track"
 
 
 def test_actuals_fill_in_from_the_ledger_for_the_account_subtree(programme, plan, ledger):
@@ -204,7 +211,8 @@ def test_alerts_review_overdue_and_overdue_actions(programme, plan):
     )
     kinds = [a["kind"] for a in plan_alerts(Plan.objects.all(), today=today)]
     assert kinds == ["review", "action"]
-    services.mark_reviewed(plan, alice, today=dt.date(2025, 1, 31))
+    plan.refresh_from_db()
+    services.mark_reviewed(plan, alice, plan.version, today=dt.date(2025, 1, 31))
     plan.refresh_from_db()
     assert plan.next_review == dt.date(2025, 4, 30)  # 31 Jan + 3 months, clamped
 
@@ -249,7 +257,11 @@ def _filled(programme, plan):
     services.add_part(
         plan,
         "actions",
-        {"title": "Pilot VMI in Iberia", "owner": programme["people"]["Olga"]},
+        {
+            "title": "Pilot VMI in Iberia",
+            "owner": programme["people"]["Olga"],
+            "customer_visible": True,
+        },
         alice,
     )
     services.add_part(plan, "risks", {"description": "Private label push"}, alice)
@@ -265,7 +277,8 @@ def test_exports_hold_the_plan(programme, plan, ledger):
     doc = plan_document(plan)
     md = exports.to_markdown(doc)
     assert "# Key account plan: Acme Foods" in md
-    assert "cut their inventory 15 %" in md and "| 2024 | Net sales | 5,000 | 2,150 |" in md
+    assert "cut their inventory 15 %" in md
+    assert "| 2024 | Net sales | 5,000 EUR | 2,150 EUR |" in md
     wb = load_workbook(io.BytesIO(exports.to_xlsx(doc)))
     assert {"Plan", "Objectives", "Actions", "Whitespace"} <= set(wb.sheetnames)
     assert wb["Objectives"]["C2"].value == 5000 and wb["Objectives"]["D2"].value == 2150
@@ -273,7 +286,7 @@ def test_exports_hold_the_plan(programme, plan, ledger):
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(exports.to_pdf(doc))).pages)
     for phrase in ("Acme Foods", "Number two in chilled desserts", "Pilot VMI in Iberia"):
         assert phrase in text
-    assert "Target and actual" in text  # the chart's title
+    assert "Net sales: target and actual (EUR)" in text  # the chart's title
 
 
 def test_export_downloads(programme, plan, login):
@@ -287,7 +300,7 @@ def test_export_downloads(programme, plan, login):
 def test_mutual_plan_link_shows_only_shared_sections_and_can_be_revoked(programme, plan, client):
     plan = _filled(programme, plan)
     alice = programme["users"]["Alice"]
-    services.set_sharing(plan, ["value_propositions", "actions"], alice)
+    services.set_sharing(plan, ["value_propositions", "actions"], alice, plan.version)
     token = services.create_share_link(plan, alice)
     assert len(token) >= 40
     client.logout()

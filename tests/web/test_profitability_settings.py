@@ -394,7 +394,7 @@ def test_csv_export_without_figures_is_not_found(ledger, programme, login):
 def test_the_demo_records_the_rate_too(ledger):
     from openkam.web.demo import compute_demo_figures
 
-    ProfitabilitySettings.load()
+    ProfitabilitySettings.load_for_update()
     ProfitabilitySettings.objects.update(cost_of_capital=Decimal("0.1"))
     compute_demo_figures()  # (its CLV run fails on four accounts: recorded, not raised)
     run = Computation.objects.get(kind="profitability")

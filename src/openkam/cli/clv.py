@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from openkam.cli.common import DataDir, console, fail, print_warnings, setup_django
+from openkam.cli.common import (
+    DataDir,
+    console,
+    err_console,
+    fail,
+    print_warnings,
+    setup_django,
+)
 
 clv_app = typer.Typer(
     help="Customer lifetime value: fit models, project retention, value accounts.",
@@ -18,6 +26,55 @@ clv_app = typer.Typer(
 )
 
 MODELS = ("bgnbd", "pnbd", "gg")
+
+
+@contextmanager
+def validated_transactions(
+    file: Path, customer_col: str, date_col: str, value_col: str | None
+) -> Iterator[Path]:
+    """A CSV or spreadsheet transaction file, read through the import's validated reader
+    (any line ending, cell limits, a message per bad row) and handed on as Parquet.
+
+    Parquet files and folders are passed through: the engine reads them typed. Dates may be
+    ``YYYY-MM-DD`` or ``YYYYMMDD`` (the CDNOW files); values are decimal numbers.
+    """
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from openkam.engine.schema import Column, Kind
+    from openkam.store import ImportFailed, ImportIssue
+    from openkam.store.convert import convert_column
+    from openkam.store.importer import read_table
+    from openkam.store.readers import FORMATS
+
+    if file.is_dir() or FORMATS.get(file.suffix.lower()) in (None, "parquet"):
+        yield file
+        return
+    columns = [Column(customer_col, pa.string()), Column(date_col, pa.string())]
+    if value_col:
+        columns.append(Column(value_col, pa.decimal128(38, 18)))
+    kind = Kind("transactions", tuple(columns), key=(customer_col,), home="file")
+    table, origins = read_table(kind, [file])
+    # YYYYMMDD becomes YYYY-MM-DD, then the import's date check words every bad cell.
+    text = pc.replace_substring_regex(
+        table[date_col].combine_chunks(), r"^([0-9]{4})([0-9]{2})([0-9]{2})$", r"\1-\2-\3"
+    )
+    rows = origins["row"].to_numpy()
+    dates, _, bad = convert_column(kind, Column(date_col, pa.date32()), text, rows)
+    if bad is not None:
+        issues = []
+        for i in range(min(len(bad.rows), 1000)):
+            reason, value = bad.describe(i)
+            issues.append(ImportIssue(str(file), int(bad.rows[i]), date_col, reason, value))
+        raise ImportFailed(issues, len(bad.rows))
+    table = table.set_column(table.schema.get_field_index(date_col), date_col, dates)
+    with tempfile.TemporaryDirectory(prefix="openkam-clv-") as folder:
+        out = Path(folder) / "transactions.parquet"
+        pq.write_table(table, out)
+        yield out
 
 
 @clv_app.command("fit")
@@ -55,6 +112,7 @@ def fit_command(
     from openkam.engine.clv import fit_transactions_file
     from openkam.engine.money import check_currency
     from openkam.engine.money_lines import reporting_currency
+    from openkam.store import ImportFailed
 
     if model not in MODELS:
         raise fail(f"--model must be one of {', '.join(MODELS)}", 2)
@@ -65,9 +123,12 @@ def fit_command(
     if not file.exists():
         raise fail(f"no such file: {file}", 2)
     try:
-        with console.status("fitting…") if not as_json else nullcontext():
+        with (
+            validated_transactions(file, customer_col, date_col, value_col) as source,
+            console.status("fitting…") if not as_json else nullcontext(),
+        ):
             result = fit_transactions_file(
-                file,
+                source,
                 customer_col,
                 date_col,
                 value_col,
@@ -77,6 +138,13 @@ def fit_command(
                 model=model,
                 engine=engine,
             )
+    except ImportFailed as exc:
+        err_console.print(f"[bold red]error:[/] {file} cannot be used; {exc.total:,} problem(s):")
+        for issue in exc.issues[:20]:
+            err_console.print(f"  {issue}", markup=False, highlight=False, soft_wrap=True)
+        if exc.total > 20:
+            err_console.print(f"  … and {exc.total - 20:,} more")
+        raise typer.Exit(1) from None
     except ValueError as exc:
         raise fail(str(exc), 1) from None
     # Money in the result (Gamma-Gamma's spend per transaction) is in the value column's.

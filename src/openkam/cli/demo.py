@@ -24,6 +24,15 @@ def demo_command(
     ] = True,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            help="The demo's today (YYYY-MM-DD; default: the real date). The ledger runs from "
+            "1 January three years earlier to the end of the month before; plans and actions "
+            "are dated around it. Pin it for byte-identical files; the web app judges due "
+            "dates by the real date.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option(help="Replace the data of an existing data directory.")
     ] = False,
@@ -34,8 +43,15 @@ def demo_command(
         raise fail("--lines must be between 1 and 100,000,000", 2)
     if accounts < 50:
         raise fail("--accounts must be at least 50", 2)
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        raise fail(f"--today {today!r} is not a date (YYYY-MM-DD)", 2) from None
     path = setup_django(data_dir)
     from openkam.engine.synth import generate
+    from openkam.engine.synth.timeline import demo_window
     from openkam.web.accounts.models import Account
     from openkam.web.demo import compute_demo_figures, load_demo, seed_living_records
 
@@ -60,7 +76,16 @@ def demo_command(
         def on_generate(stage: str, done: int, total: int) -> None:
             bar.update(gen, description=f"generating {stage}", completed=done, total=total)
 
-        summary = generate(path, seed=seed, accounts=accounts, lines=lines, progress=on_generate)
+        start, end = demo_window(day)
+        summary = generate(
+            path,
+            seed=seed,
+            accounts=accounts,
+            lines=lines,
+            start=start,
+            end=end,
+            progress=on_generate,
+        )
         bar.update(gen, description="generated the ledger", completed=1, total=1)
         load = bar.add_task("loading accounts", total=1)
 
@@ -71,7 +96,7 @@ def demo_command(
         bar.update(load, description="loaded accounts, contacts and people", completed=1, total=1)
         figures = bar.add_task("computing profitability", total=None)
         outcome = compute_demo_figures()
-        seed_living_records(path)
+        seed_living_records(path, day)
         bar.update(figures, description="computed " + ", ".join(outcome), completed=1, total=1)
     elapsed = time.perf_counter() - started
     counts = summary.counts
@@ -79,7 +104,7 @@ def demo_command(
         f"[green]demo ready[/] in {elapsed:.0f} s: {counts.get('accounts', 0):,} accounts, "
         f"{counts.get('invoices', 0):,} invoice lines from {summary.first_date} to "
         f"{summary.last_date}, {counts.get('activities', 0):,} cost-to-serve activities, "
-        f"in {path}"
+        f"in {path}; the demo's today is {day.isoformat()}"
     )
     from django.conf import settings
 

@@ -10,8 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from openkam.web import reference
-from openkam.web.accounts.models import Account, AccountTeamMember
+from openkam.web.accounts.models import Account
 from openkam.web.core.roles import Role
+from openkam.web.people import demo_org as organisation
 from openkam.web.people.models import Person
 
 DEMO_PASSWORD = "openkam-demo"
@@ -29,38 +30,11 @@ def load_demo(data_dir: Path, progress=None) -> list[dict]:
             reference.upsert(kind, rows, actor="demo")
             if progress:
                 progress(kind, i + 1, len(steps) + 1)
-        _assign(pq.read_table(folder / "assignments.parquet").to_pylist())
+        organisation.seed_organisation(folder)
         logins = _create_logins()
         if progress:
             progress("assignments", len(steps) + 1, len(steps) + 1)
     return logins
-
-
-def _assign(rows: list[dict]) -> None:
-    accounts = {a.account_id: a for a in Account.objects.all()}
-    people = dict(Person.objects.values_list("person_id", "pk"))
-    changed = {}
-    team = []
-    for row in rows:
-        account = accounts[row["account_id"]]
-        person = people[row["person_id"]]
-        if row["role"] == "kam":
-            account.kam_id = person
-            account.key_status = Account.KeyStatus.KEY
-            changed[account.pk] = account
-        elif row["role"] == "sponsor":
-            account.sponsor_id = person
-            changed[account.pk] = account
-        else:
-            team.append(
-                AccountTeamMember(
-                    account=account,
-                    person_id=person,
-                    responsibility=row.get("responsibility") or "",
-                )
-            )
-    Account.objects.bulk_update(changed.values(), ["kam", "sponsor", "key_status"])
-    AccountTeamMember.objects.bulk_create(team, ignore_conflicts=True)
 
 
 def _create_logins() -> list[dict]:
@@ -96,15 +70,35 @@ def _create_logins() -> list[dict]:
     return logins
 
 
-def seed_living_records(data_dir: Path) -> None:
-    """Relationship maps and plans, so the demo shows what a working programme keeps."""
+def seed_living_records(data_dir: Path, today=None) -> None:
+    """Relationship maps and plans, so the demo shows what a working programme keeps.
+
+    ``today`` is the demo's today (default: the real date); the ledger runs to the end of the
+    month before it (``engine.synth.timeline.demo_window``), and plans, actions, reviews and
+    last contacts are dated around it.
+    """
     import datetime as dt
 
-    today = dt.date.today()
+    from openkam.web.operations.demo import seed_commitments
+    from openkam.web.planning.demo import seed_plans
+    from openkam.web.portfolio.services import create_review
+    from openkam.web.programme.demo import seed_programme
+
+    today = today or dt.date.today()
     with transaction.atomic():
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
-        seed_assessments()
+        seed_assessments(year=str(today.year - 1))
+        seed_commitments()
+    # A first selection review (a draft: the demo's key accounts stay as assigned), so every
+    # account has its quadrant on the accounts list and the selection pages from the start.
+    create_review(None, label=f"Demo review {today.isoformat()}", actor="demo")
+    seed_programme(today)
+    try:  # scores read the plans and maps seeded above
+        from openkam.web.scorecards.demo import seed_scorecards
+    except ImportError:  # pragma: no cover - scorecards not installed
+        return
+    seed_scorecards()
 
 
 def compute_demo_figures() -> list[str]:
@@ -185,101 +179,6 @@ def seed_relationship_maps(data_dir: Path, today) -> int:
     return len(profiles)
 
 
-def seed_plans(today) -> int:
-    """A living plan for each key account: analysis, objectives on last year's actuals,
-    value propositions, risks and cross-functional actions (one of them overdue)."""
-    import datetime as dt
-    from decimal import Decimal
-
-    from openkam.web.insights.figures import figures_by_account, latest_year
-    from openkam.web.planning import services as plans
-    from openkam.web.planning.models import Action, Objective, Risk, ValueProposition
-
-    year = latest_year()
-    last = {}
-    if year:
-        last = {
-            r.account_key: r for r in figures_by_account(grain="year", period=year, rolled_up=False)
-        }
-    count = 0
-    for account in Account.objects.filter(key_status=Account.KeyStatus.KEY).select_related("kam"):
-        plan = plans.plan_for(account)
-        plan.market_position = f"A leading {account.industry.lower()} player in {account.region}."
-        plan.competitive_environment = "Two global suppliers and a low-cost regional challenger."
-        plan.business_strategy = (
-            "Consolidating suppliers; pushing cost-to-serve and lead times down."
-        )
-        plan.strengths = "Technical service on site; breadth of product lines."
-        plan.weaknesses = "Many small expedited orders drive our cost to serve."
-        plan.opportunities = "Vendor-managed inventory at the main plants."
-        plan.threats = "Price pressure at the next tender."
-        plan.relationship_stage = "cooperative"
-        plan.last_reviewed = today - dt.timedelta(days=60 + 30 * (count % 3))
-        plan.next_review = plans.add_months(plan.last_reviewed, plan.review_every_months)
-        plan.save()
-        figures = last.get(account.account_id)
-        if figures is not None and year:
-            # Last year's targets against the ledger's actuals (some met, some missed), and
-            # next year's targets on top of last year's results.
-            # A loss-making account's target is a smaller loss, not a break-even it was
-            # never going to reach: targets move by a share of the result's size.
-            stretch = Decimal("-0.06") if count % 2 else Decimal("0.07")
-            sales, contribution = figures.net_sales, figures.net_contribution
-            targets = {
-                int(year): (
-                    sales * (1 + stretch),
-                    contribution + stretch * abs(contribution),
-                ),
-                int(year) + 1: (
-                    sales * Decimal("1.08"),
-                    contribution + Decimal("0.2") * abs(contribution),
-                ),
-            }
-            for target_year, (sales_target, contribution_target) in targets.items():
-                Objective.objects.create(
-                    plan=plan,
-                    year=target_year,
-                    metric="net_sales",
-                    target=sales_target.quantize(Decimal("1")),
-                )
-                Objective.objects.create(
-                    plan=plan,
-                    year=target_year,
-                    metric="net_contribution",
-                    target=contribution_target.quantize(Decimal("1")),
-                )
-        ValueProposition.objects.create(
-            plan=plan,
-            solution="Vendor-managed inventory for the top 50 items",
-            customer_gain="cut their inventory 15 % and stock-outs to zero",
-        )
-        Risk.objects.create(
-            plan=plan,
-            description="Tender opens to low-cost competitors",
-            likelihood="medium",
-            impact="high",
-            mitigation="Total-cost-of-ownership case with their plant managers",
-        )
-        team = [m.person for m in account.team_members.select_related("person")]
-        owners = [p for p in [account.kam, *team] if p is not None] or [None]
-        Action.objects.create(
-            plan=plan,
-            title="Agree order consolidation to cut expedited deliveries",
-            owner=owners[-1],
-            due=today - dt.timedelta(days=10),
-            status="in_progress",
-        )
-        Action.objects.create(
-            plan=plan,
-            title="Executive sponsor visit and business review",
-            owner=owners[0],
-            due=today + dt.timedelta(days=30),
-        )
-        plans.record_version(plan, None, note="Demo plan")
-        count += 1
-    return count
-
-
 #: Scored by people in a real programme; the demo scores the larger accounts so that the
 #: selection matrix has both axes to work with.
 ASSESSED = (
@@ -294,14 +193,16 @@ ASSESSED = (
 )
 
 
-def seed_assessments(accounts_scored: int = 200, seed: int = 42) -> int:
-    """Scores (1–5) and spend estimates for the key accounts and the largest others."""
+def seed_assessments(accounts_scored: int = 200, seed: int = 42, year: str | None = None) -> int:
+    """Scores (1–5) and spend estimates for the key accounts and the largest others, on the
+    sales of ``year`` (default: the last year of the figures; the demo passes its last
+    complete year, not the current one to date)."""
     import numpy as np
 
     from openkam.web.insights.figures import figures_by_account, latest_year
     from openkam.web.portfolio.models import AssessedScore
 
-    year = latest_year()
+    year = year or latest_year()
     if year is None:
         return 0
     sales = {

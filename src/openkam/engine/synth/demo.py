@@ -18,13 +18,14 @@ import pyarrow.parquet as pq
 from openkam import __version__
 from openkam.engine.schema import KINDS, LEDGER_TABLES
 from openkam.engine.synth.ledger import LedgerGenerator
+from openkam.engine.synth.operations import generate_operations
 from openkam.engine.synth.orders import REFERENCE_DENSITY, plan_orders
 from openkam.engine.synth.pools import calibrate_level, cost_pools, unit_rates
 from openkam.engine.synth.products import build_products
 from openkam.engine.synth.profiles import build_accounts
 from openkam.engine.synth.rebates import rebates
 from openkam.engine.synth.reference import account_names, accounts_table, contacts, people
-from openkam.engine.synth.timeline import Calendar
+from openkam.engine.synth.timeline import Calendar, add_years
 from openkam.engine.synth.writer import RollingWriter, write_table
 
 #: Reference files written under ``data_dir/demo/``.
@@ -85,6 +86,7 @@ def generate(
     lines: int = 1_000_000,
     start: dt.date = dt.date(2023, 1, 1),
     years: int = 3,
+    end: dt.date | None = None,
     progress: Progress | None = None,
     overwrite: bool = False,
     rows_per_file: int = 2_000_000,
@@ -112,6 +114,10 @@ def generate(
         blocks of at most 65,536 orders.
     start, years
         The window ``[start, start + years)``; cost pools are calendar months.
+    end
+        If given, the window is ``[start, end)`` instead (``years`` is then ignored); the
+        demo passes :func:`~openkam.engine.synth.timeline.demo_window` of its "today", so
+        that the ledger runs to last month.
     progress
         Called as ``progress(stage, done, total)`` while generating.
     overwrite
@@ -149,13 +155,18 @@ def generate(
     # Files are byte for byte the same for the same seed and arguments, so their write ids
     # (engine.ledger.file_identity) are too: derived from those, not random.
     run_id = hashlib.sha256(
-        repr((__version__, seed, accounts, lines, start, years, rows_per_file)).encode()
+        repr(
+            (__version__, seed, accounts, lines, start, years, rows_per_file)
+            + (() if end is None else (end,))
+        ).encode()
     ).hexdigest()
-    cal = Calendar.build(start, years)
+    cal = Calendar.build(start, years, end)
+    # Years of the window: whole ones unless ``end`` cuts the last one short.
+    span = years if end is None else cal.months / 12
     acc = build_accounts(accounts, _stream(seed, 1), cal)
-    prod = build_products(_stream(seed, 2), years)
+    prod = build_products(_stream(seed, 2), years if end is None else -(-cal.months // 12))
     plan = plan_orders(acc, cal, lines, _stream(seed, 3))
-    density = lines / (accounts * years * REFERENCE_DENSITY)
+    density = lines / (accounts * span * REFERENCE_DENSITY)
 
     report("reference data", 0, 1)
     names, domains = account_names(acc, _stream(seed, 4))
@@ -208,7 +219,12 @@ def generate(
         files[LEDGER_TABLES[name]] = [path]
     report("rebates and cost pools", 1, 1)
 
+    key_ids = [gen.account_ids[i] for i in np.flatnonzero(acc.key)]
+    counts = generate_operations(
+        data_dir, files["invoices"], seed=seed, slow_accounts=key_ids[::3], run_id=run_id
+    )
     counts = {
+        **counts,
         "invoices": writers["invoices"].rows,
         "rebates": rebates_t.num_rows,
         "activities": writers["activities"].rows,
@@ -231,7 +247,8 @@ def generate(
         "accounts": accounts,
         "lines": lines,
         "start": start.isoformat(),
-        "years": years,
+        "years": years if end is None else None,
+        "end": add_years(start, years).isoformat() if end is None else end.isoformat(),
         "cost_level": level,
         "counts": counts,
         "first_date": summary.first_date.isoformat(),

@@ -54,12 +54,15 @@ def rebates(
         if not len(holders):
             continue
         sales, last = _periods(inv[holders], length)
-        positive = np.where(sales > 0, sales, np.nan)
+        # A period the window cuts short (the current year of a demo that runs to last
+        # month) is not over: its rebate is not due yet, and its sales are not a usual volume.
+        complete = (np.arange(sales.shape[1]) + 1) * length <= inv.shape[1]
+        positive = np.where((sales > 0) & complete, sales, np.nan)
         with warnings.catch_warnings():
             # An account that never bought has no usual volume (and gets no rebate).
             warnings.simplefilter("ignore", RuntimeWarning)
             usual = np.nan_to_num(np.nanmedian(positive, axis=1), nan=np.inf)
-        reached = sales >= VOLUME_THRESHOLD * usual[:, None]
+        reached = (sales >= VOLUME_THRESHOLD * usual[:, None]) & complete
         cents = np.rint(np.where(reached, sales, 0) * acc.volume_rebate[holders][:, None])
         a = np.repeat(holders, sales.shape[1])
         d = np.tile(cal.month_hi[last] - 1, len(holders))

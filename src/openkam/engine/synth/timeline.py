@@ -16,6 +16,17 @@ SEASONALITY = np.array([0.95, 1.0, 1.08, 1.03, 1.02, 1.04, 0.95, 0.72, 1.05, 1.0
 BUSINESS_DAYS_PER_YEAR = 250.0
 
 
+def demo_window(today: dt.date, years: int = 3) -> tuple[dt.date, dt.date]:
+    """The demo ledger's window for a demo whose "today" is ``today``.
+
+    ``years`` whole calendar years before the current one, plus the current year up to the end
+    of last month: ``[1 January of today.year - years, first day of today's month)``. So the
+    ledger ends last month, as a real one does when this month is not yet closed, and every
+    calendar year of the window but the current one is complete.
+    """
+    return dt.date(today.year - years, 1, 1), today.replace(day=1)
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """``day`` moved by whole years (29 February becomes 28 February)."""
     try:
@@ -51,10 +62,14 @@ class Calendar:
         return ((self.month_lo + self.month_hi) / 2 - self.start) / 365.25
 
     @classmethod
-    def build(cls, start: dt.date, years: int) -> Calendar:
+    def build(cls, start: dt.date, years: int, end: dt.date | None = None) -> Calendar:
+        """The window ``[start, start + years)``, or ``[start, end)`` when ``end`` is given."""
         if years < 1:
             raise ValueError("years must be at least 1")
-        end = add_years(start, years)
+        if end is None:
+            end = add_years(start, years)
+        elif end <= start:
+            raise ValueError(f"the window's end {end} is not after its start {start}")
         lo, hi, moy = [], [], []
         first = start.replace(day=1)
         while first < end:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from openkam.engine.selection.matrix import QUADRANTS
 from openkam.web.accounts.models import Account, Contact
 
 
@@ -17,10 +18,61 @@ class AccountFilterSet(django_filters.FilterSet):
     kam = django_filters.CharFilter(field_name="kam__person_id", label="KAM (person id)")
     sponsor = django_filters.CharFilter(field_name="sponsor__person_id")
     parent = django_filters.CharFilter(field_name="parent__account_id")
+    #: The year of the money filters (default: the last complete year of the figures).
+    year = django_filters.CharFilter(method="keep", label="Year of the figures")
+    result = django_filters.ChoiceFilter(
+        choices=[("loss", "Loss-making"), ("profit", "Profitable")],
+        method="by_result",
+        label="Net contribution",
+    )
+    quadrant = django_filters.ChoiceFilter(
+        choices=[(q, q.replace("_", " ").capitalize()) for q in QUADRANTS],
+        method="by_quadrant",
+        label="Quadrant in the newest selection review",
+    )
 
     class Meta:
         model = Account
-        fields = ["q", "industry", "region", "country", "key_status", "kam", "sponsor", "parent"]
+        fields = [
+            "q",
+            "industry",
+            "region",
+            "country",
+            "key_status",
+            "kam",
+            "sponsor",
+            "parent",
+            "year",
+            "result",
+            "quadrant",
+        ]
+
+    def figures_year(self) -> str | None:
+        """The year the money columns and filters read: ``year`` if the figures have it."""
+        from openkam.web.insights.figures import figure_years, last_complete_year
+
+        wanted = (self.data.get("year") or "").strip()
+        return wanted if wanted in figure_years() else last_complete_year()
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def by_result(self, queryset, name, value):
+        from openkam.web.insights.figures import year_figure
+
+        year = self.figures_year()
+        if year is None:
+            return queryset.none()
+        queryset = queryset.annotate(_contribution=year_figure("net_contribution", year))
+        if value == "loss":
+            return queryset.filter(_contribution__lt=0)
+        return queryset.filter(_contribution__gte=0)
+
+    def by_quadrant(self, queryset, name, value):
+        from openkam.web.portfolio.services import latest_quadrants
+
+        _, quadrants = latest_quadrants()
+        return queryset.filter(account_id__in=[a for a, q in quadrants.items() if q == value])
 
     def search(self, queryset, name, value):
         value = value.strip()

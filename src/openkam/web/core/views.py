@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 
 from openkam.web.accounts.models import Account
@@ -29,6 +30,8 @@ def home(request):
     mine, sponsored = list(mine), list(sponsored)
     year = _attach_figures(key_accounts + mine + sponsored)
     context = {
+        "loss_makers": _loss_makers(key_accounts),
+        "currency": getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",
         "figures_year": year,
         "person": person,
         "my_accounts": mine,
@@ -47,22 +50,42 @@ def home(request):
     return render(request, "core/home.html", context)
 
 
+def favicon(request):
+    """Browsers and crawlers that ask for /favicon.ico get the vendored icon."""
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("openkam/favicon.ico"))
+
+
 def health(request):
     return JsonResponse({"status": "ok"})
 
 
 def _attach_figures(accounts: list[Account]) -> str | None:
     """Give each account its latest year's net sales and net contribution, and its CLV."""
-    from openkam.web.insights.figures import clv_by_account, figures_by_account, latest_year
+    from openkam.web.insights.figures import (
+        clv_by_account,
+        figures_by_account,
+        last_complete_year,
+    )
 
-    year = latest_year()
+    # The last complete year: the current one is a year to date, not comparable.
+    year = last_complete_year()
     if year is None:
         return None
     keys = {a.account_id for a in accounts}
-    rows = {
-        r.account_key: r
-        for r in figures_by_account(grain="year", period=year).filter(account_key__in=keys)
-    }
+    # Subsidiaries included, as everywhere the home page shows an account's figures: the
+    # rolled-up row (kept for accounts with subsidiaries) wins over the account's own.
+    rows = {}
+    for rolled_up in (False, True):
+        rows.update(
+            {
+                r.account_key: r
+                for r in figures_by_account(grain="year", period=year, rolled_up=rolled_up).filter(
+                    account_key__in=keys
+                )
+            }
+        )
     clv = clv_by_account()
     for a in accounts:
         row = rows.get(a.account_id)
@@ -70,3 +93,57 @@ def _attach_figures(accounts: list[Account]) -> str | None:
         a.net_contribution = row.net_contribution if row else None
         a.clv = clv.get(a.account_id)
     return year
+
+
+def _loss_makers(key_accounts: list[Account]) -> list[dict]:
+    """Key accounts losing money (last complete year or this year to date), worst first,
+    with their trend and lifetime value: a loss is a decision to keep investing only when
+    the lifetime value says so (DESIGN §1.2)."""
+    from openkam.web.insights.figures import clv_by_account, contribution_history
+
+    history = contribution_history(a.account_id for a in key_accounts)
+    clv = clv_by_account()
+    out = []
+    for account in key_accounts:
+        h = history.get(account.account_id)
+        if h is None:
+            continue
+        last = h["years"][-1] if h["years"] else None
+        if not ((last and last[1] < 0) or (h["ytd"] is not None and h["ytd"] < 0)):
+            continue
+        if h["ytd"] is not None and h["ytd_last_year"] is not None:
+            # This year to date against the same months of last year.
+            change = h["ytd"] - h["ytd_last_year"]
+        elif len(h["years"]) >= 2:
+            change = h["years"][-1][1] - h["years"][-2][1]
+        else:
+            change = None
+        out.append(
+            {
+                "account": account,
+                "years": h["years"],
+                "last": last,
+                "ytd": h["ytd"],
+                "ytd_last_year": h["ytd_last_year"],
+                "months": h["months"],
+                "change": change,
+                "clv": clv.get(account.account_id),
+                "spark": _sparkline([v for _, v in h["years"]]),
+            }
+        )
+    out.sort(key=lambda r: r["last"][1] if r["last"] else 0)
+    return out
+
+
+def _sparkline(values, width: int = 90, height: int = 24) -> dict | None:
+    """Points of a small SVG polyline through ``values`` (with the zero line's height)."""
+    values = [float(v) for v in values if v is not None]
+    if len(values) < 2:
+        return None
+    lo, hi = min(min(values), 0.0), max(max(values), 0.0)
+    span = (hi - lo) or 1.0
+    step = width / (len(values) - 1)
+    y = [round(height - 2 - (v - lo) / span * (height - 4), 1) for v in values]
+    points = " ".join(f"{round(i * step, 1)},{yy}" for i, yy in enumerate(y))
+    zero = round(height - 2 - (0 - lo) / span * (height - 4), 1)
+    return {"points": points, "zero": zero, "width": width, "height": height, "last": y[-1]}

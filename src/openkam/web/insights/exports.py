@@ -7,7 +7,6 @@ spreadsheets and pandas read the numbers as numbers; a ``currency`` column names
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from openkam.web.accounts.models import Account
+from openkam.web.core.exports import csv_writer
 from openkam.web.insights.profitability import MONEY_FIELDS
 
 #: The fixed columns; one column per cost pool follows (pool names, sorted).
@@ -121,7 +121,8 @@ def mix_rows(mix: dict, currency: str | None = None) -> tuple[list[str], list[li
 
 
 def write_csv(out, header: list[str], rows: Iterable[list[str]]) -> None:
-    writer = csv.writer(out, lineterminator="\r\n")
+    """Write a CSV export; texts that start like a formula are neutralised (core.exports)."""
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
 

@@ -159,7 +159,13 @@ class ProgrammeSettings(models.Model):
 
     @classmethod
     def load(cls):
-        """The row (made with the defaults on first use)."""
+        """The row, or the defaults unsaved before anyone saved settings (reading creates
+        no row; ``load_for_update`` does)."""
+        return cls.objects.first() or cls()
+
+    @classmethod
+    def load_for_update(cls):
+        """The row an edit saves to, made with the defaults on the first edit."""
         return cls.objects.first() or cls.objects.create()
 
     def editable_by(self, user) -> bool:

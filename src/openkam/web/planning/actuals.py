@@ -128,7 +128,9 @@ def attainment(target, actual, year: int, today: dt.date) -> dict:
     if actual is None:
         out["status"] = "no actual"
         return out
-    if target:
+    if target and target > 0:
+        # A share of a loss (a negative target) reads backwards: -1,729 % of a -3,000 target
+        # is a profit. Such objectives are judged by their status, with no percentage.
         out["pct"] = float(actual) / float(target) * 100
     if year > today.year:
         return out
@@ -138,7 +140,9 @@ def attainment(target, actual, year: int, today: dt.date) -> dict:
         return out
     days = 366 if today.year % 4 == 0 and (today.year % 100 or today.year % 400 == 0) else 365
     expected = Decimal(target) * Decimal(today.timetuple().tm_yday) / Decimal(days)
-    out["status"] = "on track" if actual >= expected * Decimal("0.9") else "off track"
+    # 10 % slack below the path; for a loss target the slack is a 10 % larger loss.
+    floor = expected - abs(expected) * Decimal("0.1")
+    out["status"] = "on track" if actual >= floor else "off track"
     return out
 
 

@@ -26,7 +26,7 @@ def plan_alerts(plans, *, request=None, today: dt.date | None = None) -> list[di
                 {
                     "kind": "review",
                     "plan": plan,
-                    "text": f"plan review was due on {plan.next_review:%d %b %Y}",
+                    "text": f"plan review was due on {plan.next_review:%Y-%m-%d}",
                     "since": plan.next_review,
                 }
             )
@@ -60,7 +60,7 @@ def plan_alerts(plans, *, request=None, today: dt.date | None = None) -> list[di
             {
                 "kind": "action",
                 "plan": action.plan,
-                "text": f"action overdue since {action.due:%d %b %Y}: {action.title}{owner}",
+                "text": f"action overdue since {action.due:%Y-%m-%d}: {action.title}{owner}",
                 "since": action.due,
             }
         )

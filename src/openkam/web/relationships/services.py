@@ -39,7 +39,15 @@ def stale_days() -> int:
 
 
 def profile_of(contact: Contact) -> ContactProfile:
-    """The contact's map profile, created with defaults on first use."""
+    """The contact's map profile; the defaults, unsaved, when nobody has set it yet (reading
+    never creates rows: ``profile_to_write`` does, for an edit)."""
+    found = ContactProfile.objects.filter(contact=contact).first()
+    return found if found is not None else ContactProfile(contact=contact)
+
+
+def profile_to_write(contact: Contact, user) -> ContactProfile:
+    """The contact's profile for an edit, created with the defaults if the user may edit."""
+    require_edit(user, contact)
     profile, _ = ContactProfile.objects.get_or_create(contact=contact)
     return profile
 
@@ -64,6 +72,9 @@ def create_contact(account: Account, values: dict, profile: dict, user) -> Conta
 
 def update_profile(profile: ContactProfile, values: dict, expected_version, user) -> dict:
     require_edit(user, profile)
+    if profile.pk is None:  # the defaults, read but never saved: saved now, by this edit
+        saved = profile_to_write(profile.contact, user)
+        profile.pk, profile.id = saved.pk, saved.pk
     return save_versioned(
         profile, values, expected_version, user=user, account_key=_key(profile.contact)
     )
@@ -211,6 +222,7 @@ def relationship_map(
     width, height = canvas_size(placed)
     return {
         "nodes": nodes,
+        "outline": _outline(contacts, pos),
         "lines": lines,
         "width": width,
         "height": height,
@@ -234,3 +246,29 @@ def _edge(upper: dict, lower: dict, dotted: bool) -> dict:
     x2, y2 = lower["cx"], lower["y"]
     mid = (y1 + y2) / 2
     return {"d": f"M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{y2}", "dotted": dotted}
+
+
+def _outline(contacts, nodes: dict[str, dict]) -> list[dict]:
+    """The map as an indented list (who reports to whom, depth first, by name): every person
+    readable on a phone, where the drawn chart would be too small to read."""
+    children: dict[str | None, list] = {}
+    ids = {c.contact_id for c in contacts}
+    for c in sorted(contacts, key=lambda c: c.name):
+        parent = c.reports_to.contact_id if c.reports_to else None
+        children.setdefault(parent if parent in ids else None, []).append(c.contact_id)
+    out: list[dict] = []
+    seen: set[str] = set()
+
+    def walk(cid: str, depth: int) -> None:
+        if cid in seen:
+            return
+        seen.add(cid)
+        out.append({"node": nodes[cid], "depth": min(depth, 6)})
+        for kid in children.get(cid, []):
+            walk(kid, depth + 1)
+
+    for root in children.get(None, []):
+        walk(root, 0)
+    for c in sorted(contacts, key=lambda c: c.name):  # only reachable through a cycle
+        walk(c.contact_id, 0)
+    return out

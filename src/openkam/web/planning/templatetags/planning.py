@@ -19,4 +19,19 @@ def home_plan_alerts(context, limit: int = 12) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     plans = Plan.objects.all() if runs_programme(user) else plans_of(person_of(user))
-    return plan_alerts(plans, request=request)[:limit]
+    return _interleave(plan_alerts(plans, request=request), limit)
+
+
+def _interleave(alerts: list[dict], limit: int) -> list[dict]:
+    """The first ``limit`` alerts taking each kind in turn, so that a long list of one kind
+    (objectives off track) does not hide the others (overdue actions) from the home page."""
+    by_kind: dict[str, list[dict]] = {}
+    for alert in alerts:
+        by_kind.setdefault(alert["kind"], []).append(alert)
+    out: list[dict] = []
+    queues = list(by_kind.values())
+    while len(out) < limit and any(queues):
+        for queue in queues:
+            if queue and len(out) < limit:
+                out.append(queue.pop(0))
+    return out

@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", () => {
       type: "bar",
       data: {labels: hist.labels, datasets: [{label: "accounts", data: hist.counts, backgroundColor: "#8ea2ff"}]},
       options: {maintainAspectRatio: false, animation: false, plugins: {legend: {display: false}},
-        scales: {x: {title: {display: true, text: `CLV on contribution${unit}, bin start`}}, y: {title: {display: true, text: "accounts"}}}},
+        scales: {x: {title: {display: true, text: "CLV on contribution (bin start, " + (hist.currency || "EUR") + ")"}}, y: {title: {display: true, text: "accounts"}}}},
     });
   }
   const h = read("clv-holdout-data");

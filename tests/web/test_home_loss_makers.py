@@ -1,0 +1,63 @@
+"""The home page flags key accounts losing money, with their trend and lifetime value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
+
+THIS = dt.date.today().year
+MONEY = ("gross_sales", "discounts", "invoiced_sales", "rebates", "net_sales", "cogs")
+MONEY += ("gross_margin", "cost_to_serve")
+
+
+def _row(run, key, grain, period, contribution):
+    AccountPeriodFigures.objects.create(
+        computation=run,
+        account_key=key,
+        grain=grain,
+        period=period,
+        net_contribution=Decimal(contribution),
+        **{name: Decimal(0) for name in MONEY},
+    )
+
+
+@pytest.fixture
+def losses(programme):
+    """Given: key account A1 lost 1,000 two years ago and 3,000 last year; in January this
+    year it lost 200 against 500 in January last year; its CLV is 12,345. A2 (not key) lost
+    money too."""
+    run = Computation.objects.create(kind="profitability", status="done", is_current=True)
+    _row(run, "A1", "year", str(THIS - 2), "-1000")
+    _row(run, "A1", "year", str(THIS - 1), "-3000")
+    _row(run, "A1", "year", str(THIS), "-200")
+    _row(run, "A1", "month", f"{THIS - 1}-01", "-500")
+    _row(run, "A1", "month", f"{THIS}-01", "-200")
+    _row(run, "A2", "year", str(THIS - 1), "-9000")
+    clv = Computation.objects.create(kind="clv", status="done", is_current=True)
+    AccountValue.objects.create(computation=clv, account_key="A1", clv_contribution=12345)
+    run.summary = {"years": [str(THIS - 2), str(THIS - 1), str(THIS)]}
+    run.save()
+    return run
+
+
+def test_home_lists_loss_making_key_accounts_with_trend_and_clv(losses, login, programme):
+    html = login(programme["users"]["Chris"]).get("/").content.decode()
+    section = html[html.index("Key accounts losing money") :]
+    section = section[: section.index("</section>")]
+    assert "Acme Foods" in section and "Borealis" not in section  # A2 is not a key account
+    assert "-3,000 EUR" in section  # last year
+    assert "-200 EUR" in section and "1 month" in section  # this year to date (January)
+    assert "-500 EUR" in section  # the same month last year
+    # -200 this January against -500 last January: a smaller loss, so better this year.
+    assert "▲ better this year" in section
+    assert "12,345 EUR" in section
+    assert "<polyline" in section  # the yearly trend drawn from two complete years
+
+
+def test_no_section_when_no_key_account_loses_money(programme, login):
+    html = login(programme["users"]["Chris"]).get("/").content.decode()
+    assert "Key accounts losing money" not in html
