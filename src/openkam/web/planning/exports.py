@@ -606,9 +606,10 @@ class _Writer:
                 pdf.set_xy(left + i * bar - 4, y - 4 if v >= 0 else y + h)
                 pdf.cell(bar + 8, 4, self.text(_short(v)), align="C")
             pdf.set_text_color(*INK)
-            pdf.set_xy(x0 + g * slot, top + height + 4)
+            # Below the value labels of bars that reach the bottom of the chart.
+            pdf.set_xy(x0 + g * slot, top + height + 6)
             pdf.multi_cell(slot, 3.5, self.text(label), align="C")
-        pdf.set_y(top + height + 13)
+        pdf.set_y(top + height + 15)
         pdf.set_text_color(*INK)
 
     def waterfall(self, title: str, steps: list[tuple[str, float, str]], height=55) -> None:
