@@ -152,6 +152,7 @@ def test_ledger_counts_reads_footers_and_ignores_temporary_files(samples, data_d
         "rebates": 0,
         "activities": 0,
         "cost-pools": 0,
+        "fx-rates": 0,
     }
     import_ledger("invoices", [samples / "invoices.csv"], data_dir, known=known)
     import_ledger("cost-pools", [samples / "cost_pools.csv"], data_dir)
@@ -162,6 +163,7 @@ def test_ledger_counts_reads_footers_and_ignores_temporary_files(samples, data_d
         "rebates": 0,
         "activities": 0,
         "cost-pools": 2,
+        "fx-rates": 0,
     }
     assert (data_dir / "ledger" / "cost_pools").is_dir()
 

@@ -29,6 +29,12 @@ def programme(db):
         ("operations", "Olga"),
     ]:
         people[name] = make_login(role, name)
+    # The KAMs work as KAMs full time and the sponsor sits on the board, as the programme's
+    # rules ask (people.rules).
+    Person.objects.filter(role="kam").update(full_time_kam=True, function="key_account_management")
+    Person.objects.filter(role="sponsor").update(executive_level="c_level", function="executive")
+    for _, person in people.values():
+        person.refresh_from_db()
     a1 = Account.objects.create(
         account_id="A1",
         name="Acme Foods",

@@ -50,7 +50,7 @@ def test_second_of_two_concurrent_page_edits_is_told_and_shown_the_difference(pr
         "country": "",
         "parent": "",
         "kam": acc.kam.pk,
-        "sponsor": "",
+        "sponsor": acc.sponsor.pk,
         "notes": "",
         "version": 1,
     }

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openkam.cli import app
+from openkam.engine.schema import KINDS
 from openkam.web.accounts.models import Account
 from openkam.web.core.models import AuditEvent
 
@@ -68,17 +69,8 @@ def test_ledger_import_and_status(db, files):
     again = invoke("import", "invoices", files / "invoices.csv", "--json")
     assert json.loads(again.output)["rows_unchanged"] == 2
     status = json.loads(invoke("status", "--json").output)
-    assert status == {
-        "accounts": 2,
-        "products": 1,
-        "invoices": 2,
-        "rebates": 0,
-        "activities": 0,
-        "cost-pools": 0,
-        "contacts": 0,
-        "people": 0,
-        "relationships": 0,
-    }
+    # Every import kind is counted; only those imported here have records.
+    assert status == {kind: 0 for kind in KINDS} | {"accounts": 2, "products": 1, "invoices": 2}
 
 
 def test_bad_file_exits_nonzero_names_every_problem_and_loads_nothing(db, files):
@@ -111,3 +103,31 @@ def test_warnings_are_printed_without_json(db, files):
     assert "created 1" in result.output
     assert "warning:" in result.output and "colour" in result.output
     assert "is not a known column; ignored" in result.output
+
+
+def test_a_hostile_spreadsheet_is_a_message_not_a_crash(db, files):
+    # A 5 KB workbook whose one far cell makes a 17-billion-cell grid: refused up front.
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["account_id", "name", "industry", "region"])
+    wb.active.append(["A9", "Nine", "food", "EMEA"])
+    wb.save(files / "ok.xlsx")
+    with zipfile.ZipFile(files / "ok.xlsx") as z, zipfile.ZipFile(files / "far.xlsx", "w") as out:
+        for name in z.namelist():
+            data = z.read(name)
+            if name.startswith("xl/worksheets/"):
+                data = data.replace(
+                    b"</sheetData>",
+                    b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>',
+                )
+            out.writestr(name, data)
+    result = invoke("import", "accounts", files / "far.xlsx")
+    assert result.exit_code == 1
+    assert "far.xlsx: has cells up to row 1,048,576 and column 16,384" in " ".join(
+        result.output.split()
+    )
+    assert "Traceback" not in result.output
+    assert json.loads(invoke("status", "--json").output)["accounts"] == 0

@@ -196,7 +196,7 @@ def test_clv_page_settings_and_api(demo_ledger, client, django_capture_on_commit
     # The page says how margins were weighted, with the run's own k and portfolio margin.
     k = run.summary["margin_credibility"]["k"]
     assert "credibility-weighted" in page
-    assert f"{round(k):,} of sales over the years gets half its own margin" in page
+    assert f"{round(k):,} EUR of sales over the years gets half its own margin" in page
     client.force_login(viewer)
     assert client.post("/insights/clv/", form).status_code == 403
     api = APIClient()
@@ -234,3 +234,37 @@ def test_a_failed_recompute_is_shown_not_raised(
     assert run.status == "failed" and "recompute profitability first" in run.error
     page = client.get("/insights/clv/").content.decode()
     assert "The last recomputation failed" in page and "recompute profitability first" in page
+
+
+def test_clv_fit_reads_csv_through_the_import_reader(cdnow_csv, tmp_path):
+    # Mixed line endings (LF, CRLF, CR alone) used to stop DuckDB's CSV sniffer; the
+    # import's reader takes them all, so the fit equals the one on the clean file.
+    lines = cdnow_csv.read_bytes().split(b"\n")
+    endings = [b"\n", b"\r\n", b"\r"]
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(b"".join(line + endings[i % 3] for i, line in enumerate(lines) if line))
+    args = ["--customer-col", "cust", "--date-col", "when", "--calibration-end", "1997-09-30"]
+    clean = json.loads(invoke("clv", "fit", cdnow_csv, *args, "--json").stdout)
+    result = invoke("clv", "fit", mixed, *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["params"] == clean["params"]
+
+
+def test_clv_fit_names_the_row_of_a_bad_date(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("cust,when\n1,19970101\n2,1997-13-01\n3,0000-01-01\n")
+    result = invoke(
+        "clv",
+        "fit",
+        path,
+        "--customer-col",
+        "cust",
+        "--date-col",
+        "when",
+        "--calibration-end",
+        "1997-09-30",
+    )
+    assert result.exit_code == 1
+    assert "row 3, column when" in result.output and "is not a valid date" in result.output
+    assert "row 4, column when" in result.output and "outside the accepted range" in result.output
+    assert "Traceback" not in result.output

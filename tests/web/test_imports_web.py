@@ -80,3 +80,69 @@ def test_api_import(programme, tmp_path, settings):
         ).status_code
         == 403
     )
+
+
+def _nested_parquet() -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    table = pa.table(
+        {
+            "account_id": ["N1"],
+            "name": [["a", "list"]],  # nested: one value per row is expected
+            "industry": ["food"],
+            "region": ["EMEA"],
+        }
+    )
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def test_a_hostile_file_gets_a_message_on_the_page_and_in_the_api(
+    programme, login, tmp_path, settings
+):
+    settings.DATA_DIR = tmp_path
+    client = login(programme["users"]["Chris"])
+    page = client.post(
+        "/import/", {"kind": "accounts", "files": [upload("n.parquet", _nested_parquet())]}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and "nothing was loaded" in text
+    assert "n.parquet" in text and "is a nested column" in text
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Chris"])
+    bad = api.post(
+        "/api/imports/",
+        {"kind": "accounts", "files": [upload("n.parquet", _nested_parquet())]},
+        format="multipart",
+    )
+    assert bad.status_code == 422
+    (issue,) = bad.json()["issues"]
+    assert (issue["file"], issue["row"], issue["column"]) == ("n.parquet", None, "name")
+    assert not Account.objects.filter(account_id="N1").exists()
+
+
+def test_an_unexpected_failure_is_a_message_not_a_500(programme, tmp_path, settings, monkeypatch):
+    # Whatever a reader does with a file it was never tested on, the user sees a message
+    # and the database is unchanged; the traceback goes to the server log.
+    settings.DATA_DIR = tmp_path
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr("openkam.store.validate_import", explode)
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Chris"])
+    response = api.post(
+        "/api/imports/",
+        {"kind": "accounts", "files": [upload("a.csv", ACCOUNTS)]},
+        format="multipart",
+    )
+    assert response.status_code == 422
+    (issue,) = response.json()["issues"]
+    assert issue["file"] == "a.csv"
+    assert "unexpected error (RuntimeError: a reader bug); nothing was imported" in issue["reason"]
+    assert not Account.objects.filter(account_id="N1").exists()

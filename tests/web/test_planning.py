@@ -41,15 +41,18 @@ def ledger(settings, tmp_path):
         ("I4", 1, dt.date(2024, 9, 1), "A2", "P1", "1", "100", "0", "40", None),
     ]
     cols = list(zip(*rows, strict=True))
-    names = [c.name for c in INVOICES.columns if c.name not in ("due_date", "paid_date")]
+    # Optional columns (dates, currency) are left empty.
+    optional = ("due_date", "paid_date", "currency")
+    names = [c.name for c in INVOICES.columns if c.name not in optional]
     arrays = {}
     for name, values in zip(names, cols, strict=True):
         t = INVOICES.column(name).type
         if pa.types.is_decimal(t):
             values = [Decimal(v) for v in values]
         arrays[name] = pa.array(values, t)
-    arrays["due_date"] = pa.array([None] * 4, pa.date32())
-    arrays["paid_date"] = pa.array([None] * 4, pa.date32())
+    for name in optional:
+        if name in {c.name for c in INVOICES.columns}:
+            arrays[name] = pa.array([None] * 4, INVOICES.column(name).type)
     table = pa.table({c.name: arrays[c.name] for c in INVOICES.columns})
     pq.write_table(table, folder / "part-0.parquet")
     Product.objects.create(product_id="P1", name="Flour", product_line="Ingredients")
@@ -211,7 +214,8 @@ def test_alerts_review_overdue_and_overdue_actions(programme, plan):
     )
     kinds = [a["kind"] for a in plan_alerts(Plan.objects.all(), today=today)]
     assert kinds == ["review", "action"]
-    services.mark_reviewed(plan, alice, today=dt.date(2025, 1, 31))
+    plan.refresh_from_db()
+    services.mark_reviewed(plan, alice, plan.version, today=dt.date(2025, 1, 31))
     plan.refresh_from_db()
     assert plan.next_review == dt.date(2025, 4, 30)  # 31 Jan + 3 months, clamped
 
@@ -256,7 +260,11 @@ def _filled(programme, plan):
     services.add_part(
         plan,
         "actions",
-        {"title": "Pilot VMI in Iberia", "owner": programme["people"]["Olga"]},
+        {
+            "title": "Pilot VMI in Iberia",
+            "owner": programme["people"]["Olga"],
+            "customer_visible": True,
+        },
         alice,
     )
     services.add_part(plan, "risks", {"description": "Private label push"}, alice)
@@ -295,7 +303,7 @@ def test_export_downloads(programme, plan, login):
 def test_mutual_plan_link_shows_only_shared_sections_and_can_be_revoked(programme, plan, client):
     plan = _filled(programme, plan)
     alice = programme["users"]["Alice"]
-    services.set_sharing(plan, ["value_propositions", "actions"], alice)
+    services.set_sharing(plan, ["value_propositions", "actions"], alice, plan.version)
     token = services.create_share_link(plan, alice)
     assert len(token) >= 40
     client.logout()

@@ -40,8 +40,13 @@ def post(client, url, data=None):
     return client.post(url, data or {}, content_type="application/json")
 
 
-def test_anyone_signed_in_reads_a_plan_and_reading_creates_it_empty(api):
+def test_anyone_signed_in_reads_a_plan_and_reading_never_creates_it(api):
     assert Client().get("/api/plans/A1/").status_code in (401, 403)  # not signed in
+    # Reading a plan nobody started answers 404 and writes nothing.
+    assert api("Vera").get("/api/plans/A1/").status_code == 404
+    assert not Plan.objects.exists()
+    # The first edit (from version 1, the empty plan's) starts it.
+    assert patch(api("Alice"), "/api/plans/A1/", {"version": 1}).status_code == 200
     response = api("Vera").get("/api/plans/A1/")
     assert response.status_code == 200
     body = response.json()

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from openkam.cli.common import DataDir, console, fail, print_warnings, setup_django
+from openkam.cli.common import (
+    DataDir,
+    console,
+    err_console,
+    fail,
+    print_warnings,
+    setup_django,
+)
 
 clv_app = typer.Typer(
     help="Customer lifetime value: fit models, project retention, value accounts.",
@@ -18,6 +26,55 @@ clv_app = typer.Typer(
 )
 
 MODELS = ("bgnbd", "pnbd", "gg")
+
+
+@contextmanager
+def validated_transactions(
+    file: Path, customer_col: str, date_col: str, value_col: str | None
+) -> Iterator[Path]:
+    """A CSV or spreadsheet transaction file, read through the import's validated reader
+    (any line ending, cell limits, a message per bad row) and handed on as Parquet.
+
+    Parquet files and folders are passed through: the engine reads them typed. Dates may be
+    ``YYYY-MM-DD`` or ``YYYYMMDD`` (the CDNOW files); values are decimal numbers.
+    """
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from openkam.engine.schema import Column, Kind
+    from openkam.store import ImportFailed, ImportIssue
+    from openkam.store.convert import convert_column
+    from openkam.store.importer import read_table
+    from openkam.store.readers import FORMATS
+
+    if file.is_dir() or FORMATS.get(file.suffix.lower()) in (None, "parquet"):
+        yield file
+        return
+    columns = [Column(customer_col, pa.string()), Column(date_col, pa.string())]
+    if value_col:
+        columns.append(Column(value_col, pa.decimal128(38, 18)))
+    kind = Kind("transactions", tuple(columns), key=(customer_col,), home="file")
+    table, origins = read_table(kind, [file])
+    # YYYYMMDD becomes YYYY-MM-DD, then the import's date check words every bad cell.
+    text = pc.replace_substring_regex(
+        table[date_col].combine_chunks(), r"^([0-9]{4})([0-9]{2})([0-9]{2})$", r"\1-\2-\3"
+    )
+    rows = origins["row"].to_numpy()
+    dates, _, bad = convert_column(kind, Column(date_col, pa.date32()), text, rows)
+    if bad is not None:
+        issues = []
+        for i in range(min(len(bad.rows), 1000)):
+            reason, value = bad.describe(i)
+            issues.append(ImportIssue(str(file), int(bad.rows[i]), date_col, reason, value))
+        raise ImportFailed(issues, len(bad.rows))
+    table = table.set_column(table.schema.get_field_index(date_col), date_col, dates)
+    with tempfile.TemporaryDirectory(prefix="openkam-clv-") as folder:
+        out = Path(folder) / "transactions.parquet"
+        pq.write_table(table, out)
+        yield out
 
 
 @clv_app.command("fit")
@@ -42,19 +99,36 @@ def fit_command(
     time_unit: Annotated[str, typer.Option(help="day, week (7 days) or month.")] = "week",
     model: Annotated[str, typer.Option(help="bgnbd, pnbd or gg.")] = "bgnbd",
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO 4217 currency of the value column [default: the reporting currency].",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit BG/NBD, Pareto/NBD or Gamma-Gamma on a transaction file by maximum likelihood."""
     from openkam.engine.clv import fit_transactions_file
+    from openkam.engine.money import check_currency
+    from openkam.engine.money_lines import reporting_currency
+    from openkam.store import ImportFailed
 
     if model not in MODELS:
         raise fail(f"--model must be one of {', '.join(MODELS)}", 2)
+    try:
+        currency = check_currency(currency.upper()) if currency else reporting_currency()
+    except ValueError as exc:
+        raise fail(f"--currency: {exc}", 2) from None
     if not file.exists():
         raise fail(f"no such file: {file}", 2)
     try:
-        with console.status("fitting…") if not as_json else nullcontext():
+        with (
+            validated_transactions(file, customer_col, date_col, value_col) as source,
+            console.status("fitting…") if not as_json else nullcontext(),
+        ):
             result = fit_transactions_file(
-                file,
+                source,
                 customer_col,
                 date_col,
                 value_col,
@@ -64,8 +138,17 @@ def fit_command(
                 model=model,
                 engine=engine,
             )
+    except ImportFailed as exc:
+        err_console.print(f"[bold red]error:[/] {file} cannot be used; {exc.total:,} problem(s):")
+        for issue in exc.issues[:20]:
+            err_console.print(f"  {issue}", markup=False, highlight=False, soft_wrap=True)
+        if exc.total > 20:
+            err_console.print(f"  … and {exc.total - 20:,} more")
+        raise typer.Exit(1) from None
     except ValueError as exc:
         raise fail(str(exc), 1) from None
+    # Money in the result (Gamma-Gamma's spend per transaction) is in the value column's.
+    result = {"currency": currency, **result}
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -147,6 +230,7 @@ def run_command(
         ),
     ] = None,
     data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit the models on the ledger and store every account's CLV (on contribution and on revenue).
 
@@ -176,7 +260,7 @@ def run_command(
             params[key] = value
     if model:
         params["model_label"] = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD"}[model]
-    with console.status("computing…"):
+    with console.status("computing…") if not as_json else nullcontext():
         if runs.current(Computation.Kind.PROFITABILITY) is None:
             run = runs.run_now(
                 Computation.Kind.PROFITABILITY, profitability(), recompute_profitability
@@ -188,11 +272,21 @@ def run_command(
         raise fail(f"CLV failed: {run.error}")
     s = run.summary
     a = s["assumptions"]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"run": run.pk, "currency": run.currency, "settings": run.params, **s},
+                indent=2,
+                default=str,
+            )
+        )
+        return
     console.print(
         f"[green]valued[/] {a['n_valued']:,} of {a['n_customers']:,} accounts with {params['model_label']} + "
         f"Gamma-Gamma; discount rate {params['discount_rate']:.1%} a year over {params['horizon_years']} years."
     )
     console.print(
-        f"total CLV on contribution {a['clv_contribution_total']:,.0f} (on revenue {a['clv_revenue_total']:,.0f})"
+        f"total CLV on contribution {a['clv_contribution_total']:,.0f} {run.currency} "
+        f"(on revenue {a['clv_revenue_total']:,.0f} {run.currency})"
     )
     print_warnings(run.warnings)

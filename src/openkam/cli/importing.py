@@ -102,11 +102,15 @@ def status_command(
 ) -> None:
     """How many records of each kind the data directory holds."""
     path = setup_django(data_dir)
-    from openkam.web.ingest import status_counts
+    from openkam.web.ingest import interrupted_imports, record_pending_imports, status_counts
 
+    record_pending_imports()
     counts = status_counts()
+    interrupted = interrupted_imports()
     if as_json:
         typer.echo(json.dumps(counts, indent=2))
+        for i in interrupted:
+            err_console.print(f"[bold red]incomplete:[/] {i['message']}", soft_wrap=True)
         return
     table = Table(title=f"OpenKAM data in {path}")
     table.add_column("kind")
@@ -114,3 +118,5 @@ def status_command(
     for kind, n in counts.items():
         table.add_row(kind, f"{n:,}")
     console.print(table)
+    for i in interrupted:
+        err_console.print(f"[bold red]incomplete:[/] {i['message']}", soft_wrap=True)

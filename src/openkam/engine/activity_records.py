@@ -43,8 +43,9 @@ def activity_totals(
     [date_from, date_to] must be a whole month, quarter or year. The time-driven ABC cost
     is allocated per *cell* (pool period, account, reporting period), exactly as
     :func:`~openkam.engine.profitability.compute_profitability` does it and with its own
-    functions: the cell costs ``round(pool cost × Σ quantity / capacity)`` to the cent, half
-    up (:func:`~openkam.engine.profitability.abc.allocate`). A record alone costs rate ×
+    functions (:func:`~openkam.engine.profitability.abc.allocate`): the pool period's used
+    quantity × rate is rounded once and split over the accounts and periods by largest
+    remainder, so a cell is within a cent of rate × Σ quantity. A record alone costs rate ×
     quantity, unrounded, so the sum of the records can differ from the total by a few cents.
 
     Returns ``records`` and ``quantity`` (Σ, exact) over every record; ``uncosted``, how
@@ -58,24 +59,36 @@ def activity_totals(
     ``pool_cost``, ``capacity``, ``driver_unit``, ``rate`` (cost ÷ capacity, exact),
     ``cost`` (rate × Σ quantity, exact) and ``allocated`` (that rounded to the cent).
     """
-    _, grain = whole_period(date_from, date_to)
+    key, grain = whole_period(date_from, date_to)
     periods = _pool_periods(pools, pool)
-    mine = _of_accounts(activities, account_ids, pool)
+    wanted = pa.array(sorted(set(account_ids)), pa.string())
+    # Charges are split from each pool period's allocated cost over every account that used
+    # it, so the cells of the pool periods of this reporting period are made for everyone,
+    # over the whole pool periods, and only then narrowed to the accounts asked for.
+    overlapping = periods.filter(pa.array(abc.pools_within(periods, date_from, date_to)))
+    start, end = date_from, date_to
+    if overlapping.num_rows:
+        start = min(start, pc.min(overlapping["period_start"]).as_py())
+        end = max(end, pc.max(overlapping["period_end"]).as_py())
+    everyone = activities.filter(nw.col("pool") == pool)
     if abc.month_aligned(periods):
         # As the waterfall does: sum per month, then find each month's pool period.
-        months = _collect(activity_months(mine, date_from, date_to))
+        months = _collect(activity_months(everyone, start, end))
         cells = abc.cells_of_months(months, periods, grain)
     else:
-        # Pool periods that split a month: each record's day decides its period. These few
+        # Pool periods that split a month: each record's day decides its period. These
         # records are read once and joined to the pool's calendar in memory.
-        records = _collect(
-            within(mine.select(*_RECORD_COLUMNS), "activity_date", date_from, date_to)
-        )
+        records = _collect(within(everyone.select(*_RECORD_COLUMNS), "activity_date", start, end))
         calendar = nw.from_native(abc.pool_calendar(periods)).lazy()
         lazy = nw.from_native(records).lazy()
-        cells = _collect(activity_cells(lazy, calendar, grain, date_from, date_to))
-    uncosted = cells.filter(pc.is_null(cells["pool_start"]))
-    allocated = abc.allocate(cells.filter(pc.is_valid(cells["pool_start"])), periods)
+        cells = _collect(activity_cells(lazy, calendar, grain, start, end))
+    costed = cells.filter(pc.is_valid(cells["pool_start"]))
+    allocated = abc.allocate(costed, periods, [grain], grain)[grain]
+    mine = pc.and_(pc.is_in(cells["account_id"], wanted), pc.equal(cells["period_key"], key))
+    uncosted = cells.filter(pc.and_(mine, pc.is_null(cells["pool_start"])))
+    allocated = allocated.filter(
+        pc.and_(pc.is_in(allocated["account_id"], wanted), pc.equal(allocated["period_key"], key))
+    )
     by_start = {row["period_start"]: row for row in periods.to_pylist()}
     out = []
     for cell, cents in zip(

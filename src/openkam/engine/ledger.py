@@ -45,6 +45,7 @@ DICTIONARY_COLUMNS = frozenset(
         "period_start",
         "period_end",
         "driver_unit",
+        "currency",
     }
 )
 

@@ -7,21 +7,23 @@ from collections.abc import Iterable
 
 import narwhals as nw
 
-from openkam.engine.profitability.aggregates import LINE_AMOUNT, within
+from openkam.engine.money_lines import with_gross
+from openkam.engine.profitability.aggregates import within
 from openkam.engine.profitability.money import cents_to_decimal, to_cents
 
 
 def _lines(invoices: nw.LazyFrame, account_ids: Iterable[str]) -> nw.LazyFrame:
     ids = list(account_ids)
-    return invoices.filter(nw.col("account_id").is_in(ids)).with_columns(
-        gross_sales=nw.col("quantity") * nw.col("unit_list_price"),
+    return with_gross(invoices.filter(nw.col("account_id").is_in(ids))).with_columns(
+        gross_sales=nw.col("gross_amount"),
     )
 
 
 def sales_by_year(invoices: nw.LazyFrame, account_ids: Iterable[str]) -> list[dict]:
     """Gross sales, on-invoice discounts and invoiced sales per calendar year.
 
-    invoiced sales = Σ quantity × unit_list_price − Σ discount_amount (returns are lines with
+    invoiced sales = Σ gross amount − Σ discount_amount, a line's gross amount being
+    quantity × unit_list_price rounded to the cent (returns are lines with
     negative quantity, so they reduce sales). Amounts are exact decimals, rounded to cents.
     """
     out = (
@@ -72,7 +74,8 @@ def invoice_lines_between(
     """The invoice lines behind an account's waterfall for one period: the drill-down.
 
     Returns ``(lines, totals)``: one page of lines, newest first (each with ``gross_sales``
-    = quantity × unit_list_price, ``invoiced_sales`` = gross − discount and ``gross_margin``
+    = quantity × unit_list_price rounded to the cent, ``invoiced_sales`` = gross − discount
+    and ``gross_margin``
     = invoiced − cogs, exact), and the totals over *all* lines of the period (``lines``,
     ``gross_sales``, ``discounts``, ``invoiced_sales``, ``cogs``, ``invoice_margin`` = invoiced − cogs, before rebates), summed exactly and rounded
     to the cent as the profitability engine does, so they equal the waterfall's figures.
@@ -85,9 +88,7 @@ def invoice_lines_between(
     )
     if where is not None:
         lines = lines.filter(where)
-    lines = lines.with_columns(
-        gross_sales=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT)
-    )
+    lines = with_gross(lines).with_columns(gross_sales=nw.col("gross_amount"))
     sums = (
         lines.select(
             nw.len().alias("lines"),

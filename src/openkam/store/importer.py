@@ -8,10 +8,11 @@ and only when nothing is wrong are the staged files moved into the ledger.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,9 +22,11 @@ import pyarrow as pa
 
 from openkam.engine.schema import KINDS, Kind
 from openkam.store.convert import convert_batch
-from openkam.store.derived_ids import DERIVED_ID_COLUMN, content_columns, derived_id_sql
+from openkam.store.derived_ids import DERIVED_ID_COLUMN, derived_id_sql, identity_columns
 from openkam.store.issues import MAX_ISSUES_KEPT, ImportFailed, ImportIssue, IssueLog
 from openkam.store.ledger import (
+    clear_interrupted,
+    finish_journal,
     ledger_lock,
     new_staging_dir,
     part_files,
@@ -31,7 +34,7 @@ from openkam.store.ledger import (
     table_dir,
 )
 from openkam.store.pipeline import prefetch
-from openkam.store.readers import open_source
+from openkam.store.readers import SourceBatch, SourceError, SourceFile, open_source, short
 from openkam.store.references import (
     NOUNS,
     Known,
@@ -132,6 +135,33 @@ class ImportResult:
     rows_replaced: int
     issues: list[ImportIssue]
     files_written: list[Path]
+    #: With ``keep_journal``: the publication's journal entry, to pass to
+    #: ``openkam.store.ledger.finish_journal`` once the import is recorded.
+    journal_id: str | None = None
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or the user's quota) ran out of space."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error | OSError) and (
+        "no space left" in text or "disk is full" in text or "quota exceeded" in text
+    )
+
+
+def disk_full_failure(paths: Sequence[Path | str], where: Path | str) -> ImportFailed:
+    """The failure an import reports when the disk fills while it runs."""
+    names = ", ".join(str(p) for p in paths) or "the import"
+    issue = ImportIssue(
+        names,
+        None,
+        None,
+        f"could not be imported: the disk holding {where} filled up during the import. "
+        "Nothing was imported and the partial files were removed; free some space and "
+        "import again",
+    )
+    return ImportFailed([issue], 1)
 
 
 def kind_of(name: str | Kind) -> Kind:
@@ -185,7 +215,7 @@ def _scan(
         if source is None:
             continue
         scan.columns_present |= set(source.header)
-        for batch in prefetch(source.batches):
+        for batch in _read_batches(source, log):
             table, ok, issues = convert_batch(kind, batch)
             for cell_issues, bad in check_references(kind, table, batch.rows, known):
                 issues.append(cell_issues)
@@ -202,6 +232,42 @@ def _scan(
         for line, reason, text in source.malformed:
             log.add(ImportIssue(display, line, None, reason, text))
     return scan
+
+
+def _read_batches(source: SourceFile, log: IssueLog) -> Iterator[SourceBatch]:
+    """The batches of ``source``; a file that fails part-way ends with a problem that
+    says where (a damaged Parquet page, a broken sheet), never with a traceback."""
+    batches = prefetch(source.batches)
+    last_row = None
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except SourceError as exc:
+            log.add(ImportIssue(source.display, exc.row, exc.column, exc.reason))
+            return
+        except MemoryError:
+            log.add(
+                ImportIssue(
+                    source.display, None, None, "is too large to read within the memory bound"
+                )
+            )
+            return
+        except Exception as exc:  # noqa: BLE001 - a reader failure is a property of the file
+            after = f" after row {last_row}" if last_row is not None else ""
+            log.add(
+                ImportIssue(
+                    source.display,
+                    None,
+                    None,
+                    f"cannot be read as {source.format}{after} (the file is damaged): {short(exc)}",
+                )
+            )
+            return
+        if len(batch.rows):
+            last_row = int(batch.rows[-1])
+        yield batch
 
 
 def _with_origin(table: pa.Table, file_index: int, rows: np.ndarray) -> pa.Table:
@@ -257,7 +323,7 @@ def _fill_derived_ids(con, kind: Kind, staged: StagedRows, folder: Path) -> Stag
     ).fetchall()[0][0]
     if not missing:
         return staged
-    content = ", ".join(_q(c) for c in content_columns(kind.name))
+    content = ", ".join(_q(c) for c in identity_columns(kind.name))
     query = f"""
         SELECT * EXCLUDE (_occurrence)
             REPLACE (coalesce({_q(id_col)}, {derived_id_sql(kind.name, "_occurrence")})
@@ -321,6 +387,59 @@ def _duplicate_keys(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog) 
                 ", ".join(kind.key),
                 f"is a duplicate key: {where} has it too",
                 _key_text(r[:n]),
+            )
+        )
+    log.add_counted(total, issues)
+
+
+#: The document date of each kind whose amounts may be in a foreign currency.
+_DOCUMENT_DATE = {
+    "invoices": "invoice_date",
+    "rebates": "rebate_date",
+    "cost-pools": "period_start",
+}
+
+
+def _missing_rates(con, kind: Kind, relation: str, scan: _Scan, log: IssueLog, data_dir) -> None:
+    """Report every record in a foreign currency dated before the first rate of its
+    currency in the ledger's fx-rates (or whose currency has no rate): the engine could not
+    convert it (see :mod:`openkam.engine.money_lines`)."""
+    from openkam.engine.money_lines import reporting_currency
+
+    date = _DOCUMENT_DATE.get(kind.name)
+    if date is None or data_dir is None:
+        return
+    reporting = reporting_currency().replace("'", "")
+    files = part_files(table_dir(data_dir, "fx-rates"))
+    rates = (
+        f"SELECT currency, min(rate_date) AS first FROM read_parquet({_files_sql(files)}) "
+        "GROUP BY currency"
+        if files
+        else "SELECT NULL::VARCHAR AS currency, NULL::DATE AS first WHERE false"
+    )
+    where = f"""
+        FROM {relation} AS s LEFT JOIN ({rates}) AS r USING (currency)
+        WHERE s.currency IS NOT NULL AND s.currency <> '{reporting}'
+          AND (r.first IS NULL OR s.{_q(date)} < r.first)
+    """
+    total = con.execute(f"SELECT count(*) {where}").fetchall()[0][0]
+    if not total:
+        return
+    rows = con.execute(
+        f"SELECT s.currency, s.{_q(date)}, r.first, s._file, s._row {where} "
+        f"ORDER BY s._file, s._row LIMIT {max(log.room, 0)}"
+    ).fetchall()
+    issues = []
+    for currency, day, first, f, row in rows:
+        since = f"its first rate is dated {first}" if first else "the ledger has no rate for it"
+        issues.append(
+            ImportIssue(
+                scan.displays[f],
+                scan.row(f, row),
+                "currency",
+                f"has no {currency} exchange rate on or before {date} {day} ({since}; "
+                f"reporting currency {reporting}): import fx-rates first",
+                currency,
             )
         )
     log.add_counted(total, issues)
@@ -481,6 +600,18 @@ def validate_import(
         return _validate_database_kind(kind, paths, known, log, progress)
     folder = Path(tempfile.mkdtemp(prefix="openkam-validate-"))
     try:
+        return _validate_ledger_kind(
+            kind, paths, known, log, folder, data_dir, progress, keep_staged
+        )
+    except Exception as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if disk_full(exc):
+            raise disk_full_failure(paths, folder) from None
+        raise
+
+
+def _validate_ledger_kind(kind, paths, known, log, folder, data_dir, progress, keep_staged):
+    try:
         con = _connect(folder)
         try:
             if data_dir is not None and kind.name == "activities":
@@ -488,6 +619,7 @@ def validate_import(
             scan, staged = _stage(kind, paths, known, log, folder, progress)
             staged = _fill_derived_ids(con, kind, staged, folder)
             _duplicate_keys(con, kind, staged.relation(), scan, log)
+            _missing_rates(con, kind, staged.relation(), scan, log, data_dir)
         finally:
             con.close()
     except BaseException:
@@ -509,6 +641,54 @@ def validate_import(
     return result
 
 
+def read_table(
+    kind: Kind,
+    paths: Sequence[Path | str],
+    *,
+    max_issues: int = MAX_ISSUES_KEPT,
+) -> tuple[pa.Table, pa.Table]:
+    """Read files of an ad-hoc ``kind`` through the validated readers, all or nothing.
+
+    For tools that take a file of their own shape (``openkam clv fit``): the same CSV,
+    spreadsheet and Parquet handling, limits and cell checks as an import, without keys or
+    references. Returns ``(table, origins)``: the typed rows and their ``file``/``row``.
+
+    Raises
+    ------
+    ImportFailed
+        With every problem (file, row, column, reason) when any cell or file is bad.
+    """
+    paths = list(paths)
+    log = IssueLog(max_issues)
+    parts: list[pa.Table] = []
+    scan = _scan(
+        kind,
+        paths,
+        Known.of(None),
+        log,
+        lambda index, table, rows, ok: parts.append(_with_origin(table, index, rows)),
+        None,
+    )
+    if log:
+        raise log.failure(scan.file_order)
+    schema = pa.schema(
+        [f.with_nullable(True) for f in kind.arrow_schema]
+        + [pa.field("_file", pa.int32()), pa.field("_row", pa.int64())]
+    )
+    table = pa.concat_tables(parts) if parts else schema.empty_table()
+    files = table["_file"].to_pylist()
+    origins = pa.table(
+        {
+            "file": pa.array([scan.displays[f] for f in files], pa.string()),
+            "row": pa.array(
+                [scan.row(f, r) for f, r in zip(files, table["_row"].to_pylist(), strict=True)],
+                pa.int64(),
+            ),
+        }
+    )
+    return table.drop_columns(["_file", "_row"]), origins
+
+
 def import_ledger(
     kind: str,
     paths: Sequence[Path | str],
@@ -518,6 +698,8 @@ def import_ledger(
     progress: Progress | None = None,
     *,
     max_issues: int = MAX_ISSUES_KEPT,
+    journal_meta: dict | None = None,
+    keep_journal: bool = False,
 ) -> ImportResult:
     """Validate the files of one import and add their records to the ledger, or nothing.
 
@@ -543,6 +725,11 @@ def import_ledger(
         ``progress(rows_done, bytes_done, bytes_total)``, called after every batch.
     max_issues
         How many problems to keep in full (all are counted).
+    journal_meta, keep_journal
+        What the caller needs to record the import (JSON-able), kept in the publication's
+        journal entry; with ``keep_journal`` the entry stays until the caller has recorded
+        the import and called ``finish_journal``, so an import killed in between is still
+        recorded at the next start (see ``openkam.store.ledger``).
 
     Returns
     -------
@@ -559,6 +746,21 @@ def import_ledger(
     paths = list(paths)
     known = Known.of(known)
     log = IssueLog(max_issues)
+    try:
+        return _import_ledger(
+            kind, paths, data_dir, known, replace, progress, log, journal_meta, keep_journal
+        )
+    except ImportFailed:
+        raise
+    except Exception as exc:
+        if disk_full(exc):
+            raise disk_full_failure(paths, data_dir) from None
+        raise
+
+
+def _import_ledger(
+    kind, paths, data_dir, known, replace, progress, log, journal_meta, keep_journal
+) -> ImportResult:
     with ledger_lock(data_dir):
         folder = new_staging_dir(data_dir, clean_stale=True)
         con = _connect(folder)
@@ -569,26 +771,41 @@ def import_ledger(
             staged = _fill_derived_ids(con, kind, staged, folder)
             con.execute(f"CREATE VIEW staged AS SELECT * FROM {staged.relation()}")
             _duplicate_keys(con, kind, "staged", scan, log)
+            _missing_rates(con, kind, "staged", scan, log, data_dir)
             existing = part_files(table_dir(data_dir, kind.name))
             unchanged, conflicts = _match_ledger(con, kind, existing)
+            _warn_renumbered_lines(con, kind, existing, scan, log)
             if conflicts and not replace:
                 _report_conflicts(con, kind, scan, log, conflicts)
             if log:
                 raise log.failure(scan.file_order)
             new_part = _new_part(con, kind, staged, folder, existing, unchanged)
             rewrites = _rewrite_replaced(con, kind, folder) if conflicts else {}
-            written = publish(kind.name, data_dir, new_part, rewrites)
+            rows_added = staged.rows - unchanged - conflicts
+            meta = dict(journal_meta or {})
+            meta["counts"] = {
+                "rows_read": scan.rows_read,
+                "rows_added": rows_added,
+                "rows_unchanged": unchanged,
+                "rows_replaced": conflicts,
+            }
+            written, journal_id = publish(kind.name, data_dir, new_part, rewrites, meta=meta)
+            if replace:
+                clear_interrupted(data_dir, kind.name)
         finally:
             con.close()
             shutil.rmtree(folder, ignore_errors=True)
+    if journal_id is not None and not keep_journal:
+        finish_journal(data_dir, journal_id)
     return ImportResult(
         kind=kind.name,
         rows_read=scan.rows_read,
-        rows_added=staged.rows - unchanged - conflicts,
+        rows_added=rows_added,
         rows_unchanged=unchanged,
         rows_replaced=conflicts,
         issues=list(log.warnings),
         files_written=written,
+        journal_id=journal_id if keep_journal else None,
     )
 
 
@@ -649,6 +866,66 @@ def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
             """
         )
     return same_count, different
+
+
+#: How many documents a renumbered-lines warning names; the rest are counted.
+MAX_RENUMBERED_SHOWN = 20
+
+
+def _warn_renumbered_lines(con, kind: Kind, existing: list[Path], scan: _Scan, log: IssueLog):
+    """Warn when the import adds lines to a document the ledger already has.
+
+    For kinds keyed by a document and a line number (invoices), a correction file whose
+    lines are numbered differently from the ledger's does not replace the old lines: it
+    adds new ones, and the document is counted twice. Adding a line to an invoice is
+    possible, so this is a warning naming the document, not an error.
+    """
+    if not existing or len(kind.key) != 2 or kind.key[1] != "line_no":
+        return
+    doc, line = (_q(k) for k in kind.key)
+    rows = con.execute(
+        f"""
+        WITH ledger AS (SELECT {doc}, {line} FROM {_ledger_sql(existing)}),
+        added AS (
+            SELECT s.{doc}, s.{line}, s._file, s._row FROM staged s
+            ANTI JOIN ledger l ON s.{doc} = l.{doc} AND s.{line} = l.{line}
+        )
+        SELECT a.{doc}, min(a._file), min(a._row), list(DISTINCT a.{line} ORDER BY a.{line}),
+               (SELECT list(DISTINCT l.{line} ORDER BY l.{line}) FROM ledger l
+                WHERE l.{doc} = a.{doc}),
+               count(*) OVER ()
+        FROM added a SEMI JOIN ledger USING ({doc})
+        GROUP BY a.{doc} ORDER BY min(a._file), min(a._row) LIMIT {MAX_RENUMBERED_SHOWN}
+        """
+    ).fetchall()
+    for document, f, row, new_lines, old_lines, _total in rows:
+        log.warn(
+            ImportIssue(
+                scan.displays[f],
+                scan.row(f, row),
+                kind.key[1],
+                f"adds line(s) {_lines_text(new_lines)} to {kind.key[0]} {document}, which the "
+                f"ledger already has with line(s) {_lines_text(old_lines)}: if this file "
+                "corrects it, number its lines as the ledger does, or the "
+                f"{kind.key[0].removesuffix('_id')} is counted twice",
+            )
+        )
+    if rows and rows[0][-1] > len(rows):
+        first = rows[0]
+        log.warn(
+            ImportIssue(
+                scan.displays[first[1]],
+                None,
+                kind.key[1],
+                f"… and {rows[0][-1] - len(rows):,} more {kind.key[0]}s with added lines",
+            )
+        )
+
+
+def _lines_text(lines) -> str:
+    lines = list(lines or [])
+    text = ", ".join(str(n) for n in lines[:10])
+    return text + (f" … ({len(lines)} in all)" if len(lines) > 10 else "")
 
 
 def _report_conflicts(con, kind: Kind, scan: _Scan, log: IssueLog, total: int) -> None:
@@ -719,4 +996,12 @@ def _rewrite_replaced(con, kind: Kind, folder: Path) -> dict[Path, Path | None]:
     return rewrites
 
 
-__all__ = ["ImportResult", "ValidatedImport", "import_ledger", "kind_of", "validate_import"]
+__all__ = [
+    "ImportResult",
+    "ValidatedImport",
+    "disk_full",
+    "import_ledger",
+    "kind_of",
+    "read_table",
+    "validate_import",
+]

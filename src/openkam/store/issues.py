@@ -14,6 +14,8 @@ import numpy as np
 
 #: How many problems are kept in full; the rest are only counted.
 MAX_ISSUES_KEPT = 1000
+#: How much of an offending value a message quotes.
+MAX_VALUE_SHOWN = 80
 
 
 @dataclass(frozen=True, order=True)
@@ -41,6 +43,12 @@ class ImportIssue:
     column: str | None
     reason: str
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        # A message quotes a value so the user can find it, never a whole megabyte cell.
+        if self.value is not None and len(self.value) > MAX_VALUE_SHOWN + 40:
+            cut = f"{self.value[:MAX_VALUE_SHOWN]}… ({len(self.value):,} characters)"
+            object.__setattr__(self, "value", cut)
 
     def __str__(self) -> str:
         where = [self.file]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from openkam.engine.schema import KINDS, LEDGER_TABLES, Column, Kind
-from openkam.store.convert import NON_NEGATIVE, POSITIVE, RANGES
+from openkam.store.convert import DATE_RANGE, NON_NEGATIVE, POSITIVE, RANGES, text_rule
 from openkam.store.derived_ids import DERIVED_ID_COLUMN
 
 BEGIN = "<!-- BEGIN GENERATED: python -m openkam.store.schema_doc docs/data-model.md -->"
@@ -60,6 +60,9 @@ EXAMPLES = {
     "reports_to_contact_id": "C-3",
     "person_id": "U-4",
     "role": "kam",
+    "currency": "USD",
+    "rate_date": "2024-01-02",
+    "rate": "0.90490000",
 }
 
 
@@ -123,9 +126,10 @@ def type_text(kind: Kind, column: Column) -> str:
     elif pa.types.is_integer(t):
         text = "whole number"
     elif pa.types.is_date(t):
-        text = "date YYYY-MM-DD"
+        text = f"date YYYY-MM-DD, {DATE_RANGE[0][:4]}–{DATE_RANGE[1][:4]}"
     else:
-        text = "text"
+        limit, multiline = text_rule(kind, column)
+        text = f"text, ≤ {limit:,} characters" + ("" if multiline else ", one line")
     bounds = RANGES.get(kind.name, {}).get(column.name)
     if bounds:
         text += f", {bounds[0]} to {bounds[1]}"

@@ -10,8 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from openkam.web import reference
-from openkam.web.accounts.models import Account, AccountTeamMember
+from openkam.web.accounts.models import Account
 from openkam.web.core.roles import Role
+from openkam.web.people import demo_org as organisation
 from openkam.web.people.models import Person
 
 DEMO_PASSWORD = "openkam-demo"
@@ -29,38 +30,11 @@ def load_demo(data_dir: Path, progress=None) -> list[dict]:
             reference.upsert(kind, rows, actor="demo")
             if progress:
                 progress(kind, i + 1, len(steps) + 1)
-        _assign(pq.read_table(folder / "assignments.parquet").to_pylist())
+        organisation.seed_organisation(folder)
         logins = _create_logins()
         if progress:
             progress("assignments", len(steps) + 1, len(steps) + 1)
     return logins
-
-
-def _assign(rows: list[dict]) -> None:
-    accounts = {a.account_id: a for a in Account.objects.all()}
-    people = dict(Person.objects.values_list("person_id", "pk"))
-    changed = {}
-    team = []
-    for row in rows:
-        account = accounts[row["account_id"]]
-        person = people[row["person_id"]]
-        if row["role"] == "kam":
-            account.kam_id = person
-            account.key_status = Account.KeyStatus.KEY
-            changed[account.pk] = account
-        elif row["role"] == "sponsor":
-            account.sponsor_id = person
-            changed[account.pk] = account
-        else:
-            team.append(
-                AccountTeamMember(
-                    account=account,
-                    person_id=person,
-                    responsibility=row.get("responsibility") or "",
-                )
-            )
-    Account.objects.bulk_update(changed.values(), ["kam", "sponsor", "key_status"])
-    AccountTeamMember.objects.bulk_create(team, ignore_conflicts=True)
 
 
 def _create_logins() -> list[dict]:
@@ -105,18 +79,26 @@ def seed_living_records(data_dir: Path, today=None) -> None:
     """
     import datetime as dt
 
+    from openkam.web.operations.demo import seed_commitments
     from openkam.web.planning.demo import seed_plans
+    from openkam.web.portfolio.services import create_review
+    from openkam.web.programme.demo import seed_programme
 
     today = today or dt.date.today()
     with transaction.atomic():
         seed_relationship_maps(data_dir, today)
         seed_plans(today)
         seed_assessments(year=str(today.year - 1))
+        seed_commitments()
     # A first selection review (a draft: the demo's key accounts stay as assigned), so every
     # account has its quadrant on the accounts list and the selection pages from the start.
-    from openkam.web.portfolio.services import create_review
-
     create_review(None, label=f"Demo review {today.isoformat()}", actor="demo")
+    seed_programme(today)
+    try:  # scores read the plans and maps seeded above
+        from openkam.web.scorecards.demo import seed_scorecards
+    except ImportError:  # pragma: no cover - scorecards not installed
+        return
+    seed_scorecards()
 
 
 def compute_demo_figures() -> list[str]:

@@ -12,6 +12,8 @@ DATA_DIR = Path(tempfile.mkdtemp(prefix="openkam-test-"))
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Readiness snapshots on every change are tested in tests/web/test_programme*.
+OPENKAM_READINESS_AUTO = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 if os.environ.get("OPENKAM_TEST_DATABASE_URL"):

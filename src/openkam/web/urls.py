@@ -18,7 +18,10 @@ urlpatterns = [
     path("selection/", include("openkam.web.portfolio.urls")),
     path("plans/", include("openkam.web.planning.urls")),
     path("relationships/", include("openkam.web.relationships.urls")),
+    path("operations/", include("openkam.web.operations.urls")),
+    path("scorecards/", include("openkam.web.scorecards.urls")),
     path("import/", include("openkam.web.imports.urls")),
+    path("programme/", include("openkam.web.programme.urls")),
     path("api/", include("openkam.web.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,11 +21,12 @@ def test_lines_and_totals_of_a_month(tmp_path):
     ledger = Ledger(hand_ledger(tmp_path))
     lines, totals = invoice_lines_between(ledger.table("invoices"), ["A"], *JANUARY)
     # By hand: I1/1 10 × 100 = 1000.00 (discount 50.00, cogs 600.00) and the cash line
-    # I1/2 3 × 33.3333 = 99.9999 (cogs 60.00): gross 1099.9999 → 1100.00 to the cent.
+    # I1/2 3 × 33.3333 = 99.9999 (cogs 60.00), rounded per line as the invoice prints it:
+    # 100.00; gross 1100.00.
     assert [(r["invoice_id"], r["line_no"]) for r in lines] == [("I1", 2), ("I1", 1)]
-    assert lines[0]["gross_sales"] == Decimal("99.9999000")
-    assert lines[1]["invoiced_sales"] == Decimal("950.0000000")
-    assert lines[1]["gross_margin"] == Decimal("350.0000000")
+    assert lines[0]["gross_sales"] == Decimal("100.00")
+    assert lines[1]["invoiced_sales"] == Decimal("950.00")
+    assert lines[1]["gross_margin"] == Decimal("350.00")
     assert totals == {
         "lines": 2,
         "gross_sales": Decimal("1100.00"),

@@ -7,6 +7,10 @@ Pools (TDABC rate = cost / capacity, Kaplan & Anderson 2004):
   order_handling 2024-01: 1000.00 / 100 = 10.00 per order line
   order_handling 2024-02: 1000.00 / 300 = 3.3333… per order line
   visits 2024-Q1:           900.00 / 7   = 128.571428… per visit
+A pool period's allocated cost is used × rate rounded once, split over the accounts by
+largest remainder (DESIGN §4): visits Q1 used 4 of 7 → 900 × 4/7 = 514.2857 → 514.29;
+exact shares A 128.5714, C 257.1429, B 128.5714 → floors 128.57 + 257.14 + 128.57 = 514.28,
+the cent left goes to the largest remainder (C, .29 of a cent against .14): C 257.15.
 Credit cost = amount × 8 % × days / 365; as-of date = latest invoice or payment date in the
 ledger = 2024-02-24 (I4's payment).
 """
@@ -89,8 +93,8 @@ EXPECTED_MONTH_ROWS = {
     ("B", "2024-03"): _row(
         0, 0, 0, 0, 0, 0, 0, 128.57, -128.57, pools={"visits": 128.57}, pct=None
     ),
-    # C: activities, no sales. Jan 3×10.00; Feb 2×3.3333 = 6.667 → 6.67 and 2×128.5714
-    # = 257.1429 → 257.14.
+    # C: activities, no sales. Jan 3×10.00; Feb 2×3.3333 = 6.667 → 6.67 and visits
+    # 257.15 (its largest-remainder share of the pool's 514.29, see the module notes).
     ("C", "2024-01"): _row(
         0, 0, 0, 0, 0, 0, 0, 30.00, -30.00, pools={"order_handling": 30.00}, pct=None
     ),
@@ -102,9 +106,9 @@ EXPECTED_MONTH_ROWS = {
         0,
         0,
         0,
-        263.81,
-        -263.81,
-        pools={"order_handling": 6.67, "visits": 257.14},
+        263.82,
+        -263.82,
+        pools={"order_handling": 6.67, "visits": 257.15},
         pct=None,
     ),
     # D: a rebate without invoices: net sales −25; margin −25/−25 = 100 %.
@@ -135,7 +139,7 @@ def test_month_waterfall_to_the_cent(tmp_path, engine):
     assert all(r["scope"] == "account" for r in report["rows"])
     assert report["as_of"] == "2024-02-24"
     # Totals: gross 1100+500+800 = 2400; discounts 130; rebates 55; cogs 1520;
-    # CTS 156.90+5.41+24.73+128.57+30+263.81 = 609.42; NC 695−609.42 = 85.58 = 3.86 % of 2215.
+    # CTS 156.90+5.41+24.73+128.57+30+263.82 = 609.43; NC 695−609.43 = 85.57 = 3.86 % of 2215.
     assert report["totals"] == {
         "gross_sales": 2400.00,
         "discounts": 130.00,
@@ -144,20 +148,20 @@ def test_month_waterfall_to_the_cent(tmp_path, engine):
         "net_sales": 2215.00,
         "cogs": 1520.00,
         "gross_margin": 695.00,
-        "cost_to_serve": 609.42,
-        "net_contribution": 85.58,
-        "cost_by_pool": {"credit_cost": 15.14, "order_handling": 80.00, "visits": 514.28},
+        "cost_to_serve": 609.43,
+        "net_contribution": 85.57,
+        "cost_by_pool": {"credit_cost": 15.14, "order_handling": 80.00, "visits": 514.29},
         "contribution_margin_pct": 3.86,
         "accounts": 5,
     }
-    # Pools: Jan 20+20+30 = 70 used of 1000; Feb 3.33+6.67 = 10; visits 128.57×2 + 257.14
-    # = 514.28, unused 900 − 514.28 = 385.72 (the cent lost to rounding stays in the pool).
+    # Pools: Jan 20+20+30 = 70 used of 1000; Feb 3.33+6.67 = 10; visits 128.57×2 + 257.15
+    # = 514.29 = 900 × 4/7 rounded once, unused 900 − 514.29 = 385.71.
     assert [
         (p["pool"], p["period"], p["cost"], p["allocated"], p["unused"]) for p in report["pools"]
     ] == [
         ("order_handling", "2024-01", 1000.00, 70.00, 930.00),
         ("order_handling", "2024-02", 1000.00, 10.00, 990.00),
-        ("visits", "2024-Q1", 900.00, 514.28, 385.72),
+        ("visits", "2024-Q1", 900.00, 514.29, 385.71),
     ]
     assert report["warnings"] == []
 
@@ -177,7 +181,7 @@ def test_quarter_and_year_labels_and_cells(tmp_path):
     assert a["cost_by_pool"] == {"order_handling": 23.33, "visits": 128.57, "credit_cost": 10.41}
     year = profitability_report(data, "year")
     assert {r["period"] for r in year["rows"]} == {"2024"}
-    assert year["totals"]["net_contribution"] == 85.58
+    assert year["totals"]["net_contribution"] == 85.57
 
 
 def test_window_is_widened_to_whole_periods_and_pools_costed_whole(tmp_path):
@@ -188,7 +192,7 @@ def test_window_is_widened_to_whole_periods_and_pools_costed_whole(tmp_path):
     # The quarterly visits pool intersects February: it is reported over its whole quarter.
     assert [(p["pool"], p["period"], p["allocated"], p["unused"]) for p in report["pools"]] == [
         ("order_handling", "2024-02", 10.00, 990.00),
-        ("visits", "2024-Q1", 514.28, 385.72),
+        ("visits", "2024-Q1", 514.29, 385.71),
     ]
 
 
@@ -196,8 +200,8 @@ def test_account_filter_keeps_pools_global(tmp_path):
     data = hand_ledger(tmp_path)
     report = profitability_report(data, "month", account_ids=["C"])
     assert {r["account_id"] for r in report["rows"]} == {"C"}
-    # C: −30.00 − 263.81.
-    assert report["totals"]["net_contribution"] == -293.81
+    # C: −30.00 − 263.82.
+    assert report["totals"]["net_contribution"] == -293.82
     assert report["pools"][0]["allocated"] == 70.00
 
 
@@ -228,33 +232,33 @@ def test_subtree_rows_roll_up_whole_subtrees(tmp_path):
         169.59,
     )
     # Totals never count a subtree row.
-    assert report["totals"]["net_contribution"] == 85.58
+    assert report["totals"]["net_contribution"] == 85.57
 
 
 def test_whale_curve(tmp_path):
     data = hand_ledger(tmp_path)
     curve = whale_curve_report(data)
     # NC per account over 2024: A 203.10+194.59 = 397.69, B 135.27−128.57 = 6.70, Z 0,
-    # D −25.00, C −293.81; total 85.58. Cumulative % of 85.58: 397.69 → 464.70,
-    # 404.39 → 472.53 (peak, after 2 of 5 accounts = 40 %), 404.39, 379.39 → 443.32, 100.
+    # D −25.00, C −293.82; total 85.57. Cumulative % of 85.57: 397.69 → 464.75,
+    # 404.39 → 472.58 (peak, after 2 of 5 accounts = 40 %), 404.39, 379.39 → 443.37, 100.
     assert [p["account_id"] for p in curve["points"]] == ["A", "B", "Z", "D", "C"]
     assert [p["cumulative_contribution"] for p in curve["points"]] == [
         397.69,
         404.39,
         404.39,
         379.39,
-        85.58,
+        85.57,
     ]
     assert [p["cumulative_contribution_pct"] for p in curve["points"]] == [
-        464.70,
-        472.53,
-        472.53,
-        443.32,
+        464.75,
+        472.58,
+        472.58,
+        443.37,
         100.00,
     ]
     assert [p["account_share_pct"] for p in curve["points"]] == [20.0, 40.0, 60.0, 80.0, 100.0]
-    assert (curve["peak_pct"], curve["peak_account_share_pct"]) == (472.53, 40.0)
-    assert curve["total_contribution"] == 85.58
+    assert (curve["peak_pct"], curve["peak_account_share_pct"]) == (472.58, 40.0)
+    assert curve["total_contribution"] == 85.57
 
 
 def test_cost_of_capital_and_as_of_are_parameters(tmp_path):

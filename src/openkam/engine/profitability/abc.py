@@ -8,32 +8,39 @@ and an activity record costs ``rate × driver quantity`` (Kaplan, R. S. & Anders
 "Time-Driven Activity-Based Costing", Harvard Business Review 82(11), 2004). Capacity that no
 activity used is reported as *unused capacity* of the pool, not spread over the accounts.
 
-Exactness by construction: the allocation cell is (pool, pool period, account, reporting
-period); each cell is ``round(cost × Σ quantity / capacity)`` to the cent (half up), and a
-pool period's ``unused = cost − Σ cells``, so ``allocated + unused == cost`` to the cent. A
-cell never depends on the reporting window or on account filters, so a month's figures are
-the same in every report that shows that month.
+Exactness by construction (DESIGN §4, "splitting money"): a pool period's *allocated* cost
+is its used quantity × rate, rounded once to the cent (half up); the accounts' charges are
+split from it by largest remainder (:func:`openkam.engine.money.largest_remainder`), and
+each account's charge over the years, quarters and months of its activities the same way.
+So ``allocated + unused == cost`` to the cent, the accounts add up to the allocated cost,
+the months to their quarter and the quarters to their year, and every charge is within one
+cent of quantity × rate. A pool of 100.00 for 3 hours, three accounts using one hour each:
+allocated 100.00 = 33.34 + 33.33 + 33.33, unused 0.00. A charge never depends on the
+reporting window or on account filters (a pool period is always costed whole, over all
+accounts), so a month's figures are the same in every report that shows that month.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from openkam.engine.profitability.aggregates import CELL_SUMS
-from openkam.engine.profitability.grouping import codes, sum_to_grain
+from openkam.engine.profitability.grouping import codes, encode, nested_split, sum_to_grain
 from openkam.engine.profitability.issues import InputIssue
 from openkam.engine.profitability.money import (
-    allocate_cents,
     ints_to_decimal,
     to_cents,
     unscaled,
 )
 from openkam.engine.profitability.periods import (
+    PERIODS,
     Period,
+    coarser_keys,
     month_start_days,
     span_label,
     whole_months,
@@ -216,21 +223,60 @@ def _keys(pool_codes: np.ndarray, days: np.ndarray) -> np.ndarray:
     return pool_codes * 2**32 + days
 
 
-def allocate(cells: pa.Table, pools: pa.Table) -> pa.Table:
-    """Cost each allocation cell: adds ``pool_row`` (its row in ``pools``) and ``cents``
-    (rate × quantity, rounded half up).
+def allocate(cells: pa.Table, pools: pa.Table, grains: Sequence[Period], finest: Period) -> dict:
+    """Cost the allocation cells of ``cells`` (at grain ``finest``) at each of ``grains``.
 
-    ``cells`` must all have a pool period (``pool_start`` not null) of positive capacity.
+    The cents are split top down, each level by largest remainder from the one above
+    (:func:`~.grouping.nested_split`): a pool period's allocated cost is its used quantity
+    × rate, rounded once; the accounts' charges are split from it in proportion to their
+    quantities; each account's charge is split over the years, quarters and months of its
+    activities. So the accounts add up to the pool's allocated cost, a year's charge to its
+    quarters' and a quarter's to its months', and every charge is within one cent of
+    quantity × rate.
+
+    Returns ``{grain: table}``: the cells summed to that grain (pool, pool_start,
+    account_id, period_key, quantity, records) with ``pool_row`` (its row in ``pools``)
+    and ``cents``. ``cells`` must all have a pool period (``pool_start`` not null) of
+    positive capacity.
     """
     rows = pool_rows(cells, pools)
     if np.any(rows < 0):
         raise ValueError("allocation cells without a cost pool period")
-    cents = allocate_cents(
-        to_cents(pools["cost"])[rows],
-        unscaled(pools["capacity"], 3)[rows],
-        unscaled(cells["quantity"], 3),
+    cost, capacity = to_cents(pools["cost"]), unscaled(pools["capacity"], 3)
+    quantity = unscaled(cells["quantity"], 3)
+    records = np.asarray(cells["records"].to_numpy(), dtype=np.int64)
+    _, (accounts,) = encode(cells["account_id"])
+    finest_keys = np.asarray(cells["period_key"].to_numpy(), dtype=np.int64)
+    # Levels: the pool period, its accounts, then the periods from the year down.
+    chain = [p for p in ("year", "quarter", "month") if PERIODS.index(p) >= PERIODS.index(finest)]
+    levels = [[rows], [rows, accounts]]
+    levels += [[rows, accounts, coarser_keys(finest_keys, finest, p)] for p in chain]
+    split = dict(
+        zip(
+            ["pool", "account", *chain],
+            nested_split(levels, quantity, cost[rows], capacity[rows]),
+            strict=True,
+        )
     )
-    return cells.append_column("pool_row", pa.array(rows)).append_column("cents", pa.array(cents))
+    result = {}
+    for grain in grains:
+        level = split[grain]
+        first = pa.array(level.first)
+        result[grain] = pa.table(
+            {
+                "pool": cells["pool"].take(first),
+                "pool_start": cells["pool_start"].take(first),
+                "account_id": cells["account_id"].take(first),
+                "period_key": pa.array(coarser_keys(finest_keys, finest, grain)[level.first]),
+                "quantity": ints_to_decimal(level.weights, pa.decimal128(38, 3)),
+                "records": pa.array(
+                    np.bincount(level.ids, records, len(level.first)).astype(np.int64)
+                ),
+                "pool_row": pa.array(rows[level.first]),
+                "cents": pa.array(level.cents),
+            }
+        )
+    return result
 
 
 def pool_usage(

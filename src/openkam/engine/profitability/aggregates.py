@@ -40,7 +40,9 @@ def _invoice_lines(
 ) -> nw.LazyFrame:
     """Invoice lines in the window with their period key, exact amounts and day numbers.
 
-    Adds ``period_key``, ``_gross`` (quantity × unit_list_price), ``_amount`` (gross −
+    ``invoices`` are the lines in the reporting currency, with ``gross_amount``
+    (:meth:`openkam.engine.money_lines.Conversion.invoices`). Adds ``period_key``,
+    ``_gross`` (the line's gross amount), ``_amount`` (gross −
     discount), ``_inv_day`` and ``_days`` (paid − invoiced, null for an unpaid line). Each
     is a column of its own so that the engine computes it once.
     """
@@ -52,7 +54,8 @@ def _invoice_lines(
         )
         .with_columns(
             period_key=key_expr(nw.col("invoice_date"), period),
-            _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT),
+            # In the reporting currency, rounded to the cent per line (money_lines).
+            _gross=nw.col("gross_amount").cast(LINE_AMOUNT),
             _days=nw.col("_paid_day") - nw.col("_inv_day"),
         )
         .with_columns(_amount=nw.col("_gross") - nw.col("discount_amount"))
@@ -72,7 +75,8 @@ def sales_by_account(
 ) -> nw.LazyFrame:
     """Invoice lines summed per (account_id, period_key).
 
-    Columns: ``gross`` (Σ quantity × unit_list_price, 7 decimals), ``discounts``, ``cogs``,
+    Columns: ``gross`` (Σ quantity × unit_list_price, each line rounded to the cent),
+    ``discounts``, ``cogs``,
     ``lines``, and ``amount_days`` = Σ amount × days outstanding, from which the credit
     cost of payment terms follows (see :mod:`openkam.engine.profitability.credit`), where
     amount = quantity × unit_list_price − discount_amount and days outstanding are

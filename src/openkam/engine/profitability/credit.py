@@ -10,8 +10,10 @@ customer profitability", J. Cost Management; Christopher, *Logistics and Supply 
 Management*, on receivables as a cost-to-serve). n is ``paid_date − invoice_date`` for a paid
 line and ``as_of − invoice_date`` for an unpaid line that carries a due date (an open
 receivable); a line with neither date was not sold on credit and costs nothing. n is never
-negative. The cost is summed per account and period of invoice and rounded half up to the
-cent once per (account, period).
+negative. The cost is summed per account and year of invoice and rounded half up to the
+cent once per (account, year); its quarters and months are split from the year by largest
+remainder (see :func:`openkam.engine.profitability.grouping.nested_split`), so they add up
+to it and each is within a cent of its exact amount.
 """
 
 from __future__ import annotations
@@ -27,7 +29,17 @@ from openkam.engine.profitability.money import divide_half_up, scaled_ints
 #: Default annual cost of capital (8 %).
 DEFAULT_COST_OF_CAPITAL = Decimal("0.08")
 #: Scale of the engine's exact sums of amount × days (quantity × price has 7 decimals).
-_SCALE = 7
+CREDIT_SCALE = _SCALE = 7
+
+
+def credit_ratio(cost_of_capital: Decimal | str | float, scale: int = _SCALE) -> tuple[int, int]:
+    """(factor, denominator): the credit cost in cents of Σ amount × days (as integers of
+    10^-scale) is Σ × factor / denominator, exactly."""
+    rate = Fraction(str(cost_of_capital))
+    if rate < 0:
+        raise ValueError("cost of capital must not be negative")
+    ratio = rate * 100 / (365 * 10**scale)
+    return ratio.numerator, ratio.denominator
 
 
 def credit_cents(sales: pa.Table, cost_of_capital: Decimal | str | float) -> np.ndarray:
@@ -42,14 +54,10 @@ def credit_cents(sales: pa.Table, cost_of_capital: Decimal | str | float) -> np.
         Annual rate, e.g. ``Decimal("0.08")``; taken exactly (a float is read by its decimal
         repr, so ``0.08`` means 8/100).
     """
-    rate = Fraction(str(cost_of_capital))
-    if rate < 0:
-        raise ValueError("cost of capital must not be negative")
     # Σ amount · days, exact, in 10^-7 currency units.
     base = scaled_ints(sales["amount_days"], _SCALE)
     # cents = base · k · 100 / (365 · 10^7), as one reduced fraction factor / denominator.
-    ratio = rate * 100 / (365 * 10**_SCALE)
-    factor, denominator = ratio.numerator, ratio.denominator
+    factor, denominator = credit_ratio(cost_of_capital)
     fits = base.dtype != object and denominator < 2**61
     if fits and len(base):
         fits = max(abs(int(base.max())), abs(int(base.min()))) * factor < 2**61

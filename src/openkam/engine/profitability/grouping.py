@@ -10,11 +10,13 @@ sums stay exact int64 (a float ``bincount`` would not be).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.money import largest_remainder
 from openkam.engine.profitability.money import ints_to_decimal, scaled_ints, summable
 from openkam.engine.profitability.periods import Period, coarser_keys
 
@@ -171,3 +173,95 @@ def _key_codes(column: pa.ChunkedArray) -> np.ndarray:
     """An int64 code per value (equal values, equal codes; null its own code)."""
     encoded = column.combine_chunks().dictionary_encode()
     return np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(), dtype=np.int64)
+
+
+def group_ids(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A group code per row (groups numbered in the order of their keys, the first key
+    first) and the first row of each group; ``keys`` are int64 arrays of equal length."""
+    ids, first, _, _ = _group_ids(keys)
+    return ids, first
+
+
+def _group_ids(keys: Sequence[np.ndarray]):
+    """:func:`group_ids` plus the sorting order and group starts, for sums."""
+    keys = [np.asarray(k, dtype=np.int64) for k in keys]
+    n = len(keys[0])
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    order, starts = _groups(keys)
+    counts = np.diff(np.append(starts, n))
+    ids = np.empty(n, dtype=np.int64)
+    ids[order] = np.repeat(np.arange(len(starts), dtype=np.int64), counts)
+    return ids, order[starts], order, starts
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of :func:`nested_split`: each row's group, each group's first row, the
+    groups' summed weights and their cents."""
+
+    ids: np.ndarray
+    first: np.ndarray
+    weights: np.ndarray
+    cents: np.ndarray
+
+
+def nested_split(
+    levels: Sequence[Sequence[np.ndarray]],
+    weights: np.ndarray,
+    multipliers: np.ndarray,
+    denominators: np.ndarray,
+) -> list[Level]:
+    """Cents of nested groups of rows, each level split from the one above it.
+
+    Each row carries a ``weight``; a group's exact amount is Σ weight × multiplier /
+    denominator (the multiplier and the denominator are the same for every row of a
+    top-level group: a pool's cost and capacity, or the cost of capital). The groups of
+    ``levels[0]`` are rounded once, half up; each group of a deeper level (whose keys
+    refine its parent's) gets its parent's cents split by largest remainder
+    (:func:`openkam.engine.money.largest_remainder`), so every level adds up to the level
+    above it exactly and each group is within one cent of its exact amount.
+    """
+    result: list[Level] = []
+    parent: Level | None = None
+    for keys in levels:
+        ids, first, order, starts = _group_ids(keys)
+        sums = _group_total(weights, order, starts)
+        if parent is not None and len(first) == len(parent.first):
+            # One group per parent group (a month pool's account over its one month): the
+            # parent's cents, no split to make.
+            cents = parent.cents[parent.ids[first]]
+        else:
+            numerators = _product(sums, multipliers[first])
+            groups = np.arange(len(first), dtype=np.int64) if parent is None else parent.ids[first]
+            totals = None if parent is None else parent.cents
+            cents = largest_remainder(numerators, denominators[first], groups, totals)
+        parent = Level(ids, first, sums, cents)
+        result.append(parent)
+    return result
+
+
+def _group_total(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Exact sums of ``values`` per group (rows in ``order``, groups from ``starts``):
+    int64 when they cannot overflow, else Python integers."""
+    values = summable(np.asarray(values))
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
+    if values.dtype != object:
+        return np.add.reduceat(values.astype(np.int64)[order], starts)
+    return np.add.reduceat(values[order], starts)
+
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a × b exactly: int64 when it cannot overflow, else Python integers."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != object and b.dtype != object and len(a):
+        bound = float(np.abs(a.astype(np.float64)).max()) * float(
+            np.abs(b.astype(np.float64)).max()
+        )
+        if bound < 2**62:
+            return a.astype(np.int64) * b.astype(np.int64)
+    elif not len(a):
+        return np.zeros(0, dtype=np.int64)
+    return np.array([int(x) * int(y) for x, y in zip(a, b, strict=True)], dtype=object)

@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from openkam.engine.backends import scan_parquet
 from openkam.engine.dates import day_number_of
 from openkam.engine.ledger import Ledger, file_identity, parquet_write_options
+from openkam.engine.money_lines import Conversion
 from openkam.engine.profitability.abc import cells_of_months, month_aligned
 from openkam.engine.profitability.aggregates import (
     LINE_AMOUNT,
@@ -56,7 +57,7 @@ from openkam.engine.profitability.periods import Period, key_of, whole_months
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the partials' meaning or columns change: old partials are then ignored.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 #: Day numbers in the partials count from 2000-01-01, to keep amount × day small.
 EPOCH_DAY = dt.date(2000, 1, 1).toordinal()
 #: Scale of the exact line amounts (quantity × price), as the engine sums them.
@@ -71,9 +72,12 @@ def cache_root(ledger: Ledger) -> Path:
 class PartialSums:
     """The per-file month sums of one ledger, computed on demand and kept on disk."""
 
-    def __init__(self, ledger: Ledger, root: Path | None = None):
+    def __init__(
+        self, ledger: Ledger, root: Path | None = None, conversion: Conversion | None = None
+    ):
         self.ledger = ledger
         self.root = root or cache_root(ledger)
+        self.conversion = conversion or Conversion.of(ledger)
 
     def sales(
         self, period: Period, start: dt.date | None, end: dt.date | None, as_of: dt.date | None
@@ -84,7 +88,7 @@ class PartialSums:
             return None
         frame = self._partials(
             "invoices",
-            lambda files: sales_partials(self.ledger.table("invoices", files), EPOCH_DAY),
+            lambda files: sales_partials(self.conversion.invoices(files), EPOCH_DAY),
         )
         if frame is None:
             return None
@@ -152,8 +156,10 @@ class PartialSums:
             return None
         folder = self.root / table
         wanted = {}
+        # A partial of converted amounts holds for these exchange rates only.
+        rates = f"-fx{self.conversion.signature}" if table in self.conversion.foreign else ""
         for path in files:
-            wanted[folder / f"{path.stem}-{file_identity(path)}.parquet"] = path
+            wanted[folder / f"{path.stem}-{file_identity(path)}{rates}.parquet"] = path
         try:
             folder.mkdir(parents=True, exist_ok=True)
             for target, source in wanted.items():

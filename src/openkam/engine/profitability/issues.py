@@ -58,9 +58,21 @@ REASONS = {
     "reserved_pool": "a cost pool named like a computed cost-to-serve line",
     "unknown_account": "records for an account missing from the given account list",
     "hierarchy_cycle": "an account that is its own ancestor",
+    "no_fx_rate": "amounts in a currency with no exchange rate on or before their date",
     "over_capacity": "a pool period whose activities use more than its practical capacity "
     "(warning: allocated exceeds cost, unused capacity is negative)",
 }
+
+
+def missing_rate_issue(missing) -> InputIssue:
+    """The issue of a :class:`~openkam.engine.money_lines.MissingRate`: the currency is
+    in ``pool`` (the column that names what to fix), the dates in ``period``."""
+    span = (
+        str(missing.first_date)
+        if missing.first_date == missing.last_date
+        else f"{missing.first_date}/{missing.last_date}"
+    )
+    return InputIssue("no_fx_rate", missing.table, None, span, missing.records, missing.message)
 
 
 class ProfitabilityInputError(ValueError):

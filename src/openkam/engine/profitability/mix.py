@@ -35,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from openkam.engine.money_lines import with_gross
 from openkam.engine.profitability.aggregates import LINE_AMOUNT, within
 from openkam.engine.profitability.money import (
     cents_to_decimal,
@@ -103,9 +104,8 @@ def product_mix(
     if account_ids is not None:
         lines = lines.filter(nw.col("account_id").is_in(list(account_ids)))
     sums = (
-        lines.with_columns(
-            _gross=(nw.col("quantity") * nw.col("unit_list_price")).cast(LINE_AMOUNT)
-        )
+        with_gross(lines)
+        .with_columns(_gross=nw.col("gross_amount").cast(LINE_AMOUNT))
         .group_by(column, "account_id")
         .agg(
             gross=nw.col("_gross").sum(),

@@ -32,7 +32,7 @@ def profitability_report(ledger: Ledger | str, period: Period = "month", **optio
     Returns
     -------
     dict
-        ``{"period", "from", "to", "as_of", "cost_of_capital", "rows": [...],
+        ``{"currency", "period", "from", "to", "as_of", "cost_of_capital", "rows": [...],
         "pools": [...], "totals": {...}, "warnings": [...]}``. A row has ``account_id``,
         ``period``, ``scope`` ("account", or "subtree" for a parent's roll-up), the money
         lines ``gross_sales`` … ``net_contribution``, ``cost_by_pool`` ({pool: amount}, with
@@ -40,7 +40,8 @@ def profitability_report(ledger: Ledger | str, period: Period = "month", **optio
         (null when net sales are zero). A pool has ``pool``, ``period``, ``cost``,
         ``allocated`` and ``unused`` (allocated + unused = cost), with ``capacity``, ``used``
         and ``utilisation_pct``. ``totals`` adds the ``"account"`` rows (never the subtree
-        rows); ``warnings`` lists over-capacity pool periods.
+        rows); ``warnings`` lists over-capacity pool periods. Every amount is in
+        ``currency``, the reporting currency (ISO 4217).
     """
     result = compute_profitability(ledger, period, **options)
     return result_to_dict(result)
@@ -62,6 +63,7 @@ def result_to_dict(result: ProfitabilityResult) -> dict:
         rows.append(row)
 
     return {
+        "currency": result.currency,
         "period": result.period,
         "from": _iso(result.date_from),
         "to": _iso(result.date_to),
@@ -141,7 +143,7 @@ def whale_curve_report(ledger: Ledger | str, **options) -> dict:
     Returns
     -------
     dict
-        ``{"points": [{"rank", "account_id", "net_contribution", "cumulative_contribution",
+        ``{"currency", "points": [{"rank", "account_id", "net_contribution", "cumulative_contribution",
         "account_share_pct", "cumulative_contribution_pct"}...], "peak_pct",
         "peak_account_share_pct", "accounts", "total_contribution"}``. ``peak_pct`` is the
         highest cumulative share of total contribution, reached after
@@ -149,7 +151,7 @@ def whale_curve_report(ledger: Ledger | str, **options) -> dict:
         accounts or the total contribution is not positive.
     """
     result = compute_profitability(ledger, "year", **options)
-    return whale_to_dict(whale_curve(result))
+    return {"currency": result.currency} | whale_to_dict(whale_curve(result))
 
 
 def whale_to_dict(curve: pa.Table) -> dict:
@@ -195,7 +197,7 @@ def price_cost_report(ledger: Ledger | str, **options) -> dict:
     """
     result = compute_profitability(ledger, "year", **options)
     own = result.waterfall.filter(pc.equal(result.waterfall["scope"], "account"))
-    return matrix_to_dict(price_cost_matrix(own))
+    return {"currency": result.currency} | matrix_to_dict(price_cost_matrix(own))
 
 
 def segments_report(ledger: Ledger | str, segment_of: dict[str, str | None], **options) -> dict:
@@ -204,13 +206,16 @@ def segments_report(ledger: Ledger | str, segment_of: dict[str, str | None], **o
     segment; other arguments as for
     :func:`~openkam.engine.profitability.compute_profitability`, without the period).
 
-    Returns ``{"segments": [{"segment", "accounts", "losing_accounts", "net_sales",
+    Returns ``{"currency", "segments": [{"segment", "accounts", "losing_accounts", "net_sales",
     "gross_margin", "cost_to_serve", "net_contribution", "cts_pct",
     "contribution_margin_pct"}...]}``, each account's figures summed over the window.
     """
     result = compute_profitability(ledger, "year", **options)
     own = result.waterfall.filter(pc.equal(result.waterfall["scope"], "account"))
-    return {"segments": table_to_dicts(segment_totals(own, segment_of))}
+    return {
+        "currency": result.currency,
+        "segments": table_to_dicts(segment_totals(own, segment_of)),
+    }
 
 
 def matrix_to_dict(matrix: PriceCostMatrix) -> dict:

@@ -32,9 +32,9 @@ import pyarrow.compute as pc
 
 from openkam.engine.backends import Engine
 from openkam.engine.ledger import Ledger
+from openkam.engine.money_lines import Conversion
 from openkam.engine.profitability import abc, periods
 from openkam.engine.profitability.aggregates import (
-    CELL_SUMS,
     REBATE_SUMS,
     SALES_SUMS,
     activity_cells,
@@ -42,18 +42,23 @@ from openkam.engine.profitability.aggregates import (
     rebates_by_account,
     sales_by_account,
 )
-from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL, credit_cents
+from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL, credit_ratio
 from openkam.engine.profitability.grouping import (
     codes,
     encode,
     expand_to_ancestors,
     group_sums,
+    nested_split,
     sum_to_grain,
 )
 from openkam.engine.profitability.hierarchy import hierarchy_issues, parent_map, subtree_pairs
 from openkam.engine.profitability.incremental import PartialSums
-from openkam.engine.profitability.issues import InputIssue, ProfitabilityInputError
-from openkam.engine.profitability.money import cents_to_decimal, percent, to_cents
+from openkam.engine.profitability.issues import (
+    InputIssue,
+    ProfitabilityInputError,
+    missing_rate_issue,
+)
+from openkam.engine.profitability.money import cents_to_decimal, percent, scaled_ints, to_cents
 from openkam.engine.profitability.periods import Period
 
 #: The money lines of the waterfall, in order.
@@ -100,6 +105,8 @@ class ProfitabilityResult:
         ``decimal128(18, 2)``), utilisation_pct, records. ``allocated + unused == cost``.
     warnings
         Over-capacity pool periods (their unused capacity is negative).
+    currency
+        The reporting currency every amount is in.
     """
 
     period: Period
@@ -111,6 +118,8 @@ class ProfitabilityResult:
     cost_by_pool: pa.Table
     pools: pa.Table
     warnings: tuple[InputIssue, ...] = field(default_factory=tuple)
+    #: The ISO 4217 currency of every amount (the reporting currency).
+    currency: str = "EUR"
 
 
 def compute_profitability(
@@ -126,6 +135,7 @@ def compute_profitability(
     as_of: dt.date | str | None = None,
     engine: Engine = "duckdb",
     cache: bool = False,
+    currency: str | None = None,
 ) -> ProfitabilityResult:
     """Recompute the P&L waterfall of every account and period, and the pools' usage.
 
@@ -156,6 +166,10 @@ def compute_profitability(
         Keep the month sums of each ledger file under ``<data_dir>/cache`` and reuse them, so
         that a recompute reads only files added since the last one (see
         :mod:`~openkam.engine.profitability.incremental`). The result is the same.
+    currency
+        The reporting currency (ISO 4217; default ``OPENKAM_REPORTING_CURRENCY``, else
+        EUR): amounts in other currencies are converted at the ledger's fx-rates
+        (:mod:`openkam.engine.money_lines`).
 
     Returns
     -------
@@ -164,7 +178,8 @@ def compute_profitability(
     Raises
     ------
     ProfitabilityInputError
-        Listing every problem found (activities without a pool cost for their period,
+        Listing every problem found (amounts in a currency without an exchange rate on or
+        before their date, activities without a pool cost for their period,
         pool capacity <= 0, overlapping pool periods, unknown accounts, hierarchy cycles).
         Nothing is returned half-computed.
     """
@@ -180,6 +195,7 @@ def compute_profitability(
         as_of=as_of,
         engine=engine,
         cache=cache,
+        currency=currency,
     )[period]
 
 
@@ -196,6 +212,7 @@ def compute_profitability_grains(
     as_of: dt.date | str | None = None,
     engine: Engine = "duckdb",
     cache: bool = False,
+    currency: str | None = None,
 ) -> dict[str, ProfitabilityResult]:
     """:func:`compute_profitability` at several grains from one pass over the ledger.
 
@@ -215,13 +232,23 @@ def compute_profitability_grains(
     if day_from and day_to and day_from > day_to:
         raise ValueError(f"date_from {day_from} is after date_to {day_to}")
     windows = {g: _Window.of(g, day_from, day_to) for g in grains}
-    finest, widest = grains[0], windows[grains[-1]]
+    finest = grains[0]
+    # Whole years are read whatever the grains: the credit cost of a year is rounded once
+    # and split over its quarters and months, so a month's figures never depend on the
+    # window (see _credit_by_grain).
+    widest = _Window.of("year", day_from, day_to)
     cost_of_capital = Decimal(str(cost_of_capital))
+
+    conversion = Conversion.of(ledger, currency)
+    missing = conversion.missing()
+    if missing:
+        # Nothing can be converted without its rate: say which, before anything else.
+        raise ProfitabilityInputError([missing_rate_issue(m) for m in missing])
 
     parents = parent_map(hierarchy) if hierarchy is not None else {}
     issues = hierarchy_issues(parents)
 
-    all_pools = _collect(ledger.table("cost_pools"))
+    all_pools = conversion.cost_pools()
     issues += abc.pool_issues(all_pools)
     # Pools are costed over their whole period even where it overhangs the window.
     act_start, act_end = widest.start, widest.end
@@ -234,17 +261,15 @@ def compute_profitability_grains(
 
     if as_of is None:
         as_of = _last_ledger_date(ledger)
-    partials = PartialSums(ledger) if cache else None
+    partials = PartialSums(ledger, conversion=conversion) if cache else None
     cells = partials and partials.cells(all_pools, finest, act_start, act_end)
     if cells is None:
         cells = _activity_cells(ledger, all_pools, finest, act_start, act_end)
     sales = partials and partials.sales(finest, widest.start, widest.end, as_of)
     if sales is None:
-        invoices = ledger.table("invoices")
+        invoices = conversion.invoices()
         sales = _collect(sales_by_account(invoices, finest, widest.start, widest.end, as_of))
-    rebates = _collect(
-        rebates_by_account(ledger.table("rebates"), finest, widest.start, widest.end)
-    )
+    rebates = _collect(rebates_by_account(conversion.rebates(), finest, widest.start, widest.end))
 
     issues += _activity_issues(cells, finest)
     if accounts is not None:
@@ -253,17 +278,21 @@ def compute_profitability_grains(
         raise ProfitabilityInputError(issues)
 
     pairs = subtree_pairs(parents) if parents else None
+    allocated = abc.allocate(cells, all_pools, grains, finest)
+    sales_by_grain = {g: sum_to_grain(sales, SALES_SUMS, finest, g) for g in grains}
+    credit = _credit_by_grain(sales, sales_by_grain, finest, cost_of_capital)
     return {
         grain: _finish(
             windows[grain],
-            sum_to_grain(cells, CELL_SUMS, finest, grain),
-            sum_to_grain(sales, SALES_SUMS, finest, grain),
+            allocated[grain],
+            sales_by_grain[grain].append_column("credit_cents", pa.array(credit[grain])),
             sum_to_grain(rebates, REBATE_SUMS, finest, grain),
             all_pools,
             pairs,
             account_ids,
             as_of,
             cost_of_capital,
+            conversion.currency,
         )
         for grain in grains
     }
@@ -298,9 +327,59 @@ class _Window:
         return table.filter(_key_between(table["period_key"], self.key_from, self.key_to))
 
 
+def _credit_by_grain(
+    sales: pa.Table, by_grain: dict[str, pa.Table], finest: Period, cost_of_capital: Decimal
+) -> dict[str, np.ndarray]:
+    """The credit cost in cents of each row of ``by_grain[g]`` (the sales summed to grain
+    g), split top down: each account's year is rounded once, its quarters split from the
+    year and its months from their quarter by largest remainder, so they add up."""
+    # Line amounts are whole cents, so Σ amount × days is too: at scale 2 the products
+    # below stay within int64 (at the engine's 7 decimals they would not).
+    factor, denominator = credit_ratio(cost_of_capital, 2)
+    vocabulary, (accounts, *grain_accounts) = encode(
+        sales["account_id"], *(table["account_id"] for table in by_grain.values())
+    )
+    keys = np.asarray(sales["period_key"].to_numpy(), dtype=np.int64)
+    chain = [
+        p
+        for p in periods.PERIODS[::-1]
+        if periods.PERIODS.index(p) >= periods.PERIODS.index(finest)
+    ]
+    levels = nested_split(
+        [[accounts, periods.coarser_keys(keys, finest, p)] for p in chain],
+        scaled_ints(sales["amount_days"], 2),
+        _constant(len(keys), factor),
+        _constant(len(keys), denominator),
+    )
+    result = {}
+    for (grain, table), codes_ in zip(by_grain.items(), grain_accounts, strict=True):
+        level = levels[chain.index(grain)]
+        # Groups are numbered in (account, period) order, so their keys are sorted.
+        group_keys = accounts[level.first] * 2**20 + (
+            periods.coarser_keys(keys, finest, grain)[level.first] - _KEY_BASE
+        )
+        row_keys = codes_ * 2**20 + (
+            np.asarray(table["period_key"].to_numpy(), np.int64) - _KEY_BASE
+        )
+        result[grain] = (
+            level.cents[np.searchsorted(group_keys, row_keys)]
+            if len(row_keys)
+            else np.zeros(0, np.int64)
+        )
+    return result
+
+
+#: Period keys (below 12 × 10^4) less this fit in 20 bits beside an account code.
+_KEY_BASE = 0
+
+
+def _constant(count: int, value: int) -> np.ndarray:
+    return np.full(count, value, dtype=np.int64 if abs(value) < 2**62 else object)
+
+
 def _finish(
     window: _Window,
-    cells: pa.Table,
+    allocated: pa.Table,
     sales: pa.Table,
     rebates: pa.Table,
     all_pools: pa.Table,
@@ -308,16 +387,16 @@ def _finish(
     account_ids: Iterable[str] | None,
     as_of: dt.date | None,
     cost_of_capital: Decimal,
+    currency: str,
 ) -> ProfitabilityResult:
     """The exact cent arithmetic of one grain, on its aggregates."""
     period = window.period
     in_window_pools = abc.pools_within(all_pools, window.start, window.end)
-    allocated = abc.allocate(cells, all_pools)
     pools, warnings = abc.pool_usage(allocated, all_pools, in_window_pools)
     allocated = window.keep(allocated)
     sales, rebates = window.keep(sales), window.keep(rebates)
 
-    credit = credit_cents(sales, cost_of_capital)
+    credit = _ints(sales["credit_cents"])
     hierarchy_accounts = [pairs["member"], pairs["ancestor"]] if pairs is not None else []
     # Accounts and pools are coded against sorted vocabularies: code order is report order.
     # Each table gets its codes as a column ("account", "pool_code"), made once.
@@ -365,6 +444,7 @@ def _finish(
         ),
         pools=_pools_table(pools, all_pools.filter(pa.array(in_window_pools))),
         warnings=tuple(warnings),
+        currency=currency,
     )
 
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from openkam import __version__
 from openkam.engine.schema import KINDS, LEDGER_TABLES
 from openkam.engine.synth.ledger import LedgerGenerator
+from openkam.engine.synth.operations import generate_operations
 from openkam.engine.synth.orders import REFERENCE_DENSITY, plan_orders
 from openkam.engine.synth.pools import calibrate_level, cost_pools, unit_rates
 from openkam.engine.synth.products import build_products
@@ -190,7 +191,8 @@ def generate(
         writers = {
             name: RollingWriter(
                 ledger / LEDGER_TABLES[name],
-                KINDS[name].arrow_schema,
+                # The demo is all in the reporting currency: no currency column.
+                KINDS[name].schema_without("currency"),
                 rows_per_file,
                 executor=pool,
                 run_id=run_id,
@@ -217,7 +219,12 @@ def generate(
         files[LEDGER_TABLES[name]] = [path]
     report("rebates and cost pools", 1, 1)
 
+    key_ids = [gen.account_ids[i] for i in np.flatnonzero(acc.key)]
+    counts = generate_operations(
+        data_dir, files["invoices"], seed=seed, slow_accounts=key_ids[::3], run_id=run_id
+    )
     counts = {
+        **counts,
         "invoices": writers["invoices"].rows,
         "rebates": rebates_t.num_rows,
         "activities": writers["activities"].rows,

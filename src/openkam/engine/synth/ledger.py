@@ -244,7 +244,7 @@ class LedgerGenerator:
                 dates(np.where(paid_ok, paid_o, 0)[oi], paid_ok[oi]),
                 pick(self.bu_names, unit_o[oi]),
             ],
-            schema=INVOICES.arrow_schema,
+            schema=INVOICES.schema_without("currency"),
         )
 
     # -- activities ------------------------------------------------------------------------

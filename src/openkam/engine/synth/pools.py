@@ -112,5 +112,5 @@ def cost_pools(
             decimals(np.rint(capacity * 1000).astype(np.int64).ravel(), QUANTITY),
             pa.array([catalog.POOLS[i].driver_unit for i in pool]),
         ],
-        schema=COST_POOLS.arrow_schema,
+        schema=COST_POOLS.schema_without("currency"),
     )

@@ -96,6 +96,6 @@ def rebates(
             decimals(cents_a, MONEY),
             pick(KINDS, kind_a),
         ],
-        schema=REBATES.arrow_schema,
+        schema=REBATES.schema_without("currency"),
     )
     return table, per_account

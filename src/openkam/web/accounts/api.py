@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers, viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
 
 from openkam.web.accounts import services
 from openkam.web.accounts.filtersets import AccountFilterSet, ContactFilterSet
 from openkam.web.accounts.models import Account, Contact, Product
 from openkam.web.core import audit
-from openkam.web.core.api import VersionedModelViewSet, VersionField
+from openkam.web.core.api import VersionedModelViewSet, VersionField, model_errors_as_400
+from openkam.web.people.assignments import RuleViolation
 from openkam.web.people.models import Person
 
 
@@ -25,6 +30,26 @@ class AccountSerializer(serializers.ModelSerializer):
     version = VersionField()
     url = serializers.HyperlinkedIdentityField(
         view_name="api:account-detail", lookup_field="account_id"
+    )
+    assignment_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why the KAM or sponsor changes (kept in the assignment history).",
+    )
+    effective = serializers.DateField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        help_text="When a change of KAM or sponsor takes effect (default today).",
+    )
+    exception_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        help_text="A change that breaks a programme rule goes through only with this written "
+        "reason, from the champion or an admin, when the rules allow exceptions.",
     )
 
     class Meta:
@@ -44,8 +69,32 @@ class AccountSerializer(serializers.ModelSerializer):
             "version",
             "created",
             "updated",
+            "assignment_reason",
+            "effective",
+            "exception_reason",
         ]
         read_only_fields = ["key_status", "created", "updated"]
+
+
+def _assignment_options(values: dict) -> dict:
+    """Pop the write-only assignment options out of validated values."""
+    return {
+        "reason": values.pop("assignment_reason", "") or "",
+        "effective": values.pop("effective", None),
+        "exception_reason": values.pop("exception_reason", "") or "",
+    }
+
+
+def rule_violation_response(exc: RuleViolation) -> Response:
+    """The 400 answer to a change refused by the programme's rules: each broken rule."""
+    return Response(
+        {
+            "detail": str(exc),
+            "violations": [v.as_dict() for v in exc.violations],
+            "exception_allowed": exc.exception_allowed,
+        },
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 class AccountViewSet(VersionedModelViewSet):
@@ -59,27 +108,48 @@ class AccountViewSet(VersionedModelViewSet):
     queryset = Account.objects.with_owner().order_by("name", "pk")
 
     def perform_create(self, serializer):
-        account = serializer.save()
-        audit.record(
-            "create",
-            account,
-            user=self.request.user,
-            changes=audit.snapshot(account),
-            account_key=account.account_id,
+        values = dict(serializer.validated_data)
+        values.pop("version", None)
+        options = _assignment_options(values)
+        serializer.instance = services.create_account(
+            values, self.request.user, source="api", **options
         )
 
     def perform_versioned_update(self, instance, values, version, user):
-        services.update_account(instance, values, version, user)
+        options = _assignment_options(values)
+        # Model and rule errors answer 400 in ``handle_exception`` (a broken rule with the
+        # rule's own fields, so it is not turned into a plain validation error here).
+        services.update_account(instance, values, version, user, source="api", **options)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, RuleViolation):
+            return rule_violation_response(exc)
+        if isinstance(exc, DjangoValidationError):
+            if hasattr(exc, "error_dict"):
+                return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        return super().handle_exception(exc)
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except ProtectedError as exc:
+            names = sorted(str(obj) for obj in exc.protected_objects)[:10]
+            return Response(
+                {"detail": "The account still has subsidiaries: " + ", ".join(names)},
+                status=status.HTTP_409_CONFLICT,
+            )
 
     def perform_destroy(self, instance):
-        audit.record(
-            "delete",
-            instance,
-            user=self.request.user,
-            changes=audit.snapshot(instance),
-            account_key=instance.account_id,
-        )
-        instance.delete()
+        with transaction.atomic():
+            audit.record(
+                "delete",
+                instance,
+                user=self.request.user,
+                changes=audit.snapshot(instance),
+                account_key=instance.account_id,
+            )
+            instance.delete()
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -112,6 +182,11 @@ class ContactSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"account": f"You may not add or move contacts to account {account.account_id}."}
             )
+        boss = attrs.get("reports_to", getattr(self.instance, "reports_to", None))
+        if boss is not None and account is not None and boss.account_id != account.pk:
+            raise serializers.ValidationError(
+                {"reports_to": f"{boss.contact_id} is not a contact of {account.account_id}."}
+            )
         return attrs
 
 
@@ -133,10 +208,12 @@ class ContactViewSet(VersionedModelViewSet):
         data = dict(serializer.validated_data)
         data.pop("version", None)
         account = data.pop("account")
-        serializer.instance = services.create_contact(account, data, self.request.user)
+        with model_errors_as_400():
+            serializer.instance = services.create_contact(account, data, self.request.user)
 
     def perform_versioned_update(self, instance, values, version, user):
-        services.update_contact(instance, values, version, user)
+        with model_errors_as_400():
+            services.update_contact(instance, values, version, user)
 
     def perform_destroy(self, instance):
         services.delete_contact(instance, self.request.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -70,6 +71,18 @@ class Account(ChangeLoggedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:detail", args=[self.account_id])
+
+    def clean(self):
+        super().clean()
+        # A cycle would make the roll-up of figures (``subtree_ids``) never end.
+        node, seen = self.parent, set()
+        while node is not None and node.pk not in seen:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError(
+                    {"parent": "An account cannot be below itself or its own subsidiary."}
+                )
+            seen.add(node.pk)
+            node = node.parent
 
     def editable_by(self, user) -> bool:
         if runs_programme(user):
@@ -142,6 +155,17 @@ class Contact(ChangeLoggedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        # A reporting line never crosses accounts: the map would draw another customer's
+        # people, and a KAM could link (and so reveal) contacts of accounts not theirs.
+        if self.reports_to_id is not None and self.reports_to.account_id != self.account_id:
+            raise ValidationError(
+                {"reports_to": "Must be a contact of the same account."}, code="other_account"
+            )
+        if self.reports_to_id is not None and self.reports_to_id == self.pk:
+            raise ValidationError({"reports_to": "A contact cannot report to themselves."})
 
     def editable_by(self, user) -> bool:
         return self.account.editable_by(user)

@@ -8,9 +8,11 @@ from importlib import import_module
 
 from django.apps import apps
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
+
+from openkam.web.api.docs import ApiDocsView
+from openkam.web.api.token import ObtainExpiringToken
 
 app_name = "api"
 
@@ -29,7 +31,7 @@ for config in apps.get_app_configs():
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("token/", obtain_auth_token, name="token"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    path("token/", ObtainExpiringToken.as_view(), name="token"),
     path("", include(router.urls)),
 ]

@@ -89,8 +89,10 @@ def import_uploaded(kind: str, uploaded, user, replace: bool = False) -> dict:
 @login_required
 def upload(request):
     from openkam.store import ImportFailed
+    from openkam.web.ingest import interrupted_imports, record_pending_imports
 
     allowed = runs_programme(request.user)
+    record_pending_imports()
     form = ImportForm(request.POST or None, request.FILES or None)
     result = failure = None
     if request.method == "POST":
@@ -115,6 +117,7 @@ def upload(request):
             "result": result,
             "failure": failure,
             "kinds": KINDS,
+            "interrupted": interrupted_imports(),
             "history": AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).select_related(
                 "user"
             )[:15],

@@ -7,11 +7,16 @@ what the relationship is worth to us, not what it turns over.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import narwhals as nw
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django_tasks import task
 
+from openkam.engine.ledger import Ledger
+from openkam.engine.money_lines import Conversion
 from openkam.web.core.concurrency import save_versioned
 from openkam.web.insights.models import ClvSettings
 
@@ -49,7 +54,7 @@ class ClvSettingsForm(forms.ModelForm):
 
 def update_settings(values: dict, user) -> dict:
     """Change the CLV assumptions (champion/admin); refused if someone changed them meanwhile."""
-    current = ClvSettings.load()
+    current = ClvSettings.load_for_update()
     expected = values.pop("version", None)
     with transaction.atomic():
         return save_versioned(current, values, expected, user=user)
@@ -75,21 +80,25 @@ HOLDOUT_SHARE = 1 / 3
 MAX_HOLDOUT_DAYS = 365
 
 
-def _transactions():
-    """Invoice lines as purchase records: account, day, invoiced value (after discounts)."""
+def _transactions(as_of=None):
+    """Invoice lines as purchase records: account, day, invoiced value (after discounts);
+    with ``as_of``, only the lines up to that day (a CLV as it stood then)."""
     from openkam.web.core.ledger import table
 
-    invoices = table("invoices")
-    if invoices is None:
+    if table("invoices") is None:
         raise ValueError("the ledger has no invoices: import invoices first")
+    # In the reporting currency, each line rounded once (openkam.engine.money_lines).
+    conversion = Conversion.of(Ledger(Path(settings.DATA_DIR)), settings.OPENKAM_REPORTING_CURRENCY)
+    conversion.check()
+    invoices = conversion.invoices()
+    if as_of is not None:
+        invoices = invoices.filter(nw.col("invoice_date") <= as_of)
     return invoices.with_columns(
-        value=(nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")).cast(
-            nw.Float64
-        )
+        value=(nw.col("gross_amount") - nw.col("discount_amount")).cast(nw.Float64)
     ).select("account_id", "invoice_date", "value")
 
 
-def _margins():
+def _margins(as_of=None):
     """Net contribution per unit of invoiced sales, per account, credibility-weighted.
 
     An order's value in the CLV is its invoiced amount; multiplied by this ratio it becomes
@@ -101,11 +110,11 @@ def _margins():
     from openkam.engine.clv.credibility import credible_margins
     from openkam.web.insights.figures import figures_by_account
 
-    rows = list(
-        figures_by_account(grain="year").values_list(
-            "account_key", "net_contribution", "invoiced_sales"
-        )
-    )
+    figures = figures_by_account(grain="year")
+    if as_of is not None:
+        # A CLV as of a past day knows only the years up to that day.
+        figures = figures.filter(period__lte=str(as_of.year))
+    rows = list(figures.values_list("account_key", "net_contribution", "invoiced_sales"))
     return credible_margins(
         [r[0] for r in rows], [float(r[1]) for r in rows], [float(r[2]) for r in rows]
     )
@@ -131,13 +140,16 @@ def compute(params: dict, report=None) -> tuple[dict, list, dict]:
         if report:
             report(stage, fraction)
 
-    credible = _margins()
+    # ``as_of`` (ISO date): value the accounts on the ledger up to that day, e.g. for the
+    # scorecards' dated CLV snapshots; ``holdout`` False skips the holdout check.
+    as_of = dt.date.fromisoformat(params["as_of"]) if params.get("as_of") else None
+    credible = _margins(as_of)
     margins = credible.margins
     if not margins:
         raise ValueError(
             "no profitability figures: recompute profitability first (CLV values orders at their contribution)"
         )
-    tx = _transactions()
+    tx = _transactions(as_of)
     span = (
         tx.select(first=nw.col("invoice_date").min(), last=nw.col("invoice_date").max())
         .collect()
@@ -154,6 +166,8 @@ def compute(params: dict, report=None) -> tuple[dict, list, dict]:
     calibration_end = last - dt.timedelta(days=holdout_days)
     holdout = None
     try:
+        if not params.get("holdout", True):
+            raise ValueError("not asked for")
         check_summary = summarise_transactions(
             tx,
             customer_col="account_id",
@@ -302,6 +316,13 @@ def store(run, values: list[dict]) -> None:
         ],
         batch_size=5000,
     )
+    # Every CLV run is kept as a dated snapshot, so the value built over a period can be
+    # measured (scorecards' ΔCLV); results of older runs are pruned, snapshots are not.
+    try:
+        from openkam.web.scorecards.services import snapshot_run
+    except ImportError:  # pragma: no cover - scorecards not installed
+        return
+    snapshot_run(run, values)
 
 
 @task()

@@ -36,6 +36,9 @@ class Computation(models.Model):
     stage = models.CharField(max_length=200, blank=True)
     progress = models.FloatField(default=0.0, help_text="0 to 1")
     params = models.JSONField(default=dict, blank=True)
+    #: The ISO 4217 currency of every amount the run computed: the reporting currency when
+    #: it was requested (settings.OPENKAM_REPORTING_CURRENCY).
+    currency = models.CharField(max_length=3, default="EUR")
     summary = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
@@ -156,7 +159,13 @@ class ProgrammeSettings(models.Model):
 
     @classmethod
     def load(cls):
-        """The row (made with the defaults on first use)."""
+        """The row, or the defaults unsaved before anyone saved settings (reading creates
+        no row; ``load_for_update`` does)."""
+        return cls.objects.first() or cls()
+
+    @classmethod
+    def load_for_update(cls):
+        """The row an edit saves to, made with the defaults on the first edit."""
         return cls.objects.first() or cls.objects.create()
 
     def editable_by(self, user) -> bool:

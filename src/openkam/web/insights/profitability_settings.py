@@ -51,7 +51,7 @@ def update_settings(values: dict, version: int | None, user) -> dict:
     if values.get("cost_of_capital") is not None:
         # 0.08 and 0.0800 are the same rate: no spurious change, no new version.
         values["cost_of_capital"] = Decimal(str(values["cost_of_capital"])).quantize(RATE_PLACES)
-    return save_versioned(ProfitabilitySettings.load(), values, version, user=user)
+    return save_versioned(ProfitabilitySettings.load_for_update(), values, version, user=user)
 
 
 def settings_params() -> dict:

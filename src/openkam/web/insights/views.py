@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings as django_settings
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -136,6 +136,8 @@ def profitability(request):
         "keep_filters": _kept(request, "year", "grain", "period"),
         "segment_keep": _kept(request, "by", "year", "grain", "period"),
         "run": run,
+        # Every amount of the page is in the run's currency (the reporting currency then).
+        "currency": run.currency if run else settings.OPENKAM_REPORTING_CURRENCY,
         "latest": latest,
         "years": years,
         "year": year,
@@ -164,7 +166,7 @@ def profitability(request):
     quadrants = {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {}
     rows = _table_rows(request, run, grain, period, sort, quadrants)
     if export:
-        return _csv_response(rows, quadrants, f"profitability-{period}.csv")
+        return _csv_response(rows, quadrants, f"profitability-{period}.csv", run.currency)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(
         Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list(
@@ -331,8 +333,8 @@ def _table_rows(
     return rows.order_by(ordered, "account_key")
 
 
-def _csv_response(rows, quadrants: dict[str, str], filename: str) -> HttpResponse:
-    return _csv(*profitability_rows(rows, quadrants), filename)
+def _csv_response(rows, quadrants: dict[str, str], filename: str, currency=None) -> HttpResponse:
+    return _csv(*profitability_rows(rows, quadrants, currency), filename)
 
 
 def _csv(header: list[str], lines: list[list[str]], filename: str) -> HttpResponse:
@@ -624,6 +626,7 @@ def clv(request):
         "insights/clv.html",
         {
             "run": run,
+            "currency": run.currency if run else settings.OPENKAM_REPORTING_CURRENCY,
             "latest": runs.latest(Computation.Kind.CLV),
             "can_recompute": may_write(request.user),
             "can_edit_settings": can_edit_settings,
@@ -636,14 +639,13 @@ def clv(request):
             "key_only": key_only,
             "query": query.urlencode(),
             "query_without_sort": query_without_sort.urlencode(),
-            "currency": getattr(django_settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",
             "totals": totals,
             "n_valued": valued.count(),
             "not_valued": values.filter(clv_contribution=None).count(),
             "histogram": _histogram(
                 [float(v) for v in valued.values_list("clv_contribution", flat=True)]
             )
-            | {"currency": getattr(django_settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR"},
+            | {"currency": run.currency if run else settings.OPENKAM_REPORTING_CURRENCY},
             "diagnostics": run.summary if run else {},
         },
     )

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -109,8 +109,10 @@ class PlanViewSet(
 ):
     """The key account plan of an account, addressed by its ``account_id``.
 
-    Reading an account's plan for the first time creates it empty, as the plan page does.
-    Every saved change writes a new plan version; the sponsor signs versions off.
+    Reading never creates anything: an account nobody started a plan for answers 404. The
+    first update (``PATCH`` from ``version`` 1, the empty plan's) starts it, for those who
+    may edit the account. Every saved change writes a new plan version; the sponsor signs
+    versions off.
     """
 
     serializer_class = PlanSerializer
@@ -121,7 +123,12 @@ class PlanViewSet(
 
     def get_object(self) -> Plan:
         account = get_object_or_404(Account, account_id=self.kwargs["account_id"])
-        plan = services.plan_for(account)
+        plan = services.existing_plan(account)
+        if plan is None:
+            if self.request.method in ("PUT", "PATCH"):
+                plan = services.start_plan(account, self.request.user)
+            else:
+                raise NotFound(f"Account {account.account_id} has no plan yet.")
         self.check_object_permissions(self.request, plan)
         return plan
 
@@ -223,7 +230,8 @@ class PartViewSet(VersionedModelViewSet):
     def perform_create(self, serializer):
         values = dict(serializer.validated_data)
         values.pop("version", None)
-        plan = services.plan_for(values.pop("plan")["account"])
+        account = values.pop("plan")["account"]
+        plan = services.existing_plan(account) or services.start_plan(account, self.request.user)
         with model_errors_as_400():
             serializer.instance = services.add_part(plan, self.kind, values, self.request.user)
 

@@ -129,4 +129,16 @@ def plan_document(
         "latest_version": None if shared_only else latest,
         "signed_version": None if shared_only else signed,
         "review_overdue": bool(plan.next_review and plan.next_review < today),
+        "app_sections": app_sections(account, shared_only=shared_only)
+        if show("commitments")
+        else [],
     }
+
+
+def app_sections(account, *, shared_only: bool = False) -> list[dict]:
+    """Sections other domain apps add to the plan's exports, each a plain table
+    ``{"title", "header", "rows"}`` (operations: the commitments to the account)."""
+    from openkam.web.operations.exports import plan_section
+
+    section = plan_section(account, shared_only=shared_only)
+    return [section] if section else []

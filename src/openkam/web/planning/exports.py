@@ -15,6 +15,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from openkam.web.core.exports import protect_workbook
+from openkam.web.core.formats import currency_of, money_text
+
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -35,14 +38,15 @@ def render(fmt: str, doc: dict) -> tuple[bytes, str, str]:
 
 def currency() -> str:
     """The reporting currency every amount of the plan is in (ISO 4217)."""
-    return getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR"
+    return currency_of()
 
 
 def money(value, unit: str | None = None) -> str:
-    """An amount with thousands separators and its currency: ``-90,083 EUR``; ``—`` if none."""
+    """An amount in whole units with its currency, as every page writes it
+    (``core.formats``): ``-90,083 EUR``; ``—`` if none."""
     if value is None:
         return "—"
-    return f"{Decimal(value):,.0f} {unit or currency()}"
+    return money_text(value, unit, places=0)
 
 
 def _pct(value) -> str:
@@ -206,6 +210,9 @@ def to_markdown(doc: dict) -> str:
                 for t, o, d, s, late in _action_rows(doc)
             ],
         )
+    for section in doc.get("app_sections", ()):
+        lines += [f"## {section['title']}", ""]
+        lines += _md_table(section["header"], section["rows"])
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -363,7 +370,10 @@ def to_xlsx(doc: dict) -> bytes:
         )
     wb.properties.title = head["title"]
     wb.properties.creator = "OpenKAM"
+    for section in doc.get("app_sections", ()):
+        sheet(section["title"][:31], section["header"], section["rows"], {})
     out = io.BytesIO()
+    protect_workbook(wb)  # no user text becomes a live formula (core.exports)
     wb.save(out)
     return out.getvalue()
 
@@ -445,11 +455,15 @@ def _make_pdf(head: dict):
 
 
 class _Writer:
-    """The plan's layout on the page: title block, sections, tables and charts."""
+    """The plan's layout on the page: title block, sections, tables and charts.
 
-    def __init__(self, doc: dict):
+    Other documents (a scorecard) use the same page, headings and tables by giving their own
+    ``head`` (``{"title", "audience", "as_of", "currency"}``) instead of a plan ``doc``.
+    """
+
+    def __init__(self, doc: dict | None = None, *, head: dict | None = None):
         self.doc = doc
-        self.head = heading(doc)
+        self.head = head if head is not None else heading(doc)
         self.pdf = _make_pdf(self.head)
         self.font = self.pdf.body_font
         self.pdf.add_page()
@@ -765,6 +779,9 @@ def to_pdf(doc: dict) -> bytes:
             ],
             [78, 36, 22, 30],
         )
+    for section in doc.get("app_sections", ()):
+        out.heading(section["title"])
+        out.table(section["header"], section["rows"], [1] * len(section["header"]))
     return bytes(out.pdf.output())
 
 

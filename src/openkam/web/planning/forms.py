@@ -50,10 +50,12 @@ class PartForm(VersionedForm):
 class ObjectiveForm(PartForm):
     class Meta:
         model = Objective
-        fields = ["year", "metric", "target", "note"]
+        fields = ["year", "metric", "target", "note", "customer_visible", "customer_text"]
 
     def clean(self):
         data = super().clean()
+        if data.get("metric") == Objective.Metric.MILESTONE:
+            return data
         others = Objective.objects.filter(
             plan=self.plan, year=data.get("year"), metric=data.get("metric")
         ).exclude(pk=self.instance.pk)
@@ -83,7 +85,7 @@ class RiskForm(PartForm):
 class ActionForm(PartForm):
     class Meta:
         model = Action
-        fields = ["title", "owner", "due", "status"]
+        fields = ["title", "owner", "due", "status", "customer_visible"]
         widgets = {"due": DATE}
 
 

@@ -8,6 +8,7 @@ compared, and the sponsor signs off a version, not a moving target.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -33,6 +34,7 @@ SHAREABLE_SECTIONS = {
     "value_propositions": "Value propositions",
     "actions": "Actions",
     "whitespace": "Whitespace",
+    "commitments": "Operations commitments",
 }
 
 
@@ -90,27 +92,63 @@ class PlanPart(ChangeLoggedModel):
 
 
 class Objective(PlanPart):
-    """A yearly target on a metric the programme judges KAMs by."""
+    """A yearly target: on a metric the programme judges KAMs by (internal), or on
+    something agreed with the customer (volumes, service levels, joint milestones)."""
 
     class Metric(models.TextChoices):
         NET_SALES = "net_sales", "Net sales"
         NET_CONTRIBUTION = "net_contribution", "Net contribution"
         CLV = "clv", "Customer lifetime value"
+        VOLUME = "volume", "Volume (units)"
+        SERVICE_LEVEL = "service_level", "Service level (%)"
+        MILESTONE = "milestone", "Joint milestone"
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="objectives")
     year = models.PositiveSmallIntegerField()
     metric = models.CharField(max_length=20, choices=Metric.choices)
     target = models.DecimalField(**MONEY)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField("internal note", max_length=300, blank=True)
+    customer_visible = models.BooleanField(
+        "show to the customer",
+        default=False,
+        help_text="In the mutual plan; only volumes, service levels and joint milestones.",
+    )
+    customer_text = models.CharField(
+        "what the customer reads",
+        max_length=300,
+        blank=True,
+        help_text="The objective in the customer's words, shown in the mutual plan.",
+    )
 
     class Meta:
         ordering = ["year", "metric"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "year", "metric"], name="unique_objective")
+            # One target per financial metric and year; a year may hold many milestones.
+            models.UniqueConstraint(
+                fields=["plan", "year", "metric"],
+                condition=~models.Q(metric="milestone"),
+                name="unique_objective",
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.get_metric_display()} {self.year}"
+
+    def clean(self):
+        super().clean()
+        if self.customer_visible and self.metric not in CUSTOMER_FACING_METRICS:
+            raise ValidationError(
+                {
+                    "customer_visible": f"{self.get_metric_display()} is an internal figure: "
+                    "only volumes, service levels and joint milestones are shown to the customer."
+                }
+            )
+
+
+#: Objective metrics that may be shown to the customer; our economics never are.
+CUSTOMER_FACING_METRICS = frozenset(
+    {Objective.Metric.VOLUME, Objective.Metric.SERVICE_LEVEL, Objective.Metric.MILESTONE}
+)
 
 
 class ValueProposition(PlanPart):
@@ -183,6 +221,11 @@ class Action(PlanPart):
     )
     due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    customer_visible = models.BooleanField(
+        "show to the customer",
+        default=False,
+        help_text="A joint step listed in the mutual plan (its title, due date and status).",
+    )
 
     class Meta:
         ordering = ["due", "pk"]

@@ -49,17 +49,42 @@ PLAN_FIELDS = [f for fields in SECTIONS.values() for f in fields]
 
 #: The plan's lists: kind -> (model, fields kept in a snapshot).
 PARTS: dict[str, tuple[type, list[str]]] = {
-    "objectives": (Objective, ["year", "metric", "target", "note"]),
+    "objectives": (
+        Objective,
+        ["year", "metric", "target", "note", "customer_visible", "customer_text"],
+    ),
     "value_propositions": (ValueProposition, ["solution", "customer_gain"]),
     "whitespace": (WhitespaceCell, ["product_line", "business_unit", "potential", "note"]),
     "risks": (Risk, ["description", "likelihood", "impact", "mitigation"]),
-    "actions": (Action, ["title", "owner", "due", "status"]),
+    "actions": (Action, ["title", "owner", "due", "status", "customer_visible"]),
 }
 
 
 def plan_for(account: Account) -> Plan:
-    """The account's plan, created empty on first use (creating writes no version)."""
+    """The account's plan, created empty on first use (creating writes no version).
+
+    Only write paths call this: reading a plan never creates one (``existing_plan``).
+    """
     plan, _ = Plan.objects.get_or_create(account=account)
+    return plan
+
+
+def existing_plan(account: Account) -> Plan | None:
+    """The account's plan, or None when nobody has started one (reads create nothing)."""
+    return Plan.objects.filter(account=account).select_related("account").first()
+
+
+def start_plan(account: Account, user) -> Plan:
+    """Start the account's plan (empty) for someone who may edit the account."""
+    require_edit(user, account)
+    with transaction.atomic():
+        existing = existing_plan(account)
+        if existing is not None:
+            return existing
+        plan = plan_for(account)
+        audit.record(
+            "create", plan, user=user, account_key=account.account_id, message="started the plan"
+        )
     return plan
 
 
@@ -218,8 +243,19 @@ def delete_part(obj, user) -> None:
         record_version(plan, user, label)
 
 
+def manages(user, account: Account) -> bool:
+    """Whether ``user`` manages the account: its KAM, or on its account team."""
+    person = person_of(user)
+    if person is None:
+        return False
+    return account.kam_id == person.pk or account.team_members.filter(person=person).exists()
+
+
 def may_sign(user, plan: Plan) -> bool:
-    """Only the account's executive sponsor signs its plan off (and admins, who may all)."""
+    """The account's executive sponsor (or an admin) signs its plan off, and never someone
+    who manages the account: separation of duties, whatever role they hold."""
+    if manages(user, plan.account):
+        return False
     if role_of(user) == Role.ADMIN:
         return True
     person = person_of(user)
@@ -228,6 +264,11 @@ def may_sign(user, plan: Plan) -> bool:
 
 def sign_off(version: PlanVersion, user) -> PlanVersion:
     """The sponsor marks a version as signed off."""
+    if manages(user, version.plan.account):
+        raise PermissionDenied(
+            "You manage this account, so you may not sign its plan off: its executive "
+            "sponsor does (separation of duties)."
+        )
     if not may_sign(user, version.plan):
         raise PermissionDenied("Only the account's executive sponsor signs its plan off.")
     with transaction.atomic():
@@ -253,8 +294,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def mark_reviewed(plan: Plan, user, today: dt.date | None = None) -> Plan:
-    """Record a plan review and set the next one a cadence from today."""
+def mark_reviewed(
+    plan: Plan, user, expected_version: int | None, today: dt.date | None = None
+) -> Plan:
+    """Record a plan review and set the next one a cadence from today.
+
+    Raises ``ConcurrentEditError`` when the plan changed since ``expected_version`` was read
+    (the reviewer reviewed another plan than the one now stored)."""
     require_edit(user, plan)
     today = today or timezone.localdate()
     values = {
@@ -262,17 +308,24 @@ def mark_reviewed(plan: Plan, user, today: dt.date | None = None) -> Plan:
         "next_review": add_months(today, plan.review_every_months),
     }
     with transaction.atomic():
-        save_versioned(plan, values, None, user=user, account_key=plan.account.account_id)
+        save_versioned(
+            plan, values, expected_version, user=user, account_key=plan.account.account_id
+        )
         record_version(plan, user, f"reviewed on {today.isoformat()}")
     return plan
 
 
-def set_sharing(plan: Plan, sections: list[str], user) -> Plan:
-    """Choose which sections the mutual plan shows the customer."""
+def set_sharing(plan: Plan, sections: list[str], user, expected_version: int | None) -> Plan:
+    """Choose which sections the mutual plan shows the customer; raises
+    ``ConcurrentEditError`` on a stale ``expected_version``."""
     require_edit(user, plan)
     sections = [s for s in SHAREABLE_SECTIONS if s in sections]
     save_versioned(
-        plan, {"shared_sections": sections}, None, user=user, account_key=plan.account.account_id
+        plan,
+        {"shared_sections": sections},
+        expected_version,
+        user=user,
+        account_key=plan.account.account_id,
     )
     return plan
 

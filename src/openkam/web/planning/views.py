@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
-from openkam.web.core.concurrency import save_form
+from openkam.web.core.concurrency import ConcurrentEditError, save_form
 from openkam.web.core.permissions import require_edit
 from openkam.web.planning import exports, services
 from openkam.web.planning.alerts import plan_alerts
 from openkam.web.planning.document import plan_document
 from openkam.web.planning.forms import PART_FORMS, PlanForm, SharingForm
 from openkam.web.planning.models import SHAREABLE_SECTIONS, Plan
+from openkam.web.planning.mutual import mutual_plan
 
 PART_TITLES = {
     "objectives": "objective",
@@ -26,9 +28,31 @@ PART_TITLES = {
 }
 
 
+def _account(account_id: str) -> Account:
+    return get_object_or_404(Account.objects.with_owner(), account_id=account_id)
+
+
 def _plan(account_id: str) -> Plan:
-    account = get_object_or_404(Account.objects.with_owner(), account_id=account_id)
-    return services.plan_for(account)
+    """The account's existing plan; 404 when none was started (a read creates nothing)."""
+    plan = services.existing_plan(_account(account_id))
+    if plan is None:
+        raise Http404("This account has no plan yet.")
+    return plan
+
+
+def _plan_to_write(request, account_id: str) -> Plan:
+    """The plan a POST writes to, started on the way if the user may edit the account."""
+    account = _account(account_id)
+    plan = services.existing_plan(account)
+    return plan if plan is not None else services.start_plan(account, request.user)
+
+
+def _version(request) -> int | None:
+    """The plan version a button's form was rendered at (None from an old page: no check)."""
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
 
 
 @login_required
@@ -58,7 +82,14 @@ def overview(request):
 
 @login_required
 def plan_view(request, account_id: str):
-    plan = _plan(account_id)
+    account = _account(account_id)
+    plan = services.existing_plan(account)
+    if plan is None:
+        return render(
+            request,
+            "planning/plan_missing.html",
+            {"account": account, "can_edit": account.editable_by(request.user)},
+        )
     doc = plan_document(plan, request=request)
     return render(
         request,
@@ -78,8 +109,16 @@ def plan_view(request, account_id: str):
 
 
 @login_required
+@require_POST
+def plan_start(request, account_id: str):
+    plan = services.start_plan(_account(account_id), request.user)
+    messages.success(request, "Started the plan.")
+    return redirect(plan)
+
+
+@login_required
 def plan_edit(request, account_id: str):
-    plan = _plan(account_id)
+    plan = _plan_to_write(request, account_id) if request.method == "POST" else _plan(account_id)
     require_edit(request.user, plan)
     conflict = None
     form = PlanForm(request.POST or None, instance=Plan.objects.get(pk=plan.pk))
@@ -111,16 +150,22 @@ def _kind(kind: str):
 
 @login_required
 def part_add(request, account_id: str, kind: str):
-    plan = _plan(account_id)
+    plan = _plan_to_write(request, account_id) if request.method == "POST" else _plan(account_id)
     model, form_class = _kind(kind)
     require_edit(request.user, plan)
     form = form_class(request.POST or None, instance=model(plan=plan), plan=plan)
     form.fields.pop("version")
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in form._meta.fields}
-        services.add_part(plan, kind, values, request.user)
-        messages.success(request, f"Added the {PART_TITLES[kind]}.")
-        return redirect(f"{plan.get_absolute_url()}#{kind}")
+        try:
+            services.add_part(plan, kind, values, request.user)
+        except ValidationError as exc:
+            # e.g. the same whitespace cell twice: said on the form, nothing saved.
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Added the {PART_TITLES[kind]}.")
+            return redirect(f"{plan.get_absolute_url()}#{kind}")
     return render(
         request,
         "planning/plan_form.html",
@@ -171,7 +216,11 @@ def part_delete(request, account_id: str, kind: str, pk: int):
 @require_POST
 def plan_review(request, account_id: str):
     plan = _plan(account_id)
-    services.mark_reviewed(plan, request.user)
+    try:
+        services.mark_reviewed(plan, request.user, _version(request))
+    except ConcurrentEditError as exc:
+        messages.error(request, f"Not recorded: {exc}. Read the plan again, then mark it.")
+        return redirect(plan)
     messages.success(request, f"Review recorded; the next one is due on {plan.next_review}.")
     return redirect(plan)
 
@@ -190,9 +239,31 @@ def plan_sharing(request, account_id: str):
     else:
         form = SharingForm(request.POST)
         if form.is_valid():
-            services.set_sharing(plan, form.cleaned_data["sections"], request.user)
-            messages.success(request, "Saved what the customer sees.")
+            try:
+                services.set_sharing(
+                    plan, form.cleaned_data["sections"], request.user, _version(request)
+                )
+            except ConcurrentEditError as exc:
+                messages.error(request, f"Not saved: {exc}. Check the sections again.")
+            else:
+                messages.success(request, "Saved what the customer sees.")
     return redirect(f"{plan.get_absolute_url()}#sharing")
+
+
+@login_required
+def plan_sharing_preview(request, account_id: str):
+    """Exactly what the customer sees through the link, for the plan's readers."""
+    plan = _plan(account_id)
+    return render(
+        request,
+        "planning/shared.html",
+        {
+            "mutual": mutual_plan(plan),
+            "preview": True,
+            "share_link_exists": bool(plan.share_token),
+            "back_url": plan.get_absolute_url(),
+        },
+    )
 
 
 @login_required
@@ -212,10 +283,14 @@ def plan_compare(request, account_id: str):
     try:
         a, b = int(request.GET["a"]), int(request.GET["b"])
     except (KeyError, ValueError):
-        raise Http404("choose two versions to compare") from None
+        messages.error(request, "Choose two versions to compare (version numbers).")
+        return redirect("planning:history", account_id=account_id)
     a, b = min(a, b), max(a, b)
-    older = get_object_or_404(plan.versions, number=a)
-    newer = get_object_or_404(plan.versions, number=b)
+    older = plan.versions.filter(number=a).first()
+    newer = plan.versions.filter(number=b).first()
+    if older is None or newer is None:
+        messages.error(request, f"The plan has no version {a if older is None else b}.")
+        return redirect("planning:history", account_id=account_id)
     return render(
         request,
         "planning/compare.html",
@@ -255,8 +330,7 @@ def shared_plan(request, token: str):
     if len(token) < 20:
         raise Http404
     plan = get_object_or_404(Plan.objects.select_related("account"), share_token=token)
-    doc = plan_document(plan, shared_only=True)
-    response = render(request, "planning/shared.html", {"doc": doc})
+    response = render(request, "planning/shared.html", {"mutual": mutual_plan(plan)})
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -56,6 +56,9 @@ class ContactProfileSerializer(serializers.ModelSerializer):
     contact_name = serializers.CharField(source="contact.name", read_only=True)
     account = serializers.CharField(source="contact.account.account_id", read_only=True)
     version = VersionField()
+    # Null for a contact nobody has placed yet (its defaults are shown, nothing is stored).
+    created = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ContactProfile
@@ -82,8 +85,9 @@ class ContactProfileViewSet(
     viewsets.GenericViewSet,
 ):
     """A customer contact's place on the map (buying role, influence 1–5, attitude to us),
-    addressed by the ``contact_id``. Reading it for the first time creates it with defaults,
-    as the map does; the contact itself is edited at ``/api/contacts/``."""
+    addressed by the ``contact_id``. A contact nobody has placed yet reads as the defaults
+    (``created`` null, ``version`` 1) and reading creates nothing; the first update saves it.
+    The contact itself is edited at ``/api/contacts/``."""
 
     serializer_class = ContactProfileSerializer
     lookup_field = "contact_id"
@@ -104,7 +108,10 @@ class ContactProfileViewSet(
         contact = get_object_or_404(
             Contact.objects.select_related("account"), contact_id=self.kwargs["contact_id"]
         )
-        profile = services.profile_of(contact)
+        if self.request.method in ("PUT", "PATCH"):
+            profile = services.profile_to_write(contact, self.request.user)
+        else:
+            profile = services.profile_of(contact)
         self.check_object_permissions(self.request, profile)
         return profile
 
@@ -161,6 +168,10 @@ class DottedLineViewSet(
 
     def perform_destroy(self, instance):
         services.delete_dotted_line(instance, self.request.user)
+
+
+#: The largest ``days`` the coverage endpoint takes: a century.
+MAX_STALE_DAYS = 36500
 
 
 # --- relationships -----------------------------------------------------------------------
@@ -261,7 +272,7 @@ class CoverageViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "days",
                 OpenApiTypes.INT,
-                description="days without contact after which a contact is stale",
+                description="days without contact after which a contact is stale (1 to 36500)",
             )
         ],
         responses=CoverageSerializer,
@@ -274,6 +285,9 @@ class CoverageViewSet(viewsets.ViewSet):
             raise ValidationError({"days": "Must be a whole number of days."}) from exc
         if days < 1:
             raise ValidationError({"days": "Must be at least 1."})
+        if days > MAX_STALE_DAYS:
+            # Beyond a century the cut-off date does not exist (timedelta overflows).
+            raise ValidationError({"days": f"Must be at most {MAX_STALE_DAYS}."})
         today = timezone.localdate()
         _, records, _, map_rels = services.map_records(account)
         gaps = coverage.coverage_gaps(records, map_rels, today, days)

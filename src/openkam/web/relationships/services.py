@@ -39,7 +39,15 @@ def stale_days() -> int:
 
 
 def profile_of(contact: Contact) -> ContactProfile:
-    """The contact's map profile, created with defaults on first use."""
+    """The contact's map profile; the defaults, unsaved, when nobody has set it yet (reading
+    never creates rows: ``profile_to_write`` does, for an edit)."""
+    found = ContactProfile.objects.filter(contact=contact).first()
+    return found if found is not None else ContactProfile(contact=contact)
+
+
+def profile_to_write(contact: Contact, user) -> ContactProfile:
+    """The contact's profile for an edit, created with the defaults if the user may edit."""
+    require_edit(user, contact)
     profile, _ = ContactProfile.objects.get_or_create(contact=contact)
     return profile
 
@@ -64,6 +72,9 @@ def create_contact(account: Account, values: dict, profile: dict, user) -> Conta
 
 def update_profile(profile: ContactProfile, values: dict, expected_version, user) -> dict:
     require_edit(user, profile)
+    if profile.pk is None:  # the defaults, read but never saved: saved now, by this edit
+        saved = profile_to_write(profile.contact, user)
+        profile.pk, profile.id = saved.pk, saved.pk
     return save_versioned(
         profile, values, expected_version, user=user, account_key=_key(profile.contact)
     )

@@ -1,0 +1,37 @@
+"""Filters of the scorecard pages: money without cents, shares with one decimal, points."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def money0(value) -> str:
+    """A sum of money rounded to whole units with thousands separators (— when none)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):,.0f}"
+
+
+@register.filter
+def pct1(value) -> str:
+    """A percentage with one decimal (— when none)."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.1f} %"
+
+
+@register.filter
+def signed_money0(value) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):+,.0f}"
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if isinstance(mapping, dict) else None
