@@ -213,6 +213,55 @@ API: dict[str, Case] = {
     ),
 }
 
+# operations (commitments: A1's and A2's, both owned by Olga in operations)
+_com = lambda w, s: {"commitment_id": w["commitment"][s].commitment_id}  # noqa: E731
+#: The programme, the account's KAM, and the commitment's owner (Olga, on both accounts).
+COMMITMENT_EDIT = rule(
+    admin="{ok}",
+    champion="{ok}",
+    kam="{ok}/403",
+    functional="{ok}",
+    sponsor="403",
+    viewer="403",
+    anonymous="{anon}",
+)
+
+
+def commitment_edit(ok: str, anonymous: str = "401") -> dict[str, str]:
+    return {r: v.format(ok=ok, anon=anonymous) for r, v in COMMITMENT_EDIT.items()}
+
+
+def _commitment_body(w, s):
+    return {
+        "account": w["account"][s].account_id,
+        "kind": "otif",
+        "start_date": "2030-01-01",
+        "end_date": "2030-12-31",
+        "owner": "P-Olga",
+        "measure": "otif_pct",
+        "target": "95",
+    }
+
+
+API["GET /api/commitments/"] = Case(READ)
+# Olga works in operations: she may record a promise to any account; a KAM only to theirs.
+API["POST /api/commitments/"] = Case(
+    commitment_edit("201") | {"functional": "201"}, body=_commitment_body
+)
+API["GET /api/commitments/{commitment_id}/"] = Case(READ, _com)
+API["PUT /api/commitments/{commitment_id}/"] = Case(
+    commitment_edit("200"),
+    _com,
+    lambda w, s: {**_commitment_body(w, s), "version": version(w["commitment"][s])},
+)
+API["PATCH /api/commitments/{commitment_id}/"] = Case(
+    commitment_edit("200"), _com, _versioned("commitment", target="90")
+)
+API["DELETE /api/commitments/{commitment_id}/"] = Case(commitment_edit("204"), _com)
+API["GET /api/commitment-status/"] = Case(READ)
+API["GET /api/service-levels/"] = Case(READ)
+API["GET /api/allocation/"] = Case(READ)
+
 PARTS = {
     "objectives": ("objective", {"year": 2031, "metric": "net_sales", "target": "5"}),
     "value-propositions": ("value_proposition", {"solution": "S", "customer_gain": "G"}),
@@ -553,6 +602,34 @@ PAGES: dict[str, Page] = {
         post=account_write("302", anonymous="302"),
         params=_part("risks", "risk"),
     ),
+    "operations:index": Page(PAGE_READ),
+    "operations:service": Page(PAGE_READ),
+    "operations:allocation": Page(PAGE_READ),
+    "operations:allocation_export": Page(PAGE_READ, params=lambda w, s: {"fmt": "csv"}),
+    "operations:commitment": Page(PAGE_READ, params=_com),
+    "operations:commitment_create": Page(
+        rule(rest="200", viewer="403", anonymous="302"),
+        post=commitment_edit("302", anonymous="302"),
+        data=lambda w, s: {
+            **_commitment_body(w, s),
+            "owner": w["people"]["Olga"].pk,
+            "review_period": "quarter",
+        },
+    ),
+    "operations:commitment_edit": Page(
+        commitment_edit("200", anonymous="302"),
+        post=commitment_edit("302", anonymous="302"),
+        params=_com,
+        data=lambda w, s: {
+            **_commitment_body(w, s),
+            "owner": w["people"]["Olga"].pk,
+            "review_period": "quarter",
+            "version": version(w["commitment"][s]),
+        },
+    ),
+    "operations:commitment_delete": Page(
+        POST_ONLY_GET, post=commitment_edit("302", anonymous="302"), params=_com
+    ),
     "relationships:index": Page(PAGE_READ),
     "relationships:map": Page(PAGE_READ, params=acc),
     # Without htmx the contact's panel is the map page, opened at the contact.
@@ -604,3 +681,138 @@ PAGES: dict[str, Page] = {
         data=lambda w, s: {"kind": "accounts"},
     ),
 }
+
+
+# --- the programme (readiness, partnerships, yearly reviews) --------------------------------
+# ``partnership`` exists on A1 (own) and A2 (other); ``fresh`` are A4 (Alice's, Olga on its
+# team) and A5 (Bob's), accounts without one, for creating; ``programme_review`` is 2030's.
+
+
+def _partnership(w, s):
+    return {"account_id": w["account"][s].account_id}
+
+
+def _readiness_settings_version(w, s) -> int:
+    from openkam.web.programme.models import ReadinessSettings
+
+    return ReadinessSettings.current().version
+
+
+def _review_year(w, s):
+    return {"year": w["programme_review"].year}
+
+
+API.update(
+    {
+        "GET /api/programme/readiness/": Case(READ),
+        "GET /api/programme/readiness/history/": Case(READ),
+        "POST /api/programme/readiness/history/": Case(programme("201")),
+        "GET /api/programme/readiness/settings/": Case(READ),
+        "PUT /api/programme/readiness/settings/": Case(
+            programme("200"),
+            body=lambda w, s: {
+                "target_share": "0.70",
+                "version": _readiness_settings_version(w, s),
+            },
+        ),
+        "GET /api/partnerships/": Case(READ),
+        "POST /api/partnerships/": Case(
+            account_write("201"),
+            body=lambda w, s: {
+                "account_id": w["fresh"][s].account_id,
+                "status": "proposed",
+                "status_date": "2026-01-05",
+            },
+        ),
+        "GET /api/partnerships/{account_id}/": Case(READ, _partnership),
+        "PUT /api/partnerships/{account_id}/": Case(
+            account_write("200"),
+            _partnership,
+            lambda w, s: {
+                "account_id": w["account"][s].account_id,
+                "status": "in_discussion",
+                "status_date": "2026-01-05",
+                "version": version(w["partnership"][s]),
+            },
+        ),
+        "PATCH /api/partnerships/{account_id}/": Case(
+            account_write("200"), _partnership, _versioned("partnership", notes="Met the CFO")
+        ),
+        "GET /api/programme/reviews/": Case(READ),
+        # 2030's review is open: a second can only be opened once it is closed (400).
+        "POST /api/programme/reviews/": Case(programme("400"), body=lambda w, s: {"year": 2031}),
+        "GET /api/programme/reviews/{year}/": Case(READ, _review_year),
+        "PUT /api/programme/reviews/{year}/": Case(
+            programme("200"),
+            _review_year,
+            lambda w, s: {
+                "year": 2030,
+                "decisions": "Keep going.",
+                "version": version(w["programme_review"]),
+            },
+        ),
+        "PATCH /api/programme/reviews/{year}/": Case(
+            programme("200"),
+            _review_year,
+            lambda w, s: {"decisions": "More.", "version": version(w["programme_review"])},
+        ),
+        "POST /api/programme/reviews/{year}/close/": Case(
+            programme("200"),
+            _review_year,
+            lambda w, s: {
+                "decisions": "Closed with decisions.",
+                "version": version(w["programme_review"]),
+            },
+        ),
+    }
+)
+
+PAGES.update(
+    {
+        "programme:readiness": Page(PAGE_READ),
+        "programme:record": Page(POST_ONLY_GET, post=programme("302", anonymous="302")),
+        "programme:settings": Page(
+            PAGE_READ,
+            post=programme("302", anonymous="302"),
+            data=lambda w, s: {
+                "min_key_accounts": 5,
+                "max_key_accounts": 25,
+                "target_share": "0.70",
+                "selection_review_days": 365,
+                "programme_review_days": 365,
+                "assessment_days": 365,
+                "max_revenue_weight": "0.20",
+                "version": _readiness_settings_version(w, s),
+            },
+        ),
+        "programme:champion": Page(PAGE_READ),
+        "programme:partnerships": Page(PAGE_READ),
+        "programme:partnership": Page(
+            PAGE_READ,
+            post=account_write("302", anonymous="302"),
+            params=_partnership,
+            data=lambda w, s: {
+                "status": "paused",
+                "status_date": "2026-01-05",
+                "version": version(w["partnership"][s]),
+            },
+        ),
+        "programme:reviews": Page(PAGE_READ),
+        # The open 2030 review must be closed first: refused with a message, nothing written.
+        "programme:review_open": Page(
+            POST_ONLY_GET,
+            post=rule(admin="302=", champion="302=", rest="403", anonymous="302"),
+            data=lambda w, s: {"year": 2031},
+        ),
+        "programme:review": Page(
+            PAGE_READ,
+            post=programme("302", anonymous="302"),
+            params=_review_year,
+            data=lambda w, s: {
+                "action": "save",
+                "decisions": "Agreed.",
+                "version": version(w["programme_review"]),
+            },
+        ),
+    }
+)
