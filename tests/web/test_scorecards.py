@@ -549,6 +549,9 @@ def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch)
     ]
     from openkam.web.operations import services as operations
 
+    from django.core.cache import cache
+
+    cache.clear()  # measured statuses are cached until the ledger or a commitment changes
     monkeypatch.setattr(
         operations,
         "commitment_status",

@@ -607,15 +607,28 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) 
     Kept = kept periods / measured periods × 100.
     """
     try:
-        from openkam.web.operations.services import commitment_status
+        import openkam.web.operations.services  # noqa: F401
     except ImportError:  # pragma: no cover - operations not installed
         return {}
     accounts = {a.account.account_id: a.account_id for a in assignments}
     if not accounts:
         return {}
+    # Measured once per computation for every account held in either role (the operations
+    # app reads the order ledger for it).
+    every = _memoized(
+        ("commitment accounts", period.start, period.end),
+        lambda: sorted(
+            set(
+                Assignment.objects.filter(role__in=ROLES, start__lt=period.end)
+                .filter(Q(end__isnull=True) | Q(end__gt=period.start))
+                .values_list("account__account_id", flat=True)
+            )
+        ),
+    )
+    statuses = _memoized(("commitments", tuple(every)), lambda: _commitment_statuses(every))
     out: dict = defaultdict(lambda: {"measured": 0, "kept": 0})
-    for row in commitment_status(accounts):
-        if row["status"] not in ("kept", "broken"):
+    for row in statuses:
+        if row["account_id"] not in accounts or row["status"] not in ("kept", "broken"):
             continue
         first, end = _label_bounds(row["period"])
         if first is None or first < period.start or end > period.end:
@@ -630,6 +643,32 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) 
         p: {**c, "pct": c["kept"] / c["measured"] * 100 if c["measured"] else None}
         for p, c in out.items()
     }
+
+
+def _commitment_statuses(accounts: list[str]) -> list[dict]:
+    """Every measured period of the accounts' commitments, kept in the cache until the
+    order ledger or a commitment changes (the measurement reads the whole order ledger)."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    from openkam.web.operations.models import Commitment
+    from openkam.web.operations.services import commitment_status, ledger
+
+    led = ledger()
+    stamp = Commitment.objects.aggregate(n=Count("pk"), latest=Max("updated"))
+    key = (
+        "scorecards-commitments:"
+        + hashlib.sha256(
+            repr((led.fingerprint() if led else None, stamp, accounts)).encode()
+        ).hexdigest()
+    )
+    found = cache.get(key)
+    if found is None:
+        found = commitment_status(accounts)
+        cache.set(key, found, timeout=3600)
+    return found
 
 
 def _label_bounds(label: str) -> tuple[dt.date | None, dt.date | None]:
