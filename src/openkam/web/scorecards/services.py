@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -237,18 +238,39 @@ def _period_label(period: engine.ScorePeriod) -> tuple[str, str] | None:
     return None
 
 
-def _assignments(role: str, period: engine.ScorePeriod) -> list[Assignment]:
-    return _memoized(
-        ("assignments", role, period.start, period.end),
-        lambda: list(
+@dataclass(frozen=True)
+class _Named:
+    """An account or person as scorecards read them: its key and name."""
+
+    account_id: str = ""
+    person_id: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Held:
+    """One assignment as scorecards read it: a plain record rather than a model instance
+    (a period of a large programme reads thousands; making models of them was a third of
+    the time). Attributes mirror ``people.Assignment``'s."""
+
+    account_id: int
+    person_id: int
+    start: dt.date
+    end: dt.date | None
+    visit_every_days: int | None
+    account: _Named
+    person: _Named
+
+
+def _assignments(role: str, period: engine.ScorePeriod) -> list[Held]:
+    def read():
+        rows = (
             Assignment.objects.filter(role=role, start__lt=period.end)
             .filter(Q(end__isnull=True) | Q(end__gt=period.start))
-            .select_related("account", "person")
-            # Only what scorecards read: a tenth of the columns to make into objects.
-            .only(
+            .order_by("account_id", "start")
+            .values_list(
                 "account_id",
                 "person_id",
-                "role",
                 "start",
                 "end",
                 "visit_every_days",
@@ -257,9 +279,21 @@ def _assignments(role: str, period: engine.ScorePeriod) -> list[Assignment]:
                 "person__person_id",
                 "person__name",
             )  # fmt: skip
-            .order_by("account_id", "start")
-        ),
-    )
+        )
+        return [
+            Held(
+                acc,
+                per,
+                start,
+                end,
+                every,
+                _Named(account_id=key, name=an),
+                _Named(person_id=pkey, name=pn),
+            )  # fmt: skip
+            for acc, per, start, end, every, key, an, pkey, pn in rows
+        ]
+
+    return _memoized(("assignments", role, period.start, period.end), read)
 
 
 def _preload_months(period: engine.ScorePeriod) -> None:
@@ -427,17 +461,26 @@ def _done_on(action) -> dt.date:
     return action.updated.date()
 
 
-def holder_on(assignments: list[Assignment], account_pk: int, day: dt.date) -> Assignment | None:
-    for a in assignments:
-        if a.account_id == account_pk and a.start <= day and (a.end is None or day < a.end):
+def holder_on(assignments: list[Held], account_pk: int, day: dt.date) -> Held | None:
+    """The assignment of ``assignments`` holding the account on ``day``, or None."""
+    by_account = _memoized(("by account", id(assignments)), lambda: _index(assignments))
+    for a in by_account.get(account_pk, ()):
+        if a.start <= day and (a.end is None or day < a.end):
             return a
     return None
+
+
+def _index(assignments: list[Held]) -> dict[int, list[Held]]:
+    out: dict[int, list[Held]] = defaultdict(list)
+    for a in assignments:
+        out[a.account_id].append(a)
+    return out
 
 
 def plan_attainment(
     period: engine.ScorePeriod,
     held: dict[str, dict[str | None, int]],
-    assignments: list[Assignment],
+    assignments: list[Held],
     year_figures: dict[str, dict[str, int]],
     year_months: list[str],
     clv_end: dict[str, int | None],
@@ -553,8 +596,8 @@ def coverage(accounts_by_person: dict[str, set[str]]) -> dict[str, dict]:
 def sponsor_visits(
     period: engine.ScorePeriod,
     role: str,
-    assignments: list[Assignment],
-    sponsors: list[Assignment],
+    assignments: list[Held],
+    sponsors: list[Held],
     today: dt.date,
 ) -> dict[str, dict]:
     """Per person: sponsor visits owed and kept on the accounts they held in the period.
@@ -597,7 +640,7 @@ def sponsor_visits(
     }
 
 
-def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) -> dict[str, dict]:
+def commitments_kept(period: engine.ScorePeriod, assignments: list[Held]) -> dict[str, dict]:
     """Per person: operations commitments to the accounts they held, kept or broken.
 
     Each commitment is measured by the operations app per period of its own review grain
