@@ -61,7 +61,7 @@ def _memoized(key, read):
     return memo[key]
 
 
-class NoFigures(Exception):
+class NoFigures(ValueError):
     """There are no profitability figures to credit (nothing computed yet)."""
 
 
@@ -417,7 +417,18 @@ def take_snapshot_as_of(as_of: dt.date, user=None, actor: str = "") -> ClvSnapsh
     """Compute every account's CLV on the ledger up to ``as_of`` (the CLV settings in
     force) and keep it as a snapshot; for building a history of values after the fact."""
     from openkam.web.insights.clv import compute, settings_params
+    from openkam.web.insights.models import AccountPeriodFigures
 
+    first = (
+        AccountPeriodFigures.objects.filter(computation=_profitability_run(), grain="month")
+        .order_by("period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if first is None or as_of.strftime("%Y-%m") < first:
+        raise ValueError(
+            f"no history on or before {as_of.isoformat()}: the figures start in {first or 'no month'}"
+        )
     params = {**settings_params(), "as_of": as_of.isoformat(), "holdout": False}
     values, _warnings, _summary = compute(params)
     with transaction.atomic():
