@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 
 from openkam.engine.selection import config_to_dict, default_config
 from openkam.web.accounts.models import Account
-from openkam.web.people.models import Person
+from openkam.web.people.models import Person, ProgrammeRules
 from openkam.web.portfolio import services
+from openkam.web.portfolio.models import AssessedScore
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
@@ -23,14 +24,20 @@ def review(transactional_db):
     programme rules small enough for two accounts."""
     user = get_user_model().objects.create_user("chris", password="chris-secret-1")
     Person.objects.create(person_id="P1", name="Chris Champion", role="champion", user=user)
-    kim = Person.objects.create(person_id="P2", name="Kim Keller", role="kam")
-    Person.objects.create(person_id="P3", name="Sam Sponsor", role="sponsor")
+    kim = Person.objects.create(person_id="P2", name="Kim Keller", role="kam", full_time_kam=True)
+    Person.objects.create(
+        person_id="P3", name="Sam Sponsor", role="sponsor", executive_level="c_level"
+    )
+    ProgrammeRules.objects.create(kam_min_accounts=1, kam_max_accounts=2)
     Account.objects.create(
         account_id="A1", name="Acme Foods", industry="food", region="EMEA", kam=kim
     )
     Account.objects.create(
         account_id="A2", name="Borealis Chemicals", industry="chemicals", region="APAC"
     )
+    # Both are assessed (a satisfaction score), so the matrix places them.
+    for account in Account.objects.all():
+        AssessedScore.objects.create(account=account, criterion="satisfaction", value=4)
     rules = config_to_dict(default_config())
     rules["programme"] = {"min_accounts": 1, "max_accounts": 2, "kam_min": 1, "kam_max": 2}
     rules["hysteresis"] = {"entry": 0.0, "exit": 0.0, "reviews": 2}
@@ -43,7 +50,8 @@ def test_matrix_draws_the_review_and_opens_an_account(live_server, page, sign_in
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in("chris", "chris-secret-1")
     page.goto(f"{live_server.url}/selection/")
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('matrix'))")
+    # The page fetches the matrix's points, then draws them.
+    page.wait_for_function("document.getElementById('matrix').dataset.drawn !== undefined")
     drawn = page.evaluate(
         """() => Chart.getChart(document.getElementById('matrix')).data.datasets
                  .map(d => [d.label, d.data.map(p => p.id).sort()])"""

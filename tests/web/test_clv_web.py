@@ -196,7 +196,7 @@ def test_clv_page_settings_and_api(demo_ledger, client, django_capture_on_commit
     # The page says how margins were weighted, with the run's own k and portfolio margin.
     k = run.summary["margin_credibility"]["k"]
     assert "credibility-weighted" in page
-    assert f"{round(k):,} of sales over the years gets half its own margin" in page
+    assert f"{round(k):,} EUR of sales over the years gets half its own margin" in page
     client.force_login(viewer)
     assert client.post("/insights/clv/", form).status_code == 403
     api = APIClient()

@@ -81,14 +81,14 @@ def test_activities_total_is_the_stored_cost_of_the_pool(computed, viewer, perio
     response = activities(viewer, f"pool=handling&period={period}")
     assert response.status_code == 200
     assert response.context["totals"]["allocated"] == figure
-    assert f"<strong>{figure}</strong>" in response.content.decode()
+    assert f"<strong>{figure} EUR</strong>" in response.content.decode()
 
 
 def test_activities_total_rounds_per_month_not_per_record(computed, viewer):
     assert stored(computed, "2024").cost_by_pool["handling"] == 83.34
     page = activities(viewer, "pool=handling&period=2024").content.decode()
-    assert "<strong>83.34</strong>" in page  # not 83.33, the sum of the rounded records
-    assert "rounded to the cent once per month" in page
+    assert "<strong>83.34 EUR</strong>" in page  # not 83.33, the sum of the rounded records
+    assert "splits it over the accounts" in page and "by largest remainder" in page
     assert "Σ rate × quantity = 83.3333" in page
     # Each record: its month's rate to 4 decimals (the exact fraction beside it) × quantity.
     assert "33.3333 per order line" in page and 'title="100.00 ÷ 3 order line"' in page
@@ -181,12 +181,13 @@ def test_lines_kpis_tie_out_to_the_stored_waterfall(computed, viewer, period):
 
 
 def test_lines_of_the_year_by_hand(computed, viewer):
-    # 150 × 99.9999 = 14,999.985 → 14,999.99 gross; − 75.00 discounts = 14,924.99 invoiced;
-    # − 27.77 rebates = 14,897.22 net sales; − 9,000.00 cogs = 5,897.22 gross margin.
+    # Each line 3 × 33.3333 = 99.9999 is 100.00 as the invoice prints it (rounded once per
+    # line), so 150 lines gross 15,000.00; − 75.00 discounts = 14,925.00 invoiced;
+    # − 27.77 rebates = 14,897.23 net sales; − 9,000.00 cogs = 5,897.23 gross margin.
     figures = stored(computed, "2024")
-    assert (figures.net_sales, figures.gross_margin) == (Decimal("14897.22"), Decimal("5897.22"))
+    assert (figures.net_sales, figures.gross_margin) == (Decimal("14897.23"), Decimal("5897.23"))
     page = lines(viewer, "period=2024").content.decode()
-    assert "14,897.22" in page and "5,897.22" in page
+    assert "14,897.23 EUR" in page and "5,897.23 EUR" in page
 
 
 def test_lines_margin_column_says_it_is_before_rebates(computed, viewer):

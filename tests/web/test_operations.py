@@ -291,6 +291,37 @@ def test_plan_shows_commitments_and_exports_them(programme, ledger, api):
     assert client.get("/plans/A1/export.pdf").status_code == 200
 
 
+def test_mutual_plan_shows_only_customer_visible_commitments_when_shared(programme, ledger):
+    from django.test import Client
+
+    from openkam.web.planning.models import Plan
+
+    plan = Plan.objects.create(
+        account=programme["accounts"]["A1"], share_token="tok-1234567890abcdefghij"
+    )
+    commitment(programme, description="95 % OTIF every month", customer_visible=True)
+    commitment(
+        programme,
+        kind=Commitment.Kind.PRIORITY_ALLOCATION,
+        product=Product.objects.get(product_id="P1"),
+        protected_quantity=Decimal("8"),
+        description="Internal: priority on gaskets",
+        measure="fill_rate_pct",
+        target=Decimal("98"),
+    )
+    visitor = Client()
+    assert (
+        "95 % OTIF every month"
+        not in visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
+    )
+    plan.shared_sections = ["commitments"]
+    plan.save()
+    page = visitor.get("/plans/shared/tok-1234567890abcdefghij/").content.decode()
+    assert "Our operations commitments to you" in page
+    assert "95 % OTIF every month" in page and "100 % in 2025-02" in page
+    assert "Internal: priority on gaskets" not in page and "protected" not in page
+
+
 # --- API ---------------------------------------------------------------------------------------
 
 

@@ -236,9 +236,9 @@ def test_the_card_downloads_as_csv(computed, programme, login):
         'attachment; filename="product-mix-2024-all-product.csv"'
     )
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("key,name,product_line,lines,accounts,quantity,gross_sales")
+    assert lines[0].startswith("key,name,product_line,lines,accounts,quantity,currency,gross_sales")
     # By hand (header of this module): P1 = widgets, P2 = gadgets.
     assert lines[1:] == [
-        "P1,Widget,widgets,2,2,14.0,325.00,5.00,320.00,140.00,180.00,68.09,1.54,56.25",
-        "P2,Gadget,gadgets,2,2,3.0,160.00,10.00,150.00,115.00,35.00,31.91,6.25,23.33",
+        "P1,Widget,widgets,2,2,14.0,EUR,325.00,5.00,320.00,140.00,180.00,68.09,1.54,56.25",
+        "P2,Gadget,gadgets,2,2,3.0,EUR,160.00,10.00,150.00,115.00,35.00,31.91,6.25,23.33",
     ]

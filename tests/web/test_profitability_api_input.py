@@ -185,7 +185,8 @@ def test_pools_of_one_year(computed, api):
     assert api.get("/api/profitability/pools/?year=2025").json() == []
     every = api.get("/api/profitability/pools/").json()
     assert isinstance(every, list)  # a plain list, not a page
-    assert set(every[0]) == {"pool", "period", "cost", "allocated", "unused", "extra"}
+    assert set(every[0]) == {"pool", "period", "cost", "allocated", "unused", "extra", "currency"}
+    assert every[0]["currency"] == "EUR"
 
 
 def test_pools_reaching_across_years(

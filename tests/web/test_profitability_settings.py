@@ -260,6 +260,7 @@ HEADER = [
     "account_id",
     "account_name",
     "period",
+    "currency",
     "gross_sales",
     "discounts",
     "invoiced_sales",
@@ -291,6 +292,7 @@ def test_csv_export_is_the_table_with_every_figure(recompute, programme, login):
         "account_id": "M1",
         "account_name": "Mistral",
         "period": "2024",
+        "currency": "EUR",
         "gross_sales": "100.00",
         "discounts": "10.00",
         "invoiced_sales": "90.00",
@@ -311,7 +313,7 @@ def test_csv_export_is_the_table_with_every_figure(recompute, programme, login):
         "delivery": "50.00",
     }
     stored = figures(run, "M1")
-    for field in HEADER[3:12]:
+    for field in HEADER[4:13]:
         assert Decimal(m1[field]) == getattr(stored, field), field
     # An account without a pool has empty cells there, not zeros.
     n1 = rows[1]
@@ -362,7 +364,7 @@ def test_csv_export_has_every_page(programme, login):
     run = Computation.objects.create(
         kind="profitability", status="done", is_current=True, summary={"years": ["2024"]}
     )
-    money = dict.fromkeys(HEADER[3:11], Decimal("0.00"))  # gross sales … cost to serve
+    money = dict.fromkeys(HEADER[4:12], Decimal("0.00"))  # gross sales … cost to serve
     AccountPeriodFigures.objects.bulk_create(
         AccountPeriodFigures(
             computation=run,

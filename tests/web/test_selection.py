@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openkam.engine.selection import SelectionInfeasible, config_to_dict, default_config
 from openkam.web.accounts.models import Account
 from openkam.web.core.models import AuditEvent
-from openkam.web.people.models import Person
+from openkam.web.people.models import Person, ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.models import Override, Review
 
@@ -20,7 +20,11 @@ SMALL["economics"] = {"kam_cost": 0.0, "account_cost": 0.0}
 
 @pytest.fixture
 def small(programme):
-    """Given: programme rules small enough for the three-account fixture."""
+    """Given: programme rules small enough for the three-account fixture; the KAMs are
+    full-time KAMs and the sponsor a C-level executive, as the programme rules require."""
+    Person.objects.filter(role="kam").update(full_time_kam=True)
+    Person.objects.filter(role="sponsor").update(executive_level="c_level")
+    ProgrammeRules.objects.create(kam_min_accounts=1, kam_max_accounts=2)
     services.save_criteria(SMALL, programme["users"]["Chris"], "small programme")
     return programme
 
@@ -98,7 +102,9 @@ def test_pages_render(small, login, django_capture_on_commit_callbacks):
     review = Review.objects.get()
     assert review.label == "Q1"
     page = client.get("/selection/").content.decode()
-    assert "Selection matrix" in page and "matrix-data" in page and "Acme Foods" in page
+    assert "Selection matrix" in page and "Acme Foods" in page
+    points = client.get(f"/selection/reviews/{review.pk}/matrix/").json()["points"]
+    assert {p[3] for p in points} <= {"A1", "A2"}
     assert client.get(f"/selection/reviews/{review.pk}/").status_code == 200
     client.post(f"/selection/reviews/{review.pk}/apply/")
     second = services.create_review(chris, "Q2")
@@ -136,10 +142,205 @@ def test_api(small, login):
         "/api/selection/reviews/", {"label": "API", "apply": True}, content_type="application/json"
     )
     assert r.status_code == 201, r.content
-    decisions = client.get(f"/api/selection/reviews/{r.json()['id']}/decisions/").json()
+    decisions = client.get(f"/api/selection/reviews/{r.json()['id']}/decisions/").json()["results"]
     assert {d["account_id"] for d in decisions} == {"A1", "A2"}
     assert client.get("/api/selection/criteria/").json()["count"] == 2
     vera = login(small["users"]["Vera"])
     assert (
         vera.post("/api/selection/reviews/", {}, content_type="application/json").status_code == 403
     )
+
+
+@pytest.fixture
+def many(small):
+    """Given: 120 more top-level accounts (no ledger: every score comes from the rules for
+    missing values), so a review has 122 rows, more than two pages."""
+    Account.objects.bulk_create(
+        Account(account_id=f"M{i:03d}", name=f"Many {i:03d}", industry="food", region="EMEA")
+        for i in range(120)
+    )
+    return small
+
+
+def test_review_pages_are_paginated_and_filterable(many, login):
+    chris = many["users"]["Chris"]
+    review = services.create_review(chris, "Big")
+    assert review.row_set.count() == 122
+    client = login(chris)
+    page = client.get(f"/selection/reviews/{review.pk}/")
+    html = page.content.decode()
+    # One page of 50 rows; the response stays small whatever the number of accounts.
+    assert html.count('<td class="small why">') == 50
+    assert len(page.content) < 300_000
+    assert "page 1 of 3" in html
+    html = client.get(f"/selection/reviews/{review.pk}/?page=3").content.decode()
+    assert html.count('<td class="small why">') == 22
+    html = client.get(f"/selection/reviews/{review.pk}/?q=Many+007").content.decode()
+    assert html.count('<td class="small why">') == 1 and "M007" in html
+    html = client.get(f"/selection/reviews/{review.pk}/?show=key_now").content.decode()
+    assert html.count('<td class="small why">') == 1 and "Acme Foods" in html
+    # Nobody scored the new accounts' strength: not assessed, and the matrix says so.
+    html = client.get(f"/selection/reviews/{review.pk}/?show=not_assessed").content.decode()
+    assert "not assessed" in html and "122 accounts not assessed" in html
+    assert client.get(f"/selection/reviews/{review.pk}/matrix/").json() == {"points": []}
+    assert len(client.get("/selection/").content) < 300_000
+
+
+def test_review_api_lists_summaries_and_pages_the_decisions(many, login):
+    chris = many["users"]["Chris"]
+    client = login(chris)
+    for label in ("R1", "R2", "R3"):
+        services.create_review(chris, label)
+    listing = client.get("/api/selection/reviews/")
+    assert listing.status_code == 200
+    body = listing.content.decode()
+    # Summaries: no account rows in the list, whatever the portfolio's size.
+    assert "M007" not in body and len(listing.content) < 60_000
+    review = listing.json()["results"][0]
+    decisions = client.get(review["decisions_url"]).json()
+    assert decisions["count"] == 122 and len(decisions["results"]) == 50
+    row = decisions["results"][0]
+    assert {"current_decision", "current_kam", "current_sponsor", "changes"} <= set(row)
+    changed = client.get(review["decisions_url"] + "?changed=false").json()
+    assert changed["count"] == 122
+
+
+def test_the_same_review_twice_proposes_no_assignment_change(small):
+    chris = small["users"]["Chris"]
+    Account.objects.filter(account_id="A1").update(key_status="not_key", kam=None, sponsor=None)
+    first = services.create_review(chris, "Q1")
+    assert first.row_set.filter(changed=True).exists()
+    services.apply_review(first, chris)
+    second = services.create_review(chris, "Q2")
+    assert list(second.row_set.filter(changed=True).values_list("account_id", flat=True)) == []
+    assert services.compare_reviews(first, second) == []
+    assert services.pending_changes(second) == []
+
+
+def test_applying_asks_for_confirmation_and_lists_the_changes(small, login):
+    chris = small["users"]["Chris"]
+    Account.objects.filter(account_id="A1").update(key_status="not_key", kam=None, sponsor=None)
+    review = services.create_review(chris, "Q1")
+    client = login(chris)
+    html = client.get(f"/selection/reviews/{review.pk}/apply/").content.decode()
+    # By hand: A1 and A2 both gain 0 (no ledger); the programme needs one key account and
+    # the tie goes to continuity: A2 already has a KAM (Bob), who keeps it.
+    assert "Apply Q1?" in html and "It has no sponsor today: Sam takes it" in html
+    pending = services.pending_changes(review)
+    assert [(r["account_id"], [d["field"] for d in r["diffs"]]) for r in pending] == [
+        ("A2", ["decision", "sponsor"])
+    ]
+    # A POST without the confirmation changes nothing.
+    client.post(f"/selection/reviews/{review.pk}/apply/")
+    review.refresh_from_db()
+    assert review.status == "draft"
+    client.post(f"/selection/reviews/{review.pk}/apply/", {"confirm": "yes"})
+    review.refresh_from_db()
+    assert review.status == "applied"
+    a2 = Account.objects.get(account_id="A2")
+    assert (a2.key_status, a2.kam.name, a2.sponsor.name) == ("key", "Bob", "Sam")
+
+
+def test_compare_lists_kam_changes_with_their_reason(small):
+    chris = small["users"]["Chris"]
+    first = services.create_review(chris, "Q1")
+    services.apply_review(first, chris)
+    # Alice is no longer a full-time KAM: her account must go to Bob.
+    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    second = services.create_review(chris, "Q2")
+    rows = services.compare_reviews(first, second)
+    kam = [d for r in rows for d in r["diffs"] if d["field"] == "kam"]
+    assert kam and kam[0]["from_name"] == "Alice" and kam[0]["to_name"] == "Bob"
+    assert "not a full-time KAM" in kam[0]["reason"]
+
+
+def _criteria_post(config, **changes):
+    """The criteria form's POST data for ``config`` with ``changes`` applied."""
+    data = {
+        "name": config["name"],
+        "based_on": services.current_criteria().number,
+        "note": "test",
+        "attractiveness_threshold": config["attractiveness_threshold"],
+        "strength_threshold": config["strength_threshold"],
+        "min_accounts": config["programme"]["min_accounts"],
+        "max_accounts": config["programme"]["max_accounts"],
+        **config["hysteresis"],
+        **{k: v for k, v in config["economics"].items() if k != "continuity_bonus"},
+        "c-TOTAL_FORMS": len(config["criteria"]),
+        "c-INITIAL_FORMS": len(config["criteria"]),
+    }
+    for i, c in enumerate(config["criteria"]):
+        for k, v in c.items():
+            if k == "scale":
+                data[f"c-{i}-scale_low"], data[f"c-{i}-scale_high"] = v
+            else:
+                data[f"c-{i}-{k}"] = v
+    data.update(changes)
+    return data
+
+
+def test_criteria_form_edits_weights_and_removes_and_adds_criteria(small, login):
+    client = login(small["users"]["Chris"])
+    config = services.current_criteria().config
+    page = client.get("/selection/criteria/").content.decode()
+    assert 'name="c-0-weight"' in page and "Share" in page
+    data = _criteria_post(config, **{"c-0-weight": 5, "c-1-DELETE": "on"})
+    data.update(
+        {
+            "c-TOTAL_FORMS": len(config["criteria"]) + 1,
+            f"c-{len(config['criteria'])}-key": "innovation",
+            f"c-{len(config['criteria'])}-label": "Innovation partner",
+            f"c-{len(config['criteria'])}-axis": "attractiveness",
+            f"c-{len(config['criteria'])}-source": "assessed",
+            f"c-{len(config['criteria'])}-weight": 1,
+            f"c-{len(config['criteria'])}-direction": "higher",
+            f"c-{len(config['criteria'])}-normalisation": "scale",
+            f"c-{len(config['criteria'])}-missing": "median",
+            f"c-{len(config['criteria'])}-scale_low": 1,
+            f"c-{len(config['criteria'])}-scale_high": 5,
+        }
+    )
+    response = client.post("/selection/criteria/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = services.current_criteria().config
+    keys = [c["key"] for c in saved["criteria"]]
+    assert saved["criteria"][0]["weight"] == 5
+    assert config["criteria"][1]["key"] not in keys and "innovation" in keys
+
+
+def test_criteria_form_refuses_bad_rules_and_stale_edits(small, login):
+    client = login(small["users"]["Chris"])
+    config = services.current_criteria().config
+    html = client.post(
+        "/selection/criteria/", _criteria_post(config, entry=3, exit=5)
+    ).content.decode()
+    assert "exit threshold must not exceed the entry threshold" in html
+    stale = _criteria_post(config, based_on=1)
+    html = client.post("/selection/criteria/", stale).content.decode()
+    assert "changed while you edited them" in html
+    assert services.current_criteria().number == 2
+    # The CLI's file stays available.
+    assert client.get("/selection/criteria/file/").json()["name"] == config["name"]
+
+
+def test_a_review_that_breaks_a_rule_is_applied_only_with_a_reason(small, login):
+    # Alice stops being a full-time KAM: the review hands A1 to Bob, which leaves Alice
+    # with no key account, under the minimum of 1 (people.rules): applying is refused until
+    # the champion writes why the programme accepts it.
+    chris = small["users"]["Chris"]
+    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    review = services.create_review(chris, "Q1")
+    client = login(chris)
+    html = client.get(f"/selection/reviews/{review.pk}/apply/").content.decode()
+    assert "Programme rules this would break" in html and "Alice" in html
+    response = client.post(f"/selection/reviews/{review.pk}/apply/", {"confirm": "yes"})
+    assert response.status_code == 400 and "Not applied" in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "draft"
+    client.post(
+        f"/selection/reviews/{review.pk}/apply/",
+        {"confirm": "yes", "exception_reason": "Alice moves to the new market team in May"},
+    )
+    review.refresh_from_db()
+    assert review.status == "applied"
+    assert Account.objects.get(account_id="A1").kam.name == "Bob"

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from openkam.cli import app
 from openkam.web.accounts.models import Account
+from openkam.web.people.models import Person, ProgrammeRules
 from openkam.web.portfolio.models import Review
 
 runner = CliRunner()
@@ -16,7 +17,11 @@ runner = CliRunner()
 
 @pytest.fixture
 def criteria_file(tmp_path, settings, programme):
-    """Given: the three-account programme, an empty ledger, and rules small enough for it."""
+    """Given: the three-account programme, an empty ledger, and rules small enough for it;
+    the KAMs are full-time KAMs and the sponsor a C-level executive."""
+    Person.objects.filter(role="kam").update(full_time_kam=True)
+    Person.objects.filter(role="sponsor").update(executive_level="c_level")
+    ProgrammeRules.objects.create(kam_min_accounts=1, kam_max_accounts=2)
     settings.DATA_DIR = tmp_path / "data"
     settings.DATA_DIR.mkdir()
     path = tmp_path / "criteria.json"
@@ -36,7 +41,7 @@ def test_json_output(criteria_file):
     result = runner.invoke(app, ["select", "--criteria", str(criteria_file), "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    assert set(out) == {"accounts", "constraints", "objective"}
+    assert set(out) == {"accounts", "constraints", "objective", "currency"}
     assert {a["account_id"] for a in out["accounts"]} == {"A1", "A2"}
     assert set(out["accounts"][0]) == {
         "account_id",
@@ -47,6 +52,10 @@ def test_json_output(criteria_file):
         "kam",
         "sponsor",
         "reasons",
+        "current_decision",
+        "current_kam",
+        "current_sponsor",
+        "changes",
     }
     assert not Review.objects.exists()
 
@@ -69,3 +78,16 @@ def test_infeasible_settings_exit_with_the_reason(criteria_file):
     # one sponsor × 2 = 2 < 5.
     assert "only 1 accounts may be key" in result.output
     assert "too few executive sponsors: 1 × 2 accounts each = 2 < 5" in result.output
+
+
+def test_apply_that_breaks_a_rule_needs_a_reason(criteria_file):
+    # Alice is no longer a full-time KAM: A1 moves to Bob, leaving Alice under the minimum
+    # load. Refused (exit 1, nothing stored) without a reason; applied with one.
+    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    args = ["select", "--criteria", str(criteria_file), "--apply", "--label", "R"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "Alice" in result.output
+    assert not Review.objects.filter(status="applied").exists()
+    result = runner.invoke(app, [*args, "--exception-reason", "Alice leaves in May"])
+    assert result.exit_code == 0, result.output
+    assert Account.objects.get(account_id="A1").kam.name == "Bob"

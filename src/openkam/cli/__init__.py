@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from openkam.cli.backup import backup_command, restore_command
 from openkam.cli.clv import clv_app
 from openkam.cli.demo import demo_command
 from openkam.cli.importing import import_command, status_command
@@ -28,6 +29,8 @@ app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("import")(import_command)
 app.command("status")(status_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.command("createuser")(createuser_command)
 app.add_typer(plan_app, name="plan")
 app.command("profitability")(profitability_command)

@@ -99,14 +99,27 @@ def fit_command(
     time_unit: Annotated[str, typer.Option(help="day, week (7 days) or month.")] = "week",
     model: Annotated[str, typer.Option(help="bgnbd, pnbd or gg.")] = "bgnbd",
     engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO 4217 currency of the value column [default: the reporting currency].",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit BG/NBD, Pareto/NBD or Gamma-Gamma on a transaction file by maximum likelihood."""
     from openkam.engine.clv import fit_transactions_file
+    from openkam.engine.money import check_currency
+    from openkam.engine.money_lines import reporting_currency
     from openkam.store import ImportFailed
 
     if model not in MODELS:
         raise fail(f"--model must be one of {', '.join(MODELS)}", 2)
+    try:
+        currency = check_currency(currency.upper()) if currency else reporting_currency()
+    except ValueError as exc:
+        raise fail(f"--currency: {exc}", 2) from None
     if not file.exists():
         raise fail(f"no such file: {file}", 2)
     try:
@@ -134,6 +147,8 @@ def fit_command(
         raise typer.Exit(1) from None
     except ValueError as exc:
         raise fail(str(exc), 1) from None
+    # Money in the result (Gamma-Gamma's spend per transaction) is in the value column's.
+    result = {"currency": currency, **result}
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -215,6 +230,7 @@ def run_command(
         ),
     ] = None,
     data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit the models on the ledger and store every account's CLV (on contribution and on revenue).
 
@@ -244,7 +260,7 @@ def run_command(
             params[key] = value
     if model:
         params["model_label"] = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD"}[model]
-    with console.status("computing…"):
+    with console.status("computing…") if not as_json else nullcontext():
         if runs.current(Computation.Kind.PROFITABILITY) is None:
             run = runs.run_now(
                 Computation.Kind.PROFITABILITY, profitability(), recompute_profitability
@@ -256,11 +272,21 @@ def run_command(
         raise fail(f"CLV failed: {run.error}")
     s = run.summary
     a = s["assumptions"]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"run": run.pk, "currency": run.currency, "settings": run.params, **s},
+                indent=2,
+                default=str,
+            )
+        )
+        return
     console.print(
         f"[green]valued[/] {a['n_valued']:,} of {a['n_customers']:,} accounts with {params['model_label']} + "
         f"Gamma-Gamma; discount rate {params['discount_rate']:.1%} a year over {params['horizon_years']} years."
     )
     console.print(
-        f"total CLV on contribution {a['clv_contribution_total']:,.0f} (on revenue {a['clv_revenue_total']:,.0f})"
+        f"total CLV on contribution {a['clv_contribution_total']:,.0f} {run.currency} "
+        f"(on revenue {a['clv_revenue_total']:,.0f} {run.currency})"
     )
     print_warnings(run.warnings)

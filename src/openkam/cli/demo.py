@@ -106,6 +106,10 @@ def demo_command(
         f"{summary.last_date}, {counts.get('activities', 0):,} cost-to-serve activities, "
         f"in {path}; the demo's today is {day.isoformat()}"
     )
+    from django.conf import settings
+
+    # The demo's ledger is written in the reporting currency (no currency column, no rates).
+    console.print(f"Amounts are in {settings.OPENKAM_REPORTING_CURRENCY} (the reporting currency).")
     table = Table(title="Demo logins")
     for col in ("username", "password", "role", "name"):
         table.add_column(col)

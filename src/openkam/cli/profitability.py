@@ -162,6 +162,7 @@ def profitability_command(
 def _mix_command(path, by, date_from, date_to, account, engine, as_json) -> None:
     """``--mix``: the product mix of the window, of every account or of one."""
     from openkam.engine.ledger import Ledger
+    from openkam.engine.money_lines import Conversion
     from openkam.engine.profitability import MIX_DIMENSIONS, mix_to_dict, product_mix
     from openkam.web.accounts.models import Account
     from openkam.web.insights.profitability import product_lines
@@ -179,8 +180,10 @@ def _mix_command(path, by, date_from, date_to, account, engine, as_json) -> None
         ledger = Ledger(path, engine=engine)
         if not ledger.files("invoices"):
             raise fail("no invoice lines in the ledger: import invoices first", 1)
+        conversion = Conversion.of(ledger)
+        conversion.check()
         found = product_mix(
-            ledger.table("invoices"),
+            conversion.invoices(),
             by,
             product_lines=product_lines(),
             account_ids=[account] if account else None,
@@ -190,6 +193,7 @@ def _mix_command(path, by, date_from, date_to, account, engine, as_json) -> None
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     report = {
+        "currency": conversion.currency,
         "account_id": account,
         "from": date_from,
         "to": date_to,
@@ -216,7 +220,11 @@ def _print_mix(report: dict) -> None:
     title = {"product_line": "product line", "product": "product", "business_unit": "buying unit"}
     whose = f" of {report['account_id']}" if report["account_id"] else ""
     window = f"{report['from'] or 'the first line'} to {report['to'] or 'the last line'}"
-    table = Table(title=f"Product mix{whose} by {title[report['by']]}, {window}", box=SIMPLE_HEAD)
+    table = Table(
+        title=f"Product mix{whose} by {title[report['by']]}, {window} "
+        f"(amounts in {report['currency']})",
+        box=SIMPLE_HEAD,
+    )
     table.add_column("", overflow="fold")
     for col in ("accts", "invoiced", "share%", "disc.%", "inv. margin", "margin%"):
         table.add_column(col, justify="right", no_wrap=True)
@@ -234,7 +242,8 @@ def _print_mix(report: dict) -> None:
     console.print(table)
     t = report["totals"]
     console.print(
-        f"totals: {t['lines']:,} lines, invoiced sales {t['invoiced_sales']:,.2f}, margin "
+        f"totals ({report['currency']}): {t['lines']:,} lines, invoiced sales "
+        f"{t['invoiced_sales']:,.2f}, margin "
         f"before rebates {t['invoice_margin']:,.2f}. Rebates and the cost to serve are per "
         "account, not per product: see the waterfall for the net contribution."
     )
@@ -245,7 +254,9 @@ def _pct_text(value: float | None) -> str:
 
 
 def _print_rows(report: dict) -> None:
-    table = Table(title=f"Account profitability by {report['period']}")
+    table = Table(
+        title=f"Account profitability by {report['period']} (amounts in {report['currency']})"
+    )
     for col in (
         "account",
         "period",
@@ -272,8 +283,8 @@ def _print_rows(report: dict) -> None:
     console.print(table)
     t = report["totals"]
     console.print(
-        f"totals: net sales {t['net_sales']:,.2f}, cost to serve {t['cost_to_serve']:,.2f}, "
-        f"net contribution {t['net_contribution']:,.2f}"
+        f"totals ({report['currency']}): net sales {t['net_sales']:,.2f}, cost to serve "
+        f"{t['cost_to_serve']:,.2f}, net contribution {t['net_contribution']:,.2f}"
     )
     print_warnings(report.get("warnings", []))
 
@@ -285,7 +296,7 @@ def _print_whale(report: dict) -> None:
     console.print(
         f"The whale curve peaks at [bold]{report['peak_pct']:.2f} %[/] of total net contribution "
         f"after {report['peak_account_share_pct']:.2f} % of {report['accounts']:,} accounts "
-        f"(total {report['total_contribution']:,.2f})."
+        f"(total {report['total_contribution']:,.2f} {report['currency']})."
     )
     for share in (10, 20, 50, 80, 100):
         point = next(p for p in report["points"] if p["account_share_pct"] >= share)
@@ -305,7 +316,11 @@ def _print_matrix(report: dict) -> None:
         f"high cost: cost to serve at or above {report['cost_to_serve_pct']:.2f} % of net "
         "sales (the portfolio's own ratios)."
     )
-    table = Table(title="Customer profitability matrix (Shapiro et al. 1987)", box=SIMPLE_HEAD)
+    table = Table(
+        title="Customer profitability matrix (Shapiro et al. 1987), amounts in "
+        + report["currency"],
+        box=SIMPLE_HEAD,
+    )
     for col in ("quadrant", "accounts", "net sales", "share %", "contribution", "margin%"):
         table.add_column(col, justify="left" if col == "quadrant" else "right", no_wrap=True)
     for q in report["quadrants"]:
@@ -327,7 +342,10 @@ def _print_matrix(report: dict) -> None:
 
 
 def _print_segments(report: dict, title: str) -> None:
-    table = Table(title=f"Profitability by segment: {title.lower()}", box=SIMPLE_HEAD)
+    table = Table(
+        title=f"Profitability by segment: {title.lower()} (amounts in {report['currency']})",
+        box=SIMPLE_HEAD,
+    )
     for col in ("segment", "accts", "losing", "net sales", "CTS%", "contrib.", "margin%"):
         table.add_column(col, justify="left" if col == "segment" else "right", no_wrap=True)
     for g in report["segments"]:

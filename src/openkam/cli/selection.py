@@ -11,7 +11,8 @@ from rich.table import Table
 
 from openkam.cli.common import DataDir, console, fail, setup_django
 
-#: The per-account fields the JSON output promises (issue #5), before the details.
+#: The per-account fields the JSON output promises (issues #5 and #13), before the
+#: details. ``changes`` is a list of ``{"field", "from", "to", "reason"}``.
 FIELDS = (
     "account_id",
     "attractiveness",
@@ -21,6 +22,10 @@ FIELDS = (
     "kam",
     "sponsor",
     "reasons",
+    "current_decision",
+    "current_kam",
+    "current_sponsor",
+    "changes",
 )
 
 
@@ -35,6 +40,13 @@ def select_command(
         typer.Option(help="Record a review and set key status, KAM and sponsor as recommended."),
     ] = False,
     label: Annotated[str, typer.Option(help="Label of the recorded review.")] = "",
+    exception_reason: Annotated[
+        str,
+        typer.Option(
+            help="With --apply: why the programme accepts the rules the review breaks "
+            "(kept as recorded exceptions); without it such a review is refused."
+        ),
+    ] = "",
     details: Annotated[
         bool, typer.Option(help="With --json, include each criterion's contribution.")
     ] = False,
@@ -66,8 +78,10 @@ def select_command(
                 services.save_criteria(
                     config_to_dict(config), None, f"from {criteria.name}", actor="cli"
                 )
-            review = services.create_review(None, label, apply=True, actor="cli")
-            result = review.result
+            review = services.create_review(
+                None, label, apply=True, actor="cli", exception_reason=exception_reason
+            )
+            result = {**review.result, "accounts": review.rows()}
         else:
             result, _, _ = services.build_recommendation(config=config)
     except SelectionInfeasible as exc:
@@ -84,6 +98,7 @@ def select_command(
                 {
                     "binding": r["binding"],
                     "expected_gain": r["expected_gain"],
+                    "strength_assessed": r["strength_assessed"],
                     "contributions": r["contributions"],
                 }
                 if details
@@ -97,6 +112,7 @@ def select_command(
             "accounts": accounts,
             "constraints": result["constraints"],
             "objective": result["objective"],
+            "currency": result.get("currency", "EUR"),
         }
         if apply:
             out["review"] = {"id": review.pk, "label": review.label}
@@ -114,13 +130,22 @@ def select_command(
             "[bold]key[/]" if r["decision"] == "key" else "not key",
             r.get("kam_name") or "",
             r.get("sponsor_name") or "",
-            r["reasons"][-1],
+            r["reasons"][0],
         )
     console.print(table)
     p = result["constraints"]["programme"]
+    ch = result["constraints"].get("changes", {})
     console.print(
         f"{p['selected']} key accounts (programme {p['min']}–{p['max']}), "
-        f"expected value {result['objective']:,.0f}"
+        f"expected value {result['objective']:,.0f} {result.get('currency', 'EUR')}; "
+        f"changes: {ch.get('decision', 0)} key status, {ch.get('kam', 0)} KAM, "
+        f"{ch.get('sponsor', 0)} sponsor"
     )
+    for r in result["accounts"]:
+        for c in r.get("changes", []):
+            if c["field"] != "decision":
+                console.print(
+                    f"  {r['account_id']} {c['field']}: {c['from']} → {c['to']}: {c['reason']}"
+                )
     if apply:
         console.print(f"Recorded and applied review {review.label!r} (id {review.pk}).")

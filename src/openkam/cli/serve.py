@@ -1,7 +1,27 @@
-"""``openkam serve``: the web app and its background task worker, in one process."""
+"""``openkam serve``: the web app on every core, and the background task worker beside it.
+
+Production layout (see docs/operations.md for why):
+
+* **web**: gunicorn (Linux, macOS) with one worker *process* per core, each with 4 threads
+  (``gthread``). Python runs one thread at a time per process, so a page that takes CPU
+  (an account page, a selection review) needs processes to use both cores of a small
+  server; the threads cover the time a request waits on the database. Workers are
+  replaced after ``max_requests`` requests (with jitter), which bounds their memory after
+  large pages. Where gunicorn is unavailable (Windows), waitress serves in one process.
+* **tasks**: the database task queue's worker runs as its *own* process, at a lower CPU
+  priority (nice 10): recomputations and selection reviews never run on a request thread,
+  and while one runs the kernel gives the web processes the CPU first. It is restarted if
+  it dies, and stopped with the server.
+* **idle**: gunicorn's master and workers sleep in ``select``; the task worker looks for
+  work every ``TASK_POLL_SECONDS`` with one indexed query.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
 import threading
 from typing import Annotated
 
@@ -9,44 +29,185 @@ import typer
 
 from openkam.cli.common import DataDir, console, setup_django
 
+#: How often the task worker looks for queued work when idle.
+TASK_POLL_SECONDS = 2.0
+#: Threads per web worker process.
+THREADS = 4
+#: Requests a web worker serves before it is replaced (bounds memory growth).
+MAX_REQUESTS = 2000
 
-def start_worker() -> threading.Thread:
-    """Run the database task queue's worker beside the web server (no broker needed)."""
-    # The packaged worker command installs signal handlers, which only the main thread may
-    # do; its Worker class runs fine in a thread without them.
+
+def default_workers() -> int:
+    """One web process per core (at least two, so a slow page never blocks every page)."""
+    return max(2, os.cpu_count() or 1)
+
+
+def _task_worker_main(data_dir: str) -> None:
+    """Entry point of the task worker process (spawned: a fresh interpreter)."""
+    os.environ["OPENKAM_DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openkam.web.settings")
+    # Below the web processes: a recomputation uses the CPU the pages leave idle.
+    with contextlib.suppress(AttributeError, OSError):  # Windows, or no permission
+        os.nice(10)
+    import django
+
+    django.setup()
     from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
         queue_names=["*"],
-        interval=1.0,
+        interval=TASK_POLL_SECONDS,
         batch=False,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="openkam-serve",
+        worker_id=f"openkam-tasks-{os.getpid()}",
         excluded_queue_names=[],
     )
-    thread = threading.Thread(target=worker.run, name="openkam-tasks", daemon=True)
-    thread.start()
-    return thread
+    worker.configure_signals()
+    worker.run()
 
 
-def serve(host: str, port: int, threads: int = 8) -> None:
-    """Serve the (already set up) Django app with waitress until interrupted."""
-    from waitress import serve as waitress_serve
+class TaskWorker:
+    """The task worker process, restarted if it dies, stopped with the server.
 
-    from openkam.web.wsgi import application
+    A plain child process (not ``multiprocessing``), so the web workers gunicorn forks
+    from this process inherit nothing of it.
+    """
 
-    start_worker()
-    console.print(f"OpenKAM is serving on [bold]http://{host}:{port}/[/]  (Ctrl+C stops it)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="OpenKAM")
+    def __init__(self, data_dir: str):
+        self.data_dir = data_dir
+        self.owner = os.getpid()
+        self._process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._watch = threading.Thread(target=self._supervise, name="task-supervisor", daemon=True)
+
+    def start(self) -> TaskWorker:
+        self._spawn()
+        self._watch.start()
+        return self
+
+    def _spawn(self) -> None:
+        code = "from openkam.cli.serve import _task_worker_main as m; import sys; m(sys.argv[1])"
+        self._process = subprocess.Popen([sys.executable, "-c", code, self.data_dir])
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(5.0):
+            if self._process is not None and self._process.poll() is not None:
+                console.print("[yellow]the task worker stopped; restarting it[/]")
+                self._spawn()
+
+    def stop(self) -> None:
+        if os.getpid() != self.owner:
+            return  # a forked web worker leaving: the task worker is not its to stop
+        self._stopping.set()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+
+def _gunicorn(host: str, port: int, workers: int, threads: int):
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            options = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 30,
+                "keepalive": 5,
+                "max_requests": MAX_REQUESTS,
+                "max_requests_jitter": MAX_REQUESTS // 10,
+                "backlog": 2048,
+                "worker_connections": 1000,
+                "proc_name": "openkam",
+                # Django and the engine are imported once, before the fork: workers start
+                # (and are replaced after max_requests) in a fraction of a second.
+                "preload_app": True,
+                # No control socket: it would be one fixed path shared by every server.
+                "control_socket_disable": True,
+                # The heartbeat file lives in memory, not on a disk that may stall.
+                "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+            }
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            from django.urls import get_resolver
+
+            from openkam.web.wsgi import application
+
+            # Import every view before the fork, not on each worker's first request.
+            get_resolver().url_patterns  # noqa: B018
+            return application
+
+    return Server()
+
+
+def serve(
+    host: str, port: int, workers: int | None = None, threads: int = THREADS, tasks: bool = True
+) -> None:
+    """Serve the (already set up) Django app until interrupted, with the task worker."""
+    from django.conf import settings
+    from django.db import connections
+
+    from openkam.web.ingest import record_pending_imports
+
+    # Imports a crash left unrecorded are recorded before the first request.
+    record_pending_imports()
+    connections.close_all()  # never share a database connection with forked workers
+    workers = workers or default_workers()
+    worker = TaskWorker(str(settings.DATA_DIR)).start() if tasks else None
+    try:
+        try:
+            server = _gunicorn(host, port, workers, threads)
+        except ImportError:
+            server = None
+        console.print(
+            f"OpenKAM is serving on [bold]http://{host}:{port}/[/] "
+            + (
+                f"({workers} processes × {threads} threads"
+                if server
+                else f"(waitress, 1 process × {threads * 2} threads"
+            )
+            + (", task worker in its own process" if tasks else "")
+            + ")  (Ctrl+C stops it)"
+        )
+        if server is not None:
+            server.run()
+        else:  # pragma: no cover - no gunicorn (Windows)
+            from waitress import serve as waitress_serve
+
+            from openkam.web.wsgi import application
+
+            waitress_serve(application, host=host, port=port, threads=threads * 2, ident="OpenKAM")
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Web worker processes [default: one per core, at least 2].", show_default=False
+        ),
+    ] = None,
+    threads: Annotated[int, typer.Option(help="Threads per web worker process.")] = THREADS,
+    tasks: Annotated[
+        bool, typer.Option("--tasks/--no-tasks", help="Run the background task worker too.")
+    ] = True,
     data_dir: DataDir = None,
 ) -> None:
     """Serve the web app (and run background recomputations) on HOST:PORT."""
     setup_django(data_dir)
-    serve(host, port)
+    serve(host, port, workers=workers, threads=threads, tasks=tasks)

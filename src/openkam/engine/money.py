@@ -137,12 +137,21 @@ def largest_remainder(numerators, denominators, groups, totals=None) -> np.ndarr
     sizes = np.bincount(groups, minlength=group_count)
     # A total further than the group's size from Σ floor hands every row whole cents first.
     base, left = np.divmod(left, np.maximum(sizes, 1))
-    # Rank the rows of each group by remainder, largest first, ties to the earlier row.
-    order = np.lexsort((np.arange(count), -remainders, groups))
-    group_start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    rank = np.empty(count, dtype=np.int64)
-    rank[order] = np.arange(count) - group_start[groups[order]]
-    parts = floors + base[groups] + (rank < left[groups])
+    parts = floors + base[groups]
+    # Only the rows of groups with cents left to hand out (fewer than their rows, after
+    # the divmod above) need a ranking.
+    row_left = left[groups]
+    ranked = np.flatnonzero(row_left > 0)
+    if len(ranked):
+        sub_groups, sub_remainders = groups[ranked], remainders[ranked]
+        # By group, then remainder, largest first; lexsort is stable, so equal remainders
+        # keep the earlier row first.
+        order = np.lexsort((-sub_remainders, sub_groups))
+        sub_sizes = np.bincount(sub_groups, minlength=group_count)
+        group_start = np.concatenate([[0], np.cumsum(sub_sizes)[:-1]])
+        rank = np.empty(len(ranked), dtype=np.int64)
+        rank[order] = np.arange(len(ranked)) - group_start[sub_groups[order]]
+        parts[ranked] += rank < row_left[ranked]
     return np.asarray(parts.astype(np.int64) if parts.dtype == object else parts, dtype=np.int64)
 
 

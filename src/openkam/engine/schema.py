@@ -243,6 +243,34 @@ PEOPLE = Kind(
             S,
             description="admin, champion, kam, sponsor, viewer or a function (e.g. operations).",
         ),
+        Column("title", S, required=False, description="Job title."),
+        Column(
+            "function",
+            S,
+            required=False,
+            description="sales, key_account_management, finance, operations, supply_chain, "
+            "marketing, technical, customer_service or executive.",
+        ),
+        Column(
+            "executive_level",
+            S,
+            required=False,
+            description="Empty (not an executive), director, vice_president or c_level: who "
+            "may sponsor a key account.",
+        ),
+        Column(
+            "full_time_kam",
+            S,
+            required=False,
+            description="yes or no: works as a key account manager full time.",
+        ),
+        Column(
+            "reports_to_person_id",
+            S,
+            required=False,
+            references="people",
+            description="Their manager (another person).",
+        ),
     ),
     key=("person_id",),
     home="database",
@@ -265,6 +293,102 @@ RELATIONSHIPS = Kind(
     key=("contact_id", "person_id"),
     home="database",
     description="How well each of our people knows each contact at the customer.",
+)
+
+COMPETENCIES = Kind(
+    "competencies",
+    (
+        Column("person_id", S, references="people", description="The person assessed."),
+        Column(
+            "competency",
+            S,
+            description="financial_acumen, planning, influencing, consultative, technical or "
+            "customer_business (the seeds' KAM competency profile).",
+        ),
+        Column("level", pa.int32(), description="1 (novice) to 5 (expert)."),
+        Column("assessed_on", D, description="Date of the assessment."),
+        Column(
+            "assessed_by_person_id",
+            S,
+            required=False,
+            references="people",
+            description="Who assessed (one of our people).",
+        ),
+        Column("notes", S, required=False, description="Free notes."),
+    ),
+    key=("person_id", "competency", "assessed_on"),
+    home="database",
+    description="Assessments of our people's KAM competencies; the latest per competency counts.",
+)
+
+TRAINING = Kind(
+    "training",
+    (
+        Column("person_id", S, references="people", description="Who took the course."),
+        Column("course", S, description="The course's name."),
+        Column("date", D, description="When it took or takes place."),
+        Column("completed", S, required=False, description="yes or no (default no)."),
+        Column(
+            "kam_training",
+            S,
+            required=False,
+            description="yes when the course trains key account management (default no).",
+        ),
+    ),
+    key=("person_id", "course", "date"),
+    home="database",
+    description="Courses our people took or are booked on.",
+)
+
+SPONSOR_VISITS = Kind(
+    "sponsor-visits",
+    (
+        Column("account_id", S, references="accounts", description="The account visited."),
+        Column(
+            "sponsor_person_id",
+            S,
+            references="people",
+            description="The executive sponsor; must be the account's sponsor on that day.",
+        ),
+        Column("date", D, description="Date of the contact (not in the future)."),
+        Column(
+            "kind",
+            S,
+            required=False,
+            description="visit, call or quarterly_review (default visit).",
+        ),
+        Column(
+            "people_met",
+            S,
+            required=False,
+            description="Contact ids of the people met at the account, separated by ';'.",
+        ),
+        Column("notes", S, required=False, description="Free notes."),
+    ),
+    key=("account_id", "sponsor_person_id", "date", "kind"),
+    home="database",
+    description="Executive sponsors' contacts with their key accounts.",
+)
+
+ASSIGNMENTS = Kind(
+    "assignments",
+    (
+        Column("account_id", S, references="accounts", description="The account."),
+        Column("role", S, description="kam or sponsor."),
+        Column(
+            "person_id",
+            S,
+            references="people",
+            description="Who holds the role from start_date (until the next row of the same "
+            "account and role).",
+        ),
+        Column("start_date", D, description="First day they hold it (not in the future)."),
+        Column("reason", S, required=False, description="Why (kept in the history)."),
+    ),
+    key=("account_id", "role", "start_date"),
+    home="database",
+    description="Who is KAM and sponsor of which account from when. The programme's rules "
+    "must hold once the whole file is applied, or nothing is imported.",
 )
 
 ORDERS = Kind(
@@ -369,6 +493,10 @@ KINDS: dict[str, Kind] = {
         CONTACTS,
         PEOPLE,
         RELATIONSHIPS,
+        COMPETENCIES,
+        TRAINING,
+        SPONSOR_VISITS,
+        ASSIGNMENTS,
         ORDERS,
         DELIVERIES,
         SUPPLY,

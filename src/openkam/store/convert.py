@@ -51,7 +51,10 @@ DATE_ORDER: dict[str, list[tuple[str, str]]] = {
 CURRENCY_COLUMNS = frozenset({"currency"})
 
 #: Closed ranges of whole-number columns: a relationship's strength is on a 1-5 scale.
-RANGES: dict[str, dict[str, tuple[int, int]]] = {"relationships": {"strength": (1, 5)}}
+RANGES: dict[str, dict[str, tuple[int, int]]] = {
+    "relationships": {"strength": (1, 5)},
+    "competencies": {"level": (1, 5)},
+}
 
 #: Dates outside this range are refused: they are typing errors (0024 for 2024, 9999 as
 #: "no end"), and the engines' month arithmetic and currency look-ups assume real dates.

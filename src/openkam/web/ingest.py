@@ -138,8 +138,15 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
                 user=user,
                 actor=actor,
                 columns=set(validated.columns_present),
+                origins=validated.origins.to_pylist() if validated.origins is not None else None,
             )
         result = {"rows_read": validated.rows_read, **upserted.as_dict()}
+        if kind in ("accounts", "people"):
+            from django.core.cache import cache
+
+            from openkam.web.accounts.views import FILTER_CHOICES_KEY
+
+            cache.delete(FILTER_CHOICES_KEY)  # the account list's filters show new values
         result["warnings"] = [str(w) for w in validated.warnings]
         result["warnings"] += getattr(upserted, "warnings", [])
     _audit_import(kind, names, result, user=user, actor=actor)
@@ -221,10 +228,20 @@ def status_counts() -> dict[str, int]:
     """Records of each kind, keyed by the import kind names."""
     from openkam import store
     from openkam.web.accounts.models import Account, Contact, Product
-    from openkam.web.people.models import Person
+    from openkam.web.people.models import (
+        Assignment,
+        CompetencyAssessment,
+        Person,
+        SponsorVisit,
+        TrainingRecord,
+    )
     from openkam.web.relationships.models import Relationship
 
     counts = {
+        "competencies": CompetencyAssessment.objects.count(),
+        "training": TrainingRecord.objects.count(),
+        "sponsor-visits": SponsorVisit.objects.count(),
+        "assignments": Assignment.objects.count(),
         "relationships": Relationship.objects.count(),
         "accounts": Account.objects.count(),
         "products": Product.objects.count(),

@@ -58,7 +58,12 @@ SPECS = {
             "reports_to": (Contact, "contact_id", "reports_to_contact_id"),
         },
     ),
-    "people": (Person, "person_id", ["name", "email", "role"], {}),
+    "people": (
+        Person,
+        "person_id",
+        ["name", "email", "role", "title", "function", "executive_level", "full_time_kam"],
+        {"reports_to": (Person, "person_id", "reports_to_person_id")},
+    ),
 }
 
 
@@ -85,13 +90,24 @@ def upsert(
     user=None,
     actor: str = "import",
     columns: set[str] | None = None,
+    origins: list[dict] | None = None,
 ) -> UpsertResult:
     """Create or update the records of ``kind`` from validated rows, all or nothing.
 
     ``columns`` names the columns the source had; an optional column it lacked leaves the
     stored values of existing records as they are (a file without ``country`` does not
-    erase every country).
+    erase every country). ``origins`` gives each row's file and row, so that problems found
+    here name them.
     """
+    from openkam.web.people import imports as organisation
+
+    if kind in organisation.KINDS:
+        counts = organisation.upsert(
+            kind, rows, user=user, actor=actor, columns=columns, origins=origins
+        )
+        return UpsertResult(kind, counts["created"], counts["updated"], counts["unchanged"])
+    if kind == "people":
+        rows = organisation.prepare_people(rows, origins, columns)
     if kind in COMPOSITE_SPECS:
         return _upsert_composite(kind, rows, user=user, actor=actor, columns=columns)
     model, key, plain, fks = SPECS[kind]
@@ -277,5 +293,5 @@ def known_keys() -> dict:
         "accounts": dict(Account.objects.values_list("account_id", "parent__account_id")),
         "products": set(Product.objects.values_list("product_id", flat=True)),
         "contacts": dict(Contact.objects.values_list("contact_id", "reports_to__contact_id")),
-        "people": set(Person.objects.values_list("person_id", flat=True)),
+        "people": dict(Person.objects.values_list("person_id", "reports_to__person_id")),
     }

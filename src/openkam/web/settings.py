@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from openkam.config import data_dir
+from openkam.engine.money_lines import reporting_currency
 from openkam.web.security import check_production_secret_key, local_secret_key
 
 
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openkam.web.core.context_processors.navigation",
+                "openkam.web.core.context_processors.reporting_currency",
             ],
         },
     }
@@ -150,6 +152,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("OPENKAM_TIME_ZONE", "UTC")
+# Every amount is reported in this ISO 4217 currency; amounts recorded in another are
+# converted at the ledger's fx-rates (openkam.engine.money_lines). EUR unless set.
+OPENKAM_REPORTING_CURRENCY = reporting_currency()
 USE_I18N = True
 USE_TZ = True
 # Numbers are grouped explicitly (|intcomma) where people read amounts; never in years,
@@ -178,6 +183,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_METADATA_CLASS": "openkam.web.core.metadata.DescriptionMetadata",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -190,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentRoleEnum": "openkam.web.people.models.Assignment.Role",
+        "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
+    },
     # The schema and its docs describe every endpoint: signed-in users only, unless a
     # deployment makes them public.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"]
@@ -263,3 +273,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Our logo on exported plans (a PNG or JPEG path); the account's logo is DATA_DIR/logos/<id>.png.
+OPENKAM_LOGO = os.environ.get("OPENKAM_LOGO") or None

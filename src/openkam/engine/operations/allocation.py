@@ -24,7 +24,8 @@ ATP", in Stadtler & Kilger, *Supply Chain Management and Advanced Planning*, 5th
 ``optimise``
     A linear programme (HiGHS through :func:`scipy.optimize.milp`) that maximises the
     contribution of the confirmed units plus ``commitment_weight`` per unit confirmed within a
-    commitment's protected quantity, subject to the supply of each product. Receipts then go
+    commitment's protected quantity, subject to the supply of each product, every unit that
+    can be shipped being shipped (it decides who gets scarce units, not whether to ship). Receipts then go
     to the chosen quantities by descending value, then earliest order.
 """
 
@@ -134,8 +135,7 @@ class Allocation:
 
     def by_account(self) -> dict[str, dict]:
         """Open, confirmed and short units per account (protected units apart)."""
-        accounts = np.asarray(self.lines["account_id"].to_pylist(), dtype=object)
-        codes, uniques = _codes(accounts)
+        codes, uniques = _codes(self.lines["account_id"])
         open_q = np.bincount(codes, self.open_quantity, minlength=len(uniques))
         conf = np.bincount(codes, self.confirmed, minlength=len(uniques))
         prot = np.bincount(codes, self.protected, minlength=len(uniques))
@@ -157,9 +157,15 @@ def _num(x: float):
     return int(x) if x == int(x) else x
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniques, codes = np.unique(values, return_inverse=True)
-    return codes.astype(np.int64), uniques
+def _codes(values) -> tuple[np.ndarray, list]:
+    """Integer codes of the values (a list, NumPy or Arrow array) and the distinct values,
+    in order of first appearance (Arrow's dictionary encoding: no Python-level sort)."""
+    array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(list(values))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary.to_pylist()
 
 
 def share(group: np.ndarray, weight: np.ndarray, amount: np.ndarray, tie: np.ndarray) -> np.ndarray:
@@ -343,10 +349,8 @@ def allocate(
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
     n = lines.num_rows
-    products = np.asarray(lines["product_id"].to_pylist(), dtype=object)
-    accounts = np.asarray(lines["account_id"].to_pylist(), dtype=object)
-    lp, product_names = _codes(products) if n else (np.zeros(0, np.int64), np.array([]))
-    la, account_names = _codes(accounts) if n else (np.zeros(0, np.int64), np.array([]))
+    lp, product_names = _codes(lines["product_id"]) if n else (np.zeros(0, np.int64), [])
+    la, account_names = _codes(lines["account_id"]) if n else (np.zeros(0, np.int64), [])
     n_products = len(product_names)
     product_index = {str(p): i for i, p in enumerate(product_names)}
     account_index = {str(a): i for i, a in enumerate(account_names)}
@@ -384,9 +388,16 @@ def allocate(
             lp, units, seq, line_claim, claim_product, claim_units, sup
         )
 
-    epoch = dt.date(1970, 1, 1)
-    dates = [None if d < 0 else epoch + dt.timedelta(days=int(d)) for d in last_day]
+    # Day numbers to dates in C (NaT, i.e. None, where nothing is confirmed).
+    days = np.where(last_day < 0, np.iinfo(np.int64).min, last_day).astype("datetime64[D]")
+    dates = days.tolist()
     rule = _rules(policy, units, confirmed, protected, line_claim, claim_labels, lp, sup.total)
+    # A fraction of a unit is never confirmed: say so where that is all that is short.
+    fraction = (np.asarray(open_q) > units) & (confirmed == units)
+    if fraction.any():
+        for i in np.flatnonzero(fraction):
+            if rule[i] == "in full":
+                rule[i] = "whole units only"
     return Allocation(
         policy=policy,
         lines=lines,
@@ -512,7 +523,11 @@ def _optimise(lp, la, units, line_claim, claim_units, supply_total, unit_value, 
     rows = np.arange(n)
     a_supply = coo_matrix((np.ones(n), (lp, rows)), shape=(n_products, n))
     a_supply = hstack([a_supply, coo_matrix((n_products, n_claims))])
-    constraints = [LinearConstraint(a_supply.tocsr(), -np.inf, supply_total.astype(float))]
+    # Every unit that can be shipped is: the LP decides who gets the scarce units, it does not
+    # leave goods in the warehouse that a customer ordered (even at a negative contribution).
+    demand = np.bincount(lp, weights=units.astype(float), minlength=n_products)
+    shipped = np.minimum(demand, supply_total.astype(float))
+    constraints = [LinearConstraint(a_supply.tocsr(), shipped, supply_total.astype(float))]
     if n_claims:
         sel = np.flatnonzero(line_claim >= 0)
         a_x = coo_matrix((-np.ones(len(sel)), (line_claim[sel], sel)), shape=(n_claims, n))
@@ -532,25 +547,21 @@ def _optimise(lp, la, units, line_claim, claim_units, supply_total, unit_value, 
 
 
 def _rules(policy, units, confirmed, protected, line_claim, claim_labels, lp, supply_total):
-    scarce = np.zeros(len(supply_total), dtype=bool)
-    if len(lp):
-        demand = np.bincount(lp, weights=units.astype(float), minlength=len(supply_total))
-        scarce = demand > supply_total
-    out = []
-    for i in range(len(units)):
-        if supply_total[lp[i]] == 0:
-            out.append("no supply")
-        elif protected[i] > 0:
-            out.append(f"protected by commitment {claim_labels[line_claim[i]]}")
-        elif not scarce[lp[i]]:
-            out.append("in full")
-        elif policy == "fcfs":
-            out.append("first come first served")
-        elif policy == "optimise":
-            out.append("optimised")
-        else:
-            out.append("pro rata")
-    return out
+    """What decided each line, in words, computed for all lines at once."""
+    n = len(units)
+    if n == 0:
+        return []
+    demand = np.bincount(lp, weights=units.astype(float), minlength=len(supply_total))
+    scarce = demand > supply_total
+    fallback = {"fcfs": "first come first served", "optimise": "optimised"}.get(policy, "pro rata")
+    words = np.array(["no supply", "in full", fallback], dtype=object)
+    kind = np.where(supply_total[lp] == 0, 0, np.where(scarce[lp], 2, 1))
+    out = words[kind]
+    hit = (protected > 0) & (supply_total[lp] > 0)
+    if hit.any():
+        labels = np.array([f"protected by commitment {x}" for x in claim_labels], dtype=object)
+        out[hit] = labels[line_claim[hit]]
+    return out.tolist()
 
 
 def what_if(
@@ -577,8 +588,7 @@ def what_if(
     )
     plain = allocate(lines, supply, policy="protect", protections=(), as_of=as_of)
     value = np.zeros(lines.num_rows) if unit_value is None else np.asarray(unit_value, float)
-    accounts = np.asarray(lines["account_id"].to_pylist(), dtype=object)
-    codes, uniques = _codes(accounts) if lines.num_rows else (np.zeros(0, np.int64), [])
+    codes, uniques = _codes(lines["account_id"]) if lines.num_rows else (np.zeros(0, np.int64), [])
     diff = plain.confirmed - protected.confirmed
     m = len(uniques)
     with_p = np.bincount(codes, protected.confirmed, minlength=m)

@@ -32,13 +32,13 @@ DEFAULT_COST_OF_CAPITAL = Decimal("0.08")
 CREDIT_SCALE = _SCALE = 7
 
 
-def credit_ratio(cost_of_capital: Decimal | str | float) -> tuple[int, int]:
+def credit_ratio(cost_of_capital: Decimal | str | float, scale: int = _SCALE) -> tuple[int, int]:
     """(factor, denominator): the credit cost in cents of Σ amount × days (as integers of
-    10^-7) is Σ × factor / denominator, exactly."""
+    10^-scale) is Σ × factor / denominator, exactly."""
     rate = Fraction(str(cost_of_capital))
     if rate < 0:
         raise ValueError("cost of capital must not be negative")
-    ratio = rate * 100 / (365 * 10**_SCALE)
+    ratio = rate * 100 / (365 * 10**scale)
     return ratio.numerator, ratio.denominator
 
 

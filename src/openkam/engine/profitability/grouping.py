@@ -178,15 +178,22 @@ def _key_codes(column: pa.ChunkedArray) -> np.ndarray:
 def group_ids(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """A group code per row (groups numbered in the order of their keys, the first key
     first) and the first row of each group; ``keys`` are int64 arrays of equal length."""
+    ids, first, _, _ = _group_ids(keys)
+    return ids, first
+
+
+def _group_ids(keys: Sequence[np.ndarray]):
+    """:func:`group_ids` plus the sorting order and group starts, for sums."""
     keys = [np.asarray(k, dtype=np.int64) for k in keys]
     n = len(keys[0])
     if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
     order, starts = _groups(keys)
     counts = np.diff(np.append(starts, n))
     ids = np.empty(n, dtype=np.int64)
     ids[order] = np.repeat(np.arange(len(starts), dtype=np.int64), counts)
-    return ids, order[starts]
+    return ids, order[starts], order, starts
 
 
 @dataclass(frozen=True)
@@ -219,33 +226,31 @@ def nested_split(
     result: list[Level] = []
     parent: Level | None = None
     for keys in levels:
-        ids, first = group_ids(keys)
-        sums = _group_total(weights, ids, len(first))
-        numerators = _product(sums, multipliers[first])
-        if parent is None:
-            cents = largest_remainder(
-                numerators, denominators[first], np.arange(len(first), dtype=np.int64)
-            )
+        ids, first, order, starts = _group_ids(keys)
+        sums = _group_total(weights, order, starts)
+        if parent is not None and len(first) == len(parent.first):
+            # One group per parent group (a month pool's account over its one month): the
+            # parent's cents, no split to make.
+            cents = parent.cents[parent.ids[first]]
         else:
-            cents = largest_remainder(
-                numerators, denominators[first], parent.ids[first], parent.cents
-            )
+            numerators = _product(sums, multipliers[first])
+            groups = np.arange(len(first), dtype=np.int64) if parent is None else parent.ids[first]
+            totals = None if parent is None else parent.cents
+            cents = largest_remainder(numerators, denominators[first], groups, totals)
         parent = Level(ids, first, sums, cents)
         result.append(parent)
     return result
 
 
-def _group_total(values: np.ndarray, ids: np.ndarray, count: int) -> np.ndarray:
-    """Exact sums per group: int64 when they cannot overflow, else Python integers."""
+def _group_total(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Exact sums of ``values`` per group (rows in ``order``, groups from ``starts``):
+    int64 when they cannot overflow, else Python integers."""
     values = summable(np.asarray(values))
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64)
     if values.dtype != object:
-        sums = np.zeros(count, dtype=np.int64)
-        np.add.at(sums, ids, values)
-        return sums
-    sums = [0] * count
-    for i, v in zip(ids.tolist(), values.tolist(), strict=True):
-        sums[i] += int(v)
-    return np.array(sums, dtype=object)
+        return np.add.reduceat(values.astype(np.int64)[order], starts)
+    return np.add.reduceat(values[order], starts)
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -42,11 +42,7 @@ from openkam.engine.profitability.aggregates import (
     rebates_by_account,
     sales_by_account,
 )
-from openkam.engine.profitability.credit import (
-    CREDIT_SCALE,
-    DEFAULT_COST_OF_CAPITAL,
-    credit_ratio,
-)
+from openkam.engine.profitability.credit import DEFAULT_COST_OF_CAPITAL, credit_ratio
 from openkam.engine.profitability.grouping import (
     codes,
     encode,
@@ -337,7 +333,9 @@ def _credit_by_grain(
     """The credit cost in cents of each row of ``by_grain[g]`` (the sales summed to grain
     g), split top down: each account's year is rounded once, its quarters split from the
     year and its months from their quarter by largest remainder, so they add up."""
-    factor, denominator = credit_ratio(cost_of_capital)
+    # Line amounts are whole cents, so Σ amount × days is too: at scale 2 the products
+    # below stay within int64 (at the engine's 7 decimals they would not).
+    factor, denominator = credit_ratio(cost_of_capital, 2)
     vocabulary, (accounts, *grain_accounts) = encode(
         sales["account_id"], *(table["account_id"] for table in by_grain.values())
     )
@@ -349,7 +347,7 @@ def _credit_by_grain(
     ]
     levels = nested_split(
         [[accounts, periods.coarser_keys(keys, finest, p)] for p in chain],
-        scaled_ints(sales["amount_days"], CREDIT_SCALE),
+        scaled_ints(sales["amount_days"], 2),
         _constant(len(keys), factor),
         _constant(len(keys), denominator),
     )

@@ -32,6 +32,7 @@ from openkam.engine.selection.metrics import (
 )
 from openkam.engine.selection.optimisation import (
     Candidate,
+    Move,
     SelectionInfeasible,
     Solution,
     solve_portfolio,
@@ -40,13 +41,22 @@ from openkam.engine.selection.recommend import (
     OverrideError,
     account_value,
     expected_gain,
+    money,
     recommend,
 )
-from openkam.engine.selection.scoring import AxisScore, Contribution, normalise, score_axis
+from openkam.engine.selection.scoring import (
+    AxisArrays,
+    AxisScore,
+    Contribution,
+    normalise,
+    score_arrays,
+    score_axis,
+)
 
 __all__ = [
     "QUADRANTS",
     "RELATIONSHIP_STAGES",
+    "AxisArrays",
     "AxisScore",
     "Candidate",
     "Contribution",
@@ -54,6 +64,7 @@ __all__ = [
     "Economics",
     "Eligibility",
     "Hysteresis",
+    "Move",
     "OverrideError",
     "Programme",
     "SelectionConfig",
@@ -69,10 +80,12 @@ __all__ = [
     "ledger_metrics",
     "load_config",
     "metrics_from_monthly",
+    "money",
     "normalise",
     "payment_and_breadth",
     "quadrant",
     "recommend",
+    "score_arrays",
     "score_axis",
     "solve_portfolio",
 ]

@@ -19,13 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.stats import rankdata
 
 from openkam.engine.selection.criteria import Criterion
 
-__all__ = ["AxisScore", "Contribution", "normalise", "score_axis"]
+__all__ = ["AxisArrays", "AxisScore", "Contribution", "normalise", "score_arrays", "score_axis"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,117 @@ def normalise(values: Sequence[float | None], criterion: Criterion) -> list[floa
     return out
 
 
+@dataclass(frozen=True)
+class AxisArrays:
+    """One axis scored for the whole portfolio as arrays (rows: accounts, columns: criteria).
+
+    ``raw`` holds NaN for missing values; ``normalised`` the value used (after the
+    missing-value rule; NaN where ``exclude`` drops the criterion); ``weight`` the weight
+    that counts; ``points`` each criterion's points; ``assessed`` whether the account has
+    a value for at least one criterion of the axis.
+    """
+
+    accounts: list[str]
+    criteria: tuple[Criterion, ...]
+    raw: np.ndarray
+    normalised: np.ndarray
+    missing: np.ndarray
+    weight: np.ndarray
+    points: np.ndarray
+    score: np.ndarray
+    assessed: np.ndarray
+
+    @cached_property
+    def _lists(self) -> tuple:
+        # Plain Python lists, rounded once for the whole portfolio: building the dicts
+        # account by account from NumPy scalars was most of a review's time.
+        return (
+            self.raw.tolist(),
+            np.round(self.normalised, 4).tolist(),
+            self.weight.tolist(),
+            np.round(self.points, 4).tolist(),
+            self.missing.tolist(),
+        )
+
+    def contributions(self, i: int) -> list[dict]:
+        """Account ``i``'s contributions as JSON-ready dicts (:meth:`Contribution.as_dict`)."""
+        raw, norm, weight, points, missing = (x[i] for x in self._lists)
+        return [
+            {
+                "criterion": c.key,
+                "raw": None if missing[k] else raw[k],
+                "normalised": None if norm[k] != norm[k] else norm[k],  # NaN: left out
+                "weight": weight[k],
+                "points": points[k],
+                "missing": missing[k],
+                "rule": c.missing if missing[k] else c.normalisation,
+            }
+            for k, c in enumerate(self.criteria)
+        ]
+
+
+def _column(values, accounts, key) -> np.ndarray:
+    col = np.empty(len(accounts), dtype=float)
+    for i, a in enumerate(accounts):
+        v = values[a].get(key)
+        col[i] = float(v) if _present(v) else np.nan
+    return col
+
+
+def score_arrays(
+    values: Mapping[str, Mapping[str, float | None]], criteria: Sequence[Criterion]
+) -> AxisArrays:
+    """Score every account on one axis, vectorised (same rules as :func:`score_axis`)."""
+    accounts = list(values)
+    criteria = tuple(criteria)
+    n, k = len(accounts), len(criteria)
+    raw = np.full((n, k), np.nan)
+    norm = np.full((n, k), np.nan)
+    for j, c in enumerate(criteria):
+        col = _column(values, accounts, c.key)
+        raw[:, j] = col
+        present = ~np.isnan(col)
+        x = col[present]
+        if len(x):
+            if c.normalisation == "scale":
+                low, high = c.scale
+                y = np.clip((x - low) / (high - low), 0.0, 1.0)
+            elif c.normalisation == "rank":
+                y = (rankdata(x) - 1) / (len(x) - 1) if len(x) > 1 else np.ones_like(x)
+            else:
+                span = x.max() - x.min()
+                y = (x - x.min()) / span if span > 0 else np.ones_like(x)
+            if c.direction == "lower":
+                y = 1.0 - y
+            norm[present, j] = y
+            # With nothing known, a neutral 0.5 stands in for the median.
+            median = float(np.median(y))
+        else:
+            median = 0.5
+        fill = {"worst": 0.0, "median": median, "exclude": np.nan}[c.missing]
+        norm[~present, j] = fill
+    missing = np.isnan(raw)
+    w = np.array([c.weight for c in criteria], dtype=float)
+    counts = ~np.isnan(norm)
+    weight = np.where(counts, w[None, :], 0.0)
+    total = weight.sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)
+    points = np.where(counts & (total[:, None] > 0), 10.0 * weight * np.nan_to_num(norm), 0.0)
+    points = points / safe[:, None]
+    weight = np.where(total[:, None] > 0, weight, 0.0)
+    return AxisArrays(
+        accounts=accounts,
+        criteria=criteria,
+        raw=raw,
+        normalised=norm,
+        missing=missing,
+        weight=weight,
+        points=points,
+        score=points.sum(axis=1),
+        assessed=(~missing).any(axis=1) if k else np.zeros(n, dtype=bool),
+    )
+
+
 def score_axis(
     values: Mapping[str, Mapping[str, float | None]], criteria: Sequence[Criterion]
 ) -> dict[str, AxisScore]:
@@ -108,41 +220,22 @@ def score_axis(
     dict
         ``{account_id: AxisScore}``. An account with no counting criterion scores 0.
     """
-    accounts = list(values)
-    normalised: dict[str, list[float | None]] = {}
-    medians: dict[str, float] = {}
-    for c in criteria:
-        col = normalise([values[a].get(c.key) for a in accounts], c)
-        normalised[c.key] = col
-        present = [v for v in col if v is not None]
-        # With nothing known, a neutral 0.5 stands in for the median.
-        medians[c.key] = float(np.median(present)) if present else 0.5
-
+    arr = score_arrays(values, criteria)
     out = {}
-    for j, a in enumerate(accounts):
-        parts = []
-        for c in criteria:
-            n = normalised[c.key][j]
-            missing = n is None
-            if missing:
-                n = {"worst": 0.0, "median": medians[c.key], "exclude": None}[c.missing]
-            parts.append((c, values[a].get(c.key), n, missing))
-        total_weight = sum(c.weight for c, _, n, _ in parts if n is not None)
-        contributions = []
-        for c, raw, n, missing in parts:
-            counts = n is not None and total_weight > 0
-            contributions.append(
-                Contribution(
-                    key=c.key,
-                    raw=float(raw) if _present(raw) else None,
-                    normalised=n,
-                    weight=c.weight if counts else 0.0,
-                    points=10.0 * c.weight * n / total_weight if counts else 0.0,
-                    missing=missing,
-                    rule=c.missing if missing else c.normalisation,
-                )
+    for i, a in enumerate(arr.accounts):
+        contributions = tuple(
+            Contribution(
+                key=c.key,
+                raw=None if arr.missing[i, k] else float(arr.raw[i, k]),
+                normalised=None
+                if math.isnan(arr.normalised[i, k])
+                else float(arr.normalised[i, k]),
+                weight=float(arr.weight[i, k]),
+                points=float(arr.points[i, k]),
+                missing=bool(arr.missing[i, k]),
+                rule=c.missing if arr.missing[i, k] else c.normalisation,
             )
-        out[a] = AxisScore(
-            score=sum(p.points for p in contributions), contributions=tuple(contributions)
+            for k, c in enumerate(arr.criteria)
         )
+        out[a] = AxisScore(score=float(arr.score[i]), contributions=contributions)
     return out

@@ -157,8 +157,14 @@ def people(acc: Accounts, rng: np.random.Generator) -> tuple[pa.Table, pa.Table,
         emails.append(_email(first, last, catalog.SUPPLIER_DOMAIN, taken))
         roles.append(role)
         titles_out.append(title)
+    # Their place in the organisation (function, level, reporting line) is left empty here:
+    # the web app's demo loader seeds the organisation with its history.
+    given = {"person_id": ids, "name": names, "email": emails, "role": roles}
     people_table = pa.Table.from_arrays(
-        [pa.array(ids), pa.array(names), pa.array(emails), pa.array(roles)],
+        [
+            pa.array(given[f.name], f.type) if f.name in given else pa.nulls(len(ids), f.type)
+            for f in PEOPLE.arrow_schema
+        ],
         schema=PEOPLE.arrow_schema,
     )
     details = pa.Table.from_arrays(

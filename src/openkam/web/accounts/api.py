@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -128,15 +130,26 @@ class AccountViewSet(VersionedModelViewSet):
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
         return super().handle_exception(exc)
 
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except ProtectedError as exc:
+            names = sorted(str(obj) for obj in exc.protected_objects)[:10]
+            return Response(
+                {"detail": "The account still has subsidiaries: " + ", ".join(names)},
+                status=status.HTTP_409_CONFLICT,
+            )
+
     def perform_destroy(self, instance):
-        audit.record(
-            "delete",
-            instance,
-            user=self.request.user,
-            changes=audit.snapshot(instance),
-            account_key=instance.account_id,
-        )
-        instance.delete()
+        with transaction.atomic():
+            audit.record(
+                "delete",
+                instance,
+                user=self.request.user,
+                changes=audit.snapshot(instance),
+                account_key=instance.account_id,
+            )
+            instance.delete()
 
 
 class ContactSerializer(serializers.ModelSerializer):

@@ -2,25 +2,66 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 
 from openkam.web.accounts.models import Account, Contact
 
 
 class VersionedForm(forms.ModelForm):
+    """An edit form that carries the version it was read at, and the values it showed
+    (``base``), so that a save writes only the fields the user changed: after a conflict,
+    saving again keeps what the other user changed in the fields this user never touched.
+    """
+
     version = forms.IntegerField(widget=forms.HiddenInput)
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound and self.instance.pk:
+        if not self.is_bound:
             self.initial["version"] = self.instance.version
+            # Evaluated when the form is drawn, after subclasses set their own initial values.
+            self.initial["base"] = self.shown_values_json
+
+    def shown_values(self) -> dict:
+        """The edited fields as this (unbound) form draws them."""
+        return {name: self[name].value() for name in self._meta.fields if name in self.fields}
+
+    def shown_values_json(self) -> str:
+        return json.dumps(self.shown_values(), cls=DjangoJSONEncoder)
+
+    def _base(self) -> dict | None:
+        try:
+            base = json.loads(self.data.get("base") or "null")
+        except ValueError:
+            return None
+        return base if isinstance(base, dict) else None
 
     def changed_values(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in self._meta.fields
-            if name in self.fields and not self.fields[name].disabled
-        }
+        """The cleaned values of the fields the user changed from what the form showed
+        (every field when the form came without ``base``, e.g. from a script)."""
+        names = [
+            n
+            for n in self._meta.fields
+            if n in self.cleaned_data and n in self.fields and not self.fields[n].disabled
+        ]
+        base = self._base()
+        if base is None:
+            return {name: self.cleaned_data[name] for name in names}
+        changed = {}
+        for name in names:
+            field, shown = self.fields[name], base.get(name)
+            if not isinstance(field, forms.ModelChoiceField):
+                with contextlib.suppress(ValidationError):
+                    shown = field.to_python(shown)
+            if name not in base or field.has_changed(shown, self[name].data):
+                changed[name] = self.cleaned_data[name]
+        return changed
 
     def assignment_options(self) -> dict:
         """The reason, effective date and exception reason of a change of KAM or sponsor."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import narwhals as nw
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -16,8 +18,8 @@ from openkam.web.accounts.filtersets import AccountFilterSet
 from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core import audit
-from openkam.web.core.concurrency import ConcurrentEditError, save_form
-from openkam.web.core.ledger import table
+from openkam.web.core.concurrency import save_form
+from openkam.web.core.ledger import ledger, money_table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.assignments import RuleViolation
@@ -72,6 +74,35 @@ def _ordered(queryset, sort: str, year: str | None):
     return queryset.order_by(order, "pk")
 
 
+#: The filters' choices change only with imports and edits: kept this long per process.
+FILTER_CHOICES_SECONDS = 60
+FILTER_CHOICES_KEY = "accounts:filter-choices"
+
+
+def filter_choices() -> dict:
+    """The industries, regions and KAMs the list's filters offer.
+
+    Each is a scan of the whole accounts table (about 70 ms each with 100,000 accounts on
+    PostgreSQL), the same for every user and every page: computed once a minute per server
+    process rather than on every request. An import of accounts clears it.
+    """
+    choices = cache.get(FILTER_CHOICES_KEY)
+    if choices is None:
+        choices = {
+            "industries": sorted(
+                Account.objects.order_by().values_list("industry", flat=True).distinct()
+            ),
+            "regions": sorted(
+                Account.objects.order_by().values_list("region", flat=True).distinct()
+            ),
+            "kams": list(
+                Person.objects.filter(kam_accounts__isnull=False).distinct().order_by("name")
+            ),
+        }
+        cache.set(FILTER_CHOICES_KEY, choices, FILTER_CHOICES_SECONDS)
+    return choices
+
+
 @login_required
 def account_list(request):
     from openkam.web.insights.figures import figure_years, figures_for
@@ -99,24 +130,27 @@ def account_list(request):
         "sort": sort,
         "query": query.urlencode(),
         "query_without_sort": query_without_sort.urlencode(),
-        "industries": Account.objects.order_by().values_list("industry", flat=True).distinct(),
-        "regions": Account.objects.order_by().values_list("region", flat=True).distinct(),
-        "kams": Person.objects.filter(kam_accounts__isnull=False).distinct(),
         "year": year,
         "years": figure_years(),
         "review": review,
         "quadrants": AccountFilterSet.base_filters["quadrant"].extra["choices"],
         "currency": getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",
+        **filter_choices(),
     }
     template = "accounts/_account_table.html" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
 
 
 def _sales(account: Account):
-    invoices = table("invoices")
+    source = ledger()
+    invoices = money_table("invoices", source)  # in the reporting currency
     if invoices is None:
         return [], [], []
     subtree = account.subtree_ids()
+    # One scan of the ledger for the account's (and its subsidiaries') lines; the yearly
+    # sums and the latest lines are then taken from those few rows in memory.
+    lines = invoices.filter(nw.col("account_id").is_in(list(subtree))).collect().to_arrow()
+    invoices = nw.from_native(source.connection.from_arrow(lines))
     own = sales_by_year(invoices, [account.account_id])
     rolled = sales_by_year(invoices, subtree) if len(subtree) > 1 else own
     recent = recent_invoice_lines(invoices, subtree, limit=15)
@@ -174,32 +208,24 @@ def account_edit(request, account_id: str):
         )
         if form.is_valid():
             try:
-                changes = services.update_account(
-                    account,
-                    form.changed_values(),
-                    form.cleaned_data["version"],
-                    request.user,
-                    **form.assignment_options(),
+                changes, conflict = save_form(
+                    form,
+                    lambda values, version: services.update_account(
+                        account, values, version, request.user, **form.assignment_options()
+                    ),
                 )
             except RuleViolation as exc:
                 violations = exc
                 form.add_error(None, exc)
             except ValidationError as exc:
                 form.add_error(None, exc)
-            except ConcurrentEditError as exc:
-                conflict = exc
-                form = AccountForm(
-                    request.POST, instance=Account.objects.get(pk=account.pk), user=request.user
-                )
-                form.is_valid()
-                # The next save is made against the version the user has now seen.
-                form.data = form.data.copy()
-                form.data["version"] = exc.current
             else:
-                messages.success(
-                    request, f"Saved {len(changes)} change(s)." if changes else "Nothing changed."
-                )
-                return redirect(account)
+                if conflict is None:
+                    messages.success(
+                        request,
+                        f"Saved {len(changes)} change(s)." if changes else "Nothing changed.",
+                    )
+                    return redirect(account)
     else:
         form = AccountForm(instance=account, user=request.user)
     return render(
@@ -218,9 +244,15 @@ def contact_create(request, account_id: str):
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in form._meta.fields}
         contact_id = request.POST.get("contact_id") or _next_contact_id(account)
-        services.create_contact(account, {"contact_id": contact_id, **values}, request.user)
-        messages.success(request, f"Added {values['name']}.")
-        return redirect(account)
+        try:
+            services.create_contact(account, {"contact_id": contact_id, **values}, request.user)
+        except ValidationError as exc:
+            # e.g. a contact id that exists already: said on the form, nothing saved.
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Added {values['name']}.")
+            return redirect(account)
     return render(request, "accounts/contact_form.html", {"account": account, "form": form})
 
 

@@ -44,13 +44,16 @@ def model_errors_as_400():
 
 def required_version(data) -> int:
     """The ``version`` an update states it was based on; 400 when missing or not a number."""
-    version = data.get("version")
+    version = data.get("version") if hasattr(data, "get") else None
     if version is None:
         raise ValidationError({"version": "Required: the version your change is based on."})
     try:
-        return int(version)
-    except (TypeError, ValueError) as exc:
+        number = int(version)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValidationError({"version": "Must be an integer."}) from exc
+    if not 0 <= number < 2**31:
+        raise ValidationError({"version": "Must be a version number (0 or more)."})
+    return number
 
 
 def conflict_response(exc: ConcurrentEditError, **extra) -> Response:

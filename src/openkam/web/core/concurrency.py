@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F
 
@@ -79,12 +81,21 @@ def save_form(form, save) -> tuple[dict | None, ConcurrentEditError | None]:
     """Save a valid edit form with ``save(values, version)``: ``(changes, None)``, or
     ``(None, conflict)`` when someone saved first.
 
-    On a conflict the form is pointed at the version now stored, so that saving again, after
-    the user has seen the difference, goes through.
+    Only the fields the user changed are written. On a conflict the form is pointed at the
+    version now stored: the fields the user did not change show the stored values, those
+    they changed keep their input, so saving again (after seeing the difference) writes
+    the user's changes and never reverts the other user's.
     """
+    values = form.changed_values()
     try:
-        return save(form.changed_values(), form.cleaned_data["version"]), None
+        return save(values, form.cleaned_data["version"]), None
     except ConcurrentEditError as exc:
         form.data = form.data.copy()
         form.data["version"] = exc.current
+        if "base" in form.fields:
+            stored = type(form)(instance=exc.obj).shown_values()
+            for name, value in stored.items():
+                if name not in values:
+                    form.data[name] = "" if value is None else value
+            form.data["base"] = json.dumps(stored, cls=DjangoJSONEncoder)
         return None, exc

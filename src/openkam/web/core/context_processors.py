@@ -29,3 +29,13 @@ def navigation(request):
         "user_role": Role(role).label if role else None,
         "user_runs_programme": runs_programme(user) if user else False,
     }
+
+
+def reporting_currency(request):
+    """``reporting_currency``: the ISO 4217 code every amount on the pages is in, unless a
+    page shows a run computed in another (its ``currency``)."""
+    from django.conf import settings
+
+    code = settings.OPENKAM_REPORTING_CURRENCY
+    # ``currency`` is the default of the money filters; a page of stored figures sets its own.
+    return {"reporting_currency": code, "currency": code}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 
 from openkam.web.accounts.models import Account
@@ -48,6 +48,13 @@ def home(request):
         "recent_events": AuditEvent.objects.select_related("user")[:10],
     }
     return render(request, "core/home.html", context)
+
+
+def favicon(request):
+    """Browsers and crawlers that ask for /favicon.ico get the vendored icon."""
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("openkam/favicon.ico"))
 
 
 def health(request):

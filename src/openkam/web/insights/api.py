@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -69,11 +70,17 @@ class ComputationSerializer(serializers.ModelSerializer):
             "started",
             "finished",
             "ledger_changed",
+            "currency",
         ]
 
 
 class FiguresSerializer(serializers.ModelSerializer):
     account_id = serializers.CharField(source="account_key")
+    currency = serializers.CharField(
+        source="computation.currency",
+        read_only=True,
+        help_text="ISO 4217 code of every amount of the row (the run's reporting currency).",
+    )
 
     class Meta:
         model = AccountPeriodFigures
@@ -93,13 +100,20 @@ class FiguresSerializer(serializers.ModelSerializer):
             "cost_by_pool",
             "net_contribution",
             "contribution_margin_pct",
+            "currency",
         ]
 
 
 class PoolSerializer(serializers.ModelSerializer):
+    currency = serializers.CharField(
+        source="computation.currency",
+        read_only=True,
+        help_text="ISO 4217 code of every amount of the row (the run's reporting currency).",
+    )
+
     class Meta:
         model = PoolPeriodFigures
-        fields = ["pool", "period", "cost", "allocated", "unused", "extra"]
+        fields = ["pool", "period", "cost", "allocated", "unused", "extra", "currency"]
 
 
 class ProfitabilitySettingsSerializer(serializers.ModelSerializer):
@@ -127,6 +141,11 @@ class ProfitabilitySettingsSerializer(serializers.ModelSerializer):
 
 class AccountValueSerializer(serializers.ModelSerializer):
     account_id = serializers.CharField(source="account_key")
+    currency = serializers.CharField(
+        source="computation.currency",
+        read_only=True,
+        help_text="ISO 4217 code of every amount of the row (the run's reporting currency).",
+    )
 
     class Meta:
         model = AccountValue
@@ -138,6 +157,7 @@ class AccountValueSerializer(serializers.ModelSerializer):
             "clv_contribution",
             "clv_revenue",
             "reason",
+            "currency",
         ]
 
 
@@ -226,8 +246,10 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator
             return AccountPeriodFigures.objects.none()
-        qs = AccountPeriodFigures.objects.filter(computation=self.current_run()).order_by(
-            "account_key", "period", "pk"
+        qs = (
+            AccountPeriodFigures.objects.filter(computation=self.current_run())
+            .select_related("computation")
+            .order_by("account_key", "period", "pk")
         )
         if self.action != "list":
             return qs
@@ -273,12 +295,13 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         (over all years, or of one ``period``)."""
         params = request.query_params
         if not params.get("period", "").strip() and not params.get("grain", "").strip():
-            return Response(self._computed_run().summary.get("whale", {}))
+            run = self._computed_run()
+            return Response({"currency": run.currency, **run.summary.get("whale", {})})
         run, grain, period = self._period(request)
         curve = whale_of_period(run, grain, period)
         if curve is None:
             return _no_figures(grain, period)
-        return Response({"grain": grain, "period": period, **curve})
+        return Response({"currency": run.currency, "grain": grain, "period": period, **curve})
 
     @extend_schema(
         parameters=_PERIOD_PARAMETERS,
@@ -294,7 +317,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         matrix = price_cost(run, grain, period)
         if matrix is None:
             return _no_figures(grain, period)
-        return Response({"grain": grain, "period": period, **matrix})
+        return Response({"currency": run.currency, "grain": grain, "period": period, **matrix})
 
     @extend_schema(
         parameters=[
@@ -321,7 +344,15 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         groups = segments(run, grain, period, by)
         if not groups:
             return _no_figures(grain, period)
-        return Response({"by": by, "grain": grain, "period": period, "segments": groups})
+        return Response(
+            {
+                "currency": run.currency,
+                "by": by,
+                "grain": grain,
+                "period": period,
+                "segments": groups,
+            }
+        )
 
     @extend_schema(
         parameters=[
@@ -391,6 +422,8 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             )
         return Response(
             {
+                # Read from the ledger now: in the reporting currency.
+                "currency": settings.OPENKAM_REPORTING_CURRENCY,
                 "period": period,
                 "account_id": account_id,
                 "scope": None if account_id else scope,
@@ -410,7 +443,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
         up: net sales, cost to serve, net contribution and its margin, oldest first."""
         run, grain = self._computed_run(), _grain(request, "quarter")
         periods = [_decimals_as_text(row) for row in portfolio_trend(run, grain)]
-        return Response({"grain": grain, "periods": periods})
+        return Response({"currency": run.currency, "grain": grain, "periods": periods})
 
     def _period(self, request) -> tuple[Computation, str, str]:
         """The current run and the grain and period asked for: the grain defaults to that of
@@ -447,8 +480,10 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
     def pools(self, request):
         """Each cost pool's cost, allocated cost and unused capacity per pool period
         (``year=2024`` keeps the pool periods that overlap 2024)."""
-        rows = PoolPeriodFigures.objects.filter(computation=self.current_run()).order_by(
-            "pool", "period"
+        rows = (
+            PoolPeriodFigures.objects.filter(computation=self.current_run())
+            .select_related("computation")
+            .order_by("pool", "period")
         )
         if year := request.query_params.get("year", "").strip():
             if not (len(year) == 4 and year.isascii() and year.isdigit() and year != "0000"):
@@ -507,6 +542,7 @@ class ProfitabilityViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.Lis
             raise ValidationError({"detail": str(exc)}) from exc
         return Response(
             {
+                "currency": settings.OPENKAM_REPORTING_CURRENCY,
                 "account_id": account.account_id,
                 "period": params["period"],
                 # Exact decimals as strings, as every money figure of the API.
@@ -576,8 +612,10 @@ class ClvViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixi
     ordering_fields = ["clv_contribution", "clv_revenue", "probability_alive"]
 
     def get_queryset(self):
-        qs = AccountValue.objects.filter(computation=self.current_run()).order_by(
-            "account_key", "pk"
+        qs = (
+            AccountValue.objects.filter(computation=self.current_run())
+            .select_related("computation")
+            .order_by("account_key", "pk")
         )
         if account := self.request.query_params.get("account_id"):
             qs = qs.filter(account_key=account)
@@ -588,7 +626,7 @@ class ClvViewSet(_CurrentRunMixin, viewsets.GenericViewSet, mixins.ListModelMixi
     def diagnostics(self, request):
         """The fitted model, its parameters and the holdout check, with the run's assumptions."""
         run = self._computed_run()
-        return Response({**run.summary, "settings": run.params})
+        return Response({"currency": run.currency, **run.summary, "settings": run.params})
 
     @extend_schema(request=None, responses={202: ComputationSerializer})
     @action(detail=False, methods=["post"])

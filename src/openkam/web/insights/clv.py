@@ -7,11 +7,16 @@ what the relationship is worth to us, not what it turns over.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import narwhals as nw
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django_tasks import task
 
+from openkam.engine.ledger import Ledger
+from openkam.engine.money_lines import Conversion
 from openkam.web.core.concurrency import save_versioned
 from openkam.web.insights.models import ClvSettings
 
@@ -80,15 +85,16 @@ def _transactions(as_of=None):
     with ``as_of``, only the lines up to that day (a CLV as it stood then)."""
     from openkam.web.core.ledger import table
 
-    invoices = table("invoices")
-    if invoices is None:
+    if table("invoices") is None:
         raise ValueError("the ledger has no invoices: import invoices first")
+    # In the reporting currency, each line rounded once (openkam.engine.money_lines).
+    conversion = Conversion.of(Ledger(Path(settings.DATA_DIR)), settings.OPENKAM_REPORTING_CURRENCY)
+    conversion.check()
+    invoices = conversion.invoices()
     if as_of is not None:
         invoices = invoices.filter(nw.col("invoice_date") <= as_of)
     return invoices.with_columns(
-        value=(nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")).cast(
-            nw.Float64
-        )
+        value=(nw.col("gross_amount") - nw.col("discount_amount")).cast(nw.Float64)
     ).select("account_id", "invoice_date", "value")
 
 

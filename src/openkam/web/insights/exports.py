@@ -1,7 +1,8 @@
 """Downloads of the stored figures: the profitability table as CSV.
 
 Money is written as plain decimals with two places and a dot, no thousand separators, so
-spreadsheets and pandas read the numbers as numbers.
+spreadsheets and pandas read the numbers as numbers; a ``currency`` column names the ISO
+4217 currency of every amount of the row.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from openkam.web.accounts.models import Account
@@ -20,6 +22,7 @@ PROFITABILITY_COLUMNS = [
     "account_id",
     "account_name",
     "period",
+    "currency",
     *MONEY_FIELDS,
     "contribution_margin_pct",
     "cts_pct",
@@ -32,11 +35,13 @@ CENT = Decimal("0.01")
 
 
 def profitability_rows(
-    rows: QuerySet, quadrants: dict[str, str] | None = None
+    rows: QuerySet, quadrants: dict[str, str] | None = None, currency: str | None = None
 ) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the CSV for ``rows`` (``AccountPeriodFigures``, already
     filtered and sorted as on the page), every row, in that order; ``quadrants`` maps an
-    account to its quadrant of the price-cost matrix (empty where it has none)."""
+    account to its quadrant of the price-cost matrix (empty where it has none); the amounts
+    are in ``currency`` (the run's; default the reporting currency)."""
+    currency = currency or settings.OPENKAM_REPORTING_CURRENCY
     quadrants = quadrants or {}
     name = Account.objects.filter(account_id=OuterRef("account_key")).values("name")[:1]
     records = list(
@@ -60,6 +65,7 @@ def profitability_rows(
                 r["account_key"],
                 r["account_name"] or "",
                 r["period"],
+                currency,
                 *(_money(r[k]) for k in MONEY_FIELDS),
                 _number(r["contribution_margin_pct"]),
                 _cts_pct(r["cost_to_serve"], r["net_sales"]),
@@ -80,6 +86,7 @@ MIX_COLUMNS = [
     "lines",
     "accounts",
     "quantity",
+    "currency",
     "gross_sales",
     "discounts",
     "invoiced_sales",
@@ -91,13 +98,17 @@ MIX_COLUMNS = [
 ]
 
 
-def mix_rows(mix: dict) -> tuple[list[str], list[list[str]]]:
+def mix_rows(mix: dict, currency: str | None = None) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a product mix (``mix_to_dict``, rows with their ``name``) as
-    the page shows it: money with two decimals, ratios with two, empty where undefined."""
+    the page shows it: money with two decimals in ``currency`` (default the reporting
+    currency), ratios with two, empty where undefined."""
+    currency = currency or settings.OPENKAM_REPORTING_CURRENCY
     money = {"gross_sales", "discounts", "invoiced_sales", "cogs", "invoice_margin"}
     ratios = {"share_pct", "discount_pct", "invoice_margin_pct"}
 
     def cell(name: str, value) -> str:
+        if name == "currency":
+            return currency
         if value is None:
             return ""
         if name in money:

@@ -36,6 +36,9 @@ class Computation(models.Model):
     stage = models.CharField(max_length=200, blank=True)
     progress = models.FloatField(default=0.0, help_text="0 to 1")
     params = models.JSONField(default=dict, blank=True)
+    #: The ISO 4217 currency of every amount the run computed: the reporting currency when
+    #: it was requested (settings.OPENKAM_REPORTING_CURRENCY).
+    currency = models.CharField(max_length=3, default="EUR")
     summary = models.JSONField(default=dict, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)

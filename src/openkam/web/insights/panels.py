@@ -24,7 +24,7 @@ def profitability_panel(request, account):
     """The account's P&L waterfall for its latest year and cost to serve by pool over time."""
     run = runs.current(Computation.Kind.PROFITABILITY)
     if run is None:
-        return {"run": None, "account": account}
+        return {"run": None, "account": account, "currency": None}
     rows = AccountPeriodFigures.objects.filter(computation=run, account_key=account.account_id)
     has_subsidiaries = account.subsidiaries.exists()
     years = list(rows.filter(grain="year", rolled_up=False).order_by("period"))
@@ -32,7 +32,7 @@ def profitability_panel(request, account):
         {r.period: r for r in rows.filter(grain="year", rolled_up=True)} if has_subsidiaries else {}
     )
     if not years:
-        return {"run": run, "account": account, "years": []}
+        return {"run": run, "account": account, "years": [], "currency": run.currency}
     year = years[-1]
     requested = request.GET.get("pl_year")
     for y in years:
@@ -68,6 +68,7 @@ def profitability_panel(request, account):
     }
     return {
         "run": run,
+        "currency": run.currency,
         "account": account,
         "years": years,
         "year": year,
@@ -175,6 +176,7 @@ def clv_panel(request, account):
     run = runs.current(Computation.Kind.CLV)
     return {
         "run": run,
+        "currency": run.currency if run else None,
         "account": account,
         "value": account_values(account.account_id) if run else None,
         "params": run.params if run else ClvSettings.load().__dict__,

@@ -68,9 +68,10 @@ def ledger() -> Ledger:
     return Ledger(Path(settings.DATA_DIR))
 
 
-def compute(params: dict, report=None) -> dict:
+def compute(params: dict, report=None, currency: str | None = None) -> dict:
     """Run the engine for every grain (one pass over the ledger); returns ``{grain:
-    ProfitabilityResult}`` and ``"whale"``, the whale curve's report dict."""
+    ProfitabilityResult}`` and ``"whale"``, the whale curve's report dict; every amount in
+    ``currency`` (default: the reporting currency)."""
     tree = hierarchy()
     if report:
         report("aggregating the ledger", 0.0)
@@ -85,6 +86,7 @@ def compute(params: dict, report=None) -> dict:
         # Month sums of ledger files seen before are reused: after an import only the new
         # files are read (openkam.engine.profitability.incremental).
         cache=True,
+        currency=currency or settings.OPENKAM_REPORTING_CURRENCY,
     )
     if report:
         report("storing", 0.6)
@@ -153,7 +155,7 @@ def recompute_profitability(run_id: int) -> None:
     """Background task: recompute and store every account's profitability."""
 
     def work(run, report):
-        result = compute(run.params, report)
+        result = compute(run.params, report, run.currency)
         warnings = _unique([w.as_dict() for w in result[g].warnings] for g in GRAINS)
         return result, warnings, _summary(result)
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,6 +48,7 @@ def request(kind: str, params: dict, user, task) -> Computation:
         run = Computation.objects.create(
             kind=kind,
             params=params,
+            currency=settings.OPENKAM_REPORTING_CURRENCY,
             requested_by=user if getattr(user, "is_authenticated", False) else None,
         )
         audit.record(
@@ -59,7 +61,9 @@ def request(kind: str, params: dict, user, task) -> Computation:
 
 def run_now(kind: str, params: dict, task, actor: str = "cli") -> Computation:
     """Run a recomputation in this process, waiting for it (the CLI and the demo)."""
-    run = Computation.objects.create(kind=kind, params=params)
+    run = Computation.objects.create(
+        kind=kind, params=params, currency=settings.OPENKAM_REPORTING_CURRENCY
+    )
     audit.record("event", run, actor=actor, message=f"requested {run}")
     task.call(run.pk)
     run.refresh_from_db()

@@ -9,3 +9,9 @@ class OperationsConfig(AppConfig):
     account_panels = [
         (30, "operations/_panel.html", "openkam.web.operations.panels.commitments_panel")
     ]
+
+    def ready(self):
+        # The commitments marked for the customer join the mutual plan's allow-list.
+        from openkam.web.operations.mutual import register_section
+
+        register_section()

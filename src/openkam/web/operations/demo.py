@@ -54,12 +54,12 @@ def seed_commitments() -> int:
         add(
             account=account,
             kind=Commitment.Kind.OTIF,
-            description="At least 95 % of order lines delivered on time and in full, every quarter.",
+            description="At least 92 % of order lines delivered on time and in full, every quarter.",
             start_date=start,
             end_date=end,
             owner=owner,
             measure=Commitment.Measure.OTIF_PCT,
-            target=Decimal("95"),
+            target=Decimal("92"),
             review_period=Commitment.ReviewPeriod.QUARTER,
             customer_visible=True,
         )
@@ -67,12 +67,12 @@ def seed_commitments() -> int:
             add(
                 account=account,
                 kind=Commitment.Kind.LEAD_TIME,
-                description="Standard items delivered within 8 days of the order.",
+                description="Standard items delivered within 9 days of the order on average.",
                 start_date=start,
                 end_date=end,
                 owner=owner,
                 measure=Commitment.Measure.AVG_LEAD_TIME_DAYS,
-                target=Decimal("8"),
+                target=Decimal("9"),
                 review_period=Commitment.ReviewPeriod.QUARTER,
                 customer_visible=True,
             )
@@ -92,7 +92,7 @@ def seed_commitments() -> int:
             end_date=end,
             owner=owners[len(taken) % len(owners)],
             measure=Commitment.Measure.FILL_RATE_PCT,
-            target=Decimal("98"),
+            target=Decimal("95"),
             review_period=Commitment.ReviewPeriod.QUARTER,
         )
     other = Account.objects.exclude(key_status=Account.KeyStatus.KEY).order_by("account_id").first()

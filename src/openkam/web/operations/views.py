@@ -67,6 +67,10 @@ def commitment_detail(request, commitment_id: str):
     allocation = None
     if c.kind == Commitment.Kind.PRIORITY_ALLOCATION:
         allocation = services.account_allocation(c.account.account_id)
+        covered = services.products_of(c)
+        if covered is not None:
+            covered = set(covered)
+            allocation["lines"] = [r for r in allocation["lines"] if r["product_id"] in covered]
     return render(
         request,
         "operations/commitment.html",
@@ -226,9 +230,10 @@ def allocation(request):
             "policies": POLICIES,
             "only_short": only_short,
             "error": error,
-            "losers": [
-                a for a in report["accounts"] if not a["key"] and a["units_lost_to_priority"] > 0
-            ][:25],
+            "losers": sorted(
+                (a for a in report["accounts"] if not a["key"] and a["units_lost_to_priority"] > 0),
+                key=lambda a: (-a["contribution_lost_to_priority"], a["account_id"]),
+            )[:25],
             "key_rows": [a for a in report["accounts"] if a["key"]],
         },
     )

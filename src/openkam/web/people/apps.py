@@ -5,3 +5,6 @@ class PeopleConfig(AppConfig):
     name = "openkam.web.people"
     label = "people"
     nav = [("People", "people:list", 80)]
+    account_panels = [
+        (15, "people/_account_panel.html", "openkam.web.people.panels.organisation_panel")
+    ]

@@ -158,15 +158,17 @@ def assign_many(
                 f"{item['account'].account_id}: the effective date {item['effective']} is in "
                 "the future; record a change on or after the day it happens."
             )
-    if any(role in item for item in prepared for role in ROLES) and not may_assign(user):
-        raise PermissionDenied(
-            "Only the KAM champion or an administrator assigns key account managers and sponsors."
-        )
+    assigner = may_assign(user)
     with transaction.atomic():
         pks = sorted({item["account"].pk for item in prepared})
         current = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=pks)}
         # Keep only what really changes against the stored state (in order).
         state = {pk: (a.kam_id, a.sponsor_id, a.key_status) for pk, a in current.items()}
+        open_rows = set(
+            Assignment.objects.filter(account_id__in=pks, end__isnull=True).values_list(
+                "account_id", "role"
+            )
+        )
         # Everyone who holds a touched account before or after: their exceptions may retire.
         touched = {a.kam_id for a in current.values()} | {a.sponsor_id for a in current.values()}
         effective_changes = []
@@ -176,10 +178,16 @@ def assign_many(
                 raise ValidationError(f"Unknown account {item['account'].account_id!r}.")
             kam_id, sponsor_id, status = state[pk]
             diff = {}
-            if "kam" in item and _pk(item["kam"]) != kam_id:
-                diff["kam"] = item["kam"]
-            if "sponsor" in item and _pk(item["sponsor"]) != sponsor_id:
-                diff["sponsor"] = item["sponsor"]
+            for role, holder in (("kam", kam_id), ("sponsor", sponsor_id)):
+                if role not in item:
+                    continue
+                if _pk(item[role]) != holder:
+                    diff[role] = item[role]
+                elif assigner and holder is not None and (pk, role) not in open_rows:
+                    # The holder is unchanged but has no history yet (held since before
+                    # the history began): the change starts their history.
+                    diff[role] = item[role]
+                open_rows.add((pk, role))
             if "key_status" in item and item["key_status"] != status:
                 diff["key_status"] = item["key_status"]
             if not diff:
@@ -193,6 +201,13 @@ def assign_many(
             touched |= {_pk(diff.get("kam")), _pk(diff.get("sponsor"))}
         if not effective_changes:
             return {}
+        # Checked on what really changes: a KAM saving their account with its KAM and
+        # sponsor as they are is not assigning anyone.
+        if not assigner and any(r in c["_diff"] for c in effective_changes for r in ROLES):
+            raise PermissionDenied(
+                "Only the KAM champion or an administrator assigns key account managers and "
+                "sponsors."
+            )
         rules = ProgrammeRules.current()
         check = [
             {
@@ -334,16 +349,19 @@ def _write(account, c: dict, *, user, actor, source, exception_reason) -> dict:
     if "key_status" in c["_diff"]:
         account.key_status = c["key_status"]
     changes = audit.diff(before, audit.snapshot(account))
-    if not changes:
+    if not changes and not parts:
         return {}
-    Account.objects.filter(pk=account.pk).update(
-        kam_id=account.kam_id,
-        sponsor_id=account.sponsor_id,
-        key_status=account.key_status,
-        version=F("version") + 1,
-    )
-    account.version = Account.objects.values_list("version", flat=True).get(pk=account.pk)
-    changes = audit.labelled(Account, changes)
+    if changes:
+        Account.objects.filter(pk=account.pk).update(
+            kam_id=account.kam_id,
+            sponsor_id=account.sponsor_id,
+            key_status=account.key_status,
+            version=F("version") + 1,
+        )
+        account.version = Account.objects.values_list("version", flat=True).get(pk=account.pk)
+        changes = audit.labelled(Account, changes)
+    else:
+        parts = [f"{p.split(' → ')[-1]} recorded in the history" for p in parts]
     message = "; ".join(parts) or "key status"
     message += f" from {when.isoformat()}"
     if source:
@@ -353,7 +371,7 @@ def _write(account, c: dict, *, user, actor, source, exception_reason) -> dict:
     if exception_reason:
         message += f" [exception: {exception_reason}]"
     audit.record(
-        "update",
+        "update" if changes else "event",
         account,
         user=user,
         actor=actor,

@@ -242,7 +242,7 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         until = self.end.isoformat() if self.end else "now"
-        return f"{self.person} {self.role} of {self.account_id} {self.start}–{until}"
+        return f"{self.person} {self.role} of {self.account.account_id} {self.start}–{until}"
 
 
 class RuleException(ChangeLoggedModel):
@@ -297,7 +297,10 @@ class SponsorVisit(ChangeLoggedModel):
         ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.sponsor} {self.get_kind_display().lower()} {self.account_id} {self.date}"
+        return (
+            f"{self.sponsor} {self.get_kind_display().lower()} {self.account.account_id} "
+            f"{self.date}"
+        )
 
     def editable_by(self, user) -> bool:
         if runs_programme(user):

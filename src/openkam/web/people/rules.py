@@ -48,7 +48,8 @@ RULES: dict[str, tuple[str, str]] = {
     "kam_min_accounts": (
         "KAM load: at least",
         "A key account manager carries at least this many key accounts; fewer leaves a "
-        "full-time KAM under-used (shown when an account is taken away).",
+        "full-time KAM under-used. Taking an account away below it is refused; a new KAM "
+        "building up to it shows as under.",
     ),
     "kam_full_time": (
         "KAM works full time as a KAM",
@@ -70,8 +71,8 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "sponsor_min_accounts": (
         "Sponsor load: at least",
-        "An executive sponsor sponsors at least this many key accounts (shown when an "
-        "account is taken away).",
+        "An executive sponsor sponsors at least this many key accounts. Taking an account "
+        "away below it is refused; a new sponsor shows as under until the first arrives.",
     ),
     "kam_is_sponsor": (
         "KAM and sponsor are two people",
@@ -465,10 +466,22 @@ def load_of(person: Person, rules: ProgrammeRules | None = None) -> dict:
     key = Account.objects.filter(key_status="key")
     n_kam = key.filter(kam=person).count()
     n_sp = key.filter(sponsor=person).count()
-    return {
-        "kam": load_status(n_kam, rules.kam_min_accounts, rules.kam_max_accounts),
-        "sponsor": load_status(n_sp, rules.sponsor_min_accounts, rules.sponsor_max_accounts),
-    }
+    kam = load_status(n_kam, rules.kam_min_accounts, rules.kam_max_accounts)
+    sponsor = load_status(n_sp, rules.sponsor_min_accounts, rules.sponsor_max_accounts)
+    kam["text"] = load_text("KAM", kam)
+    sponsor["text"] = load_text("Sponsor", sponsor)
+    # Someone who holds nothing in a role and is not a KAM or sponsor by role has no load.
+    if not n_kam and not (person.active and person.role == Role.KAM):
+        kam["status"] = ""
+    if not n_sp and not (person.active and person.role == Role.SPONSOR):
+        sponsor["status"] = ""
+    return {"kam": kam, "sponsor": sponsor}
+
+
+def load_text(kind: str, load: dict) -> str:
+    """ "KAM 6 of 2–5, over": a load against its rule, as people read it."""
+    status = {"over": ", over", "under": ", under"}.get(load["status"], "")
+    return f"{kind} {load['count']} of {load['min']}–{load['max']}{status}"
 
 
 def load_status(count: int, low: int, high: int) -> dict:
@@ -496,3 +509,26 @@ def rules_summary(rules: ProgrammeRules | None = None) -> list[dict]:
         {"key": key, "title": title, "meaning": meaning, "value": values[key]}
         for key, (title, meaning) in RULES.items()
     ]
+
+
+def eligible_kams(rules: ProgrammeRules | None = None):
+    """The active people who may be KAM under the rules (a KAM role or function, and full
+    time when the rules ask it): the candidates a selection review may assign."""
+    from django.db.models import Q
+
+    rules = rules or ProgrammeRules.current()
+    people = Person.objects.filter(active=True).filter(
+        Q(role=Role.KAM) | Q(function=Function.KEY_ACCOUNT_MANAGEMENT)
+    )
+    if rules.kam_must_be_full_time:
+        people = people.filter(full_time_kam=True)
+    return people
+
+
+def eligible_sponsors(rules: ProgrammeRules | None = None):
+    """The active people who may sponsor a key account under the rules (executives of at
+    least the sponsor level)."""
+    rules = rules or ProgrammeRules.current()
+    floor = EXECUTIVE_RANK.get(rules.sponsor_min_level, 3)
+    levels = [level for level, rank in EXECUTIVE_RANK.items() if rank >= floor and level]
+    return Person.objects.filter(active=True, executive_level__in=levels)

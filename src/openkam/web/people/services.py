@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
-from openkam.web.core.permissions import require_edit
+from openkam.web.core.permissions import require_edit, require_role_change
 from openkam.web.core.roles import Role, person_of, runs_programme
 from openkam.web.people import rules as org_rules
 from openkam.web.people.models import (
@@ -44,12 +44,6 @@ def _today() -> dt.date:
 
 
 # --- people and their load ---------------------------------------------------------
-
-
-def load_text(kind: str, load: dict) -> str:
-    """ "KAM 6 of 2–5, over" — a load against its rule, as people read it."""
-    status = {"over": ", over", "under": ", under"}.get(load["status"], "")
-    return f"{kind} {load['count']} of {load['min']}–{load['max']}{status}"
 
 
 def people_with_load(
@@ -95,8 +89,8 @@ def people_with_load(
         )
         is_kam = bool(p.n_kam_any) or (p.active and p.role == Role.KAM)
         is_sponsor = bool(p.n_sponsor_any) or (p.active and p.role == Role.SPONSOR)
-        kam_load["text"] = load_text("KAM", kam_load)
-        sponsor_load["text"] = load_text("Sponsor", sponsor_load)
+        kam_load["text"] = org_rules.load_text("KAM", kam_load)
+        sponsor_load["text"] = org_rules.load_text("Sponsor", sponsor_load)
         if not is_kam:
             kam_load["status"] = ""
         if not is_sponsor:
@@ -142,6 +136,7 @@ def person_row_json(row: dict) -> dict:
 def update_person(person: Person, values: dict, expected_version: int | None, user) -> dict:
     """Edit a person (champion or admin). Returns the changes."""
     require_edit(user, person)
+    require_role_change(user, person.role, values.get("role"))
     if values.get("reports_to") is not None:
         _check_reports_to(person, values["reports_to"])
     return save_versioned(person, values, expected_version, user=user)
@@ -150,12 +145,27 @@ def update_person(person: Person, values: dict, expected_version: int | None, us
 def create_person(values: dict, user) -> Person:
     """Add a person (champion or admin)."""
     require_programme(user)
+    require_role_change(user, None, values.get("role"))
     with transaction.atomic():
         person = Person(**values)
         person.full_clean()
         person.save()
         audit.record("create", person, user=user, changes=audit.snapshot(person))
     return person
+
+
+def delete_person(person: Person, user) -> None:
+    """Remove a person who never held an account nor logged a visit; anyone with history
+    is made inactive instead (the history keeps who held what)."""
+    require_programme(user)
+    if person.assignments.exists() or person.visits.exists():
+        raise ValidationError(
+            f"{person.name} has held accounts or logged sponsor visits: mark them inactive "
+            "instead, so the history keeps who held what."
+        )
+    with transaction.atomic():
+        audit.record("delete", person, user=user, changes=audit.snapshot(person))
+        person.delete()
 
 
 def _check_reports_to(person: Person, boss: Person) -> None:
@@ -245,6 +255,13 @@ def add_training(person: Person, values: dict, user) -> TrainingRecord:
     return obj
 
 
+def delete_training(record: TrainingRecord, user) -> None:
+    require_programme(user)
+    with transaction.atomic():
+        audit.record("delete", record, user=user, changes=audit.snapshot(record))
+        record.delete()
+
+
 # --- sponsor visits -----------------------------------------------------------------
 
 
@@ -264,6 +281,19 @@ def log_visit(values: dict, user, *, people_met=()) -> SponsorVisit:
         raise PermissionDenied("Only the sponsor, the KAM champion or an admin logs this visit.")
     if values.get("date") and values["date"] > _today():
         raise ValidationError({"date": "A visit is logged once it happened (not in the future)."})
+    day = values.get("date") or _today()
+    from openkam.web.people.assignments import holder_on
+
+    held = holder_on(account, "sponsor", day)
+    if held is None and not Assignment.objects.filter(account=account, role="sponsor").exists():
+        held = account.sponsor  # an account whose history predates the record
+    if held is None or held.pk != sponsor.pk:
+        raise ValidationError(
+            {
+                "sponsor": f"{sponsor.name} was not the sponsor of {account.account_id} on "
+                f"{day}: a sponsor visit is logged by the account's sponsor."
+            }
+        )
     met = list(people_met)
     wrong = [c.contact_id for c in met if c.account_id != account.pk]
     if wrong:
@@ -505,6 +535,7 @@ def home_panel(user) -> dict | None:
     return {
         "violations": violations,
         "open_violations": [v for v in violations if not v.excepted],
+        "excepted": [v for v in violations if v.excepted],
         "overdue": overdue,
         "sponsor_desk": sponsor_desk,
         "programme": programme,

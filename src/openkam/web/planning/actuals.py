@@ -17,7 +17,7 @@ import narwhals as nw
 from django.core.cache import cache
 
 from openkam.web.accounts.models import Account, Product
-from openkam.web.core.ledger import ledger, table
+from openkam.web.core.ledger import ledger, money_table
 from openkam.web.insights.profitability import hierarchy
 from openkam.web.insights.profitability_settings import settings_params
 
@@ -153,7 +153,7 @@ def whitespace_sales(account: Account, months: int = 12) -> tuple[dict, dt.date 
     subtree, in the window ending at its latest invoice date (so an old demo ledger still
     shows its sales). Lines without a business unit count under "(unassigned)".
     """
-    invoices = table("invoices")
+    invoices = money_table("invoices")  # in the reporting currency, lines to the cent
     if invoices is None:
         return {}, None
     lines = invoices.filter(nw.col("account_id").is_in(account.subtree_ids()))
@@ -165,9 +165,7 @@ def whitespace_sales(account: Account, months: int = 12) -> tuple[dict, dt.date 
     start = add_months(last, -months) + dt.timedelta(days=1)
     grouped = (
         lines.filter(nw.col("invoice_date") >= start)
-        .with_columns(
-            sales=nw.col("quantity") * nw.col("unit_list_price") - nw.col("discount_amount")
-        )
+        .with_columns(sales=nw.col("gross_amount") - nw.col("discount_amount"))
         .group_by("product_id", "business_unit")
         .agg(nw.col("sales").sum())
         .collect()

@@ -129,7 +129,9 @@ def plan_document(
         "latest_version": None if shared_only else latest,
         "signed_version": None if shared_only else signed,
         "review_overdue": bool(plan.next_review and plan.next_review < today),
-        "app_sections": app_sections(account, shared_only=shared_only),
+        "app_sections": app_sections(account, shared_only=shared_only)
+        if show("commitments")
+        else [],
     }
 
 

@@ -34,6 +34,7 @@ SHAREABLE_SECTIONS = {
     "value_propositions": "Value propositions",
     "actions": "Actions",
     "whitespace": "Whitespace",
+    "commitments": "Operations commitments",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -156,9 +157,15 @@ def part_add(request, account_id: str, kind: str):
     form.fields.pop("version")
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in form._meta.fields}
-        services.add_part(plan, kind, values, request.user)
-        messages.success(request, f"Added the {PART_TITLES[kind]}.")
-        return redirect(f"{plan.get_absolute_url()}#{kind}")
+        try:
+            services.add_part(plan, kind, values, request.user)
+        except ValidationError as exc:
+            # e.g. the same whitespace cell twice: said on the form, nothing saved.
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Added the {PART_TITLES[kind]}.")
+            return redirect(f"{plan.get_absolute_url()}#{kind}")
     return render(
         request,
         "planning/plan_form.html",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -13,7 +15,7 @@ from openkam.engine.selection import SelectionInfeasible
 from openkam.web.accounts.models import Account
 from openkam.web.core.permissions import RolePermission
 from openkam.web.portfolio import services
-from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review
+from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review, ReviewRow
 
 
 def _call(fn, *args, **kwargs):
@@ -49,11 +51,13 @@ class CriteriaSetViewSet(
     queryset = CriteriaSet.objects.order_by("-number")
 
     def create(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": 'Send an object: {"config": {…}, "note": …}.'})
         new = _call(
             services.save_criteria,
-            request.data.get("config") or {},
+            request.data.get("config"),
             request.user,
-            request.data.get("note", ""),
+            str(request.data.get("note") or ""),
         )
         return Response(CriteriaSetSerializer(new).data, status=status.HTTP_201_CREATED)
 
@@ -134,8 +138,13 @@ class OverrideViewSet(
 
 
 class ReviewSerializer(serializers.ModelSerializer):
+    """A review's summary: its rules' outcome and objective; the accounts are paged at
+    ``/decisions/`` (a review of 2,000 accounts would otherwise weigh megabytes)."""
+
     criteria_version = serializers.IntegerField(source="criteria.number", read_only=True)
     apply = serializers.BooleanField(write_only=True, required=False, default=False)
+    result = serializers.SerializerMethodField()
+    decisions_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
@@ -148,10 +157,70 @@ class ReviewSerializer(serializers.ModelSerializer):
             "overrides",
             "created",
             "applied_at",
+            "decisions_url",
             "apply",
         ]
-        read_only_fields = ["id", "status", "result", "overrides", "created", "applied_at"]
+        read_only_fields = ["id", "status", "overrides", "created", "applied_at"]
         extra_kwargs = {"label": {"required": False}}
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "description": "objective, currency, constraints (programme, kams, sponsors, "
+            "changes, not_assessed …) and the config the review used",
+        }
+    )
+    def get_result(self, review) -> dict:
+        return {k: v for k, v in review.result.items() if k != "accounts"}
+
+    def get_decisions_url(self, review) -> str:
+        return f"/api/selection/reviews/{review.pk}/decisions/"
+
+
+# "from" is a Python keyword, so the class is built from a dict of its fields.
+ChangeSerializer = type(
+    "ChangeSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "One proposed change of an account's decision, KAM or sponsor, and why.",
+        "field": serializers.ChoiceField(choices=["decision", "kam", "sponsor"]),
+        "from": serializers.CharField(allow_null=True),
+        "to": serializers.CharField(allow_null=True),
+        "reason": serializers.CharField(),
+    },
+)
+
+
+class DecisionSerializer(serializers.Serializer):
+    """One account's decision in a review, with the changes it proposes and why."""
+
+    account_id = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    attractiveness = serializers.FloatField()
+    relative_strength = serializers.FloatField()
+    strength_assessed = serializers.BooleanField()
+    quadrant = serializers.CharField()
+    expected_gain = serializers.FloatField()
+    current_decision = serializers.CharField()
+    current_kam = serializers.CharField(allow_null=True)
+    current_sponsor = serializers.CharField(allow_null=True)
+    decision = serializers.CharField()
+    kam = serializers.CharField(allow_null=True)
+    sponsor = serializers.CharField(allow_null=True)
+    changes = ChangeSerializer(many=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    binding = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, row):
+        row = row.data if isinstance(row, ReviewRow) else row
+        row = {
+            **row,
+            "current_decision": row.get("current_decision") or row.get("current"),
+            "strength_assessed": row.get("strength_assessed", True),
+            "changes": row.get("changes", []),
+            "name": row.get("name", ""),
+        }
+        return super().to_representation(row)
 
 
 class ReviewViewSet(
@@ -160,12 +229,14 @@ class ReviewViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Selection reviews. POST computes one (``apply: true`` also applies its decisions);
-    ``/decisions/`` lists the per-account decisions; ``/apply/`` applies a draft."""
+    """Selection reviews (summaries). POST computes one (``apply: true`` also applies its
+    decisions); ``/decisions/`` pages the per-account decisions (filters: ``decision``,
+    ``current_decision``, ``changed``, ``quadrant``, ``search``); ``/apply/`` applies a
+    draft."""
 
     serializer_class = ReviewSerializer
     permission_classes = [RolePermission]
-    queryset = Review.objects.select_related("criteria").order_by("-id")
+    queryset = Review.objects.select_related("criteria").defer("inputs").order_by("-id")
 
     def create(self, request, *args, **kwargs):
         s = self.get_serializer(data=request.data)
@@ -178,26 +249,55 @@ class ReviewViewSet(
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses=DecisionSerializer(many=True),
+        parameters=[
+            OpenApiParameter("decision", str, enum=["key", "not_key"]),
+            OpenApiParameter("current_decision", str, enum=["key", "not_key"]),
+            OpenApiParameter("changed", bool),
+            OpenApiParameter("quadrant", str),
+            OpenApiParameter("search", str, description="Account id or name contains"),
+        ],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def decisions(self, request, pk=None):
         review = self.get_object()
-        keys = (
-            "account_id",
-            "attractiveness",
-            "relative_strength",
-            "quadrant",
-            "decision",
-            "kam",
-            "sponsor",
-            "reasons",
-            "binding",
-        )
-        return Response([{k: r.get(k) for k in keys} for r in review.rows()])
+        qs = review.row_set.order_by("position")
+        p = request.query_params
+        for f in ("decision", "current_decision", "quadrant"):
+            if p.get(f):
+                qs = qs.filter(**{f: p[f]})
+        if p.get("changed") in ("true", "1", "false", "0"):
+            qs = qs.filter(changed=p["changed"] in ("true", "1"))
+        if p.get("search"):
+            qs = qs.filter(Q(account_id__icontains=p["search"]) | Q(name__icontains=p["search"]))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(DecisionSerializer(page, many=True).data)
 
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {
+                    "exception_reason": {
+                        "type": "string",
+                        "description": "Why the programme accepts the rules this breaks",
+                    }
+                },
+            }
+        },
+        responses={200: dict},
+    )
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
+        """Apply a draft; 400 with the broken rules unless ``exception_reason`` is given."""
         review = self.get_object()
-        changed = _call(services.apply_review, review, request.user)
+        changed = _call(
+            services.apply_review,
+            review,
+            request.user,
+            exception_reason=str(request.data.get("exception_reason") or "").strip(),
+        )
         return Response({"applied": True, "accounts_changed": changed})
 
 

@@ -99,7 +99,8 @@ class Review(ChangeLoggedModel):
     label = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     criteria = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="reviews")
-    #: The engine's recommendation (accounts with scores, contributions, reasons).
+    #: The engine's recommendation without its accounts: constraints, objective, config.
+    #: The accounts are :class:`ReviewRow` rows, so pages read one page of them at a time.
     result = models.JSONField(default=dict)
     #: The raw criterion values per account the scores were computed from.
     inputs = models.JSONField(default=dict)
@@ -134,4 +135,74 @@ class Review(ChangeLoggedModel):
         return runs_programme(user)
 
     def rows(self) -> list[dict]:
-        return self.result.get("accounts", [])
+        """Every account's row as the engine returned it (in the engine's order)."""
+        if "accounts" in self.result:  # a review stored whole (before rows had a table)
+            return self.result["accounts"]
+        return [r.data for r in self.row_set.order_by("position")]
+
+    def row(self, account_id: str) -> dict | None:
+        """One account's row, or None."""
+        if "accounts" in self.result:
+            return next((r for r in self.result["accounts"] if r["account_id"] == account_id), None)
+        r = self.row_set.filter(account_id=account_id).first()
+        return r.data if r else None
+
+    @property
+    def currency(self) -> str:
+        return self.result.get("currency") or "EUR"
+
+
+class ReviewRow(models.Model):
+    """One account in one review: the engine's row (``data``) with the columns pages filter,
+    sort and search on."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="row_set")
+    position = models.PositiveIntegerField()
+    account_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    current_decision = models.CharField(max_length=16)
+    decision = models.CharField(max_length=16)
+    quadrant = models.CharField(max_length=32)
+    attractiveness = models.FloatField()
+    relative_strength = models.FloatField()
+    strength_assessed = models.BooleanField(default=True)
+    expected_gain = models.FloatField()
+    #: Whether the review changes the account's decision, KAM or sponsor.
+    changed = models.BooleanField(default=False)
+    kam = models.CharField(max_length=64, blank=True)
+    sponsor = models.CharField(max_length=64, blank=True)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["review", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "account_id"], name="review_row_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["review", "position"]),
+            models.Index(fields=["review", "changed"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in review {self.review_id}"
+
+    @staticmethod
+    def columns(row: dict, position: int, review_id: int) -> dict:
+        """The field values of the engine's ``row`` at ``position`` in review ``review_id``."""
+        return {
+            "review_id": review_id,
+            "position": position,
+            "account_id": row["account_id"],
+            "name": (row.get("name") or "")[:200],
+            "current_decision": row.get("current_decision") or row.get("current") or "not_key",
+            "decision": row["decision"],
+            "quadrant": row.get("quadrant") or "",
+            "attractiveness": row.get("attractiveness") or 0.0,
+            "relative_strength": row.get("relative_strength") or 0.0,
+            "strength_assessed": row.get("strength_assessed", True),
+            "expected_gain": row.get("expected_gain") or 0.0,
+            "changed": bool(row.get("changes")),
+            "kam": row.get("kam") or "",
+            "sponsor": row.get("sponsor") or "",
+            "data": row,
+        }

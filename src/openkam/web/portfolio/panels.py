@@ -6,10 +6,8 @@ from openkam.web.portfolio.models import Override, Review
 
 
 def selection_panel(request, account):
-    review = Review.objects.first()
-    row = None
-    if review is not None:
-        row = next((r for r in review.rows() if r["account_id"] == account.account_id), None)
+    review = Review.objects.defer("inputs").first()
+    row = review.row(account.account_id) if review is not None else None
     if row is not None:
         from openkam.web.portfolio.views import QUADRANT_LABELS
 

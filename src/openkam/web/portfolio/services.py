@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -27,8 +29,14 @@ from openkam.engine.selection import (
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
 from openkam.web.core.roles import runs_programme
-from openkam.web.people.models import Person
-from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review
+from openkam.web.people.models import ExecutiveLevel, Person, ProgrammeRules
+from openkam.web.portfolio.models import (
+    AssessedScore,
+    CriteriaSet,
+    Override,
+    Review,
+    ReviewRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +83,17 @@ def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> Crite
     """Validate ``data`` as a configuration and save it as a new version."""
     if not actor:
         _require_programme(user)
+    if not isinstance(data, dict):
+        raise ValidationError(
+            f"The criteria configuration must be a JSON object, not {type(data).__name__}."
+        )
     try:
         config = config_from_dict(data)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+    except (TypeError, AttributeError, KeyError) as exc:
+        # A part of the object has the wrong shape (e.g. a criterion that is not an object).
+        raise ValidationError(f"The criteria configuration is malformed: {exc}") from None
     with transaction.atomic():
         previous = current_criteria(saved=True)
         new = CriteriaSet.objects.create(
@@ -97,6 +112,17 @@ def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> Crite
             message=note or f"criteria v{new.number}",
         )
     return new
+
+
+def weight_shares(config: SelectionConfig) -> dict[str, float]:
+    """Each criterion's weight as a share (0–100 %) of its axis's total weight."""
+    totals: dict[str, float] = {}
+    for c in config.criteria:
+        totals[c.axis] = totals.get(c.axis, 0.0) + c.weight
+    return {
+        c.key: 100.0 * c.weight / totals[c.axis] if totals[c.axis] > 0 else 0.0
+        for c in config.criteria
+    }
 
 
 # --- assessed scores and estimates ------------------------------------------------------
@@ -153,6 +179,18 @@ def latest_scores(account_ids=None) -> dict[str, dict[str, AssessedScore]]:
     out: dict[str, dict[str, AssessedScore]] = {}
     for s in qs:
         out.setdefault(s.account.account_id, {})[s.criterion] = s
+    return out
+
+
+def latest_values() -> dict[str, dict[str, float]]:
+    """``{account_id: {criterion: latest value}}`` of every account (values only: what a
+    review reads, without loading thousands of model instances)."""
+    out: dict[str, dict[str, float]] = {}
+    rows = AssessedScore.objects.order_by("created", "id").values_list(
+        "account__account_id", "criterion", "value"
+    )
+    for account, criterion, value in rows.iterator(chunk_size=5000):
+        out.setdefault(account, {})[criterion] = value
     return out
 
 
@@ -222,13 +260,46 @@ def _products() -> pa.Table | None:
 
 
 def data_metrics() -> dict[str, dict]:
-    """Data-derived criteria from the ledger ({} when nothing was imported)."""
+    """Data-derived criteria from the ledger ({} when nothing was imported).
+
+    Computing them reads two years of the ledger; the result is kept in the data directory
+    keyed by the ledger's fingerprint, the product lines and the account hierarchy, so a
+    review on unchanged data (a new override, other weights) reads it back instead.
+    """
     root = Path(settings.DATA_DIR)
     if not any((root / "ledger" / "invoices").glob("*.parquet")):
         return {}
+    from openkam.web.core.ledger import fingerprint
     from openkam.web.insights.profitability import hierarchy
 
-    return ledger_metrics(root, products=_products(), hierarchy=hierarchy())
+    products, tree = _products(), hierarchy()
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                fingerprint(),
+                products.to_pylist() if products is not None else None,
+                tree.to_pylist() if tree is not None else None,
+            ],
+            default=str,
+        ).encode()
+    ).hexdigest()[:24]
+    cache = root / "cache" / f"selection-metrics-{key}.json"
+    if cache.is_file():
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a damaged cache file is recomputed
+            log.warning("selection metrics cache %s unreadable; recomputing", cache)
+    metrics = ledger_metrics(root, products=products, hierarchy=tree)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        for old in cache.parent.glob("selection-metrics-*.json"):
+            old.unlink(missing_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(metrics), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:  # a read-only data directory still gets its review
+        log.warning("could not write the selection metrics cache %s", cache)
+    return metrics
 
 
 def _clv() -> dict[str, float]:
@@ -256,13 +327,13 @@ def gather_values(config: SelectionConfig) -> dict[str, dict]:
     )
     metrics = data_metrics()
     clv = _clv()
-    scores = latest_scores(accounts)
+    scores = latest_values()
     values = {}
     for a in accounts:
         v: dict = {c.key: None for c in config.criteria}
         v.update({k: x for k, x in metrics.get(a, {}).items() if k in v or k == "net_sales"})
         v["clv"] = clv.get(a)
-        s = {k: sc.value for k, sc in scores.get(a, {}).items()}
+        s = scores.get(a, {})
         v.update(estimate_criteria(v.get("net_sales"), s.get("potential"), s.get("total_spend")))
         for k, x in s.items():
             if k in v:
@@ -275,7 +346,82 @@ def _below_exit() -> dict[str, int]:
     last = Review.objects.filter(status=Review.Status.APPLIED).order_by("-applied_at").first()
     if last is None:
         return {}
-    return {r["account_id"]: r.get("below_exit", 0) for r in last.rows()}
+    return dict(last.row_set.values_list("account_id", "data__below_exit"))
+
+
+def reporting_currency() -> str:
+    """The currency amounts are shown in (the reporting currency, EUR unless set)."""
+    return getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR"
+
+
+def with_programme_rules(config: SelectionConfig) -> SelectionConfig:
+    """``config`` with the KAM and sponsor loads of the champion's programme rules
+    (``people.ProgrammeRules``): those rules hold on every path, reviews included; the
+    criteria keep only the programme's size."""
+    from dataclasses import replace
+
+    rules = ProgrammeRules.current()
+    return config.replace(
+        programme=replace(
+            config.programme,
+            kam_min=rules.kam_min_accounts,
+            kam_max=rules.kam_max_accounts,
+            sponsor_min=rules.sponsor_min_accounts,
+            sponsor_max=rules.sponsor_max_accounts,
+        )
+    )
+
+
+def eligible_people() -> tuple[list[str], list[str], dict[str, str]]:
+    """(KAMs, sponsors, why-not) under the programme rules.
+
+    A KAM is an active person whose role is key account manager or whose function is key
+    account management, and a full-time KAM when the rules ask for one; a sponsor is an
+    active executive of at least the rules' sponsor level. Someone eligible as both is
+    proposed as KAM only (nobody is KAM and sponsor of one account). ``why-not`` says, for
+    everyone else, why they may not hold a key account, in words.
+    """
+    from openkam.web.people.rules import kam_eligible, sponsor_eligible
+
+    rules = ProgrammeRules.current()
+    level = dict(ExecutiveLevel.choices).get(rules.sponsor_min_level, rules.sponsor_min_level)
+    kams, sponsors, why = [], [], {}
+    for person in Person.objects.order_by("person_id"):
+        pid = person.person_id
+        if not person.active:
+            why[pid] = f"{person.name} is no longer active"
+            continue
+        kam_role = kam_eligible(person)
+        if kam_role and (person.full_time_kam or not rules.kam_must_be_full_time):
+            kams.append(pid)
+            why[pid] = "a KAM cannot also be a sponsor"
+            continue
+        if sponsor_eligible(person, rules):
+            sponsors.append(pid)
+            why[pid] = "an executive sponsor, not a KAM"
+            continue
+        if kam_role:
+            why[pid] = "not a full-time KAM, which the programme rules require"
+        else:
+            why[pid] = (
+                "neither a key account manager nor an executive of at least "
+                f"{str(level).lower()} level"
+            )
+    return kams, sponsors, why
+
+
+def current_holdings() -> dict[str, dict]:
+    """Today's key status, KAM and sponsor of every top-level account."""
+    return {
+        a["account_id"]: {
+            "is_key": a["key_status"] == Account.KeyStatus.KEY,
+            "kam": a["kam__person_id"],
+            "sponsor": a["sponsor__person_id"],
+        }
+        for a in Account.objects.filter(parent__isnull=True).values(
+            "account_id", "key_status", "kam__person_id", "sponsor__person_id"
+        )
+    }
 
 
 def build_recommendation(
@@ -288,26 +434,17 @@ def build_recommendation(
     """
     criteria = criteria or current_criteria()
     from_file = config is not None
-    config = config or config_of(criteria)
+    config = with_programme_rules(config or config_of(criteria))
     values = gather_values(config)
-    current = {
-        a.account_id: {
-            "is_key": a.key_status == Account.KeyStatus.KEY,
-            "kam": a.kam.person_id if a.kam else None,
-            "sponsor": a.sponsor.person_id if a.sponsor else None,
-        }
-        for a in Account.objects.filter(parent__isnull=True).select_related("kam", "sponsor")
-    }
+    current = current_holdings()
     active = list(Override.objects.filter(active=True).select_related("account", "created_by"))
     overrides = {
         o.account.account_id: {"decision": o.decision, "reason": o.reason}
         for o in active
         if o.account.account_id in values
     }
-    kams = list(Person.objects.filter(role="kam", active=True).values_list("person_id", flat=True))
-    sponsors = list(
-        Person.objects.filter(role="sponsor", active=True).values_list("person_id", flat=True)
-    )
+    kams, sponsors, why = eligible_people()
+    names = dict(Person.objects.values_list("person_id", "name"))
     try:
         result = recommend(
             values,
@@ -317,18 +454,19 @@ def build_recommendation(
             current=current,
             below_exit=_below_exit(),
             overrides=overrides,
+            names=names,
+            ineligible=why,
+            currency=reporting_currency(),
         )
     except OverrideError as exc:  # pragma: no cover - the model refuses empty reasons
         raise ValidationError(str(exc)) from None
-    names = dict(Person.objects.values_list("person_id", "name"))
-    account_names = dict(Account.objects.values_list("account_id", "name"))
+    account_names = dict(
+        Account.objects.filter(parent__isnull=True).values_list("account_id", "name")
+    )
     for row in result["accounts"]:
         row["name"] = account_names.get(row["account_id"], "")
-        row["kam_name"] = names.get(row["kam"], "")
-        row["sponsor_name"] = names.get(row["sponsor"], "")
-    for group in ("kams", "sponsors"):
-        for c in result["constraints"][group]:
-            c["name"] = names.get(c["person_id"], c["person_id"])
+        for field in ("kam", "sponsor", "current_kam", "current_sponsor"):
+            row[f"{field}_name"] = names.get(row[field], "") if row[field] else ""
     result["criteria_version"] = None if from_file else criteria.number
     snapshot = [
         {
@@ -343,37 +481,49 @@ def build_recommendation(
     return result, values, snapshot
 
 
-def create_review(user, label: str = "", *, apply: bool = False, actor: str = "") -> Review:
-    """Compute and store a review (a draft unless ``apply``)."""
+def create_review(
+    user, label: str = "", *, apply: bool = False, actor: str = "", exception_reason: str = ""
+) -> Review:
+    """Compute and store a review (a draft unless ``apply``; applying a review that breaks
+    a programme rule needs ``exception_reason``, else nothing is stored)."""
     if not actor:
         _require_programme(user)
     criteria = current_criteria(saved=True)
-    review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
-    if apply:
-        apply_review(review, user, actor=actor)
+    with transaction.atomic():
+        review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
+        if apply:
+            apply_review(review, user, actor=actor, exception_reason=exception_reason)
     return review
 
 
 def save_review(
     user, label: str, criteria: CriteriaSet, built: tuple, *, actor: str = ""
 ) -> Review:
-    """Store a computed recommendation (``build_recommendation``'s result) as a draft review."""
+    """Store a computed recommendation (``build_recommendation``'s result) as a draft review:
+    the summary on the review, one :class:`ReviewRow` per account."""
     result, inputs, snapshot = built
-    review = Review.objects.create(
-        label=label or f"Review {timezone.localdate().isoformat()}",
-        criteria=criteria,
-        result=result,
-        inputs=inputs,
-        overrides=snapshot,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    audit.record(
-        "create",
-        review,
-        user=user,
-        actor=actor,
-        changes={"criteria": criteria.number, "objective": result["objective"]},
-    )
+    accounts = result.get("accounts", [])
+    summary = {k: v for k, v in result.items() if k != "accounts"}
+    with transaction.atomic():
+        review = Review.objects.create(
+            label=label or f"Review {timezone.localdate().isoformat()}",
+            criteria=criteria,
+            result=summary,
+            inputs=inputs,
+            overrides=snapshot,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        ReviewRow.objects.bulk_create(
+            [ReviewRow(**ReviewRow.columns(r, i, review.pk)) for i, r in enumerate(accounts)],
+            batch_size=1000,
+        )
+        audit.record(
+            "create",
+            review,
+            user=user,
+            actor=actor,
+            changes={"criteria": criteria.number, "objective": result["objective"]},
+        )
     return review
 
 
@@ -402,6 +552,39 @@ def compute_review(run_id: int) -> None:
     run_with_tracking(run_id, work, store)
 
 
+def review_changes(review: Review) -> tuple[list[dict], dict[str, str]]:
+    """The review's decisions as ``people.assignments.assign_many`` changes, and each
+    account's reason (its sentences)."""
+    rows = review.rows()
+    people = {p.person_id: p for p in Person.objects.all()}
+    accounts = {
+        a.account_id: a
+        for a in Account.objects.filter(account_id__in=[r["account_id"] for r in rows])
+    }
+    changes, reasons = [], {}
+    for row in rows:
+        account = accounts.get(row["account_id"])
+        if account is None:
+            continue
+        change = {"account": account, "key_status": row["decision"]}
+        if row["decision"] == "key":
+            change["kam"] = people.get(row["kam"])
+            change["sponsor"] = people.get(row["sponsor"])
+        change["reason"] = f"{review.label}: {'; '.join(row['reasons'])}"[:500]
+        reasons[account.account_id] = change["reason"]
+        changes.append(change)
+    return changes, reasons
+
+
+def apply_violations(review: Review) -> list:
+    """The programme rules applying ``review`` would break now (``people.rules.Violation``,
+    each with the reason of an exception that already covers it), for the confirmation."""
+    from openkam.web.people.rules import check_change
+
+    changes, _ = review_changes(review)
+    return check_change([{k: v for k, v in c.items() if k != "reason"} for c in changes])
+
+
 def apply_review(review: Review, user, *, actor: str = "", exception_reason: str = "") -> int:
     """Set key status, KAM and sponsor of every account as the review decided.
 
@@ -418,23 +601,7 @@ def apply_review(review: Review, user, *, actor: str = "", exception_reason: str
         _require_programme(user)
     if review.status == Review.Status.APPLIED:
         raise ValidationError("This review was applied already.")
-    people = {p.person_id: p for p in Person.objects.all()}
-    accounts = {
-        a.account_id: a
-        for a in Account.objects.filter(account_id__in=[r["account_id"] for r in review.rows()])
-    }
-    changes, reasons = [], {}
-    for row in review.rows():
-        account = accounts.get(row["account_id"])
-        if account is None:
-            continue
-        change = {"account": account, "key_status": row["decision"]}
-        if row["decision"] == "key":
-            change["kam"] = people.get(row["kam"])
-            change["sponsor"] = people.get(row["sponsor"])
-        change["reason"] = f"{review.label}: {'; '.join(row['reasons'])}"[:500]
-        reasons[account.account_id] = change["reason"]
-        changes.append(change)
+    changes, reasons = review_changes(review)
     with transaction.atomic():
         applied = assign_many(
             changes,
@@ -469,35 +636,144 @@ def apply_review(review: Review, user, *, actor: str = "", exception_reason: str
     return changed
 
 
+FIELDS = ("decision", "kam", "sponsor")
+FIELD_LABELS = {"decision": "Key account", "kam": "KAM", "sponsor": "Sponsor"}
+
+
+def _reason_for(row: dict | None, field: str) -> str:
+    for c in (row or {}).get("changes", []):
+        if c["field"] == field:
+            return c["reason"]
+    return ""
+
+
 def compare_reviews(a: Review, b: Review) -> list[dict]:
-    """Per account: decision, quadrant and scores in review ``a`` and in ``b``."""
-    rows_a = {r["account_id"]: r for r in a.rows()}
-    rows_b = {r["account_id"]: r for r in b.rows()}
+    """Every account whose decision, KAM or sponsor differs between review ``a`` and ``b``,
+    each difference with its reason (from ``b`` when ``b`` proposes it, else ``a``'s).
+
+    Rows: ``{"account_id", "name", "a": {...}, "b": {...}, "diffs": [{"field", "from",
+    "to", "reason"}], "decision_changed"}``, decision changes first.
+    """
+    cols = ("account_id", "name", "decision", "kam", "sponsor", "attractiveness")
+    rows_a = {r["account_id"]: r for r in a.row_set.values(*cols)}
+    rows_b = {r["account_id"]: r for r in b.row_set.values(*cols)}
+    differing = [
+        acc
+        for acc in set(rows_a) | set(rows_b)
+        if any((rows_a.get(acc) or {}).get(f) != (rows_b.get(acc) or {}).get(f) for f in FIELDS)
+    ]
+    data_a = dict(a.row_set.filter(account_id__in=differing).values_list("account_id", "data"))
+    data_b = dict(b.row_set.filter(account_id__in=differing).values_list("account_id", "data"))
+    names = dict(Person.objects.values_list("person_id", "name"))
     out = []
-    for acc in sorted(set(rows_a) | set(rows_b)):
-        ra, rb = rows_a.get(acc, {}), rows_b.get(acc, {})
+    for acc in differing:
+        ra, rb = rows_a.get(acc) or {}, rows_b.get(acc) or {}
+        diffs = []
+        for f in FIELDS:
+            before, after = ra.get(f) or None, rb.get(f) or None
+            if before == after:
+                continue
+            if f != "decision" and rb.get("decision") != "key":
+                # Leaving the programme says it all: who held it is in the earlier review.
+                continue
+            reason = _reason_for(data_b.get(acc), f)
+            if not reason and f == "decision":
+                reason = ((data_b.get(acc) or {}).get("reasons") or [""])[0]
+            if not reason:
+                earlier = _reason_for(data_a.get(acc), f)
+                reason = (
+                    f"Only {a.label} proposed the change from today's holder: {earlier}"
+                    if earlier
+                    else "Today's holder differs between the two reviews (an assignment "
+                    "changed in between)."
+                )
+            diffs.append(
+                {
+                    "field": f,
+                    "label": FIELD_LABELS[f],
+                    "from": before,
+                    "to": after,
+                    "from_name": names.get(before, before) if f != "decision" else before,
+                    "to_name": names.get(after, after) if f != "decision" else after,
+                    "reason": reason,
+                }
+            )
         out.append(
             {
                 "account_id": acc,
                 "name": rb.get("name") or ra.get("name", ""),
                 "a": ra,
                 "b": rb,
+                "diffs": diffs,
                 "decision_changed": ra.get("decision") != rb.get("decision"),
-                "attractiveness_delta": (rb.get("attractiveness") or 0)
-                - (ra.get("attractiveness") or 0)
-                if ra and rb
-                else None,
             }
         )
     out.sort(key=lambda r: (not r["decision_changed"], r["account_id"]))
     return out
 
 
+def pending_changes(review: Review) -> list[dict]:
+    """What applying ``review`` would change now: every account whose key status, KAM or
+    sponsor today differs from the review's decision, with the review's reason.
+
+    An account changed by hand since the review was computed is marked ``stale``.
+    """
+    live = current_holdings()
+    names = dict(Person.objects.values_list("person_id", "name"))
+    out = []
+    for r in review.row_set.order_by("position").values(
+        "account_id", "name", "decision", "kam", "sponsor", "data"
+    ):
+        now = live.get(r["account_id"])
+        if now is None:
+            continue
+        today = {
+            "decision": "key" if now["is_key"] else "not_key",
+            "kam": now["kam"],
+            "sponsor": now["sponsor"],
+        }
+        proposed = {"decision": r["decision"]}
+        if r["decision"] == "key":
+            proposed.update(kam=r["kam"] or None, sponsor=r["sponsor"] or None)
+        data = r["data"]
+        stale = (
+            today["decision"] != data.get("current_decision", today["decision"])
+            or today["kam"] != data.get("current_kam", today["kam"])
+            or today["sponsor"] != data.get("current_sponsor", today["sponsor"])
+        )
+        diffs = []
+        for f, after in proposed.items():
+            before = today[f]
+            if before == after:
+                continue
+            diffs.append(
+                {
+                    "field": f,
+                    "label": FIELD_LABELS[f],
+                    "from": before,
+                    "to": after,
+                    "from_name": names.get(before, before) if f != "decision" else before,
+                    "to_name": names.get(after, after) if f != "decision" else after,
+                    "reason": _reason_for(data, f)
+                    or (data.get("reasons") or [""])[0]
+                    or "as the review decided",
+                }
+            )
+        if diffs:
+            out.append(
+                {"account_id": r["account_id"], "name": r["name"], "diffs": diffs, "stale": stale}
+            )
+    return out
+
+
 def latest_quadrants() -> tuple[Review | None, dict[str, str]]:
     """The newest review and each account's quadrant in it (key, key_development,
-    maintenance, opportunistic), for lists that show or filter by quadrant."""
-    review = Review.objects.order_by("-created", "-id").first()
+    maintenance, opportunistic, or not_assessed), for lists that show or filter by
+    quadrant (one query on the review's rows, no JSON read)."""
+    review = Review.objects.defer("inputs").order_by("-created", "-id").first()
     if review is None:
         return None, {}
-    rows = review.result.get("accounts", [])
-    return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}
+    if "accounts" in review.result:
+        rows = review.result["accounts"]
+        return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}
+    return review, dict(review.row_set.values_list("account_id", "quadrant"))

@@ -170,6 +170,10 @@ class DottedLineViewSet(
         services.delete_dotted_line(instance, self.request.user)
 
 
+#: The largest ``days`` the coverage endpoint takes: a century.
+MAX_STALE_DAYS = 36500
+
+
 # --- relationships -----------------------------------------------------------------------
 
 
@@ -268,7 +272,7 @@ class CoverageViewSet(viewsets.ViewSet):
             OpenApiParameter(
                 "days",
                 OpenApiTypes.INT,
-                description="days without contact after which a contact is stale",
+                description="days without contact after which a contact is stale (1 to 36500)",
             )
         ],
         responses=CoverageSerializer,
@@ -281,6 +285,9 @@ class CoverageViewSet(viewsets.ViewSet):
             raise ValidationError({"days": "Must be a whole number of days."}) from exc
         if days < 1:
             raise ValidationError({"days": "Must be at least 1."})
+        if days > MAX_STALE_DAYS:
+            # Beyond a century the cut-off date does not exist (timedelta overflows).
+            raise ValidationError({"days": f"Must be at most {MAX_STALE_DAYS}."})
         today = timezone.localdate()
         _, records, _, map_rels = services.map_records(account)
         gaps = coverage.coverage_gaps(records, map_rels, today, days)

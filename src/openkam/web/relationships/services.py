@@ -222,6 +222,7 @@ def relationship_map(
     width, height = canvas_size(placed)
     return {
         "nodes": nodes,
+        "outline": _outline(contacts, pos),
         "lines": lines,
         "width": width,
         "height": height,
@@ -245,3 +246,29 @@ def _edge(upper: dict, lower: dict, dotted: bool) -> dict:
     x2, y2 = lower["cx"], lower["y"]
     mid = (y1 + y2) / 2
     return {"d": f"M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{y2}", "dotted": dotted}
+
+
+def _outline(contacts, nodes: dict[str, dict]) -> list[dict]:
+    """The map as an indented list (who reports to whom, depth first, by name): every person
+    readable on a phone, where the drawn chart would be too small to read."""
+    children: dict[str | None, list] = {}
+    ids = {c.contact_id for c in contacts}
+    for c in sorted(contacts, key=lambda c: c.name):
+        parent = c.reports_to.contact_id if c.reports_to else None
+        children.setdefault(parent if parent in ids else None, []).append(c.contact_id)
+    out: list[dict] = []
+    seen: set[str] = set()
+
+    def walk(cid: str, depth: int) -> None:
+        if cid in seen:
+            return
+        seen.add(cid)
+        out.append({"node": nodes[cid], "depth": min(depth, 6)})
+        for kid in children.get(cid, []):
+            walk(kid, depth + 1)
+
+    for root in children.get(None, []):
+        walk(root, 0)
+    for c in sorted(contacts, key=lambda c: c.name):  # only reachable through a cycle
+        walk(c.contact_id, 0)
+    return out

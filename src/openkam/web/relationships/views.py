@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.accounts.views import _next_contact_id
-from openkam.web.core.concurrency import save_form
+from openkam.web.core.concurrency import ConcurrentEditError, save_form
 from openkam.web.core.permissions import require_edit
 from openkam.web.relationships import services
 from openkam.web.relationships.forms import (
@@ -56,6 +57,15 @@ def _panel_context(request, contact: Contact, **extra) -> dict:
     }
 
 
+def _posted_version(request, person) -> int:
+    """The version of ``person``'s relationship the page showed: 0 when it showed none (so
+    a relationship someone added meanwhile is a conflict, not silently overwritten)."""
+    try:
+        return int(request.POST.get(f"version_{person.pk}", 0))
+    except ValueError:
+        return 0
+
+
 def _new_rel_form(data=None):
     form = RelationshipForm(data)
     form.fields.pop("version")
@@ -68,6 +78,9 @@ def map_view(request, account_id: str):
     try:
         days = int(request.GET.get("days", "")) or None
     except ValueError:
+        days = None
+    if days is not None and not 1 <= days <= 36500:
+        messages.error(request, "Stale after: choose between 1 and 36500 days.")
         days = None
     data = services.relationship_map(account, days=days)
     selected = request.GET.get("contact")
@@ -166,11 +179,26 @@ def relationship_add(request, contact_id: str):
     if form.is_valid():
         values = {k: form.cleaned_data[k] for k in form._meta.fields}
         existing = Relationship.objects.filter(contact=contact, person=values["person"]).first()
-        if existing is not None:
-            # One row per pair: a second entry for the same person updates the first.
-            services.update_relationship(existing, values, None, request.user)
-        else:
-            services.add_relationship(contact, values, request.user)
+        try:
+            if existing is not None:
+                # One row per pair: a second entry for the same person changes the first, but
+                # only from the version the user saw (else someone's change would be lost).
+                services.update_relationship(
+                    existing, values, _posted_version(request, values["person"]), request.user
+                )
+            else:
+                services.add_relationship(contact, values, request.user)
+        except ConcurrentEditError as exc:
+            messages.error(
+                request,
+                f"{values['person']} already has a relationship with {contact.name} "
+                f"(strength {exc.theirs.get('strength')}), changed since you opened the map: "
+                "nothing was saved. Check it and save again.",
+            )
+            return redirect(_map_url(contact))
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            return redirect(_map_url(contact))
         messages.success(request, f"Saved {values['person']}'s relationship with {contact.name}.")
         return redirect(_map_url(contact))
     account = contact.account
@@ -203,10 +231,17 @@ def dotted_add(request, contact_id: str):
     require_edit(request.user, contact)
     form = DottedLineForm(request.POST, contact=contact)
     if form.is_valid():
-        services.add_dotted_line(
-            contact, form.cleaned_data["to_contact"], form.cleaned_data["note"], request.user
-        )
-        messages.success(request, "Added the dotted line.")
+        try:
+            services.add_dotted_line(
+                contact, form.cleaned_data["to_contact"], form.cleaned_data["note"], request.user
+            )
+        except ValidationError:
+            messages.error(
+                request,
+                f"{contact.name} already has a dotted line to {form.cleaned_data['to_contact']}.",
+            )
+        else:
+            messages.success(request, "Added the dotted line.")
     else:
         messages.error(request, "Choose another contact for the dotted line.")
     return redirect(_map_url(contact))

@@ -4,11 +4,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const read = (id) => { const el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; };
   const hist = read("clv-hist-data");
   if (hist && hist.labels.length) {
-    new Chart(document.getElementById("clv-hist"), {
+    const canvas = document.getElementById("clv-hist");
+    const unit = canvas.dataset.currency ? ` (${canvas.dataset.currency})` : "";
+    new Chart(canvas, {
       type: "bar",
       data: {labels: hist.labels, datasets: [{label: "accounts", data: hist.counts, backgroundColor: "#8ea2ff"}]},
       options: {maintainAspectRatio: false, animation: false, plugins: {legend: {display: false}},
-        scales: {x: {title: {display: true, text: "CLV on contribution (bin start)"}}, y: {title: {display: true, text: "accounts"}}}},
+        scales: {x: {title: {display: true, text: "CLV on contribution (bin start, " + (hist.currency || "EUR") + ")"}}, y: {title: {display: true, text: "accounts"}}}},
     });
   }
   const h = read("clv-holdout-data");

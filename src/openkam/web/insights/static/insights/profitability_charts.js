@@ -5,7 +5,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (matrix && window.openkamQuadrantChart) {
     const m = JSON.parse(matrix.textContent);
     const colors = {carriage_trade: "rgba(47,79,216,.5)", passive: "rgba(18,128,92,.5)", bargain_basement: "rgba(152,162,179,.55)", aggressive: "rgba(192,54,44,.5)"};
-    const fmt = (v) => Math.round(v).toLocaleString();
+    const unit = document.getElementById("price-cost-chart").dataset.currency || "";
+    const fmt = (v) => `${Math.round(v).toLocaleString()} ${unit}`.trim();
     openkamQuadrantChart(document.getElementById("price-cost-chart"), {
       points: m.points,
       groups: Object.keys(colors).map((key) => ({key, label: m.labels[key], color: colors[key]})),

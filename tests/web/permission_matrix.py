@@ -1,0 +1,606 @@
+"""The permission matrix: every API operation and every page, for every role, on an account
+of the user's own and on another's, with the expected HTTP status.
+
+``tests/web/test_permission_matrix.py`` reads the API operations from the OpenAPI schema and
+the pages from the URL resolver: an operation or a page without an entry here fails that
+test, which names it. To add one, copy a similar entry.
+
+Roles and whom they are (``world`` in the test): admin Ada; champion Chris; kam Alice (KAM
+of A1); sponsor Sam (sponsor of A1); viewer Vera; functional Olga (operations, on A1's team);
+anonymous. "own" is account A1 (and its plan, contacts …), "other" is A2 (Bob's).
+
+An expectation is one status for both accounts (``"200"``) or ``"own/other"``
+(``"200/403"``). Rules below give the usual patterns; pass a dict to override roles.
+A status ending in ``=`` (``"302="``) means the request is refused with a message on the
+page and nothing is written; every 4xx answer is checked to have written nothing, too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("admin", "champion", "kam", "sponsor", "viewer", "functional", "anonymous")
+SCOPES = ("own", "other")
+
+
+def rule(**by_role: str) -> dict[str, str]:
+    """An expectation for each role; ``rest`` gives the roles not named."""
+    rest = by_role.pop("rest", None)
+    out = {r: by_role.get(r, rest) for r in ROLES}
+    missing = [r for r, v in out.items() if v is None]
+    assert not missing, f"no expectation for {missing}"
+    return out
+
+
+#: Anyone signed in reads; anonymous is refused (API 401, pages redirect to login).
+READ = rule(rest="200", anonymous="401")
+#: A read allowed to everyone signed in, answering 404 while nothing is computed yet.
+READ_NOT_COMPUTED = rule(rest="404", anonymous="401")
+PAGE_READ = rule(rest="200", anonymous="302")
+PUBLIC = rule(rest="200")
+
+
+def account_write(ok: str, anonymous: str = "401", refused: str = "403") -> dict[str, str]:
+    """Programme roles everywhere; the KAM and the account team on their own account only."""
+    return rule(
+        admin=ok,
+        champion=ok,
+        kam=f"{ok}/{refused}",
+        functional=f"{ok}/{refused}",
+        sponsor=refused,
+        viewer=refused,
+        anonymous=anonymous,
+    )
+
+
+def programme(ok: str, anonymous: str = "401") -> dict[str, str]:
+    """The champion and admins only."""
+    return rule(admin=ok, champion=ok, rest="403", anonymous=anonymous)
+
+
+def admin_only(ok: str, anonymous: str = "401") -> dict[str, str]:
+    return rule(admin=ok, rest="403", anonymous=anonymous)
+
+
+def sign(ok: str, anonymous: str = "401") -> dict[str, str]:
+    """The account's sponsor (own = the account they sponsor) and admins who do not manage it."""
+    return rule(admin=ok, sponsor=f"{ok}/403", rest="403", anonymous=anonymous)
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call one operation or page and what each role gets.
+
+    ``params(world, scope)`` gives the URL's path parameters, ``body(world, scope)`` the
+    request body (None: no body), ``query`` a query string.
+    """
+
+    expect: dict[str, str]
+    params: Callable[[dict, str], dict[str, Any]] = lambda w, s: {}
+    body: Callable[[dict, str], dict | None] | None = None
+    query: str = ""
+    fmt: str = "json"
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def acc(w, s):
+    return {"account_id": w["account"][s].account_id}
+
+
+def row(name: str, key: str = "id"):
+    """Path parameter ``key`` = the pk of ``world[name][scope]``."""
+    return lambda w, s: {key: w[name][s].pk}
+
+
+def version(obj) -> int:
+    obj.refresh_from_db()
+    return obj.version
+
+
+def _part_body(kind_fields: dict):
+    def body(w, s):
+        return {"account": w["account"][s].account_id, **kind_fields}
+
+    return body
+
+
+def _versioned(world_key: str, **fields):
+    return lambda w, s: {**fields, "version": version(w[world_key][s])}
+
+
+# --- the API -------------------------------------------------------------------------------
+
+API: dict[str, Case] = {
+    # accounts
+    "GET /api/accounts/": Case(READ),
+    "POST /api/accounts/": Case(
+        programme("201"),
+        body=lambda w, s: {"account_id": "NEW", "name": "New", "industry": "x", "region": "y"},
+    ),
+    "GET /api/accounts/{account_id}/": Case(READ, acc),
+    "PUT /api/accounts/{account_id}/": Case(
+        account_write("200"),
+        acc,
+        lambda w, s: {
+            "account_id": w["account"][s].account_id,
+            "name": "Renamed",
+            "industry": "food",
+            "region": "EMEA",
+            "version": version(w["account"][s]),
+        },
+    ),
+    "PATCH /api/accounts/{account_id}/": Case(
+        account_write("200"), acc, _versioned("account", name="Renamed")
+    ),
+    # A1 has a subsidiary (A3): removing it is refused with a reason, not a server error.
+    "DELETE /api/accounts/{account_id}/": Case(
+        rule(admin="409/204", champion="409/204", rest="403", anonymous="401"), acc
+    ),
+    "GET /api/contacts/": Case(READ),
+    "POST /api/contacts/": Case(
+        # The account named in the body decides: 400 when it is not the user's.
+        account_write("201", refused="400") | {"viewer": "403"},
+        body=lambda w, s: {
+            "contact_id": "CNEW",
+            "account": w["account"][s].account_id,
+            "name": "N",
+        },
+    ),
+    "GET /api/contacts/{contact_id}/": Case(
+        READ, lambda w, s: {"contact_id": w["contact"][s].contact_id}
+    ),
+    "PUT /api/contacts/{contact_id}/": Case(
+        account_write("200"),
+        lambda w, s: {"contact_id": w["contact"][s].contact_id},
+        lambda w, s: {
+            "contact_id": w["contact"][s].contact_id,
+            "account": w["account"][s].account_id,
+            "name": "Renamed",
+            "version": version(w["contact"][s]),
+        },
+    ),
+    "PATCH /api/contacts/{contact_id}/": Case(
+        account_write("200"),
+        lambda w, s: {"contact_id": w["contact"][s].contact_id},
+        _versioned("contact", title="CFO"),
+    ),
+    "DELETE /api/contacts/{contact_id}/": Case(
+        programme("204"), lambda w, s: {"contact_id": w["contact"][s].contact_id}
+    ),
+    "GET /api/products/": Case(READ),
+    "GET /api/products/{product_id}/": Case(READ, lambda w, s: {"product_id": "P1"}),
+    # people
+    "GET /api/people/": Case(READ),
+    "POST /api/people/": Case(
+        programme("201"), body=lambda w, s: {"person_id": "P-New", "name": "New", "role": "viewer"}
+    ),
+    "GET /api/people/{person_id}/": Case(READ, lambda w, s: {"person_id": "P-Bob"}),
+    "PUT /api/people/{person_id}/": Case(
+        programme("200"),
+        lambda w, s: {"person_id": "P-Bob"},
+        lambda w, s: {
+            "person_id": "P-Bob",
+            "name": "Bob B.",
+            "role": "kam",
+            "version": version(w["people"]["Bob"]),
+        },
+    ),
+    "PATCH /api/people/{person_id}/": Case(
+        programme("200"),
+        lambda w, s: {"person_id": "P-Bob"},
+        lambda w, s: {"title": "KAM", "version": version(w["people"]["Bob"])},
+    ),
+    "DELETE /api/people/{person_id}/": Case(programme("204"), lambda w, s: {"person_id": "P-Vic"}),
+    # plans and their rows
+    "GET /api/plans/": Case(READ),
+    "GET /api/plans/{account_id}/": Case(READ, acc),
+    "PUT /api/plans/{account_id}/": Case(
+        account_write("200"), acc, lambda w, s: {"version": version(w["plan"][s])}
+    ),
+    "PATCH /api/plans/{account_id}/": Case(
+        account_write("200"), acc, _versioned("plan", strengths="Fast")
+    ),
+    "GET /api/plans/{account_id}/compare/": Case(READ, acc, query="a=1&b=1"),
+    "GET /api/plans/{account_id}/versions/": Case(READ, acc),
+    "GET /api/plans/{account_id}/versions/{number}/": Case(
+        READ, lambda w, s: {**acc(w, s), "number": 1}
+    ),
+    "POST /api/plans/{account_id}/versions/{number}/sign/": Case(
+        sign("200"), lambda w, s: {**acc(w, s), "number": 1}, lambda w, s: {}
+    ),
+}
+
+PARTS = {
+    "objectives": ("objective", {"year": 2031, "metric": "net_sales", "target": "5"}),
+    "value-propositions": ("value_proposition", {"solution": "S", "customer_gain": "G"}),
+    "whitespace": (
+        "whitespace",
+        {"product_line": "Lx", "business_unit": "Ux", "potential": "5"},
+    ),
+    "risks": ("risk", {"description": "R"}),
+    "actions": ("action", {"title": "T"}),
+}
+for prefix, (name, fields) in PARTS.items():
+    API[f"GET /api/{prefix}/"] = Case(READ)
+    # Sponsors may write somewhere, so they reach the service, which refuses (403).
+    API[f"POST /api/{prefix}/"] = Case(account_write("201"), body=_part_body(fields))
+    API[f"GET /api/{prefix}/{{id}}/"] = Case(READ, row(name))
+    API[f"PUT /api/{prefix}/{{id}}/"] = Case(
+        account_write("200"),
+        row(name),
+        lambda w, s, name=name, fields=fields: {**fields, "version": version(w[name][s])},
+    )
+    API[f"PATCH /api/{prefix}/{{id}}/"] = Case(
+        account_write("200"), row(name), lambda w, s, name=name: {"version": version(w[name][s])}
+    )
+    API[f"DELETE /api/{prefix}/{{id}}/"] = Case(account_write("204"), row(name))
+
+API |= {
+    # relationship maps
+    "GET /api/contact-profiles/": Case(READ),
+    "GET /api/contact-profiles/{contact_id}/": Case(
+        READ, lambda w, s: {"contact_id": w["contact"][s].contact_id}
+    ),
+    "PUT /api/contact-profiles/{contact_id}/": Case(
+        account_write("200"),
+        lambda w, s: {"contact_id": w["contact"][s].contact_id},
+        lambda w, s: {"influence": 4, "version": version(w["profile"][s])},
+    ),
+    "PATCH /api/contact-profiles/{contact_id}/": Case(
+        account_write("200"),
+        lambda w, s: {"contact_id": w["contact"][s].contact_id},
+        lambda w, s: {"influence": 4, "version": version(w["profile"][s])},
+    ),
+    "GET /api/coverage/{account_id}/": Case(READ, acc, query="days=90"),
+    "GET /api/dotted-lines/": Case(READ),
+    "POST /api/dotted-lines/": Case(
+        account_write("201"),
+        body=lambda w, s: {
+            "contact": w["contact"][s].contact_id,
+            "to_contact": w["contact2"][s].contact_id,
+            "note": "n",
+        },
+    ),
+    "GET /api/dotted-lines/{id}/": Case(READ, row("dotted")),
+    "DELETE /api/dotted-lines/{id}/": Case(account_write("204"), row("dotted")),
+    "GET /api/relationships/": Case(READ),
+    "POST /api/relationships/": Case(
+        account_write("201"),
+        body=lambda w, s: {
+            "contact": w["contact2"][s].contact_id,
+            "person": "P-Chris",
+            "strength": 3,
+        },
+    ),
+    "GET /api/relationships/{id}/": Case(READ, row("relationship")),
+    "PUT /api/relationships/{id}/": Case(
+        account_write("200"),
+        row("relationship"),
+        lambda w, s: {
+            "contact": w["contact"][s].contact_id,
+            "person": w["relationship"][s].person.person_id,
+            "strength": 4,
+            "version": version(w["relationship"][s]),
+        },
+    ),
+    "PATCH /api/relationships/{id}/": Case(
+        account_write("200"), row("relationship"), _versioned("relationship", strength=4)
+    ),
+    "DELETE /api/relationships/{id}/": Case(account_write("204"), row("relationship")),
+    # profitability and lifetime value
+    "GET /api/profitability/": Case(READ),
+    "GET /api/profitability/lines/": Case(READ, query="account_id=A1&period=2024"),
+    "GET /api/profitability/matrix/": Case(READ_NOT_COMPUTED),
+    "GET /api/profitability/mix/": Case(READ_NOT_COMPUTED, query="period=2024"),
+    "GET /api/profitability/pools/": Case(READ),
+    "GET /api/profitability/segments/": Case(READ_NOT_COMPUTED),
+    "GET /api/profitability/trend/": Case(READ_NOT_COMPUTED),
+    "GET /api/profitability/whale/": Case(READ_NOT_COMPUTED),
+    "GET /api/profitability/settings/": Case(READ),
+    "PUT /api/profitability/settings/": Case(
+        programme("200"), body=lambda w, s: {"cost_of_capital": "0.09", "version": 1}
+    ),
+    "PATCH /api/profitability/settings/": Case(
+        programme("200"), body=lambda w, s: {"cost_of_capital": "0.09", "version": 1}
+    ),
+    # Anyone who may write starts a recomputation (it changes no record, only figures).
+    "POST /api/profitability/recompute/": Case(
+        rule(rest="202", viewer="403", anonymous="401"), body=lambda w, s: {}
+    ),
+    "GET /api/clv/": Case(READ),
+    "GET /api/clv/diagnostics/": Case(READ_NOT_COMPUTED),
+    "POST /api/clv/recompute/": Case(
+        rule(rest="202", viewer="403", anonymous="401"), body=lambda w, s: {}
+    ),
+    "GET /api/runs/": Case(READ),
+    "GET /api/runs/{id}/": Case(READ, lambda w, s: {"id": w["run"].pk}),
+    # selection
+    "GET /api/selection/criteria/": Case(READ),
+    "POST /api/selection/criteria/": Case(
+        programme("201"), body=lambda w, s: {"config": w["criteria"].config, "note": "same"}
+    ),
+    "GET /api/selection/criteria/{number}/": Case(READ, lambda w, s: {"number": 1}),
+    "GET /api/selection/scores/": Case(READ),
+    "POST /api/selection/scores/": Case(
+        account_write("201"),
+        body=lambda w, s: {
+            "account": w["account"][s].account_id,
+            "criterion": "satisfaction",
+            "value": 4,
+        },
+    ),
+    "GET /api/selection/scores/{id}/": Case(READ, row("score")),
+    "GET /api/selection/overrides/": Case(READ),
+    "POST /api/selection/overrides/": Case(
+        programme("201"),
+        body=lambda w, s: {
+            "account": w["account"][s].account_id,
+            "decision": "not_key",
+            "reason": "test",
+        },
+    ),
+    "GET /api/selection/overrides/{id}/": Case(READ, row("override")),
+    "DELETE /api/selection/overrides/{id}/": Case(programme("204"), row("override")),
+    "GET /api/selection/reviews/": Case(READ),
+    # Three accounts cannot satisfy the default programme rules: allowed, then refused (400).
+    "POST /api/selection/reviews/": Case(programme("400"), body=lambda w, s: {"label": "T"}),
+    "GET /api/selection/reviews/{id}/": Case(READ, lambda w, s: {"id": w["review"].pk}),
+    "GET /api/selection/reviews/{id}/decisions/": Case(READ, lambda w, s: {"id": w["review"].pk}),
+    "POST /api/selection/reviews/{id}/apply/": Case(
+        programme("200"), lambda w, s: {"id": w["review"].pk}, lambda w, s: {}
+    ),
+    # imports: only the programme roles; an empty request then fails validation.
+    "POST /api/imports/": Case(programme("400"), body=lambda w, s: {}, fmt="multipart"),
+    # The token endpoint takes a username and password whoever calls it.
+    "POST /api/token/": Case(PUBLIC, body=lambda w, s: {"username": "vera", "password": "pw-Vera"}),
+}
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page (by URL name): what a GET answers, and what its form's POST answers.
+
+    ``post=None`` with a reason in ``note`` when the page has no form or is covered
+    elsewhere; ``get=None`` for POST-only URLs.
+    """
+
+    get: dict[str, str] | None
+    post: dict[str, str] | None = None
+    params: Callable[[dict, str], dict[str, Any]] = lambda w, s: {}
+    data: Callable[[dict, str], dict] = lambda w, s: {}
+    query: str = ""
+    note: str = ""
+
+
+POST_ONLY_GET = rule(rest="405", anonymous="302")
+
+
+def _c(w, s):
+    return {"contact_id": w["contact"][s].contact_id}
+
+
+def _part(kind: str, name: str):
+    return lambda w, s: {
+        "account_id": w["account"][s].account_id,
+        "kind": kind,
+        "pk": w[name][s].pk,
+    }
+
+
+def _account_form(w, s):
+    a = w["account"][s]
+    a.refresh_from_db()
+    return {
+        "name": "Renamed",
+        "industry": a.industry,
+        "region": a.region,
+        "country": "",
+        "parent": "",
+        "kam": a.kam_id or "",
+        "sponsor": a.sponsor_id or "",
+        "notes": "",
+        "version": a.version,
+    }
+
+
+PAGES: dict[str, Page] = {
+    "home": Page(PAGE_READ),
+    "health": Page(PUBLIC),
+    "login": Page(PUBLIC, note="the login form: tests/web/test_login_security.py"),
+    "logout": Page(rule(rest="405"), post=rule(rest="302")),
+    "accounts:list": Page(PAGE_READ),
+    "accounts:detail": Page(PAGE_READ, params=acc),
+    "accounts:edit": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=acc,
+        data=_account_form,
+    ),
+    "accounts:contact_add": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=acc,
+        data=lambda w, s: {"contact_id": "CNEW", "name": "New", "version": 1},
+    ),
+    "accounts:contact_edit": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=_c,
+        data=lambda w, s: {"name": "Renamed", "version": version(w["contact"][s])},
+    ),
+    "people:list": Page(PAGE_READ),
+    "people:detail": Page(PAGE_READ, params=lambda w, s: {"person_id": "P-Bob"}),
+    "insights:profitability": Page(
+        PAGE_READ,
+        post=programme("302", anonymous="302"),
+        data=lambda w, s: {"cost_of_capital": "0.09", "version": 1},
+    ),
+    "insights:clv": Page(
+        PAGE_READ,
+        post=programme("302", anonymous="302"),
+        data=lambda w, s: {
+            "model": "bgnbd",
+            "discount_rate": "0.1",
+            "horizon_years": 5,
+            "time_unit": "week",
+            "version": 1,
+        },
+    ),
+    "insights:run": Page(PAGE_READ, params=lambda w, s: {"pk": w["run"].pk}),
+    "insights:recompute": Page(
+        POST_ONLY_GET,
+        post=rule(rest="302", viewer="403", anonymous="302"),
+        params=lambda w, s: {"kind": "profitability"},
+    ),
+    "insights:activities": Page(PAGE_READ, params=acc, query="period=2024&pool=delivery"),
+    "insights:lines": Page(PAGE_READ, params=acc, query="period=2024"),
+    "portfolio:selection": Page(PAGE_READ),
+    "portfolio:run": Page(POST_ONLY_GET, post=programme("302", anonymous="302")),
+    "portfolio:criteria": Page(
+        PAGE_READ,
+        # A refused save is shown on the page with its reason.
+        post=rule(admin="302", champion="302", rest="200", anonymous="302"),
+        data=lambda w, s: {"config": __import__("json").dumps(w["criteria"].config)},
+    ),
+    "portfolio:reviews": Page(PAGE_READ),
+    "portfolio:compare": Page(
+        PAGE_READ, query="a={review}&b={review}", note="query filled from world"
+    ),
+    "portfolio:review": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
+    "portfolio:apply": Page(
+        POST_ONLY_GET,
+        post=programme("302", anonymous="302"),
+        params=lambda w, s: {"pk": w["review"].pk},
+    ),
+    "portfolio:scores": Page(
+        PAGE_READ,
+        # A refused score is shown on the page with its reason.
+        post=account_write("302", anonymous="302", refused="200="),
+        params=acc,
+        data=lambda w, s: {"criterion": "satisfaction", "value": "4", "comment": ""},
+    ),
+    "portfolio:override": Page(
+        POST_ONLY_GET,
+        post=rule(admin="302", champion="302", rest="302=", anonymous="302"),
+        params=acc,
+        data=lambda w, s: {"decision": "not_key", "reason": "test"},
+    ),
+    "portfolio:withdraw": Page(
+        POST_ONLY_GET,
+        post=rule(admin="302", champion="302", rest="302=", anonymous="302"),
+        params=lambda w, s: {"pk": w["override"][s].pk},
+    ),
+    "planning:overview": Page(PAGE_READ),
+    "planning:shared": Page(PUBLIC, params=lambda w, s: {"token": w["plan"][s].share_token}),
+    "planning:plan": Page(PAGE_READ, params=acc),
+    "planning:start": Page(POST_ONLY_GET, post=account_write("302", anonymous="302"), params=acc),
+    "planning:edit": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=acc,
+        data=lambda w, s: {
+            "relationship_stage": "basic",
+            "review_every_months": 3,
+            "version": version(w["plan"][s]),
+        },
+    ),
+    "planning:review": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=acc,
+        data=lambda w, s: {"version": version(w["plan"][s])},
+    ),
+    "planning:sharing": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=acc,
+        data=lambda w, s: {"sections": ["objectives"], "version": version(w["plan"][s])},
+    ),
+    "planning:sharing_preview": Page(PAGE_READ, params=acc),
+    "planning:history": Page(PAGE_READ, params=acc),
+    "planning:compare": Page(PAGE_READ, params=acc, query="a=1&b=1"),
+    "planning:sign": Page(
+        POST_ONLY_GET,
+        post=sign("302", anonymous="302"),
+        params=lambda w, s: {**acc(w, s), "number": 1},
+    ),
+    "planning:export": Page(PAGE_READ, params=lambda w, s: {**acc(w, s), "fmt": "md"}),
+    "planning:part_add": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=lambda w, s: {**acc(w, s), "kind": "risks"},
+        data=lambda w, s: {"description": "R", "likelihood": "low", "impact": "low"},
+    ),
+    "planning:part_edit": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=_part("risks", "risk"),
+        data=lambda w, s: {
+            "description": "R2",
+            "likelihood": "low",
+            "impact": "low",
+            "version": version(w["risk"][s]),
+        },
+    ),
+    "planning:part_delete": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=_part("risks", "risk"),
+    ),
+    "relationships:index": Page(PAGE_READ),
+    "relationships:map": Page(PAGE_READ, params=acc),
+    # Without htmx the contact's panel is the map page, opened at the contact.
+    "relationships:contact": Page(rule(rest="302"), params=_c),
+    "relationships:profile": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=_c,
+        data=lambda w, s: {
+            "buying_role": "other",
+            "influence": 4,
+            "attitude": "neutral",
+            "version": version(w["profile"][s]),
+        },
+    ),
+    "relationships:rel_add": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=lambda w, s: {"contact_id": w["contact2"][s].contact_id},
+        data=lambda w, s: {"person": w["people"]["Chris"].pk, "strength": 3},
+    ),
+    "relationships:dotted_add": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=_c,
+        data=lambda w, s: {"to_contact": w["contact2"][s].pk, "note": ""},
+    ),
+    "relationships:rel_delete": Page(
+        POST_ONLY_GET,
+        post=account_write("302", anonymous="302"),
+        params=lambda w, s: {"pk": w["relationship"][s].pk},
+    ),
+    "relationships:contact_add": Page(
+        account_write("200", anonymous="302"),
+        post=account_write("302", anonymous="302"),
+        params=acc,
+        data=lambda w, s: {
+            "contact_id": "CNEW",
+            "name": "New",
+            "buying_role": "other",
+            "influence": 3,
+            "attitude": "neutral",
+        },
+    ),
+    "imports:upload": Page(
+        PAGE_READ,
+        # Without a file the form answers with its errors (200); others are refused.
+        post=programme("200", anonymous="302"),
+        data=lambda w, s: {"kind": "accounts"},
+    ),
+}
