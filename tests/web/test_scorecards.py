@@ -553,9 +553,9 @@ def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch)
         ("A2", "2025-Q1", "kept"),
         ("A2", "2025-Q3", "broken"),
     ]
-    from openkam.web.operations import services as operations
-
     from django.core.cache import cache
+
+    from openkam.web.operations import services as operations
 
     cache.clear()  # measured statuses are cached until the ledger or a commitment changes
     monkeypatch.setattr(
