@@ -213,6 +213,55 @@ API: dict[str, Case] = {
     ),
 }
 
+# operations (commitments: A1's and A2's, both owned by Olga in operations)
+_com = lambda w, s: {"commitment_id": w["commitment"][s].commitment_id}  # noqa: E731
+#: The programme, the account's KAM, and the commitment's owner (Olga, on both accounts).
+COMMITMENT_EDIT = rule(
+    admin="{ok}",
+    champion="{ok}",
+    kam="{ok}/403",
+    functional="{ok}",
+    sponsor="403",
+    viewer="403",
+    anonymous="{anon}",
+)
+
+
+def commitment_edit(ok: str, anonymous: str = "401") -> dict[str, str]:
+    return {r: v.format(ok=ok, anon=anonymous) for r, v in COMMITMENT_EDIT.items()}
+
+
+def _commitment_body(w, s):
+    return {
+        "account": w["account"][s].account_id,
+        "kind": "otif",
+        "start_date": "2030-01-01",
+        "end_date": "2030-12-31",
+        "owner": "P-Olga",
+        "measure": "otif_pct",
+        "target": "95",
+    }
+
+
+API["GET /api/commitments/"] = Case(READ)
+# Olga works in operations: she may record a promise to any account; a KAM only to theirs.
+API["POST /api/commitments/"] = Case(
+    commitment_edit("201") | {"functional": "201"}, body=_commitment_body
+)
+API["GET /api/commitments/{commitment_id}/"] = Case(READ, _com)
+API["PUT /api/commitments/{commitment_id}/"] = Case(
+    commitment_edit("200"),
+    _com,
+    lambda w, s: {**_commitment_body(w, s), "version": version(w["commitment"][s])},
+)
+API["PATCH /api/commitments/{commitment_id}/"] = Case(
+    commitment_edit("200"), _com, _versioned("commitment", target="90")
+)
+API["DELETE /api/commitments/{commitment_id}/"] = Case(commitment_edit("204"), _com)
+API["GET /api/commitment-status/"] = Case(READ)
+API["GET /api/service-levels/"] = Case(READ)
+API["GET /api/allocation/"] = Case(READ)
+
 PARTS = {
     "objectives": ("objective", {"year": 2031, "metric": "net_sales", "target": "5"}),
     "value-propositions": ("value_proposition", {"solution": "S", "customer_gain": "G"}),
@@ -552,6 +601,34 @@ PAGES: dict[str, Page] = {
         POST_ONLY_GET,
         post=account_write("302", anonymous="302"),
         params=_part("risks", "risk"),
+    ),
+    "operations:index": Page(PAGE_READ),
+    "operations:service": Page(PAGE_READ),
+    "operations:allocation": Page(PAGE_READ),
+    "operations:allocation_export": Page(PAGE_READ, params=lambda w, s: {"fmt": "csv"}),
+    "operations:commitment": Page(PAGE_READ, params=_com),
+    "operations:commitment_create": Page(
+        rule(rest="200", viewer="403", anonymous="302"),
+        post=commitment_edit("302", anonymous="302"),
+        data=lambda w, s: {
+            **_commitment_body(w, s),
+            "owner": w["people"]["Olga"].pk,
+            "review_period": "quarter",
+        },
+    ),
+    "operations:commitment_edit": Page(
+        commitment_edit("200", anonymous="302"),
+        post=commitment_edit("302", anonymous="302"),
+        params=_com,
+        data=lambda w, s: {
+            **_commitment_body(w, s),
+            "owner": w["people"]["Olga"].pk,
+            "review_period": "quarter",
+            "version": version(w["commitment"][s]),
+        },
+    ),
+    "operations:commitment_delete": Page(
+        POST_ONLY_GET, post=commitment_edit("302", anonymous="302"), params=_com
     ),
     "relationships:index": Page(PAGE_READ),
     "relationships:map": Page(PAGE_READ, params=acc),

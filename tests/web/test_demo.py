@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from typer.testing import CliRunner
 
 from openkam.cli import app
@@ -60,7 +61,9 @@ def test_demo_loads_computes_and_prints_logins(db, tmp_path, settings):
         assert objective.target > result or objective.target == result == 0
         assert (objective.target < 0) == (result < 0)
     assert ContactProfile.objects.exists()
-    assert authenticate(username="champion", password="openkam-demo") is not None
+    # django-axes checks every login against its request (lockout by user and address).
+    login_request = RequestFactory().post("/login/")
+    assert authenticate(login_request, username="champion", password="openkam-demo") is not None
     # Running it again on the same data directory refuses to overwrite without --force.
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 1 and "--force" in again.output

@@ -56,6 +56,10 @@ def test_examples_import_in_the_readme_order_and_again_change_nothing(data_dir):
         "invoices": 10,
         "rebates": 2,
         "activities": 8,
+        "orders": 5,
+        "deliveries": 4,
+        "supply": 2,
+        "commitments": 2,
     }
     for command in _commands():
         result = runner.invoke(app, ["import", *command, "--json"])

@@ -263,3 +263,20 @@ def test_a_kam_may_put_their_account_with_kam_and_sponsor_unchanged(org):
     )
     assert response.status_code == 403
     assert Account.objects.get(account_id="A1").notes == "Renewal in May"
+
+
+def test_a_sponsors_own_cadence_through_the_api(org):
+    chris = api_as(org["users"]["Chris"])
+    Assignment.objects.create(
+        account=Account.objects.get(account_id="A1"),
+        role="sponsor",
+        person=org["people"]["Sam"],
+        start=dt.date(2025, 1, 1),
+    )
+    response = chris.post(
+        "/api/assignments/",
+        {"account": "A1", "role": "sponsor", "person": "P-Sam", "visit_every_days": 60},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["assignment"]["visit_every_days"] == 60

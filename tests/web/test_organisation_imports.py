@@ -121,6 +121,17 @@ def test_assignments_import_builds_history_and_enforces_the_rules(org, import_fi
             "A2,kam,P-Bob,2023-01-01,launch\n"
         }
     )
+    # The same file again changes nothing.
+    count = Assignment.objects.count()
+    import_files(
+        {
+            "assignments": "account_id,role,person_id,start_date,reason\n"
+            "A2,sponsor,P-Cleo,2024-01-01,launch\n"
+            "A1,kam,P-Alice,2023-01-01,launch\n"
+            "A2,kam,P-Bob,2023-01-01,launch\n"
+        }
+    )
+    assert Assignment.objects.count() == count
     rows = Assignment.objects.filter(account__account_id="A2").order_by("role", "start")
     assert [(r.role, r.person.name, r.start, r.end, r.source) for r in rows] == [
         ("kam", "Bob", dt.date(2023, 1, 1), None, "import"),

@@ -305,3 +305,26 @@ def test_champion_edits_a_persons_place_but_not_their_role(org, login):
     assert response.status_code == 302
     bob.refresh_from_db()
     assert (bob.title, bob.role, bob.reports_to.name) == ("Senior KAM", "kam", "Chris")
+
+
+def test_champion_adds_a_person(org, login):
+    client = login(org["users"]["Chris"])
+    response = client.post(
+        "/people/add/",
+        {
+            "person_id": "P-Nina",
+            "name": "Nina",
+            "email": "nina@x.example",
+            "title": "Key Account Manager",
+            "role": "viewer",
+            "function": "key_account_management",
+            "executive_level": "",
+            "full_time_kam": "on",
+            "reports_to": org["people"]["Chris"].pk,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    nina = Person.objects.get(person_id="P-Nina")
+    assert (nina.full_time_kam, nina.reports_to.name, nina.role) == (True, "Chris", "viewer")
+    assert login(org["users"]["Alice"]).get("/people/add/").status_code == 403

@@ -179,3 +179,16 @@ def test_eligible_people_follow_the_rules(programme):
     ProgrammeRules.objects.update(sponsor_min_level="director", kam_must_be_full_time=False)
     Person.objects.filter(name="Vera").update(executive_level="director")
     assert sorted(p.name for p in rules.eligible_sponsors()) == ["Sam", "Vera"]
+
+
+def test_an_ineligible_holder_handing_over_is_no_under_load(programme):
+    # Sam becomes a director (below the C-level sponsor floor): he breaks the sponsor rule
+    # on A1. Handing A1 to a C-level executive fixes it, leaving Sam with none, and that is
+    # not an under-load (he may not sponsor at all).
+    Person.objects.filter(name="Sam").update(executive_level="director")
+    cleo = Person.objects.create(person_id="P-Cleo", name="Cleo", executive_level="c_level")
+    assert {v.rule for v in rules.current_violations() if v.person_name == "Sam"} == {
+        "sponsor_level"
+    }
+    assign(programme["accounts"]["A1"], sponsor=cleo, actor="test")
+    assert not [v for v in rules.current_violations() if v.person_name == "Sam"]

@@ -147,6 +147,21 @@ def world(programme):
     w["review"] = Review.objects.create(label="R", criteria=criteria, result={}, inputs={})
     w["run"] = Computation.objects.create(kind="profitability", status="done")
     AccountTeamMember.objects.get_or_create(account=accounts["own"], person=people["Olga"])
+    from openkam.web.operations.models import Commitment
+
+    w["commitment"] = {
+        scope: Commitment.objects.create(
+            commitment_id=f"COM-{scope}",
+            account=account,
+            kind="otif",
+            start_date=dt.date(2030, 1, 1),
+            end_date=dt.date(2030, 12, 31),
+            owner=people["Olga"],
+            measure="otif_pct",
+            target=Decimal("95"),
+        )
+        for scope, account in accounts.items()
+    }
     return w
 
 

@@ -330,6 +330,10 @@ def test_a_review_that_breaks_a_rule_is_applied_only_with_a_reason(small, login)
     chris = small["users"]["Chris"]
     Person.objects.filter(name="Alice").update(full_time_kam=False)
     review = services.create_review(chris, "Q1")
+    # By the time it is applied Alice is a full-time KAM again: handing her only account to
+    # Bob now leaves an eligible KAM under the minimum (an ineligible one handing over
+    # would be the fix, not a breach).
+    Person.objects.filter(name="Alice").update(full_time_kam=True)
     client = login(chris)
     html = client.get(f"/selection/reviews/{review.pk}/apply/").content.decode()
     assert "Programme rules this would break" in html and "Alice" in html

@@ -69,7 +69,11 @@ def service_command(
         "lead time (days)",
         "backorders",
     ):
-        table.add_column(name, justify="left" if name in ("account", "period") else "right")
+        table.add_column(
+            name,
+            justify="left" if name in ("account", "period") else "right",
+            no_wrap=name in ("account", "period"),
+        )
     for r in report["rows"]:
         table.add_row(
             r["account_id"],
@@ -164,7 +168,11 @@ def allocate_command(
     )
     table = Table(title="Accounts with short lines")
     for name in ("account", "key", "open", "confirmed", "protected", "short", "lost to priority"):
-        table.add_column(name, justify="left" if name in ("account", "key") else "right")
+        table.add_column(
+            name,
+            justify="left" if name in ("account", "key") else "right",
+            no_wrap=name == "account",
+        )
     for a in report["accounts"][:30]:
         if a["short_quantity"] <= 0:
             continue

@@ -8,7 +8,11 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "account_id", "industry", "region", "kam", "key_status"]
     list_filter = ["key_status", "region", "industry", "kam"]
     search_fields = ["name", "account_id"]
-    raw_id_fields = ["parent", "kam", "sponsor"]
+    raw_id_fields = ["parent"]
+    # Who holds an account changes only through people.assignments (the rules, the
+    # history, the audit trail): the admin shows KAM, sponsor and key status, it does not
+    # edit them.
+    readonly_fields = ["kam", "sponsor", "key_status"]
 
 
 @admin.register(Contact)

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from openkam.engine.operations import POLICIES
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core.api import VersionedModelViewSet, VersionField
-from openkam.web.core.permissions import RolePermission
+from openkam.web.core.permissions import EditorMayDeletePermission, RolePermission
 from openkam.web.operations import filtersets, services
 from openkam.web.operations.models import Commitment
 from openkam.web.people.models import Person
@@ -72,7 +72,8 @@ class CommitmentViewSet(VersionedModelViewSet):
     an account that is not key is accepted and says so in ``warning``."""
 
     serializer_class = CommitmentSerializer
-    permission_classes = [RolePermission]
+    # Whoever may edit a commitment may remove it, as on its page.
+    permission_classes = [EditorMayDeletePermission]
     lookup_field = "commitment_id"
     lookup_value_regex = "[^/]+"
     filterset_class = filtersets.CommitmentFilterSet

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -86,6 +86,8 @@ def commitment_detail(request, commitment_id: str):
 
 @login_required
 def commitment_create(request):
+    if not may_write(request.user):
+        raise PermissionDenied("Viewers may not record commitments.")
     initial = {}
     account_id = request.GET.get("account")
     if account_id:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -253,6 +254,9 @@ class AssignmentViewSet(
             source="api",
             visit_every_days=v.get("visit_every_days"),
         )
+        if v["role"] == "sponsor" and v.get("visit_every_days") and "sponsor" not in changes:
+            # The same sponsor with a cadence of their own for this account.
+            services.set_visit_cadence(account, v["visit_every_days"], request.user)
         row = (
             Assignment.objects.filter(account=account, role=v["role"], end__isnull=True)
             .select_related("account", "person", "recorded_by")
@@ -423,7 +427,15 @@ class VisitStatusViewSet(viewsets.ViewSet):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=VisitStatusSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("sponsor", OpenApiTypes.STR, description="A sponsor's person id"),
+            OpenApiParameter(
+                "overdue", OpenApiTypes.BOOL, description="Only the contacts past due"
+            ),
+        ],
+        responses=VisitStatusSerializer(many=True),
+    )
     def list(self, request):
         sponsor = None
         if request.query_params.get("sponsor"):

@@ -26,6 +26,7 @@ class PersonForm(VersionedForm):
     class Meta:
         model = Person
         fields = [
+            "person_id",
             "name",
             "email",
             "title",
@@ -42,6 +43,11 @@ class PersonForm(VersionedForm):
         from openkam.web.core.permissions import may_grant_roles
 
         self.fields["reports_to"].queryset = Person.objects.exclude(pk=self.instance.pk)
+        if self.instance.pk:
+            # The id is the key other records and imports use: it does not change.
+            self.fields["person_id"].disabled = True
+        else:
+            del self.fields["version"]
         if user is None or not may_grant_roles(user):
             # Only an administrator gives or changes roles (separation of duties).
             self.fields["role"].disabled = True

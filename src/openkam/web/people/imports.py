@@ -348,7 +348,26 @@ def _assignments(rows, *, user, actor, columns, origins) -> dict:
         (r.account_id, r.role): r.start
         for r in Assignment.objects.filter(end__isnull=True, account__in=accounts.values())
     }
-    order = sorted(range(len(rows)), key=lambda i: (rows[i]["start_date"], i))
+    # Rows already in the history (same account, role, person and start) are unchanged: a
+    # file imported twice changes nothing the second time.
+    recorded = set(
+        Assignment.objects.filter(account__in=accounts.values()).values_list(
+            "account_id", "role", "person__person_id", "start"
+        )
+    )
+
+    def known(i: int) -> bool:
+        r = rows[i]
+        return (accounts[r["account_id"]].pk, r["role"], r["person_id"], r["start_date"]) in (
+            recorded
+        )
+
+    order = sorted(
+        (i for i in range(len(rows)) if not known(i)),
+        key=lambda i: (rows[i]["start_date"], i),
+    )
+    if not order:
+        return {"kind": "assignments", "created": 0, "updated": 0, "unchanged": len(rows)}
     last: dict[tuple, dt.date] = {}
     for i in order:
         row = rows[i]

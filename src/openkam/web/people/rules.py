@@ -262,7 +262,14 @@ def evaluate(
                 f"{person.name} {verb} {_plural(n_kam, 'key account')} as KAM; the rule is "
                 f"at most {rules.kam_max_accounts} (KAM {span}).",
             )
-        if is_kam and n_kam < rules.kam_min_accounts:
+        # The minimum is about people who may be KAMs: someone who may not (no KAM role or
+        # function, not full time, inactive) handing their accounts over is the fix.
+        valid_kam = (
+            person.active
+            and kam_eligible(person)
+            and (person.full_time_kam or not rules.kam_must_be_full_time)
+        )
+        if is_kam and valid_kam and n_kam < rules.kam_min_accounts:
             v.add(
                 "kam_min_accounts",
                 None,
@@ -286,7 +293,8 @@ def evaluate(
                 f"{_plural(n_sp, 'key account')}; the rule is at most "
                 f"{rules.sponsor_max_accounts} (sponsor {span}).",
             )
-        if is_sponsor and n_sp < rules.sponsor_min_accounts:
+        valid_sponsor = person.active and sponsor_eligible(person, rules)
+        if is_sponsor and valid_sponsor and n_sp < rules.sponsor_min_accounts:
             v.add(
                 "sponsor_min_accounts",
                 None,

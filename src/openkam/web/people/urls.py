@@ -5,6 +5,7 @@ from openkam.web.people import views
 app_name = "people"
 urlpatterns = [
     path("", views.person_list, name="list"),
+    path("add/", views.person_add, name="add"),
     path("rules/", views.rules_page, name="rules"),
     path("targets/", views.targets_edit, name="targets"),
     path("champion/", views.champion_edit, name="champion"),

@@ -144,6 +144,26 @@ def person_edit(request, person_id: str):
 
 
 @login_required
+def person_add(request):
+    services.require_programme(request.user)
+    form = PersonForm(request.POST or None, instance=Person(), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = {
+            name: form.cleaned_data[name]
+            for name in form._meta.fields
+            if name in form.fields and not form.fields[name].disabled
+        }
+        try:
+            person = services.create_person(values, request.user)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Added {person.name}.")
+            return redirect("people:detail", person.person_id)
+    return render(request, "people/form.html", {"form": form, "title": "Add a person"})
+
+
+@login_required
 def assessment_add(request, person_id: str):
     person = get_object_or_404(Person, person_id=person_id)
     services.require_programme(request.user)
