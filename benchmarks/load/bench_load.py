@@ -96,17 +96,45 @@ def accounts(data_dir: str, n: int = 200) -> list[str]:
     return out.stdout.strip().split(",")
 
 
+def sign_in(base: str, username: str, password: str) -> tuple[str, str]:
+    """One session cookie (through the login form) and one API token for every user."""
+    import re
+
+    import requests
+
+    s = requests.Session()
+    page = s.get(f"{base}/login/", timeout=120)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    s.post(
+        f"{base}/login/",
+        {"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/login/"},
+        timeout=120,
+    )
+    api = requests.post(
+        f"{base}/api/token/", {"username": username, "password": password}, timeout=120
+    ).json()["token"]
+    return s.cookies["sessionid"], api
+
+
 def run(kind: str, args, ids: list[str]) -> dict:
     server = start(kind, args.data_dir, args.port)
     try:
-        wait_up(f"http://127.0.0.1:{args.port}/health/")
+        base = f"http://127.0.0.1:{args.port}"
+        wait_up(f"{base}/health/")
         time.sleep(5)  # let the workers finish booting
+        session, token = sign_in(base, args.user, args.password)
         before, t0 = tree_cpu_seconds(server.pid), time.time()
         time.sleep(args.idle)
         idle = (tree_cpu_seconds(server.pid) - before) / (time.time() - t0)
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "stats"
-            env = dict(os.environ, OPENKAM_BENCH_ACCOUNTS=",".join(ids))
+            env = dict(
+                os.environ,
+                OPENKAM_BENCH_ACCOUNTS=",".join(ids),
+                OPENKAM_BENCH_SESSION=session,
+                OPENKAM_BENCH_TOKEN=token,
+            )
             before, t0 = tree_cpu_seconds(server.pid), time.time()
             subprocess.run(
                 [
@@ -125,6 +153,8 @@ def run(kind: str, args, ids: list[str]) -> dict:
                     "--csv",
                     str(prefix),
                     "--only-summary",
+                    # Figures from the moment every user is in (ramp-up left out).
+                    "--reset-stats",
                     "--loglevel",
                     "WARNING",
                 ],
@@ -170,6 +200,8 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=30, help="seconds of idle CPU sampling")
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--servers", default="gunicorn,waitress")
+    parser.add_argument("--user", default="champion")
+    parser.add_argument("--password", default="openkam-demo")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     ids = accounts(args.data_dir)

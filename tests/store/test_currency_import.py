@@ -105,3 +105,44 @@ def test_the_importer_derives_the_same_ids_as_the_recipe(tmp_path, data_dir, kno
     assert sorted(ids) == sorted(
         [derived_id("rebates", record | {"currency": "USD"}), derived_id("rebates", record)]
     )
+
+
+def test_ledger_files_from_before_currencies_still_match_and_rewrite(tmp_path, data_dir, known):
+    """Files written before the currency column existed read it as empty: a re-import of
+    the same records changes nothing, a correction rewrites the old file, and new records
+    in a currency load beside them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from openkam.engine.schema import KINDS
+    from openkam.store import part_files, table_dir
+
+    folder = table_dir(data_dir, "invoices")
+    folder.mkdir(parents=True)
+    old = KINDS["invoices"].schema_without("currency")
+    row = {
+        "invoice_id": "I1",
+        "line_no": 1,
+        "invoice_date": __import__("datetime").date(2024, 1, 5),
+        "account_id": "ACME",
+        "product_id": "P1",
+        "quantity": Decimal("1.000"),
+        "unit_list_price": Decimal("10.0000"),
+        "discount_amount": Decimal("0.00"),
+        "cogs_amount": Decimal("5.00"),
+    }
+    pq.write_table(pa.Table.from_pylist([row], schema=old), folder / "part-old.parquet")
+    same = _invoices(tmp_path / "same.csv", "I1,1,2024-01-05,ACME,P1,1,10,0,5,")
+    assert import_ledger("invoices", [same], data_dir, known=known).rows_unchanged == 1
+    fixed = _invoices(tmp_path / "fixed.csv", "I1,1,2024-01-05,ACME,P1,1,10,0,6,")
+    result = import_ledger("invoices", [fixed], data_dir, known=known, replace=True)
+    assert result.rows_replaced == 1
+    rates = write(tmp_path / "rates.csv", "currency,rate_date,rate\nUSD,2024-01-01,0.9\n")
+    import_ledger("fx-rates", [rates], data_dir)
+    usd = _invoices(tmp_path / "usd.csv", "I2,1,2024-01-06,ACME,P1,1,10,0,5,USD")
+    assert import_ledger("invoices", [usd], data_dir, known=known).rows_added == 1
+    rows = pq.ParquetDataset([str(p) for p in part_files(folder)]).read().to_pylist()
+    assert sorted((r["invoice_id"], str(r["cogs_amount"]), r["currency"]) for r in rows) == [
+        ("I1", "6.00", None),
+        ("I2", "5.00", "USD"),
+    ]

@@ -33,9 +33,17 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from store_helpers import snapshot
 
+from openkam.engine.money import currency_codes
 from openkam.engine.schema import KINDS, Kind
 from openkam.store import ImportFailed, import_ledger, validate_import
-from openkam.store.convert import NON_NEGATIVE, POSITIVE, RANGES, periods
+from openkam.store.convert import (
+    CURRENCY_COLUMNS,
+    DATE_ORDER,
+    NON_NEGATIVE,
+    POSITIVE,
+    RANGES,
+    periods,
+)
 from openkam.store.derived_ids import DERIVED_ID_COLUMN
 
 EXAMPLES = int(os.environ.get("OPENKAM_FUZZ_EXAMPLES", "250"))
@@ -67,6 +75,9 @@ def _value(kind: Kind, column, i: int, draw) -> object:
         return draw(st.integers(low, high)) if name not in kind.key else i + 1
     if pa.types.is_date(t):
         return dt.date(2000, 1, 1) + dt.timedelta(days=draw(st.integers(0, 9000)))
+    if name in CURRENCY_COLUMNS:
+        # A foreign currency needs exchange rates in the ledger: keys take distinct codes.
+        return ["USD", "GBP", "CHF", "JPY", "SEK"][i] if name in kind.key else "EUR"
     if column.references == "cost-pools" and name not in kind.key:
         return BASE_POOL  # activities must name a pool the ledger has
     if name in kind.key or name.endswith("_id") or column.references:
@@ -90,7 +101,8 @@ def valid_records(draw, kind: Kind) -> list[dict]:
                 record[column.name] = None
             else:
                 record[column.name] = _value(kind, column, i, draw)
-        for start, end in periods(kind):
+        ordered = periods(kind) + [(b, a) for a, b in DATE_ORDER.get(kind.name, ())]
+        for start, end in ordered:
             if record[start] and record[end] and record[end] < record[start]:
                 record[start], record[end] = record[end], record[start]
         records.append(record)
@@ -147,6 +159,8 @@ def expected(column, text: str):
     s = text.strip(" \t\n\r\u00a0")
     if s == "":
         return None
+    if column.name in CURRENCY_COLUMNS:
+        return s if s in currency_codes() else REFUSE
     t = column.type
     if pa.types.is_decimal(t):
         if not re.fullmatch(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", s):

@@ -519,16 +519,23 @@ PAGES: dict[str, Page] = {
         data=lambda w, s: {"name": "default"},
     ),
     "portfolio:reviews": Page(PAGE_READ),
+    "portfolio:criteria_file": Page(PAGE_READ, note="the criteria as the CLI's JSON file"),
+    "portfolio:matrix": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
+    "portfolio:row": Page(
+        # The world's review is stored without rows: an account not in it is not found.
+        rule(rest="404", anonymous="302"),
+        params=lambda w, s: {"pk": w["review"].pk, "account_id": w["account"][s].account_id},
+    ),
     "portfolio:compare": Page(
         PAGE_READ, query="a={review}&b={review}", note="query filled from world"
     ),
     "portfolio:review": Page(PAGE_READ, params=lambda w, s: {"pk": w["review"].pk}),
     "portfolio:apply": Page(
-        rule(rest="*", anonymous="302"),
-        # A confirmation page: the programme roles apply (or see the rules it breaks);
-        # anyone else is refused on the page and nothing is written.
-        post=rule(admin="*", champion="*", rest="200=", anonymous="302"),
+        # GET: the changes to confirm; a refused POST is shown with its reason.
+        PAGE_READ,
+        post=rule(admin="302", champion="302", rest="302=", anonymous="302"),
         params=lambda w, s: {"pk": w["review"].pk},
+        data=lambda w, s: {"confirm": "yes"},
     ),
     "portfolio:scores": Page(
         PAGE_READ,
@@ -684,6 +691,141 @@ PAGES: dict[str, Page] = {
         data=lambda w, s: {"kind": "accounts"},
     ),
 }
+
+
+# --- the programme (readiness, partnerships, yearly reviews) --------------------------------
+# ``partnership`` exists on A1 (own) and A2 (other); ``fresh`` are A4 (Alice's, Olga on its
+# team) and A5 (Bob's), accounts without one, for creating; ``programme_review`` is 2030's.
+
+
+def _partnership(w, s):
+    return {"account_id": w["account"][s].account_id}
+
+
+def _readiness_settings_version(w, s) -> int:
+    from openkam.web.programme.models import ReadinessSettings
+
+    return ReadinessSettings.current().version
+
+
+def _review_year(w, s):
+    return {"year": w["programme_review"].year}
+
+
+API.update(
+    {
+        "GET /api/programme/readiness/": Case(READ),
+        "GET /api/programme/readiness/history/": Case(READ),
+        "POST /api/programme/readiness/history/": Case(programme("201")),
+        "GET /api/programme/readiness/settings/": Case(READ),
+        "PUT /api/programme/readiness/settings/": Case(
+            programme("200"),
+            body=lambda w, s: {
+                "target_share": "0.70",
+                "version": _readiness_settings_version(w, s),
+            },
+        ),
+        "GET /api/partnerships/": Case(READ),
+        "POST /api/partnerships/": Case(
+            account_write("201"),
+            body=lambda w, s: {
+                "account_id": w["fresh"][s].account_id,
+                "status": "proposed",
+                "status_date": "2026-01-05",
+            },
+        ),
+        "GET /api/partnerships/{account_id}/": Case(READ, _partnership),
+        "PUT /api/partnerships/{account_id}/": Case(
+            account_write("200"),
+            _partnership,
+            lambda w, s: {
+                "account_id": w["account"][s].account_id,
+                "status": "in_discussion",
+                "status_date": "2026-01-05",
+                "version": version(w["partnership"][s]),
+            },
+        ),
+        "PATCH /api/partnerships/{account_id}/": Case(
+            account_write("200"), _partnership, _versioned("partnership", notes="Met the CFO")
+        ),
+        "GET /api/programme/reviews/": Case(READ),
+        # 2030's review is open: a second can only be opened once it is closed (400).
+        "POST /api/programme/reviews/": Case(programme("400"), body=lambda w, s: {"year": 2031}),
+        "GET /api/programme/reviews/{year}/": Case(READ, _review_year),
+        "PUT /api/programme/reviews/{year}/": Case(
+            programme("200"),
+            _review_year,
+            lambda w, s: {
+                "year": 2030,
+                "decisions": "Keep going.",
+                "version": version(w["programme_review"]),
+            },
+        ),
+        "PATCH /api/programme/reviews/{year}/": Case(
+            programme("200"),
+            _review_year,
+            lambda w, s: {"decisions": "More.", "version": version(w["programme_review"])},
+        ),
+        "POST /api/programme/reviews/{year}/close/": Case(
+            programme("200"),
+            _review_year,
+            lambda w, s: {
+                "decisions": "Closed with decisions.",
+                "version": version(w["programme_review"]),
+            },
+        ),
+    }
+)
+
+PAGES.update(
+    {
+        "programme:readiness": Page(PAGE_READ),
+        "programme:record": Page(POST_ONLY_GET, post=programme("302", anonymous="302")),
+        "programme:settings": Page(
+            PAGE_READ,
+            post=programme("302", anonymous="302"),
+            data=lambda w, s: {
+                "min_key_accounts": 5,
+                "max_key_accounts": 25,
+                "target_share": "0.70",
+                "selection_review_days": 365,
+                "programme_review_days": 365,
+                "assessment_days": 365,
+                "max_revenue_weight": "0.20",
+                "version": _readiness_settings_version(w, s),
+            },
+        ),
+        "programme:champion": Page(PAGE_READ),
+        "programme:partnerships": Page(PAGE_READ),
+        "programme:partnership": Page(
+            PAGE_READ,
+            post=account_write("302", anonymous="302"),
+            params=_partnership,
+            data=lambda w, s: {
+                "status": "paused",
+                "status_date": "2026-01-05",
+                "version": version(w["partnership"][s]),
+            },
+        ),
+        "programme:reviews": Page(PAGE_READ),
+        # The open 2030 review must be closed first: refused with a message, nothing written.
+        "programme:review_open": Page(
+            POST_ONLY_GET,
+            post=rule(admin="302=", champion="302=", rest="403", anonymous="302"),
+            data=lambda w, s: {"year": 2031},
+        ),
+        "programme:review": Page(
+            PAGE_READ,
+            post=programme("302", anonymous="302"),
+            params=_review_year,
+            data=lambda w, s: {
+                "action": "save",
+                "decisions": "Agreed.",
+                "version": version(w["programme_review"]),
+            },
+        ),
+    }
+)
 
 
 # --- entries for the organisation, operations, scorecards and programme apps --------------

@@ -153,3 +153,29 @@ def test_targets_make_sense_for_loss_makers(loaded):
         assert objective.target >= result + Decimal("0.25") * abs(result) - 500
         checked += 1
     assert checked > 0
+
+
+def test_readme_examples_name_a_key_account_of_the_default_demo():
+    """The README's ``plan export`` and ``--mix`` examples name an account that is key (so has
+    a plan) in ``openkam demo``'s default supplier (seed 42, 2,000 accounts) on any date."""
+    import re
+    from pathlib import Path
+
+    import numpy as np
+
+    from openkam.engine.synth.profiles import build_accounts
+    from openkam.engine.synth.reference import account_ids
+    from openkam.engine.synth.timeline import Calendar
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    named = set(re.findall(r"openkam plan export (ACC-\d+)", readme))
+    named |= set(re.findall(r"--mix \w+ --account (ACC-\d+)", readme))
+    assert named
+    for today in (dt.date(2026, 1, 5), dt.date(2026, 12, 6), dt.date(2031, 7, 1)):
+        start, end = demo_window(today)
+        accounts = build_accounts(
+            2000, np.random.default_rng([42, 1]), Calendar.build(start, 3, end)
+        )
+        ids = account_ids(accounts.n)
+        key = {ids[i] for i in np.flatnonzero(accounts.key)}
+        assert named <= key, (today, named - key)

@@ -53,6 +53,7 @@ def test_examples_import_in_the_readme_order_and_again_change_nothing(data_dir):
         "contacts": 4,
         "relationships": 3,
         "cost-pools": 2,
+        "fx-rates": 4,
         "invoices": 10,
         "rebates": 2,
         "activities": 8,

@@ -61,3 +61,6 @@ def test_home_lists_loss_making_key_accounts_with_trend_and_clv(losses, login, p
 def test_no_section_when_no_key_account_loses_money(programme, login):
     html = login(programme["users"]["Chris"]).get("/").content.decode()
     assert "Key accounts losing money" not in html
+    # The layout's comments stay comments (a multi-line {# #} once printed as text), and
+    # the tab icon is a static file.
+    assert "{#" not in html and "openkam/favicon.svg" in html

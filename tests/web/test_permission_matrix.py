@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 sys.path.insert(0, str(Path(__file__).parent))
 from permission_matrix import API, PAGES, ROLES, SCOPES  # noqa: E402
 
-from openkam.web.accounts.models import AccountTeamMember, Contact, Product  # noqa: E402
+from openkam.web.accounts.models import Account, AccountTeamMember, Contact, Product  # noqa: E402
 from openkam.web.people.models import Person  # noqa: E402
 
 WHO = {
@@ -162,6 +162,24 @@ def world(programme):
         )
         for scope, account in accounts.items()
     }
+    from openkam.web.programme.models import Partnership, ProgrammeReview
+
+    w["partnership"] = {
+        scope: Partnership.objects.create(
+            account=account, status="proposed", status_date=dt.date(2026, 1, 2)
+        )
+        for scope, account in accounts.items()
+    }
+    w["fresh"] = {
+        "own": Account.objects.create(
+            account_id="A4", name="Alice's new", industry="x", region="y", kam=people["Alice"]
+        ),
+        "other": Account.objects.create(
+            account_id="A5", name="Bob's new", industry="x", region="y", kam=people["Bob"]
+        ),
+    }
+    AccountTeamMember.objects.create(account=w["fresh"]["own"], person=people["Olga"])
+    w["programme_review"] = ProgrammeReview.objects.create(year=2030)
     return w
 
 

@@ -41,15 +41,18 @@ def ledger(settings, tmp_path):
         ("I4", 1, dt.date(2024, 9, 1), "A2", "P1", "1", "100", "0", "40", None),
     ]
     cols = list(zip(*rows, strict=True))
-    names = [c.name for c in INVOICES.columns if c.name not in ("due_date", "paid_date")]
+    # Optional columns (dates, currency) are left empty.
+    optional = ("due_date", "paid_date", "currency")
+    names = [c.name for c in INVOICES.columns if c.name not in optional]
     arrays = {}
     for name, values in zip(names, cols, strict=True):
         t = INVOICES.column(name).type
         if pa.types.is_decimal(t):
             values = [Decimal(v) for v in values]
         arrays[name] = pa.array(values, t)
-    arrays["due_date"] = pa.array([None] * 4, pa.date32())
-    arrays["paid_date"] = pa.array([None] * 4, pa.date32())
+    for name in optional:
+        if name in {c.name for c in INVOICES.columns}:
+            arrays[name] = pa.array([None] * 4, INVOICES.column(name).type)
     table = pa.table({c.name: arrays[c.name] for c in INVOICES.columns})
     pq.write_table(table, folder / "part-0.parquet")
     Product.objects.create(product_id="P1", name="Flour", product_line="Ingredients")

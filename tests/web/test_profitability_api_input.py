@@ -250,3 +250,27 @@ def test_schema_documents_what_the_endpoints_read(programme, login):
     put = schema["paths"]["/api/profitability/settings/"]["put"]["requestBody"]
     ref = put["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "cost_of_capital" in schema["components"]["schemas"][ref]["required"]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "/api/profitability/whale/",
+        "/api/profitability/whale/?period=2024",
+        "/api/profitability/matrix/?period=2024",
+        "/api/profitability/segments/?period=2024",
+        "/api/profitability/trend/",
+        "/api/profitability/mix/?period=2024",
+        "/api/profitability/lines/?account_id=M1&period=2024",
+    ],
+)
+def test_every_answer_names_its_currency(computed, api, endpoint):
+    response = api.get(endpoint)
+    assert response.status_code == 200, response.content
+    assert response.json()["currency"] == "EUR"
+
+
+def test_figures_and_runs_name_their_currency(computed, api):
+    rows = api.get("/api/profitability/?period=2024").json()["results"]
+    assert rows and {r["currency"] for r in rows} == {"EUR"}
+    assert api.get(f"/api/runs/{computed.pk}/").json()["currency"] == "EUR"

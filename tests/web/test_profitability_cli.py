@@ -168,3 +168,12 @@ def test_warning_text():
     no_pool = InputIssue("unknown_account", "invoices", None, None, 2, "account X is unknown")
     assert warning_text(no_pool) == "account X is unknown"
     assert warning_text("bgnbd: the fit did not converge") == "bgnbd: the fit did not converge"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--period", "year"), ("--whale",), ("--matrix",), ("--by", "industry"), ("--mix", "product")],
+)
+def test_every_json_names_its_currency(data_dir, args, monkeypatch):
+    monkeypatch.setenv("OPENKAM_REPORTING_CURRENCY", "EUR")
+    assert _json(*args)["currency"] == "EUR"

@@ -481,6 +481,12 @@ def test_weights_page_record_button_and_snapshots_page(ledger, programme, client
     response = client.post("/scorecards/record/?period=2025", follow=True)
     assert "Recorded 3 scorecards for 2025" in response.content.decode()
     assert client.get("/scorecards/snapshots/").status_code == 200
+    # A snapshot before the figures begin is refused with the reason, not a traceback.
+    page = client.post("/scorecards/snapshots/", {"as_of": "2020-01-01"})
+    assert page.status_code == 200
+    assert "no history on or before 2020-01-01: the figures start in 2024-01" in (
+        page.content.decode()
+    )
     # The revenue warning stands on every scorecard page too.
     assert "top-line" in client.get("/scorecards/P-Alice/?period=2025").content.decode()
 
@@ -547,8 +553,11 @@ def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch)
         ("A2", "2025-Q1", "kept"),
         ("A2", "2025-Q3", "broken"),
     ]
+    from django.core.cache import cache
+
     from openkam.web.operations import services as operations
 
+    cache.clear()  # measured statuses are cached until the ledger or a commitment changes
     monkeypatch.setattr(
         operations,
         "commitment_status",

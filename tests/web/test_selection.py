@@ -324,11 +324,11 @@ def test_criteria_form_refuses_bad_rules_and_stale_edits(small, login):
 
 
 def test_a_review_that_breaks_a_rule_is_applied_only_with_a_reason(small, login):
-    # Alice stops being a full-time KAM: the review hands A1 to Bob, which leaves Alice
-    # with no key account, under the minimum of 1 (people.rules): applying is refused until
-    # the champion writes why the programme accepts it.
+    # The champion takes A1 (Alice's only key account) out of the programme: A2 enters with
+    # Bob, and Alice is left with no key account, under the minimum of 1 (people.rules):
+    # applying is refused until the champion writes why the programme accepts it.
     chris = small["users"]["Chris"]
-    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    services.add_override(small["accounts"]["A1"], "not_key", "Exit agreed with the CEO", chris)
     review = services.create_review(chris, "Q1")
     # By the time it is applied Alice is a full-time KAM again: handing her only account to
     # Bob now leaves an eligible KAM under the minimum (an ineligible one handing over
@@ -347,4 +347,16 @@ def test_a_review_that_breaks_a_rule_is_applied_only_with_a_reason(small, login)
     )
     review.refresh_from_db()
     assert review.status == "applied"
-    assert Account.objects.get(account_id="A1").kam.name == "Bob"
+    assert Account.objects.get(account_id="A1").key_status == "not_key"
+    assert Account.objects.get(account_id="A2").key_status == "key"
+
+
+def test_stored_rows_are_compact_and_read_back_as_the_engine_wrote_them(small):
+    chris = small["users"]["Chris"]
+    built = services.build_recommendation(services.current_criteria(saved=True))
+    engine_rows = {r["account_id"]: r for r in built[0]["accounts"]}
+    review = services.save_review(chris, "Q1", services.current_criteria(), built)
+    stored = review.row_set.get(account_id="A1").data["contributions"]["attractiveness"][0]
+    assert isinstance(stored, list) and len(stored) == 4
+    for row in review.rows():
+        assert row["contributions"] == engine_rows[row["account_id"]]["contributions"]

@@ -81,13 +81,20 @@ def test_infeasible_settings_exit_with_the_reason(criteria_file):
 
 
 def test_apply_that_breaks_a_rule_needs_a_reason(criteria_file):
-    # Alice is no longer a full-time KAM: A1 moves to Bob, leaving Alice under the minimum
-    # load. Refused (exit 1, nothing stored) without a reason; applied with one.
-    Person.objects.filter(name="Alice").update(full_time_kam=False)
+    # An override takes A1, Alice's only key account, out of the programme: Alice is left
+    # under the minimum load. Refused (exit 1, nothing applied) without a reason; applied
+    # with one.
+    from openkam.web.portfolio import services
+    from openkam.web.portfolio.models import Override
+
+    Override.objects.create(
+        account=Account.objects.get(account_id="A1"), decision="not_key", reason="Exit agreed"
+    )
     args = ["select", "--criteria", str(criteria_file), "--apply", "--label", "R"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1 and "Alice" in result.output
     assert not Review.objects.filter(status="applied").exists()
     result = runner.invoke(app, [*args, "--exception-reason", "Alice leaves in May"])
     assert result.exit_code == 0, result.output
-    assert Account.objects.get(account_id="A1").kam.name == "Bob"
+    assert Account.objects.get(account_id="A1").key_status == "not_key"
+    assert services.current_criteria().number == 2

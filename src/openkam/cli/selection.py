@@ -74,13 +74,18 @@ def select_command(
 
     try:
         if apply:
-            if config is not None:
-                services.save_criteria(
-                    config_to_dict(config), None, f"from {criteria.name}", actor="cli"
+            from django.db import transaction
+
+            # The file's criteria are saved only with the review they produced: a review
+            # refused by the programme rules leaves nothing behind.
+            with transaction.atomic():
+                if config is not None:
+                    services.save_criteria(
+                        config_to_dict(config), None, f"from {criteria.name}", actor="cli"
+                    )
+                review = services.create_review(
+                    None, label, apply=True, actor="cli", exception_reason=exception_reason
                 )
-            review = services.create_review(
-                None, label, apply=True, actor="cli", exception_reason=exception_reason
-            )
             result = {**review.result, "accounts": review.rows()}
         else:
             result, _, _ = services.build_recommendation(config=config)

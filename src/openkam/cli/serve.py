@@ -93,9 +93,15 @@ class TaskWorker:
 
     def _supervise(self) -> None:
         while not self._stopping.wait(5.0):
-            if self._process is not None and self._process.poll() is not None:
-                console.print("[yellow]the task worker stopped; restarting it[/]")
-                self._spawn()
+            self.check()
+
+    def check(self) -> bool:
+        """Restart the worker if it has died; True when it had to."""
+        if self._process is not None and self._process.poll() is not None:
+            console.print("[yellow]the task worker stopped; restarting it[/]")
+            self._spawn()
+            return True
+        return False
 
     def stop(self) -> None:
         if os.getpid() != self.owner:

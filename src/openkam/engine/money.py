@@ -144,9 +144,13 @@ def largest_remainder(numerators, denominators, groups, totals=None) -> np.ndarr
     ranked = np.flatnonzero(row_left > 0)
     if len(ranked):
         sub_groups, sub_remainders = groups[ranked], remainders[ranked]
-        # By group, then remainder, largest first; lexsort is stable, so equal remainders
-        # keep the earlier row first.
-        order = np.lexsort((-sub_remainders, sub_groups))
+        # By group, then remainder, largest first; both sorts are stable, so equal
+        # remainders keep the earlier row first. One int64 key sorts faster than two.
+        span = int(sub_remainders.max()) + 1
+        if group_count * span < 2**62:
+            order = np.argsort(sub_groups * span + (span - 1 - sub_remainders), kind="stable")
+        else:
+            order = np.lexsort((-sub_remainders, sub_groups))
         sub_sizes = np.bincount(sub_groups, minlength=group_count)
         group_start = np.concatenate([[0], np.cumsum(sub_sizes)[:-1]])
         rank = np.empty(len(ranked), dtype=np.int64)

@@ -263,11 +263,13 @@ def credit_months(
                 continue
             for col in MONEY:
                 residual = int(total[col]) - int(sums[col][rows].sum())
-                if residual:
-                    for g, part in zip(
-                        rows, split_cents(residual, held[rows].tolist()), strict=True
-                    ):
-                        sums[col][g] += part
+                if not residual:
+                    continue
+                if len(rows) == 1:  # one holder: the whole difference is theirs
+                    sums[col][rows[0]] += residual
+                    continue
+                for g, part in zip(rows, split_cents(residual, held[rows].tolist()), strict=True):
+                    sums[col][g] += part
 
     person_out = [None if p < 0 else str(person_vocab[p]) for p in g_person]
     gross = sums["net_sales"] - sums["cogs"]
@@ -353,9 +355,11 @@ def split_delta_clv(
             for p in people:
                 out[(p, account)] = None
             continue
-        for p, part in zip(
-            people, split_cents(int(b) - int(a), [holders[p] for p in people]), strict=True
-        ):
+        delta = int(b) - int(a)
+        if len(people) == 1:  # one holder: the whole change is theirs
+            out[(people[0], account)] = delta
+            continue
+        for p, part in zip(people, split_cents(delta, [holders[p] for p in people]), strict=True):
             out[(p, account)] = part
     return out
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from openkam.engine.schema import KINDS, Kind
 from openkam.store.convert import convert_batch
@@ -812,8 +813,28 @@ def _import_ledger(
 # --- against the ledger ----------------------------------------------------------------------
 
 
-def _ledger_sql(existing: list[Path]) -> str:
-    return f"read_parquet({_files_sql(existing)}, filename = true)"
+def _ledger_sql(existing: list[Path], kind: Kind | None = None) -> str:
+    """The ledger files as one relation with every column of ``kind``: files written before
+    an optional column existed (``currency``) read it as NULL."""
+    base = f"read_parquet({_files_sql(existing)}, filename = true, union_by_name = true)"
+    if kind is None:
+        return base
+    present = set().union(*(pq.read_schema(p).names for p in existing))
+    missing = [c for c in kind.columns if c.name not in present]
+    if not missing:
+        return base
+    nulls = ", ".join(f"CAST(NULL AS {_sql_type(c.type)}) AS {_q(c.name)}" for c in missing)
+    return f"(SELECT *, {nulls} FROM {base})"
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_decimal(arrow_type):
+        return f"DECIMAL({arrow_type.precision}, {arrow_type.scale})"
+    if pa.types.is_date32(arrow_type):
+        return "DATE"
+    if pa.types.is_int32(arrow_type):
+        return "INTEGER"
+    return "VARCHAR"
 
 
 def _same_values(kind: Kind) -> str:
@@ -829,7 +850,7 @@ def _fingerprint(kind: Kind, alias: str) -> str:
 
 def _ledger_fingerprints(kind: Kind, existing: list[Path]) -> str:
     keys = ", ".join(f"l.{_q(k)}" for k in kind.key)
-    return f"(SELECT {keys}, {_fingerprint(kind, 'l')} AS fp FROM {_ledger_sql(existing)} l)"
+    return f"(SELECT {keys}, {_fingerprint(kind, 'l')} AS fp FROM {_ledger_sql(existing, kind)} l)"
 
 
 def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
@@ -861,7 +882,7 @@ def _match_ledger(con, kind: Kind, existing: list[Path]) -> tuple[int, int]:
             CREATE TEMP TABLE conflicts AS
             SELECT s._file, s._row, {keys}, l.filename AS part,
                    concat_ws(', ', {differs}) AS differs
-            FROM staged s JOIN {_ledger_sql(existing)} l ON {on}
+            FROM staged s JOIN {_ledger_sql(existing, kind)} l ON {on}
             WHERE NOT ({same})
             """
         )
@@ -986,8 +1007,9 @@ def _rewrite_replaced(con, kind: Kind, folder: Path) -> dict[Path, Path | None]:
     parts = [Path(r[0]) for r in con.execute("SELECT DISTINCT part FROM conflicts").fetchall()]
     rewrites: dict[Path, Path | None] = {}
     for i, part in enumerate(sorted(parts)):
+        cols = ", ".join(_q(c.name) for c in kind.columns)
         select = (
-            f"SELECT * FROM read_parquet('{_sql_path(part)}') "
+            f"SELECT {cols} FROM {_ledger_sql([part], kind)} "
             f"ANTI JOIN (SELECT {keys} FROM conflicts) USING ({keys})"
         )
         out = folder / f"rewrite-{i}.parquet"

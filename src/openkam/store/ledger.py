@@ -177,7 +177,41 @@ def publish(
         _fsync(folder)
     entry["state"] = "published"
     _write_json(jdir / f"{journal_id}.json", entry)
+    _hold(jdir / f"{journal_id}.json", journal_id)
     return written, journal_id
+
+
+#: Journal entries this process is still recording, each locked through an open file:
+#: another process or thread sees the entry as taken; a killed process's lock goes with it.
+_held: dict[str, object] = {}
+
+
+def _hold(path: Path, journal_id: str) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    handle = open(path, "rb")  # noqa: SIM115 - kept open until finish_journal
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    _held[journal_id] = handle
+
+
+def _taken(path: Path) -> bool:
+    """Whether a live import is still recording this entry."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return False
+    try:
+        with open(path, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except FileNotFoundError:
+        return True  # finished meanwhile
+    return False
 
 
 def _run_steps(steps: list[list[str | None]]) -> list[Path]:
@@ -234,8 +268,11 @@ def _entries(data_dir: Path | str) -> list[tuple[Path, dict]]:
 
 
 def pending_journals(data_dir: Path | str) -> list[dict]:
-    """Entries whose import is in the ledger but not yet recorded by the caller."""
-    return [e for _, e in _entries(data_dir) if e.get("state") == "published"]
+    """Entries whose import is in the ledger but not yet recorded, and whose import is no
+    longer running (its process died, or it could not record the import)."""
+    return [
+        e for path, e in _entries(data_dir) if e.get("state") == "published" and not _taken(path)
+    ]
 
 
 def interrupted_journals(data_dir: Path | str) -> list[dict]:
@@ -249,6 +286,9 @@ def finish_journal(data_dir: Path | str, journal_id: str | None) -> None:
     if journal_id:
         with contextlib.suppress(FileNotFoundError):
             (journal_dir(data_dir) / f"{journal_id}.json").unlink()
+        handle = _held.pop(journal_id, None)
+        if handle is not None:
+            handle.close()
 
 
 def clear_interrupted(data_dir: Path | str, kind: str) -> list[dict]:

@@ -177,7 +177,13 @@ def record_pending_imports() -> int:
     from openkam.store import ledger
 
     data_dir = Path(settings.DATA_DIR)
-    if not ledger.journal_dir(data_dir).is_dir():
+    journal = ledger.journal_dir(data_dir)
+    # Nothing journalled (the usual case): no lock, so a page never waits on an import.
+    if not journal.is_dir() or not any(journal.glob("*.json")):
+        return 0
+    if not ledger.pending_journals(data_dir) and not any(
+        e.get("state") == "publishing" for e in _journal_entries(data_dir)
+    ):
         return 0
     with ledger.ledger_lock(data_dir):
         ledger.complete_journals(data_dir)
@@ -205,6 +211,12 @@ def record_pending_imports() -> int:
             recorded += 1
         ledger.finish_journal(data_dir, entry["id"])
     return recorded
+
+
+def _journal_entries(data_dir: Path) -> list[dict]:
+    from openkam.store.ledger import _entries
+
+    return [entry for _, entry in _entries(data_dir)]
 
 
 def interrupted_imports() -> list[dict]:

@@ -68,6 +68,18 @@ def test_hypergeometric_fallback_where_scipy_fails():
     assert value == pytest.approx(float(mpmath.hyp2f1(1, 300, 301.1, 0.9999)), rel=1e-9)
 
 
+def test_hypergeometric_continued_fraction_where_scipy_fails():
+    """Long histories (large m) with z near 1, where SciPy gives NaN, are settled by Gauss's
+    continued fraction together; each value checked against mpmath's arbitrary precision."""
+    mpmath = pytest.importorskip("mpmath")
+    m = np.array([300.0, 2000.0, 50.0, 1e5, 800.0])
+    c = m + np.array([1.1, 3.0, 2.0, 0.5, 4.0])
+    z = np.array([0.9999, 0.99999, 0.999, 0.999999, 0.99995])
+    values = _hyp2f1_1(m, c, z)
+    for mi, ci, zi, v in zip(m, c, z, values, strict=True):
+        assert v == pytest.approx(float(mpmath.hyp2f1(1, mi, ci, zi)), rel=1e-10)
+
+
 def test_gradient_matches_differences(published_summary):
     d = published_summary
     obj = _Objective(Compressed.from_arrays(d["x"], d["t_x"], d["T"]))

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from profitability_ledgers import write_ledger
 
@@ -83,9 +83,14 @@ def test_bad_weights():
         split_cents(100, [1, -1])
 
 
+# No deadline or slowness check: a shared machine under load stalls for seconds at times.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     total=st.integers(-(10**12), 10**12),
-    weights=st.lists(st.integers(0, 10**9), min_size=1, max_size=30).filter(lambda w: sum(w) > 0),
+    # The first weight is at least 1, so the sum is positive (no filtering needed).
+    weights=st.lists(st.integers(0, 10**9), min_size=1, max_size=30).map(
+        lambda w: [w[0] + 1, *w[1:]]
+    ),
 )
 def test_parts_add_up_and_each_is_within_a_cent(total, weights):
     parts = split_cents(total, weights)
@@ -95,6 +100,7 @@ def test_parts_add_up_and_each_is_within_a_cent(total, weights):
         assert abs(part - Fraction(total * weight, whole)) < 1
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     quotas=st.lists(
         st.tuples(st.integers(0, 4), st.integers(-(10**9), 10**9)), min_size=1, max_size=40

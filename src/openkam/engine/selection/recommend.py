@@ -198,6 +198,7 @@ def recommend(
     sol = solve_portfolio(cands, kams, sponsors, p, kam_cost=econ.kam_cost)
     moves: dict[tuple[str, str], Move] = {(m.role, m.account_id): m for m in sol.moves}
     ctx = _Context(config, currency, names, ineligible, sol, len(kams), len(sponsors))
+    strength_labels = ", ".join(c.label.lower() for c in config.axis("strength"))
     for cd in cands:
         row = rows[cd.account_id]
         chosen = cd.account_id in sol.selected
@@ -207,7 +208,7 @@ def recommend(
         if not row["strength_assessed"]:
             row["reasons"].append(
                 "Relative strength not assessed: nobody has scored how the customer sees us "
-                f"({', '.join(c.label.lower() for c in config.axis('strength'))}); until "
+                f"({strength_labels}); until "
                 f"then the missing-value rules count it as {_score(row['relative_strength'])} "
                 "in the expected gain, and the matrix leaves it out."
             )

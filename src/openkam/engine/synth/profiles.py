@@ -271,9 +271,6 @@ def build_accounts(n: int, rng: np.random.Generator, cal: Calendar) -> Accounts:
     key[spare] = True
     growers = np.flatnonzero(fast & ~key)
     key[growers[: n_key - int(key.sum())]] = True
-    # A programme demotes an account that stopped buying: the demo's key accounts are the
-    # ones still buying today, so their dropout hazard is that of the steadiest customers.
-    hazard = np.where(key, np.minimum(hazard, 0.02), hazard)
     # Key account management time grows with the account's business, less than in
     # proportion: 30-60 hours a month for a large key account, a quarter of that for a
     # development account, so that it costs a few % of a large account's sales. The team's

@@ -168,10 +168,11 @@ def _figures(year: int) -> dict[str, object]:
 
 
 def _round(value: Decimal) -> Decimal:
-    """A target as people write it (to the thousand above 50,000, the hundred above 5,000),
+    """A target as people write it (to the thousand above 50,000, the hundred above 5,000,
+    else the ten),
     rounded up: a target is a floor to reach, so rounding never makes it easier."""
     size = abs(value)
-    unit = Decimal(1000 if size >= 50_000 else 100 if size >= 5_000 else 1)
+    unit = Decimal(1000 if size >= 50_000 else 100 if size >= 5_000 else 10)
     return (value / unit).to_integral_value(rounding=ROUND_CEILING) * unit
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from openkam.web.core.exports import protect_workbook
+from openkam.web.core.formats import currency_of, money_text
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -37,14 +38,15 @@ def render(fmt: str, doc: dict) -> tuple[bytes, str, str]:
 
 def currency() -> str:
     """The reporting currency every amount of the plan is in (ISO 4217)."""
-    return getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR"
+    return currency_of()
 
 
 def money(value, unit: str | None = None) -> str:
-    """An amount with thousands separators and its currency: ``-90,083 EUR``; ``—`` if none."""
+    """An amount in whole units with its currency, as every page writes it
+    (``core.formats``): ``-90,083 EUR``; ``—`` if none."""
     if value is None:
         return "—"
-    return f"{Decimal(value):,.0f} {unit or currency()}"
+    return money_text(value, unit, places=0)
 
 
 def _pct(value) -> str:
@@ -618,9 +620,10 @@ class _Writer:
                 pdf.set_xy(left + i * bar - 4, y - 4 if v >= 0 else y + h)
                 pdf.cell(bar + 8, 4, self.text(_short(v)), align="C")
             pdf.set_text_color(*INK)
-            pdf.set_xy(x0 + g * slot, top + height + 4)
+            # Below the value labels of bars that reach the bottom of the chart.
+            pdf.set_xy(x0 + g * slot, top + height + 6)
             pdf.multi_cell(slot, 3.5, self.text(label), align="C")
-        pdf.set_y(top + height + 13)
+        pdf.set_y(top + height + 15)
         pdf.set_text_color(*INK)
 
     def waterfall(self, title: str, steps: list[tuple[str, float, str]], height=55) -> None:

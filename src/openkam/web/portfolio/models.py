@@ -138,18 +138,84 @@ class Review(ChangeLoggedModel):
         """Every account's row as the engine returned it (in the engine's order)."""
         if "accounts" in self.result:  # a review stored whole (before rows had a table)
             return self.result["accounts"]
-        return [r.data for r in self.row_set.order_by("position")]
+        keys = self.result.get("contribution_keys")
+        return [expand(r.data, keys) for r in self.row_set.order_by("position")]
 
     def row(self, account_id: str) -> dict | None:
         """One account's row, or None."""
         if "accounts" in self.result:
             return next((r for r in self.result["accounts"] if r["account_id"] == account_id), None)
         r = self.row_set.filter(account_id=account_id).first()
-        return r.data if r else None
+        return expand(r.data, self.result.get("contribution_keys")) if r else None
 
     @property
     def currency(self) -> str:
         return self.result.get("currency") or "EUR"
+
+
+def contribution_keys(config: dict) -> dict:
+    """Per axis, each counting criterion's key, normalisation and missing-value rule, in the
+    engine's order (the same for every account of a review, so stored once on it)."""
+    axes = {"attractiveness": "attractiveness", "relative_strength": "strength"}
+    return {
+        name: [
+            [c["key"], c.get("normalisation", "minmax"), c.get("missing", "median")]
+            for c in config.get("criteria", [])
+            if c.get("axis", "attractiveness") == axis and c.get("weight", 1.0) > 0
+        ]
+        for name, axis in axes.items()
+    }
+
+
+def compact(row: dict) -> dict:
+    """``row`` with its contributions as ``[raw, normalised, weight, points]`` per criterion
+    (the keys and rules are on the review): the stored row is a third of the size."""
+    contributions = row.get("contributions")
+    if not contributions:
+        return row
+    return {
+        **row,
+        "contributions": {
+            axis: [
+                [
+                    None if c["raw"] is None else round(c["raw"], 4),
+                    c["normalised"],
+                    c["weight"],
+                    c["points"],
+                ]
+                for c in items
+            ]
+            for axis, items in contributions.items()
+        },
+    }
+
+
+def expand(data: dict, keys: dict | None) -> dict:
+    """The engine's row from a stored one (see :func:`compact`)."""
+    contributions = data.get("contributions")
+    if not contributions or not keys:
+        return data
+    out = {}
+    for axis, items in contributions.items():
+        rows = []
+        for (key, normalisation, missing), values in zip(keys.get(axis, []), items, strict=False):
+            if isinstance(values, dict):  # stored before rows were compacted
+                rows.append(values)
+                continue
+            raw, normalised, weight, points = values
+            rows.append(
+                {
+                    "criterion": key,
+                    "raw": raw,
+                    "normalised": normalised,
+                    "weight": weight,
+                    "points": points,
+                    "missing": raw is None,
+                    "rule": missing if raw is None else normalisation,
+                }
+            )
+        out[axis] = rows
+    return {**data, "contributions": out}
 
 
 class ReviewRow(models.Model):
@@ -204,5 +270,5 @@ class ReviewRow(models.Model):
             "changed": bool(row.get("changes")),
             "kam": row.get("kam") or "",
             "sponsor": row.get("sponsor") or "",
-            "data": row,
+            "data": compact(row),
         }

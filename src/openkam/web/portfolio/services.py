@@ -36,6 +36,7 @@ from openkam.web.portfolio.models import (
     Override,
     Review,
     ReviewRow,
+    contribution_keys,
 )
 
 log = logging.getLogger(__name__)
@@ -349,6 +350,11 @@ def _below_exit() -> dict[str, int]:
     return dict(last.row_set.values_list("account_id", "data__below_exit"))
 
 
+def programme_rules() -> ProgrammeRules:
+    """The champion's programme rules, or their defaults unsaved (a read creates no row)."""
+    return ProgrammeRules.objects.order_by("pk").first() or ProgrammeRules()
+
+
 def reporting_currency() -> str:
     """The currency amounts are shown in (the reporting currency, EUR unless set)."""
     return getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR"
@@ -360,7 +366,7 @@ def with_programme_rules(config: SelectionConfig) -> SelectionConfig:
     criteria keep only the programme's size."""
     from dataclasses import replace
 
-    rules = ProgrammeRules.current()
+    rules = programme_rules()
     return config.replace(
         programme=replace(
             config.programme,
@@ -383,7 +389,7 @@ def eligible_people() -> tuple[list[str], list[str], dict[str, str]]:
     """
     from openkam.web.people.rules import kam_eligible, sponsor_eligible
 
-    rules = ProgrammeRules.current()
+    rules = programme_rules()
     level = dict(ExecutiveLevel.choices).get(rules.sponsor_min_level, rules.sponsor_min_level)
     kams, sponsors, why = [], [], {}
     for person in Person.objects.order_by("person_id"):
@@ -504,6 +510,7 @@ def save_review(
     result, inputs, snapshot = built
     accounts = result.get("accounts", [])
     summary = {k: v for k, v in result.items() if k != "accounts"}
+    summary["contribution_keys"] = contribution_keys(result.get("config", {}))
     with transaction.atomic():
         review = Review.objects.create(
             label=label or f"Review {timezone.localdate().isoformat()}",
@@ -582,7 +589,9 @@ def apply_violations(review: Review) -> list:
     from openkam.web.people.rules import check_change
 
     changes, _ = review_changes(review)
-    return check_change([{k: v for k, v in c.items() if k != "reason"} for c in changes])
+    return check_change(
+        [{k: v for k, v in c.items() if k != "reason"} for c in changes], rules=programme_rules()
+    )
 
 
 def apply_review(review: Review, user, *, actor: str = "", exception_reason: str = "") -> int:

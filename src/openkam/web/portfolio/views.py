@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
 from openkam.web.core.roles import runs_programme
-from openkam.web.people.models import ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.forms import CriteriaForm
-from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review, ReviewRow
+from openkam.web.portfolio.models import (
+    AssessedScore,
+    CriteriaSet,
+    Override,
+    Review,
+)
 
 QUADRANT_LABELS = {
     "key": "Key",
@@ -146,12 +152,13 @@ def review_matrix(request, pk: int):
 @login_required
 def review_row(request, pk: int, account_id: str):
     """One account's criteria breakdown in a review (loaded when its "why" is opened)."""
-    row = get_object_or_404(
-        ReviewRow.objects.select_related("review"), review_id=pk, account_id=account_id
-    )
-    config = row.review.result.get("config", {})
+    review = get_object_or_404(Review.objects.defer("inputs"), pk=pk)
+    data = review.row(account_id)
+    if data is None:
+        raise Http404(f"Account {account_id} is not in this review.")
+    config = review.result.get("config", {})
     labels = {c["key"]: c.get("label") or c["key"] for c in config.get("criteria", [])}
-    currency = row.review.currency
+    currency = review.currency
 
     def lines(items):
         return [
@@ -163,7 +170,6 @@ def review_row(request, pk: int, account_id: str):
             for c in items
         ]
 
-    data = row.data
     return render(
         request,
         "portfolio/_contributions.html",
@@ -197,14 +203,13 @@ def _raw_text(c: dict, currency: str) -> str:
 
 
 @login_required
+@require_POST
 def run_review(request):
     """Compute a review in the background (scoring and solving take a while on a large
     portfolio); the selection page shows its progress and then the new draft."""
     from openkam.web.insights import runs
     from openkam.web.insights.models import Computation
 
-    if request.method != "POST":
-        return redirect("portfolio:selection")
     if not runs_programme(request.user):
         raise PermissionDenied("Only the KAM champion or an administrator runs reviews.")
     params = {
@@ -251,7 +256,7 @@ def apply_review(request, pk: int):
         if refused is not None
         else (services.apply_violations(review) if review.status == "draft" else [])
     )
-    rules = ProgrammeRules.current()
+    rules = services.programme_rules()
     return render(
         request,
         "portfolio/review_apply.html",
@@ -320,7 +325,22 @@ def criteria(request):
     current = services.current_criteria()
     can_edit = runs_programme(request.user)
     config = services.config_of(current)
-    if request.method == "POST":
+    if request.method == "POST" and "config" in request.POST:
+        # A whole configuration as the JSON file of ``openkam select --criteria``.
+        form = CriteriaForm(config=config, number=current.number)
+        try:
+            data = json.loads(request.POST["config"])
+            new = services.save_criteria(data, request.user, request.POST.get("note", ""))
+        except json.JSONDecodeError as exc:
+            messages.error(request, f"The file is not valid JSON: {exc}")
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Saved criteria version {new.number} from the file.")
+            return redirect("portfolio:criteria")
+    elif request.method == "POST":
         form = CriteriaForm(request.POST, config=config, number=current.number)
         if not can_edit:
             messages.error(
@@ -356,7 +376,7 @@ def criteria(request):
             "shares": services.weight_shares(config),
             "versions": CriteriaSet.objects.select_related("created_by")[:20],
             "can_edit": can_edit,
-            "rules": ProgrammeRules.current(),
+            "rules": services.programme_rules(),
             "currency": services.reporting_currency(),
         },
     )

@@ -312,6 +312,22 @@ def to_xlsx(data: dict, card: dict) -> bytes:
             for t in card["trend"]
         ],
     )
+    # Money with cents and thousands, shares with one decimal: numbers people read.
+    money_measures = {LABELS[m] for m in ("net_contribution", "delta_clv", "net_sales")}
+    for row in ws.iter_rows(min_row=7):
+        label = str(row[0].value or "")
+        if isinstance(row[1].value, float):
+            money = label in money_measures or label.startswith("Net contribution change")
+            row[1].number_format = "#,##0.00" if money else "0.0"
+        if len(row) > 3 and isinstance(row[3].value, float):
+            row[3].number_format = "0"
+    for sheet_ in wb.worksheets[1:]:
+        for row in sheet_.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, float):
+                    header = str(sheet_.cell(row=1, column=cell.column).value or "")
+                    cell.number_format = "0.0" if "%" in header else "#,##0.00"
+    protect_workbook(wb)  # an account named like a formula stays text (core.exports)
     buf = io.BytesIO()
     protect_workbook(wb)  # no user text becomes a live formula (core.exports)
     wb.save(buf)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -60,7 +61,7 @@ def _memoized(key, read):
     return memo[key]
 
 
-class NoFigures(Exception):
+class NoFigures(ValueError):
     """There are no profitability figures to credit (nothing computed yet)."""
 
 
@@ -237,18 +238,39 @@ def _period_label(period: engine.ScorePeriod) -> tuple[str, str] | None:
     return None
 
 
-def _assignments(role: str, period: engine.ScorePeriod) -> list[Assignment]:
-    return _memoized(
-        ("assignments", role, period.start, period.end),
-        lambda: list(
+@dataclass(frozen=True)
+class _Named:
+    """An account or person as scorecards read them: its key and name."""
+
+    account_id: str = ""
+    person_id: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Held:
+    """One assignment as scorecards read it: a plain record rather than a model instance
+    (a period of a large programme reads thousands; making models of them was a third of
+    the time). Attributes mirror ``people.Assignment``'s."""
+
+    account_id: int
+    person_id: int
+    start: dt.date
+    end: dt.date | None
+    visit_every_days: int | None
+    account: _Named
+    person: _Named
+
+
+def _assignments(role: str, period: engine.ScorePeriod) -> list[Held]:
+    def read():
+        rows = (
             Assignment.objects.filter(role=role, start__lt=period.end)
             .filter(Q(end__isnull=True) | Q(end__gt=period.start))
-            .select_related("account", "person")
-            # Only what scorecards read: a tenth of the columns to make into objects.
-            .only(
+            .order_by("account_id", "start")
+            .values_list(
                 "account_id",
                 "person_id",
-                "role",
                 "start",
                 "end",
                 "visit_every_days",
@@ -257,9 +279,21 @@ def _assignments(role: str, period: engine.ScorePeriod) -> list[Assignment]:
                 "person__person_id",
                 "person__name",
             )  # fmt: skip
-            .order_by("account_id", "start")
-        ),
-    )
+        )
+        return [
+            Held(
+                acc,
+                per,
+                start,
+                end,
+                every,
+                _Named(account_id=key, name=an),
+                _Named(person_id=pkey, name=pn),
+            )  # fmt: skip
+            for acc, per, start, end, every, key, an, pkey, pn in rows
+        ]
+
+    return _memoized(("assignments", role, period.start, period.end), read)
 
 
 def _preload_months(period: engine.ScorePeriod) -> None:
@@ -383,7 +417,18 @@ def take_snapshot_as_of(as_of: dt.date, user=None, actor: str = "") -> ClvSnapsh
     """Compute every account's CLV on the ledger up to ``as_of`` (the CLV settings in
     force) and keep it as a snapshot; for building a history of values after the fact."""
     from openkam.web.insights.clv import compute, settings_params
+    from openkam.web.insights.models import AccountPeriodFigures
 
+    first = (
+        AccountPeriodFigures.objects.filter(computation=_profitability_run(), grain="month")
+        .order_by("period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if first is None or as_of.strftime("%Y-%m") < first:
+        raise ValueError(
+            f"no history on or before {as_of.isoformat()}: the figures start in {first or 'no month'}"
+        )
     params = {**settings_params(), "as_of": as_of.isoformat(), "holdout": False}
     values, _warnings, _summary = compute(params)
     with transaction.atomic():
@@ -427,17 +472,26 @@ def _done_on(action) -> dt.date:
     return action.updated.date()
 
 
-def holder_on(assignments: list[Assignment], account_pk: int, day: dt.date) -> Assignment | None:
-    for a in assignments:
-        if a.account_id == account_pk and a.start <= day and (a.end is None or day < a.end):
+def holder_on(assignments: list[Held], account_pk: int, day: dt.date) -> Held | None:
+    """The assignment of ``assignments`` holding the account on ``day``, or None."""
+    by_account = _memoized(("by account", id(assignments)), lambda: _index(assignments))
+    for a in by_account.get(account_pk, ()):
+        if a.start <= day and (a.end is None or day < a.end):
             return a
     return None
+
+
+def _index(assignments: list[Held]) -> dict[int, list[Held]]:
+    out: dict[int, list[Held]] = defaultdict(list)
+    for a in assignments:
+        out[a.account_id].append(a)
+    return out
 
 
 def plan_attainment(
     period: engine.ScorePeriod,
     held: dict[str, dict[str | None, int]],
-    assignments: list[Assignment],
+    assignments: list[Held],
     year_figures: dict[str, dict[str, int]],
     year_months: list[str],
     clv_end: dict[str, int | None],
@@ -553,8 +607,8 @@ def coverage(accounts_by_person: dict[str, set[str]]) -> dict[str, dict]:
 def sponsor_visits(
     period: engine.ScorePeriod,
     role: str,
-    assignments: list[Assignment],
-    sponsors: list[Assignment],
+    assignments: list[Held],
+    sponsors: list[Held],
     today: dt.date,
 ) -> dict[str, dict]:
     """Per person: sponsor visits owed and kept on the accounts they held in the period.
@@ -597,7 +651,7 @@ def sponsor_visits(
     }
 
 
-def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) -> dict[str, dict]:
+def commitments_kept(period: engine.ScorePeriod, assignments: list[Held]) -> dict[str, dict]:
     """Per person: operations commitments to the accounts they held, kept or broken.
 
     Each commitment is measured by the operations app per period of its own review grain
@@ -607,15 +661,28 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) 
     Kept = kept periods / measured periods × 100.
     """
     try:
-        from openkam.web.operations.services import commitment_status
+        import openkam.web.operations.services  # noqa: F401
     except ImportError:  # pragma: no cover - operations not installed
         return {}
     accounts = {a.account.account_id: a.account_id for a in assignments}
     if not accounts:
         return {}
+    # Measured once per computation for every account held in either role (the operations
+    # app reads the order ledger for it).
+    every = _memoized(
+        ("commitment accounts", period.start, period.end),
+        lambda: sorted(
+            set(
+                Assignment.objects.filter(role__in=ROLES, start__lt=period.end)
+                .filter(Q(end__isnull=True) | Q(end__gt=period.start))
+                .values_list("account__account_id", flat=True)
+            )
+        ),
+    )
+    statuses = _memoized(("commitments", tuple(every)), lambda: _commitment_statuses(every))
     out: dict = defaultdict(lambda: {"measured": 0, "kept": 0})
-    for row in commitment_status(accounts):
-        if row["status"] not in ("kept", "broken"):
+    for row in statuses:
+        if row["account_id"] not in accounts or row["status"] not in ("kept", "broken"):
             continue
         first, end = _label_bounds(row["period"])
         if first is None or first < period.start or end > period.end:
@@ -630,6 +697,32 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Assignment]) 
         p: {**c, "pct": c["kept"] / c["measured"] * 100 if c["measured"] else None}
         for p, c in out.items()
     }
+
+
+def _commitment_statuses(accounts: list[str]) -> list[dict]:
+    """Every measured period of the accounts' commitments, kept in the cache until the
+    order ledger or a commitment changes (the measurement reads the whole order ledger)."""
+    import hashlib
+
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    from openkam.web.operations.models import Commitment
+    from openkam.web.operations.services import commitment_status, ledger
+
+    led = ledger()
+    stamp = Commitment.objects.aggregate(n=Count("pk"), latest=Max("updated"))
+    key = (
+        "scorecards-commitments:"
+        + hashlib.sha256(
+            repr((led.fingerprint() if led else None, stamp, accounts)).encode()
+        ).hexdigest()
+    )
+    found = cache.get(key)
+    if found is None:
+        found = commitment_status(accounts)
+        cache.set(key, found, timeout=3600)
+    return found
 
 
 def _label_bounds(label: str) -> tuple[dt.date | None, dt.date | None]:

@@ -5,7 +5,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const hist = read("clv-hist-data");
   if (hist && hist.labels.length) {
     const canvas = document.getElementById("clv-hist");
-    const unit = canvas.dataset.currency ? ` (${canvas.dataset.currency})` : "";
     new Chart(canvas, {
       type: "bar",
       data: {labels: hist.labels, datasets: [{label: "accounts", data: hist.counts, backgroundColor: "#8ea2ff"}]},

@@ -1,0 +1,42 @@
+"""Money, numbers and dates as every page and export writes them (core/formats.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.template import Context, Template
+
+from openkam.web.core.formats import iso_date, money_text, number_text
+
+
+def test_money_carries_its_currency_grouped_and_rounded_once(settings):
+    settings.OPENKAM_REPORTING_CURRENCY = "EUR"
+    assert money_text(1234567.5) == "1,234,567.50 EUR"
+    assert money_text(Decimal("-1234.005")) == "-1,234.01 EUR"  # half up, once
+    assert money_text(0.125, places=2) == "0.13 EUR"  # the float's shortest repr, 0.125
+    assert money_text(1234567.5, "USD", places=0) == "1,234,568 USD"
+    assert money_text(None) == "" and money_text("") == ""
+
+
+def test_numbers_follow_the_locale(settings):
+    assert number_text(1234.45, 1) == "1,234.5"
+    assert number_text(1234567) == "1,234,567"
+    settings.LANGUAGE_CODE = "de"
+    assert number_text(1234.5, 1) == "1.234,5"
+    assert money_text(1234.5, "EUR") == "1.234,50 EUR"
+
+
+def test_dates_are_iso():
+    assert iso_date(dt.date(2025, 3, 1)) == "2025-03-01"
+    assert iso_date(dt.datetime(2025, 3, 1, 23, 59)) == "2025-03-01"
+    assert iso_date("2025-03-01T10:00:00") == "2025-03-01"
+    assert iso_date(None) == ""
+
+
+def test_the_template_filters(settings):
+    settings.OPENKAM_REPORTING_CURRENCY = "CHF"
+    out = Template(
+        "{% load formats %}{{ a|money }}|{{ a|money0:'USD' }}|{{ a|number:1 }}|{{ d|isodate }}"
+    ).render(Context({"a": Decimal("98765.432"), "d": dt.date(2024, 2, 29)}))
+    assert out == "98,765.43 CHF|98,765 USD|98,765.4|2024-02-29"

@@ -1,0 +1,48 @@
+"""`openkam serve`: the production layout the operations doc states (issue 18, part 6)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from openkam.cli import serve
+
+
+def test_web_workers_use_every_core_with_threads_and_are_recycled():
+    server = serve._gunicorn("127.0.0.1", 8999, workers=serve.default_workers(), threads=4)
+    cfg = server.cfg
+    assert cfg.workers == serve.default_workers() >= 2
+    assert cfg.threads == 4 and cfg.worker_class_str == "gthread"
+    # Memory taken by a large page is given back when a worker is replaced.
+    assert cfg.max_requests == 2000 and cfg.max_requests_jitter == 200
+    assert cfg.preload_app is True
+    assert cfg.worker_connections >= 1000  # the previous server stopped accepting at ~100
+
+
+def test_the_task_worker_is_its_own_process_restarted_if_it_dies(monkeypatch, tmp_path):
+    # A stand-in for the worker's entry point: a process that exits at once.
+    code = "import sys; sys.exit(0)"
+    monkeypatch.setattr(
+        serve.TaskWorker,
+        "_spawn",
+        lambda self: setattr(
+            self, "_process", serve.subprocess.Popen([sys.executable, "-c", code])
+        ),
+    )
+    worker = serve.TaskWorker(str(tmp_path))
+    worker._spawn()
+    first = worker._process
+    first.wait(30)
+    # The supervisor's check (run every 5 s by its thread): a dead worker is replaced.
+    assert worker.check() is True
+    assert worker._process is not first
+    worker.stop()
+    time.sleep(0.1)
+    assert worker._process.poll() is not None
+
+
+def test_a_forked_web_worker_never_stops_the_task_worker(tmp_path):
+    worker = serve.TaskWorker(str(tmp_path))
+    worker.owner = -1  # as seen from a forked web worker: not the process that started it
+    worker.stop()
+    assert not worker._stopping.is_set()
