@@ -82,7 +82,9 @@ class VersionField(serializers.IntegerField):
 
 class SingleObjectSchema(AutoSchema):
     """The OpenAPI schema of a viewset whose ``list`` answers one object (a report), not an
-    array: drf-spectacular takes every ``list`` for an array otherwise."""
+    array or a page: drf-spectacular takes every ``list`` for one otherwise."""
 
     def _is_list_view(self, serializer=None) -> bool:
-        return False
+        if getattr(self.view, "action", None) == "list":
+            return False
+        return super()._is_list_view(serializer)

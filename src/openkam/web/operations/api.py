@@ -171,6 +171,7 @@ class ServiceLevelViewSet(viewsets.ViewSet):
     date (see docs/operations-commitments.md for the definitions)."""
 
     permission_classes = [RolePermission]
+    schema = SingleObjectSchema()  # one report, not a list
 
     @extend_schema(
         parameters=[

@@ -455,6 +455,8 @@ class VisitStatusViewSet(viewsets.ViewSet):
 
 class RulesSerializer(serializers.ModelSerializer):
     version = VersionField()
+    # Null while the rules are the defaults nobody has saved yet (reads create no row).
+    updated = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ProgrammeRules

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.core.api import (
+    SingleObjectSchema,
     VersionedModelViewSet,
     VersionField,
     conflict_response,
@@ -87,6 +88,7 @@ class ReadinessViewSet(viewsets.GenericViewSet):
     queryset = ReadinessSnapshot.objects.order_by("-taken_at", "-id")
     serializer_class = SnapshotSerializer
     filter_backends: list = []
+    schema = SingleObjectSchema()  # its list is one report, not a list
 
     @extend_schema(responses=ReadinessSerializer)
     def list(self, request):

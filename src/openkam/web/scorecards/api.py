@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 
 from openkam.engine.scorecards import MEASURES
-from openkam.web.core.api import conflict_response, required_version
+from openkam.web.core.api import SingleObjectSchema, conflict_response, required_version
 from openkam.web.core.concurrency import ConcurrentEditError
 from openkam.web.people.models import Assignment, Person
 from openkam.web.scorecards import services
@@ -253,6 +253,7 @@ class ScorecardViewSet(viewsets.ViewSet):
 
     lookup_field = "person_id"
     lookup_value_regex = "[^/]+"
+    schema = SingleObjectSchema()  # its list is one report, not a list
 
     @extend_schema(
         parameters=[
