@@ -64,7 +64,7 @@ class CriteriaSetViewSet(
 
 class AssessedScoreSerializer(serializers.ModelSerializer):
     account = serializers.SlugRelatedField(slug_field="account_id", queryset=Account.objects.all())
-    scored_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    scored_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AssessedScore
@@ -100,7 +100,9 @@ class AssessedScoreViewSet(
 
 class OverrideSerializer(serializers.ModelSerializer):
     account = serializers.SlugRelatedField(slug_field="account_id", queryset=Account.objects.all())
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Override

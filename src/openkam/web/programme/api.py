@@ -239,8 +239,11 @@ class PartnershipViewSet(VersionedModelViewSet):
 
 class ProgrammeReviewSerializer(serializers.ModelSerializer):
     version = VersionField()
-    previous = serializers.SlugRelatedField(slug_field="year", read_only=True)
-    signed_by = serializers.SlugRelatedField(slug_field="person_id", read_only=True)
+    # Null for the first review and until a review is signed (the schema says so).
+    previous = serializers.SlugRelatedField(slug_field="year", read_only=True, allow_null=True)
+    signed_by = serializers.SlugRelatedField(
+        slug_field="person_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProgrammeReview
