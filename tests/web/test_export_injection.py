@@ -108,3 +108,21 @@ def test_every_export_writes_through_the_helper():
         if "Workbook(" in text and "protect_workbook(" not in text:
             offenders.append(f"{path.relative_to(src)}: a workbook without protect_workbook()")
     assert offenders == [], "\n".join(offenders)
+
+
+def test_write_only_sheets_store_formula_like_text_as_text():
+    """The allocation's write-only workbook: a name like =HYPERLINK(...) is a text cell."""
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from openkam.web.core.exports import safe_cells
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("s")
+    sheet.append(safe_cells(sheet, ['=HYPERLINK("http://x","y")', "plain", -12.5]))
+    out = io.BytesIO()
+    book.save(out)
+    cells = next(load_workbook(io.BytesIO(out.getvalue()))["s"].iter_rows())
+    assert [c.data_type for c in cells] == ["s", "s", "n"]
+    assert cells[0].value == '=HYPERLINK("http://x","y")'
