@@ -159,7 +159,8 @@ def test_the_rules_page_setting_changes_the_check(programme):
     # With a maximum of 1, giving Alice a second key account is an over-load.
     from openkam.web.people.models import ProgrammeRules
 
-    ProgrammeRules.current()
+    # The rules row is made by the first edit (reading it writes nothing).
+    ProgrammeRules.for_update()  # the row is made by an edit; reads write nothing
     ProgrammeRules.objects.update(kam_max_accounts=1, kam_min_accounts=1)
     a2 = programme["accounts"]["A2"]
     Account.objects.filter(pk=a2.pk).update(key_status="key", kam=None)
@@ -175,7 +176,8 @@ def test_eligible_people_follow_the_rules(programme):
     names = sorted(p.name for p in rules.eligible_kams())
     assert names == ["Alice", "Bob"]  # full-time KAMs; Chris (champion) is not full time
     assert [p.name for p in rules.eligible_sponsors()] == ["Sam"]
-    ProgrammeRules.current()
+    # The rules row is made by the first edit (reading it writes nothing).
+    ProgrammeRules.for_update()  # the row is made by an edit; reads write nothing
     ProgrammeRules.objects.update(sponsor_min_level="director", kam_must_be_full_time=False)
     Person.objects.filter(name="Vera").update(executive_level="director")
     assert sorted(p.name for p in rules.eligible_sponsors()) == ["Sam", "Vera"]
@@ -192,3 +194,16 @@ def test_an_ineligible_holder_handing_over_is_no_under_load(programme):
     }
     assign(programme["accounts"]["A1"], sponsor=cleo, actor="test")
     assert not [v for v in rules.current_violations() if v.person_name == "Sam"]
+
+
+def test_reading_the_rules_writes_no_row(programme, client):
+    # Issue 17: the rules page, the API and the check read defaults without saving a row.
+    from openkam.web.people.models import ProgrammeRules
+
+    ProgrammeRules.objects.all().delete()
+    rules = ProgrammeRules.current()
+    assert rules.pk is None and rules.kam_max_accounts == ProgrammeRules().kam_max_accounts
+    client.force_login(programme["users"]["Vera"])
+    assert client.get("/people/rules/").status_code == 200
+    assert client.get("/api/programme-rules/current/").status_code == 200
+    assert not ProgrammeRules.objects.exists()

@@ -140,8 +140,14 @@ class ProgrammeRules(ChangeLoggedModel):
 
     @classmethod
     def current(cls) -> ProgrammeRules:
-        rules = cls.objects.order_by("pk").first()
-        return rules if rules is not None else cls.objects.create()
+        """The rules row, or unsaved defaults before anyone saved rules (reads never write
+        a row, issue 17; ``for_update`` does)."""
+        return cls.objects.order_by("pk").first() or cls()
+
+    @classmethod
+    def for_update(cls) -> ProgrammeRules:
+        """The row an edit saves to, made with the defaults on the first edit."""
+        return cls.objects.order_by("pk").first() or cls.objects.create()
 
 
 class CompetencyAssessment(ChangeLoggedModel):

@@ -473,7 +473,7 @@ def update_rules(values: dict[str, Any], expected_version: int | None, user) -> 
 
     A stricter rule does not move anyone: what it breaks is listed as broken now."""
     require_programme(user)
-    rules = ProgrammeRules.current()
+    rules = ProgrammeRules.for_update()
     values = {k: v for k, v in values.items() if k in RULE_FIELDS}
     merged = {f: values.get(f, getattr(rules, f)) for f in RULE_FIELDS}
     errors = {}

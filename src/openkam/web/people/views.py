@@ -5,6 +5,8 @@ visit log; the champion; the programme's rules. Views are thin: they call
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -398,7 +400,8 @@ def rules_page(request):
     """The programme's rules, each with its meaning; the champion and admins edit them."""
     rules = ProgrammeRules.current()
     may_manage = runs_programme(request.user)
-    form = RulesForm(request.POST or None, instance=ProgrammeRules.objects.get(pk=rules.pk))
+    # A copy for the form, so a refused edit does not change what the page shows.
+    form = RulesForm(request.POST or None, instance=copy.copy(rules))
     conflict = None
     if request.method == "POST":
         services.require_programme(request.user)
