@@ -142,7 +142,7 @@ def test_pdf_logo_slots_take_the_account_and_our_logo(doc, settings, tmp_path):
 
 def test_mutual_plan_export_leaves_internal_sections_out(doc, programme):
     plan = doc["plan"]
-    services.set_sharing(plan, ["objectives", "actions"], programme["users"]["Alice"])
+    services.set_sharing(plan, ["objectives", "actions"], programme["users"]["Alice"], plan.version)
     shared = plan_document(plan, today=TODAY, shared_only=True)
     md = exports.to_markdown(shared)
     assert "## Risks" not in md and "## Account P&L" not in md and "Signed off" not in md
