@@ -87,7 +87,9 @@ class LoadSerializer(serializers.Serializer):
 
 class PersonSerializer(serializers.ModelSerializer):
     version = VersionField()
-    username = serializers.CharField(source="user.username", read_only=True, default=None)
+    username = serializers.CharField(
+        source="user.username", read_only=True, default=None, allow_null=True
+    )
     reports_to = _person_field(required=False, allow_null=True)
     key_accounts_as_kam = serializers.IntegerField(read_only=True, source="n_key_kam")
     key_accounts_as_sponsor = serializers.IntegerField(read_only=True, source="n_key_sponsor")
@@ -154,7 +156,9 @@ class PersonViewSet(ServiceErrorsMixin, VersionedModelViewSet):
 class AssignmentSerializer(serializers.ModelSerializer):
     account = _account_field()
     person = _person_field(allow_null=True)
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Assignment
