@@ -458,6 +458,8 @@ class VisitStatusViewSet(viewsets.ViewSet):
 
 class RulesSerializer(serializers.ModelSerializer):
     version = VersionField()
+    # Null while the programme's defaults hold (no one saved the rules yet).
+    updated = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = ProgrammeRules
