@@ -74,8 +74,12 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class PlanVersionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
-    signed_by = serializers.CharField(source="signed_by.person_id", default=None, read_only=True)
+    author = serializers.CharField(
+        source="author.username", default=None, read_only=True, allow_null=True
+    )
+    signed_by = serializers.CharField(
+        source="signed_by.person_id", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PlanVersion
@@ -148,7 +152,8 @@ class PlanViewSet(
             services.update_plan(instance, values, version, user, note=note)
 
     @extend_schema(responses=PlanVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # The versions are answered whole (a plan has few), so the schema has no pagination.
+    @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request, account_id=None):
         """Every saved version of the plan, newest first."""
         plan = self.get_object()
