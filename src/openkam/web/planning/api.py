@@ -74,8 +74,12 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class PlanVersionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
-    signed_by = serializers.CharField(source="signed_by.person_id", default=None, read_only=True)
+    author = serializers.CharField(
+        source="author.username", default=None, read_only=True, allow_null=True
+    )
+    signed_by = serializers.CharField(
+        source="signed_by.person_id", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PlanVersion
