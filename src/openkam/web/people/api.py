@@ -21,6 +21,7 @@ from openkam.web.core.api import (
     required_version,
 )
 from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.permissions import EditorMayDeletePermission
 from openkam.web.people import assignments, filtersets, services
 from openkam.web.people import rules as org_rules
 from openkam.web.people.assignments import RuleViolation
@@ -156,7 +157,9 @@ class PersonViewSet(ServiceErrorsMixin, VersionedModelViewSet):
 class AssignmentSerializer(serializers.ModelSerializer):
     account = _account_field()
     person = _person_field(allow_null=True)
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True, default=None)
+    recorded_by = serializers.CharField(
+        source="recorded_by.username", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Assignment
@@ -397,6 +400,9 @@ class VisitViewSet(
 
     serializer_class = VisitSerializer
     filterset_class = filtersets.VisitFilterSet
+    # A sponsor removes a visit they logged by mistake, as ``services.delete_visit`` allows
+    # (``SponsorVisit.editable_by``); the default keeps deletes for the programme roles.
+    permission_classes = [EditorMayDeletePermission]
     queryset = SponsorVisit.objects.select_related("account", "sponsor").prefetch_related(
         "people_met"
     )
@@ -452,6 +458,8 @@ class VisitStatusViewSet(viewsets.ViewSet):
 
 
 class RulesSerializer(serializers.ModelSerializer):
+    # Null while the programme's defaults hold (no one saved the rules yet).
+    updated = serializers.DateTimeField(read_only=True, allow_null=True)
     version = VersionField()
 
     class Meta:
