@@ -66,7 +66,7 @@ def test_demo_loads_computes_and_prints_logins(db, tmp_path, settings):
     from openkam.web.programme.models import Partnership, ReadinessSnapshot
 
     statuses = set(ReadinessSnapshot.objects.latest("taken_at").statuses.values())
-    assert "met" in statuses and statuses != {"met"}
+    assert len(statuses) > 1 and statuses != {"met"}
     answers = set(Partnership.objects.values_list("status", flat=True))
     assert "agreed" in answers and len(answers) > 1
     # django-axes checks every login against its request (lockout by user and address).
