@@ -408,6 +408,117 @@ API |= {
 }
 
 
+# the KAM organisation (docs/roles.md, docs/organisation.md). Own: A1 (Alice KAM, Sam
+# sponsor), other: A2 (Bob's, no sponsor). Only the champion and admins assign KAMs and
+# sponsors, set rules, targets, the champion, assessments and training; a sponsor logs (and
+# removes) their own visits to the accounts they sponsor.
+_RULES = {
+    "kam_min_accounts": 2,
+    "kam_max_accounts": 5,
+    "kam_must_be_full_time": True,
+    "sponsor_min_level": "c_level",
+    "sponsor_min_accounts": 1,
+    "sponsor_max_accounts": 2,
+    "allow_exceptions": True,
+    "visit_every_days": 60,
+}
+#: The rules row does not exist until the first edit: its defaults carry version 1.
+_RULES_VERSION = 1
+
+
+def _visit_body(w, s):
+    # Sam sponsors A1 only: logging a visit to A2 is refused as not his (400).
+    return {
+        "account": w["account"][s].account_id,
+        "sponsor": "P-Sam",
+        "date": "2024-02-01",
+        "kind": "call",
+    }
+
+
+API |= {
+    "GET /api/assignments/": Case(READ),
+    "GET /api/assignments/{id}/": Case(READ, row("assignment")),
+    # A1's sponsor gets a cadence of their own (200: no holder changed); A2 gets Alice as
+    # KAM (201; A2 is not a key account, so no load rule is touched).
+    "POST /api/assignments/": Case(
+        programme("200/201"),
+        body=lambda w, s: (
+            {"account": "A1", "role": "sponsor", "person": "P-Sam", "visit_every_days": 30}
+            if s == "own"
+            else {"account": "A2", "role": "kam", "person": "P-Alice", "reason": "cover"}
+        ),
+    ),
+    "GET /api/champion/": Case(READ),
+    "GET /api/champion/{id}/": Case(READ, lambda w, s: {"id": w["champion"].pk}),
+    "POST /api/champion/": Case(
+        programme("201"),
+        body=lambda w, s: {"person": "P-Ada", "since": "2024-01-01", "reports_to": None},
+    ),
+    "GET /api/competency-assessments/": Case(READ),
+    "GET /api/competency-assessments/{id}/": Case(READ, row("assessment")),
+    "POST /api/competency-assessments/": Case(
+        programme("201"),
+        body=lambda w, s: {
+            "person": "P-Bob",
+            "competency": "planning",
+            "level": 4,
+            "assessed_on": "2024-01-01",
+        },
+    ),
+    "GET /api/competency-targets/": Case(READ),
+    "GET /api/competency-targets/{competency}/": Case(
+        READ, lambda w, s: {"competency": "planning"}
+    ),
+    "POST /api/competency-targets/": Case(
+        programme("201"), body=lambda w, s: {"competency": "planning", "level": 5}
+    ),
+    "GET /api/training/": Case(READ),
+    "GET /api/training/{id}/": Case(READ, row("training")),
+    "POST /api/training/": Case(
+        programme("201"),
+        body=lambda w, s: {
+            "person": "P-Bob",
+            "course": "Negotiation",
+            "kam_training": False,
+            "date": "2024-01-01",
+            "completed": True,
+        },
+    ),
+    "DELETE /api/training/{id}/": Case(programme("204"), row("training")),
+    "GET /api/sponsor-visits/": Case(READ),
+    "GET /api/sponsor-visits/{id}/": Case(READ, row("visit")),
+    "POST /api/sponsor-visits/": Case(
+        rule(
+            admin="201/400",
+            champion="201/400",
+            sponsor="201/400",
+            rest="403",
+            anonymous="401",
+        ),
+        body=_visit_body,
+    ),
+    # own: Sam's visit to A1; other: Bob's to A2.
+    "DELETE /api/sponsor-visits/{id}/": Case(
+        rule(admin="204", champion="204", sponsor="204/403", rest="403", anonymous="401"),
+        row("visit"),
+    ),
+    "GET /api/sponsor-visit-status/": Case(READ),
+    "GET /api/rule-violations/": Case(READ),
+    "GET /api/programme-rules/{id}/": Case(READ, lambda w, s: {"id": "current"}),
+    "PUT /api/programme-rules/{id}/": Case(
+        programme("200"),
+        lambda w, s: {"id": "current"},
+        lambda w, s: {**_RULES, "version": _RULES_VERSION},
+    ),
+    "PATCH /api/programme-rules/{id}/": Case(
+        programme("200"),
+        lambda w, s: {"id": "current"},
+        lambda w, s: {"visit_every_days": 60, "version": _RULES_VERSION},
+    ),
+}
+
+
 # --- the pages -----------------------------------------------------------------------------
 
 
@@ -460,6 +571,7 @@ def _account_form(w, s):
 
 PAGES: dict[str, Page] = {
     "home": Page(PAGE_READ),
+    "favicon": Page(rule(rest="301"), note="a permanent redirect to the vendored icon"),
     "health": Page(PUBLIC),
     "login": Page(PUBLIC, note="the login form: tests/web/test_login_security.py"),
     "logout": Page(rule(rest="405"), post=rule(rest="302")),
@@ -485,6 +597,75 @@ PAGES: dict[str, Page] = {
     ),
     "people:list": Page(PAGE_READ),
     "people:detail": Page(PAGE_READ, params=lambda w, s: {"person_id": "P-Bob"}),
+    "people:add": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        data=lambda w, s: {"person_id": "P-New", "name": "New", "role": "viewer", "active": "on"},
+    ),
+    "people:edit": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        params=lambda w, s: {"person_id": "P-Bob"},
+        data=lambda w, s: {
+            "name": "Bob B.",
+            "role": "kam",
+            "function": "key_account_management",
+            "full_time_kam": "on",
+            "active": "on",
+            "version": version(w["people"]["Bob"]),
+        },
+    ),
+    "people:assess": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        params=lambda w, s: {"person_id": "P-Bob"},
+        data=lambda w, s: {"competency": "planning", "level": 4, "assessed_on": "2024-01-01"},
+    ),
+    "people:training": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        params=lambda w, s: {"person_id": "P-Bob"},
+        data=lambda w, s: {"course": "Negotiation", "date": "2024-01-01", "completed": "on"},
+    ),
+    "people:targets": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        data=lambda w, s: {"planning": 5},
+    ),
+    "people:champion": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        data=lambda w, s: {"person": w["people"]["Ada"].pk, "since": "2024-01-01"},
+    ),
+    "people:rules": Page(
+        PAGE_READ,
+        post=programme("302", anonymous="302"),
+        data=lambda w, s: {**_RULES, "version": _RULES_VERSION},
+    ),
+    "people:assign": Page(
+        programme("200", anonymous="302"),
+        post=programme("302", anonymous="302"),
+        params=acc,
+        # own: A1 keeps its KAM and sponsor, whose cadence changes; other: Alice covers A2.
+        data=lambda w, s: (
+            {"kam": "P-Alice", "sponsor": "P-Sam", "visit_every_days": 30}
+            if s == "own"
+            else {"kam": "P-Alice", "sponsor": "", "reason": "cover"}
+        ),
+    ),
+    "people:visits": Page(PAGE_READ),
+    # Sam sponsors A1: his visit to A2 is refused on the form (A2 has no sponsor).
+    "people:visit_add": Page(
+        rule(admin="200", champion="200", sponsor="200", rest="403", anonymous="302"),
+        post=rule(
+            admin="302/200=",
+            champion="302/200=",
+            sponsor="302/200=",
+            rest="403",
+            anonymous="302",
+        ),
+        data=lambda w, s: {**_visit_body(w, s), "sponsor": w["people"]["Sam"].pk},
+    ),
     "insights:profitability": Page(
         PAGE_READ,
         post=programme("302", anonymous="302"),

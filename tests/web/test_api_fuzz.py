@@ -88,7 +88,8 @@ def run_operations(api_schema, headers, mode: GenerationMode, checks) -> list[st
             # Negative mode: nothing of this operation can be made invalid (no parameters,
             # or only the fixed path parameters).
             continue
-        except Exception as exc:  # every operation is tried; all failures are reported
+        # Schemathesis reports its failures as a BaseExceptionGroup, not an Exception.
+        except (Exception, BaseExceptionGroup) as exc:  # every operation tried, all reported
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     return failures
 

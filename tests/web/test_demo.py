@@ -61,6 +61,14 @@ def test_demo_loads_computes_and_prints_logins(db, tmp_path, settings):
         assert objective.target > result or objective.target == result == 0
         assert (objective.target < 0) == (result < 0)
     assert ContactProfile.objects.exists()
+    # A programme part-way through its rollout: its readiness is recorded, and neither all
+    # met nor all unmet; some key accounts agreed to the partnership and some did not yet.
+    from openkam.web.programme.models import Partnership, ReadinessSnapshot
+
+    statuses = set(ReadinessSnapshot.objects.latest("taken_at").statuses.values())
+    assert len(statuses) > 1 and statuses != {"met"}
+    answers = set(Partnership.objects.values_list("status", flat=True))
+    assert "agreed" in answers and len(answers) > 1
     # django-axes checks every login against its request (lockout by user and address).
     login_request = RequestFactory().post("/login/")
     assert authenticate(login_request, username="champion", password="openkam-demo") is not None

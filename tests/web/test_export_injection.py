@@ -94,7 +94,8 @@ def test_profitability_csv_keeps_formula_like_names_as_text(
 
 
 def test_every_export_writes_through_the_helper():
-    """A new CSV or Excel export must use core.exports (csv_writer, protect_workbook)."""
+    """A new CSV or Excel export must use core.exports (csv_writer, protect_workbook, or
+    safe_cells for a write-only workbook)."""
     from pathlib import Path
 
     src = Path(__file__).resolve().parents[2] / "src" / "openkam"
@@ -105,6 +106,24 @@ def test_every_export_writes_through_the_helper():
         text = path.read_text()
         if "csv.writer(" in text or "csv.DictWriter(" in text:
             offenders.append(f"{path.relative_to(src)}: csv.writer (use core.exports.csv_writer)")
-        if "Workbook(" in text and "protect_workbook(" not in text:
+        if "Workbook(" in text and not ("protect_workbook(" in text or "safe_cells(" in text):
             offenders.append(f"{path.relative_to(src)}: a workbook without protect_workbook()")
     assert offenders == [], "\n".join(offenders)
+
+
+def test_write_only_sheets_store_formula_like_text_as_text():
+    """The allocation's write-only workbook: a name like =HYPERLINK(...) is a text cell."""
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    from openkam.web.core.exports import safe_cells
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("s")
+    sheet.append(safe_cells(sheet, ['=HYPERLINK("http://x","y")', "plain", -12.5]))
+    out = io.BytesIO()
+    book.save(out)
+    cells = next(load_workbook(io.BytesIO(out.getvalue()))["s"].iter_rows())
+    assert [c.data_type for c in cells] == ["s", "s", "n"]
+    assert cells[0].value == '=HYPERLINK("http://x","y")'

@@ -180,7 +180,46 @@ def world(programme):
     }
     AccountTeamMember.objects.create(account=w["fresh"]["own"], person=people["Olga"])
     w["programme_review"] = ProgrammeReview.objects.create(year=2030)
+    _organisation(w)
     return w
+
+
+def _organisation(w) -> None:
+    """The KAM organisation's rows, own (A1, Alice, Sam) and other (A2, Bob): the KAMs'
+    assignments, an assessment and a training record each, a visit of Sam to A1 and an
+    older one by Bob to A2, a competency target and Chris as champion. No rules row: the
+    programme's defaults hold until someone saves the rules (reading writes none)."""
+    from openkam.web.people.models import (
+        Assignment,
+        ChampionAppointment,
+        CompetencyAssessment,
+        CompetencyTarget,
+        SponsorVisit,
+        TrainingRecord,
+    )
+
+    people, accounts = w["people"], w["account"]
+    holder = {"own": people["Alice"], "other": people["Bob"]}
+    day = dt.date(2020, 1, 1)
+    w["assignment"], w["assessment"], w["training"], w["visit"] = {}, {}, {}, {}
+    for scope, account in accounts.items():
+        w["assignment"][scope] = Assignment.objects.create(
+            account=account, role="kam", person=holder[scope], start=day
+        )
+        w["assessment"][scope] = CompetencyAssessment.objects.create(
+            person=holder[scope], competency="planning", level=3, assessed_on=day
+        )
+        w["training"][scope] = TrainingRecord.objects.create(
+            person=holder[scope], course="KAM basics", kam_training=True, date=day
+        )
+    w["visit"]["own"] = SponsorVisit.objects.create(
+        account=accounts["own"], sponsor=people["Sam"], date=dt.date(2024, 1, 1)
+    )
+    w["visit"]["other"] = SponsorVisit.objects.create(
+        account=accounts["other"], sponsor=people["Bob"], date=dt.date(2019, 1, 1)
+    )
+    w["target"] = CompetencyTarget.objects.create(competency="planning", level=4)
+    w["champion"] = ChampionAppointment.objects.create(person=people["Chris"], since=day)
 
 
 def row_counts() -> dict[str, int]:

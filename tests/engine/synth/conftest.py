@@ -36,6 +36,10 @@ def sql(demo):
     con = duckdb.connect()
     root = demo.data_dir
     for table in LEDGER_TABLES.values():
+        if not (root / "ledger" / table).is_dir():
+            # The demo writes no fx_rates: all its amounts are in the reporting currency
+            # (test_synth_files checks it).
+            continue
         con.execute(
             f"create view {table} as select * from read_parquet('{root}/ledger/{table}/*.parquet')"
         )

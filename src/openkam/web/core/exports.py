@@ -59,12 +59,29 @@ def csv_writer(out, **kwargs) -> SafeCsvWriter:
     return SafeCsvWriter(out, **kwargs)
 
 
+def safe_cells(sheet, row: Iterable[Any]) -> list[Any]:
+    """A row for a write-only sheet (which cannot be walked afterwards): texts that start
+    like a formula become text cells; other values are left as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out = []
+    for value in row:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        out.append(value)
+    return out
+
+
 def protect_workbook(workbook) -> int:
     """Store every text cell that openpyxl took for a formula as text; returns how many.
 
     Call it just before ``workbook.save``. Formulas an export writes on purpose should be
     written as openpyxl formula objects (``ArrayFormula``), which are left alone.
     """
+    if getattr(workbook, "write_only", False):
+        raise ValueError("a write-only workbook is protected row by row: use safe_cells")
     changed = 0
     for sheet in workbook.worksheets:
         if not hasattr(sheet, "iter_rows"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -166,12 +167,20 @@ _SERVICE_ROW = {
 }
 
 
+class OneReportSchema(AutoSchema):
+    """The schema of a ``list`` that answers one report object, not a list of them
+    (drf-spectacular takes every ``list`` action for an array)."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class ServiceLevelViewSet(viewsets.ViewSet):
     """OTIF, fill rate, lead time and backorders per account and period of the promised
     date (see docs/operations-commitments.md for the definitions)."""
 
     permission_classes = [RolePermission]
-    schema = SingleObjectSchema()  # one report, not a list
+    schema = OneReportSchema()
 
     @extend_schema(
         parameters=[

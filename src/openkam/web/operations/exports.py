@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from openkam.engine.operations import LINE_KEYS
-from openkam.web.core.exports import csv_writer, protect_workbook
+from openkam.web.core.exports import csv_writer, safe_cells
 
 
 def confirmation_csv(report: dict) -> bytes:
@@ -31,7 +31,8 @@ def confirmation_xlsx(report: dict) -> bytes:
     sheet.title = "confirmations"
     sheet.append([*LINE_KEYS, "policy", "as_of"])
     for row in report["lines"]:
-        sheet.append([row[k] for k in LINE_KEYS] + [report["policy"], report["as_of"]])
+        values = [row[k] for k in LINE_KEYS] + [report["policy"], report["as_of"]]
+        sheet.append(safe_cells(sheet, values))
     accounts = book.create_sheet("accounts")
     header = [
         "account_id",
@@ -48,21 +49,23 @@ def confirmation_xlsx(report: dict) -> bytes:
     accounts.append(header)
     for a in report["accounts"]:
         accounts.append(
-            [
-                a["account_id"],
-                a["name"],
-                "yes" if a["key"] else "no",
-                a["lines"],
-                a["open_quantity"],
-                a["confirmed_quantity"],
-                a["protected_quantity"],
-                a["short_quantity"],
-                a["units_lost_to_priority"],
-                a["contribution_lost_to_priority"],
-            ]
+            safe_cells(
+                accounts,
+                [
+                    a["account_id"],
+                    a["name"],
+                    "yes" if a["key"] else "no",
+                    a["lines"],
+                    a["open_quantity"],
+                    a["confirmed_quantity"],
+                    a["protected_quantity"],
+                    a["short_quantity"],
+                    a["units_lost_to_priority"],
+                    a["contribution_lost_to_priority"],
+                ],
+            )
         )
     out = io.BytesIO()
-    protect_workbook(book)  # no user text becomes a live formula (core.exports)
     book.save(out)
     return out.getvalue()
 

@@ -21,6 +21,7 @@ from openkam.web.core.api import (
     required_version,
 )
 from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.permissions import EditorMayDeletePermission
 from openkam.web.people import assignments, filtersets, services
 from openkam.web.people import rules as org_rules
 from openkam.web.people.assignments import RuleViolation
@@ -399,6 +400,9 @@ class VisitViewSet(
 
     serializer_class = VisitSerializer
     filterset_class = filtersets.VisitFilterSet
+    # A sponsor removes a visit they logged by mistake, as ``services.delete_visit`` allows
+    # (``SponsorVisit.editable_by``); the default keeps deletes for the programme roles.
+    permission_classes = [EditorMayDeletePermission]
     queryset = SponsorVisit.objects.select_related("account", "sponsor").prefetch_related(
         "people_met"
     )
@@ -454,6 +458,8 @@ class VisitStatusViewSet(viewsets.ViewSet):
 
 
 class RulesSerializer(serializers.ModelSerializer):
+    # Null while the programme's defaults hold (no one saved the rules yet).
+    updated = serializers.DateTimeField(read_only=True, allow_null=True)
     version = VersionField()
     # Null while the rules are the defaults nobody has saved yet (reads create no row).
     updated = serializers.DateTimeField(read_only=True, allow_null=True)

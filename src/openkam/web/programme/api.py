@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from openkam.web.accounts.models import Account, Contact
@@ -82,13 +83,22 @@ class SnapshotSerializer(serializers.ModelSerializer):
         fields = ["id", "taken_at", "statuses"]
 
 
+class SnapshotPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SnapshotSerializer(many=True)
+
+
 class ReadinessViewSet(viewsets.GenericViewSet):
     """The seven steps of the rollout checked against the data, and their progress."""
 
     queryset = ReadinessSnapshot.objects.order_by("-taken_at", "-id")
     serializer_class = SnapshotSerializer
     filter_backends: list = []
-    schema = SingleObjectSchema()  # its list is one report, not a list
+    # The check is one object, not a page (the history pages itself).
+    pagination_class = None
+    schema = SingleObjectSchema()
 
     @extend_schema(responses=ReadinessSerializer)
     def list(self, request):
@@ -96,12 +106,13 @@ class ReadinessViewSet(viewsets.GenericViewSet):
         is recorded by reading)."""
         return Response(services.readiness_now())
 
-    @extend_schema(responses=SnapshotSerializer(many=True))
+    @extend_schema(responses=SnapshotPageSerializer)
     @action(detail=False)
     def history(self, request):
         """Recorded snapshots, newest first (each step's status when a change moved one)."""
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(SnapshotSerializer(page, many=True).data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+        return paginator.get_paginated_response(SnapshotSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={201: SnapshotSerializer})
     @history.mapping.post
@@ -239,6 +250,7 @@ class PartnershipViewSet(VersionedModelViewSet):
 
 class ProgrammeReviewSerializer(serializers.ModelSerializer):
     version = VersionField()
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
     # Null for the first review and until a review is signed (the schema says so).
     previous = serializers.SlugRelatedField(slug_field="year", read_only=True, allow_null=True)
     signed_by = serializers.SlugRelatedField(
