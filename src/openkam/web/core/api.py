@@ -88,3 +88,10 @@ class SingleObjectSchema(AutoSchema):
         if getattr(self.view, "action", None) == "list":
             return False
         return super()._is_list_view(serializer)
+
+    def get_operation_id(self) -> str:
+        # Still the collection's operation (``…_list``), not a second ``…_retrieve``.
+        operation_id = super().get_operation_id()
+        if getattr(self.view, "action", None) == "list" and operation_id.endswith("_retrieve"):
+            operation_id = operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
