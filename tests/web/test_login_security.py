@@ -101,7 +101,9 @@ def _django(args: list[str], **env) -> subprocess.CompletedProcess:
     environ = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("OPENKAM_") and k != "DJANGO_SETTINGS_MODULE"
+        # The browser tests allow async-unsafe calls in this process; a deployment does not.
+        if not k.startswith("OPENKAM_")
+        and k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     environ |= {"PYTHONPATH": str(SRC), **env}
     return subprocess.run(
