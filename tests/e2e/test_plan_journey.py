@@ -14,6 +14,18 @@ from openkam.web.people.models import Person
 from openkam.web.planning.models import Action, Objective, Plan, Risk, ValueProposition
 from openkam.web.relationships.models import ContactProfile, Relationship
 
+
+def poll(page, expression: str, timeout_s: float = 15.0) -> None:
+    """Wait until ``expression`` is true. Not ``wait_for_function``: its polling evaluates a
+    string in the page, which the Content Security Policy forbids ('unsafe-eval')."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
@@ -129,8 +141,6 @@ def test_kam_edits_the_plan_and_maps_a_new_contact(live_server, page, data):
 
     # Clicking another person swaps the side panel in place (htmx).
     page.locator(".orgchart .node", has_text="Finn Finance").click()
-    page.wait_for_function(
-        "document.querySelector('#contact-panel h2').textContent.includes('Finn Finance')"
-    )
+    poll(page, "document.querySelector('#contact-panel h2').textContent.includes('Finn Finance')")
     shoot(page, "map-panel.png")
     assert Contact.objects.get(name="Otto Operations").profile.attitude == "advocate"

@@ -11,6 +11,18 @@ from django.contrib.auth import get_user_model
 from openkam.web.ingest import run_import
 from openkam.web.people.models import Person
 
+
+def poll(page, expression: str, timeout_s: float = 15.0) -> None:
+    """Wait until ``expression`` is true. Not ``wait_for_function``: its polling evaluates a
+    string in the page, which the Content Security Policy forbids ('unsafe-eval')."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 # Four accounts, each buying 10 × 100.00 at list in 2024; deliveries cost 1,000.00 / 100 =
@@ -52,9 +64,7 @@ def test_recompute_and_open_an_account_from_the_matrix(live_server, page, sign_i
     page.goto(f"{live_server.url}/insights/profitability/")
     page.click(".recompute button[type=submit]")
     page.wait_for_selector("#price-cost-chart", timeout=30_000)
-    page.wait_for_function(
-        "window.Chart && Chart.getChart(document.getElementById('price-cost-chart'))"
-    )
+    poll(page, "window.Chart && Chart.getChart(document.getElementById('price-cost-chart'))")
     drawn = page.evaluate(
         """() => Chart.getChart(document.getElementById('price-cost-chart')).data.datasets
                  .map(d => [d.label, d.data.map(p => p.id)])"""

@@ -14,6 +14,18 @@ from openkam.web.accounts.models import Account
 from openkam.web.insights.models import AccountPeriodFigures, Computation
 from openkam.web.people.models import Assignment, Person
 
+
+def poll(page, expression: str, timeout_s: float = 15.0) -> None:
+    """Wait until ``expression`` is true. Not ``wait_for_function``: its polling evaluates a
+    string in the page, which the Content Security Policy forbids ('unsafe-eval')."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
@@ -56,18 +68,18 @@ def test_champion_reads_scorecards_and_dashboard(data, page, sign_in, live_serve
     sign_in("chris", "chris-secret-1")
     page.goto(f"{live_server.url}/scorecards/?period=2025")
     assert page.locator("h1").inner_text() == "Scorecards 2025"
-    page.wait_for_function("document.querySelector('canvas[data-kam-bars]').width > 0")
+    poll(page, "document.querySelector('canvas[data-kam-bars]').width > 0")
     page.click("text=Kim Keller")
     page.wait_for_load_state()
     assert "Kim Keller · scorecard 2025" in page.locator("h1").inner_text()
     # Kim held Acme for 6 months: January–June, 6 × 1,000 + 50 × (1 + … + 6) − 6 × 700.
     assert "6,000" not in page.locator("tfoot").inner_text()
     assert "2,850" in page.locator("tfoot").inner_text()
-    page.wait_for_function("document.querySelector('canvas[data-trend-chart]').width > 0")
+    poll(page, "document.querySelector('canvas[data-trend-chart]').width > 0")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "scorecard.png"), full_page=True)
     page.goto(f"{live_server.url}/scorecards/dashboard/?period=2025")
-    page.wait_for_function("document.querySelector('canvas[data-whale-chart]').width > 0")
+    poll(page, "document.querySelector('canvas[data-whale-chart]').width > 0")
     losses = page.locator("section.card", has=page.locator("h2", has_text="Loss-making"))
     assert "Borealis" in losses.inner_text() and "-420" in losses.inner_text()
     page.screenshot(path=str(SHOTS / "programme-dashboard.png"), full_page=True)

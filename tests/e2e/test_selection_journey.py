@@ -15,6 +15,18 @@ from openkam.web.people.models import Person, ProgrammeRules
 from openkam.web.portfolio import services
 from openkam.web.portfolio.models import AssessedScore
 
+
+def poll(page, expression: str, timeout_s: float = 15.0) -> None:
+    """Wait until ``expression`` is true. Not ``wait_for_function``: its polling evaluates a
+    string in the page, which the Content Security Policy forbids ('unsafe-eval')."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
@@ -51,7 +63,7 @@ def test_matrix_draws_the_review_and_opens_an_account(live_server, page, sign_in
     sign_in("chris", "chris-secret-1")
     page.goto(f"{live_server.url}/selection/")
     # The page fetches the matrix's points, then draws them.
-    page.wait_for_function("document.getElementById('matrix').dataset.drawn !== undefined")
+    poll(page, "document.getElementById('matrix').dataset.drawn !== undefined")
     drawn = page.evaluate(
         """() => Chart.getChart(document.getElementById('matrix')).data.datasets
                  .map(d => [d.label, d.data.map(p => p.id).sort()])"""
