@@ -69,10 +69,9 @@ class AccountFilterSet(django_filters.FilterSet):
         return queryset.filter(_contribution__gte=0)
 
     def by_quadrant(self, queryset, name, value):
-        from openkam.web.portfolio.services import latest_quadrants
+        from openkam.web.portfolio.services import accounts_in_quadrant, latest_review
 
-        _, quadrants = latest_quadrants()
-        return queryset.filter(account_id__in=[a for a, q in quadrants.items() if q == value])
+        return queryset.filter(account_id__in=accounts_in_quadrant(latest_review(), value))
 
     def search(self, queryset, name, value):
         value = value.strip()

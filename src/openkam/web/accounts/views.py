@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -17,6 +16,7 @@ from openkam.web.accounts import services
 from openkam.web.accounts.filtersets import AccountFilterSet
 from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
+from openkam.web.accounts.paging import keyset_page, offset_page
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_form
 from openkam.web.core.ledger import ledger, money_table
@@ -40,6 +40,12 @@ SORTS = {
     "-status": "-key_status",
 }
 
+#: Sorts on non-null columns page by keyset: (column, descending), the primary key last.
+KEYSET_SORTS = {
+    sort: [(column.lstrip("-"), column.startswith("-")), ("pk", False)]
+    for sort, column in SORTS.items()
+    if not column.lstrip("-").startswith("kam__")
+}
 
 QUADRANT_LABELS = dict(AccountFilterSet.base_filters["quadrant"].extra["choices"])
 
@@ -106,29 +112,38 @@ def filter_choices() -> dict:
 @login_required
 def account_list(request):
     from openkam.web.insights.figures import figure_years, figures_for
-    from openkam.web.portfolio.services import latest_quadrants
+    from openkam.web.portfolio.services import latest_review, quadrants_of
 
     filterset = AccountFilterSet(request.GET, queryset=Account.objects.with_owner())
     sort = request.GET.get("sort", "name")
     year = filterset.figures_year()
-    queryset = _ordered(filterset.qs, sort, year)
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page = _page(request, filterset.qs, sort, year)
     # The page's figures in two queries, whatever the size of the list.
     figures = figures_for([a.account_id for a in page], year) if year else {}
-    review, quadrants = latest_quadrants()
+    review = latest_review()
+    quadrants = quadrants_of(review, [a.account_id for a in page])
     for account in page:
         account.figures = figures.get(account.account_id, {})
         account.quadrant = quadrants.get(account.account_id)
         account.quadrant_label = QUADRANT_LABELS.get(account.quadrant, "")
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     query_without_sort = query.copy()
     query_without_sort.pop("sort", None)
+
+    def link(extra: dict) -> str:
+        q = query.copy()
+        q.update(extra)
+        return "?" + q.urlencode()
+
     context = {
         "page": page,
         "filterset": filterset,
         "sort": sort,
         "query": query.urlencode(),
+        "next_link": link(page.next_query) if page.has_next else None,
+        "previous_link": link(page.previous_query) if page.has_previous else None,
         "query_without_sort": query_without_sort.urlencode(),
         "year": year,
         "years": figure_years(),
@@ -139,6 +154,24 @@ def account_list(request):
     }
     template = "accounts/_account_table.html" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
+
+
+def _page(request, queryset, sort: str, year: str | None):
+    """The list's page: by keyset on the plain columns' sorts (the first page, and every
+    page reached by its Previous/Next links), by offset for a typed page number and for
+    the sorts on the KAM's name or a money column."""
+    after, before = request.GET.get("after"), request.GET.get("before")
+    number = request.GET.get("page") or "1"
+    key = sort.lstrip("-")
+    money = key == "clv" or (key in FIGURE_SORTS and year)
+    fields = None if money else KEYSET_SORTS.get(sort, KEYSET_SORTS["name"])
+    if fields and (after or before or number == "1"):
+        try:
+            shown = int(number)
+        except ValueError:
+            shown = 1
+        return keyset_page(queryset, fields, after=after, before=before, number=shown)
+    return offset_page(_ordered(queryset, sort, year), number)
 
 
 def _sales(account: Account):

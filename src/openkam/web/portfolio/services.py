@@ -778,11 +778,42 @@ def pending_changes(review: Review) -> list[dict]:
 def latest_quadrants() -> tuple[Review | None, dict[str, str]]:
     """The newest review and each account's quadrant in it (key, key_development,
     maintenance, opportunistic, or not_assessed), for lists that show or filter by
-    quadrant (one query on the review's rows, no JSON read)."""
-    review = Review.objects.defer("inputs").order_by("-created", "-id").first()
+    quadrant (one query on the review's rows, no JSON read).
+
+    Reads every row of the review: a page of a list takes :func:`quadrants_of` (its
+    accounts only) and a filter :func:`accounts_in_quadrant` (a subquery)."""
+    review = latest_review()
     if review is None:
         return None, {}
     if "accounts" in review.result:
         rows = review.result["accounts"]
         return review, {r["account_id"]: r["quadrant"] for r in rows if r.get("quadrant")}
     return review, dict(review.row_set.values_list("account_id", "quadrant"))
+
+
+def latest_review() -> Review | None:
+    """The newest review (without its inputs), or None."""
+    return Review.objects.defer("inputs").order_by("-created", "-id").first()
+
+
+def quadrants_of(review: Review | None, account_ids) -> dict[str, str]:
+    """The quadrant of each of ``account_ids`` (a page of a list) in ``review``: one
+    indexed query whatever the number of accounts in the review."""
+    if review is None:
+        return {}
+    ids = list(account_ids)
+    if "accounts" in review.result:  # a review stored whole (before rows had a table)
+        wanted = set(ids)
+        rows = review.result["accounts"]
+        return {r["account_id"]: r["quadrant"] for r in rows if r["account_id"] in wanted}
+    return dict(review.row_set.filter(account_id__in=ids).values_list("account_id", "quadrant"))
+
+
+def accounts_in_quadrant(review: Review | None, quadrant: str):
+    """The account ids in ``quadrant`` of ``review``, as a subquery for an account filter
+    (a list of ids for a review stored whole; nothing without a review)."""
+    if review is None:
+        return []
+    if "accounts" in review.result:
+        return [r["account_id"] for r in review.result["accounts"] if r.get("quadrant") == quadrant]
+    return review.row_set.filter(quadrant=quadrant).values("account_id")
