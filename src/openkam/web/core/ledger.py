@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from pathlib import Path
 
 import narwhals as nw
@@ -55,17 +57,68 @@ def table(name: str, source: Ledger | None = None) -> nw.LazyFrame | None:
     return source.table(name)
 
 
-def money_table(name: str, source: Ledger | None = None) -> nw.LazyFrame | None:
+def money_table(
+    name: str, source: Ledger | None = None, files: list[Path] | None = None
+) -> nw.LazyFrame | None:
     """:func:`table` with its amounts in the reporting currency (invoices, rebates): each
     foreign amount converted at the latest fx rate on or before its date and rounded once
     per line; invoices gain ``gross_amount`` (openkam.engine.money_lines). None when the
     table holds no records. A line whose rate is missing (possible only after the
     reporting currency changed: imports refuse them) has no amount here; a profitability
-    recompute names it."""
+    recompute names it. ``files``: the table's lines from other files with the same
+    records (:func:`invoices_by_account`)."""
     from openkam.engine.money_lines import Conversion
 
     source = source or ledger()
     if source is None or not source.files(name):
         return None
     conversion = Conversion.of(source, settings.OPENKAM_REPORTING_CURRENCY)
-    return conversion.invoices() if name == "invoices" else conversion.rebates()
+    return conversion.invoices(files) if name == "invoices" else conversion.rebates(files)
+
+
+#: Rows per row group of the account-ordered copy: an account's lines sit in one or two
+#: groups, and the Parquet footer's min/max of ``account_id`` lets a reader skip the rest.
+BY_ACCOUNT_ROW_GROUP = 16_384
+
+
+def _by_account_dir() -> Path:
+    return Path(settings.DATA_DIR) / "cache" / "invoices-by-account"
+
+
+def invoices_by_account(source: Ledger | None = None) -> list[Path] | None:
+    """The invoice lines ordered by account, as ledger files for ``Ledger.table`` — or None
+    when no copy matches the ledger as it is now (an import since: read the ledger itself).
+
+    An account page reads one account's lines; in the ledger (ordered by date) they are
+    spread over every row group, so each page scanned the whole ``account_id`` column. The
+    copy, written by :func:`write_invoices_by_account` after each profitability run (in the
+    task worker), lets the reader skip all but the groups holding the account.
+    """
+    source = source or ledger()
+    if source is None or not source.files("invoices"):
+        return None
+    path = _by_account_dir() / f"{source.fingerprint()}.parquet"
+    return [path] if path.is_file() else None
+
+
+def write_invoices_by_account(source: Ledger | None = None) -> Path | None:
+    """Write the account-ordered copy of the invoice lines for the ledger as it is now
+    (background work: one sort of the invoices), and delete copies of earlier ledgers."""
+    source = source or ledger()
+    if source is None or not source.files("invoices"):
+        return None
+    folder = _by_account_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{source.fingerprint()}.parquet"
+    if not path.is_file():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        relation = source.table("invoices").to_native()
+        relation.order("account_id, invoice_date, invoice_id, line_no").write_parquet(
+            str(tmp), row_group_size=BY_ACCOUNT_ROW_GROUP, compression="zstd"
+        )
+        tmp.replace(path)  # whole or not at all: a reader never sees half a file
+    # Copies of earlier ledgers go once nobody can still be reading them.
+    for other in folder.iterdir():
+        if other != path and time.time() - other.stat().st_mtime > 3600:
+            other.unlink(missing_ok=True)
+    return path

@@ -43,7 +43,15 @@ from openkam.engine.profitability.segments import SEGMENT_SUMS
 from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core.bulk import bulk_insert
-from openkam.web.core.ledger import fingerprint, table
+from openkam.web.core.ledger import (
+    fingerprint,
+    invoices_by_account,
+    table,
+    write_invoices_by_account,
+)
+from openkam.web.core.ledger import (
+    ledger as web_ledger,
+)
 from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
 from openkam.web.insights.runs import run_with_tracking
 
@@ -156,6 +164,9 @@ def recompute_profitability(run_id: int) -> None:
 
     def work(run, report):
         result = compute(run.params, report, run.currency)
+        # The account pages' copy of the invoices, ordered by account (see
+        # openkam.web.core.ledger.invoices_by_account): written here, off the request path.
+        write_invoices_by_account()
         warnings = _unique([w.as_dict() for w in result[g].warnings] for g in GRAINS)
         return result, warnings, _summary(result)
 
@@ -416,7 +427,10 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     cache under the ledger's fingerprint: a portfolio's mix reads every line of the period.
     """
     start, end = label_bounds(period)
-    invoices = table("invoices")
+    source = web_ledger()
+    # A few accounts' mix reads the account-ordered copy when it is up to date.
+    copy = invoices_by_account(source) if account_ids is not None else None
+    invoices = source.table("invoices", copy) if copy else table("invoices", source)
     if invoices is None:
         return None
     lines = product_lines()
