@@ -45,7 +45,7 @@ def home(request):
         "by_industry": Account.objects.values("industry")
         .annotate(n=Count("id"))
         .order_by("-n")[:8],
-        "recent_events": AuditEvent.objects.select_related("user")[:10],
+        "recent_events": AuditEvent.objects.select_related("user", "content_type")[:10],
     }
     return render(request, "core/home.html", context)
 

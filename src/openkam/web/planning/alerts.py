@@ -18,7 +18,17 @@ def plan_alerts(plans, *, request=None, today: dt.date | None = None) -> list[di
     Actuals for every plan are computed in one engine run.
     """
     today = today or timezone.localdate()
-    plans = list(plans.select_related("account"))
+    from django.db.models import Prefetch
+
+    from openkam.web.planning.models import Objective
+
+    # The objectives of every plan in one query (not one per plan).
+    due = Objective.objects.filter(year__lte=today.year).exclude(metric="clv")
+    plans = list(
+        plans.select_related("account").prefetch_related(
+            Prefetch("objectives", queryset=due, to_attr="due_objectives")
+        )
+    )
     alerts = []
     for plan in plans:
         if plan.next_review and plan.next_review < today:
@@ -30,9 +40,7 @@ def plan_alerts(plans, *, request=None, today: dt.date | None = None) -> list[di
                     "since": plan.next_review,
                 }
             )
-    objectives = [
-        o for p in plans for o in p.objectives.filter(year__lte=today.year).exclude(metric="clv")
-    ]
+    objectives = [o for p in plans for o in p.due_objectives]
     if objectives:
         actuals = Actuals.for_request(request, [p.account.account_id for p in plans])
         for obj in objectives:

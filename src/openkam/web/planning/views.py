@@ -58,17 +58,28 @@ def _version(request) -> int | None:
 @login_required
 def overview(request):
     """Every plan's state for the champion: review dates, sign-off, alerts."""
+    from django.db.models import Count
+
+    from openkam.web.planning.models import PlanVersion
+
     plans = Plan.objects.select_related("account", "account__kam").order_by("account__name")
     alerts = plan_alerts(plans, request=request)
     by_plan: dict[int, list] = {}
     for alert in alerts:
         by_plan.setdefault(alert["plan"].pk, []).append(alert)
+    plans = list(plans.annotate(n_versions=Count("versions")))
+    # Each plan's latest signed version, all in one query (newest first: the first wins).
+    signed: dict[int, PlanVersion] = {}
+    for version in PlanVersion.objects.filter(
+        plan__in=[p.pk for p in plans], signed_at__isnull=False
+    ).select_related("signed_by"):
+        signed.setdefault(version.plan_id, version)
     rows = [
         {
             "plan": p,
             "alerts": by_plan.get(p.pk, []),
-            "signed": p.versions.exclude(signed_at=None).first(),
-            "versions": p.versions.count(),
+            "signed": signed.get(p.pk),
+            "versions": p.n_versions,
         }
         for p in plans
     ]
