@@ -118,7 +118,7 @@ def test_the_list_pages_by_links_without_repeating_or_skipping(programme, login)
     client = login(programme["users"]["Vera"])
     expected = list(
         Account.objects.filter(industry="retail")
-        .order_by("-name", "pk")
+        .order_by("-name", "-pk")
         .values_list("account_id", flat=True)
     )
     seen, url, numbers = [], "/accounts/?industry=retail&sort=-name", []

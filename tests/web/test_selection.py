@@ -360,3 +360,26 @@ def test_stored_rows_are_compact_and_read_back_as_the_engine_wrote_them(small):
     assert isinstance(stored, list) and len(stored) == 4
     for row in review.rows():
         assert row["contributions"] == engine_rows[row["account_id"]]["contributions"]
+
+
+def test_a_review_in_the_api_list_weighs_the_same_whatever_its_candidates(small, login):
+    """The list gives summaries: 2 candidates or 122, one review's entry is the same size
+    (give or take the digits of its counts)."""
+    import json
+
+    chris = small["users"]["Chris"]
+    client = login(chris)
+    services.create_review(chris, "R1")
+    few = client.get("/api/selection/reviews/").json()["results"][0]
+    Account.objects.bulk_create(
+        Account(account_id=f"M{i:03d}", name=f"Many {i:03d}", industry="food", region="EMEA")
+        for i in range(120)
+    )
+    services.create_review(chris, "R2")
+    listing = client.get("/api/selection/reviews/").json()["results"]
+    many = next(r for r in listing if r["label"] == "R2")
+    assert few["label"] == "R1" and many["id"] != few["id"]
+    size = len(json.dumps(few)), len(json.dumps(many))
+    assert abs(size[1] - size[0]) < 200, size
+    detail = client.get(f"/api/selection/reviews/{many['id']}/").content
+    assert b"M007" not in detail and len(detail) < 2 * size[0]

@@ -65,6 +65,13 @@ class Account(ChangeLoggedModel):
 
     class Meta:
         ordering = ["name"]
+        # The account list's sorts page by keyset on (column, id): one index each.
+        indexes = [
+            models.Index(fields=["name", "id"], name="account_name_id"),
+            models.Index(fields=["industry", "id"], name="account_industry_id"),
+            models.Index(fields=["region", "id"], name="account_region_id"),
+            models.Index(fields=["key_status", "id"], name="account_status_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id})"

@@ -40,9 +40,10 @@ SORTS = {
     "-status": "-key_status",
 }
 
-#: Sorts on non-null columns page by keyset: (column, descending), the primary key last.
+#: Sorts on non-null columns page by keyset: (column, descending), then the primary key in
+#: the same direction, so that one index on (column, id) serves either direction.
 KEYSET_SORTS = {
-    sort: [(column.lstrip("-"), column.startswith("-")), ("pk", False)]
+    sort: [(column.lstrip("-"), column.startswith("-")), ("pk", column.startswith("-"))]
     for sort, column in SORTS.items()
     if not column.lstrip("-").startswith("kam__")
 }
@@ -70,7 +71,8 @@ def _ordered(queryset, sort: str, year: str | None):
     elif key == "clv":
         expression = clv_figure()
     if expression is None:
-        return queryset.order_by(SORTS.get(sort, "name"), "pk")
+        column = SORTS.get(sort, "name")
+        return queryset.order_by(column, "-pk" if column.startswith("-") else "pk")
     queryset = queryset.annotate(_sort=expression)
     order = (
         F("_sort").desc(nulls_last=True)

@@ -247,6 +247,8 @@ class ReviewRow(models.Model):
         indexes = [
             models.Index(fields=["review", "position"]),
             models.Index(fields=["review", "changed"]),
+            # The account list's quadrant filter: the accounts of one quadrant of a review.
+            models.Index(fields=["review", "quadrant", "account_id"], name="review_row_quadrant"),
         ]
 
     def __str__(self) -> str:
