@@ -40,6 +40,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TICK = os.sysconf("SC_CLK_TCK")
+#: The CLI of the checkout on PYTHONPATH (not necessarily the installed one).
+OPENKAM = [sys.executable, "-m", "openkam.cli"]
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -105,7 +107,7 @@ def setup(args) -> None:
     t0 = time.time()
     subprocess.run(
         [
-            "openkam",
+            *OPENKAM,
             "demo",
             "--no-serve",
             "--force",
@@ -129,7 +131,7 @@ def environment(args) -> dict:
 
 def start(kind: str, args) -> subprocess.Popen:
     if kind == "gunicorn":
-        cmd = ["openkam", "serve", "--data-dir", args.data_dir, "--port", str(args.port)]
+        cmd = [*OPENKAM, "serve", "--data-dir", args.data_dir, "--port", str(args.port)]
     else:
         cmd = [sys.executable, str(HERE / "old_server.py"), args.data_dir, str(args.port)]
     return subprocess.Popen(

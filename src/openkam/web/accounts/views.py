@@ -158,12 +158,32 @@ def account_list(request):
     return render(request, template, context)
 
 
+#: A search with at most this many matches pages over their ids.
+FEW_MATCHES = 2000
+
+
+def _few_matches(queryset):
+    """A search's matches by their ids when they are few.
+
+    The database would otherwise walk the sort column's index and test every account
+    against the search until a page is full — 54,000 rows for a name 875 accounts share,
+    0.2 s — where the trigram index finds all the matches at once (2 ms). Many matches
+    fill a page early on that walk, and are left as they are.
+    """
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
+    if len(ids) > FEW_MATCHES:
+        return queryset
+    return Account.objects.with_owner().filter(pk__in=ids)
+
+
 def _page(request, queryset, sort: str, year: str | None):
     """The list's page: by keyset on the plain columns' sorts (the first page, and every
     page reached by its Previous/Next links), by offset for a typed page number and for
     the sorts on the KAM's name or a money column."""
     after, before = request.GET.get("after"), request.GET.get("before")
     number = request.GET.get("page") or "1"
+    if (request.GET.get("q") or "").strip():
+        queryset = _few_matches(queryset)
     key = sort.lstrip("-")
     money = key == "clv" or (key in FIGURE_SORTS and year)
     fields = None if money else KEYSET_SORTS.get(sort, KEYSET_SORTS["name"])
