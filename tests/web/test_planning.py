@@ -337,3 +337,52 @@ def test_cli_plan_export(programme, plan, tmp_path, monkeypatch):
     assert "Vendor-managed inventory" in out.read_text()
     result = CliRunner().invoke(app, ["plan", "export", "A2", "--format", "md"])
     assert result.exit_code == 1
+
+
+def test_plan_actuals_are_keyed_by_the_accounts_subsidiaries_at_every_level(programme):
+    """The actuals' cache key reads the subsidiaries below the plans' accounts (not the
+    whole hierarchy): a new grandchild changes it, an unrelated account does not."""
+    from openkam.web.accounts.models import Account
+    from openkam.web.planning.actuals import _subsidiaries
+
+    assert _subsidiaries(["A1"]) == [("A3", "A1")]
+    a3 = Account.objects.get(account_id="A3")
+    Account.objects.create(account_id="A9", name="Plant", industry="food", region="EMEA", parent=a3)
+    Account.objects.create(account_id="Z9", name="Other", industry="food", region="EMEA")
+    assert _subsidiaries(["A1"]) == [("A3", "A1"), ("A9", "A3")]
+    assert _subsidiaries(["Z9"]) == []
+
+
+def test_plan_actuals_from_the_stored_run_equal_the_engines(
+    import_files, recompute_profitability, programme
+):
+    """With a run computed from this ledger at this rate, the actuals are read from it;
+    they equal the engine's own answer (a parent's subsidiaries rolled up), and an import
+    since the run sends the actuals back to the engine."""
+    from openkam.web.core.ledger import ledger
+    from openkam.web.insights.profitability import hierarchy
+    from openkam.web.insights.profitability_settings import settings_params
+    from openkam.web.planning.actuals import _stored_figures, _yearly_figures
+
+    invoices = (
+        "invoice_id,line_no,invoice_date,account_id,product_id,quantity,unit_list_price,"
+        "discount_amount,cogs_amount\n"
+    )
+    import_files(
+        {
+            "accounts": "account_id,name,industry,region,parent_account_id\n"
+            "L1,Lumen,food,EMEA,\nL2,Lumen Iberia,food,EMEA,L1\nM1,Mistral,food,APAC,\n",
+            "products": "product_id,name,product_line\nP1,Widget,widgets\nP2,Gadget,gadgets\n",
+            "invoices": invoices + "I1,1,2024-03-01,L1,P1,10,12.50,5.00,60.00\n"
+            "I2,1,2024-04-01,L2,P1,4,50,0,80.00\nI3,1,2025-05-01,M1,P2,1,100,10.00,95.00\n",
+        }
+    )
+    recompute_profitability()
+    ids, rate = ["L1", "L2", "M1"], settings_params()["cost_of_capital"]
+    stored = _stored_figures(ledger(), ids, rate)
+    assert stored is not None
+    assert stored == _yearly_figures(ledger(), ids, hierarchy(), rate)
+    # L1 rolls up L2: invoiced 120.00 + 200.00 = 320.00 in 2024 (no rebates: net sales).
+    assert stored[0]["L1"][2024]["net_sales"] == 320
+    import_files({"invoices": invoices + "I4,1,2025-06-01,M1,P2,1,5,0,1.00\n"})
+    assert _stored_figures(ledger(), ids, rate) is None

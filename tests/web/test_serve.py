@@ -14,7 +14,11 @@ def test_web_workers_use_every_core_with_threads_and_are_recycled():
     assert cfg.workers == serve.default_workers() >= 2
     assert cfg.threads == 4 and cfg.worker_class_str == "gthread"
     # Memory taken by a large page is given back when a worker is replaced.
-    assert cfg.max_requests == 2000 and cfg.max_requests_jitter == 200
+    assert cfg.max_requests == 20_000 and cfg.max_requests_jitter == 2000
+    # A silent connection holds a web thread 10 ms, not gunicorn's 5 s.
+    from gunicorn.workers import gthread
+
+    assert gthread.DEFAULT_WORKER_DATA_TIMEOUT == serve.FIRST_BYTES_WAIT == 0.01
     assert cfg.preload_app is True
     assert cfg.worker_connections >= 1000  # the previous server stopped accepting at ~100
 

@@ -33,8 +33,10 @@ from openkam.cli.common import DataDir, console, setup_django
 TASK_POLL_SECONDS = 2.0
 #: Threads per web worker process.
 THREADS = 4
-#: Requests a web worker serves before it is replaced (bounds memory growth).
-MAX_REQUESTS = 2000
+#: Requests a web worker serves before it is replaced (bounds memory growth). Not fewer:
+#: a new worker starts with empty caches (the matrix and mix of each year, the current
+#: runs), and at 25 requests/s 2,000 replaced each worker every 3 minutes.
+MAX_REQUESTS = 20_000
 #: How long a web thread waits for the first bytes of a new connection before handing it
 #: back to the worker's poller (gunicorn's default: 5 s).
 FIRST_BYTES_WAIT = 0.01
