@@ -108,6 +108,10 @@ def test_capped_count_and_offset_pages():
     # Past the end: the last page; not a number: the first.
     assert offset_page(qs, 99, page_size=10).number == 3
     assert offset_page(qs, "x", page_size=10).number == 1
+    assert offset_page(qs, 1, page_size=10).count_label == "23"
+    capped = keyset_page(Account.objects.all(), [("name", False), ("pk", False)])
+    capped.count, capped.count_capped = 10_000, True
+    assert capped.count_label == "10,000"
 
 
 def test_the_list_pages_by_links_without_repeating_or_skipping(programme, login):

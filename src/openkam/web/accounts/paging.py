@@ -50,6 +50,11 @@ class Page:
         return len(self.object_list)
 
     @property
+    def count_label(self) -> str:
+        """The count as the pager writes it (10,000)."""
+        return f"{self.count:,}"
+
+    @property
     def num_pages(self) -> int:
         return max(1, -(-self.count // self.page_size))
 
