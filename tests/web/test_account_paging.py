@@ -114,18 +114,26 @@ def test_capped_count_and_offset_pages():
     assert capped.count_label == "10,000"
 
 
-def test_the_list_pages_by_links_without_repeating_or_skipping(programme, login):
+@pytest.mark.parametrize(
+    "url, where",
+    [
+        ("/accounts/?industry=retail&sort=-name", {"industry": "retail"}),
+        # A search with few matches pages over their ids (views._few_matches).
+        ("/accounts/?q=twin&sort=-name", {"name": "Twin"}),
+    ],
+)
+def test_the_list_pages_by_links_without_repeating_or_skipping(programme, login, url, where):
     Account.objects.bulk_create(
         Account(account_id=f"Z{i:03d}", name="Twin", industry="retail", region="EMEA")
         for i in range(120)
     )
     client = login(programme["users"]["Vera"])
     expected = list(
-        Account.objects.filter(industry="retail")
+        Account.objects.filter(**where)
         .order_by("-name", "-pk")
         .values_list("account_id", flat=True)
     )
-    seen, url, numbers = [], "/accounts/?industry=retail&sort=-name", []
+    seen, numbers, start = [], [], url
     while url:
         html = client.get(url).content.decode()
         seen += re.findall(r'<span class="mono muted small">([^<]+)</span>', html)
@@ -137,7 +145,7 @@ def test_the_list_pages_by_links_without_repeating_or_skipping(programme, login)
     pages = -(-n // 50)
     assert numbers == [(str(i), str(pages)) for i in range(1, pages + 1)]
     # A typed page number still works (by offset).
-    html = client.get("/accounts/?industry=retail&sort=-name&page=2").content.decode()
+    html = client.get(start + "&page=2").content.decode()
     assert re.findall(r'<span class="mono muted small">([^<]+)</span>', html) == expected[50:100]
 
 
