@@ -14,6 +14,7 @@ from openkam.engine.operations.allocation import (
     share,
     what_if,
 )
+from openkam.engine.operations.fulfilment import Fulfilment, refresh_fulfilment
 from openkam.engine.operations.inputs import (
     line_values,
     open_lines,
@@ -23,6 +24,8 @@ from openkam.engine.operations.inputs import (
 from openkam.engine.operations.service import (
     ROW_KEYS,
     SUMS,
+    fulfilment_sums,
+    ledger_service_sums,
     ledger_today,
     line_status,
     measures,
@@ -36,13 +39,17 @@ __all__ = [
     "ROW_KEYS",
     "SUMS",
     "Allocation",
+    "Fulfilment",
     "Protection",
     "allocate",
+    "fulfilment_sums",
+    "ledger_service_sums",
     "ledger_today",
     "line_status",
     "line_values",
     "measures",
     "open_lines",
+    "refresh_fulfilment",
     "service_levels",
     "service_sums",
     "share",
