@@ -365,7 +365,8 @@ def service_report(
     accounts = [account] if account else None
     key = ("service", led.fingerprint(), period, account, as_of)
     report = _cached(
-        key, lambda: engine.service_levels(led, period, as_of=as_of, accounts=accounts)
+        key,
+        lambda: engine.service_levels(led, period, as_of=as_of, accounts=accounts, cache=True),
     )
     return report
 
@@ -464,9 +465,9 @@ def _sums_by_product(led: Ledger, grain: str, group: list[Commitment], as_of: dt
     key = ("sums", led.fingerprint(), grain, tuple(accounts), start, as_of)
 
     def compute():
-        table = engine.service_sums(
-            led.table("orders"),
-            led.table("deliveries"),
+        table = engine.ledger_service_sums(
+            led,
+            cache=True,
             period=grain,
             as_of=as_of,
             by=("account_id", "product_id"),
