@@ -186,7 +186,7 @@ def test_operations_keep_their_commitments(five_key, settings, tmp_path, on_time
     broken = [f"C-K{i}" for i in range(on_time + 1, 6)]
     assert [e.label.split(":")[0] for e in c.evidence] == broken
     assert all(e.url == f"/operations/commitments/{e.label.split(':')[0]}/" for e in c.evidence)
-    assert all("OTIF % 0.0 against 95.0 in 2026-05" == e.detail for e in c.evidence)
+    assert all(e.detail == "OTIF % 0.0 against 95.0 in 2026-05" for e in c.evidence)
 
 
 def test_no_commitments_to_key_accounts_is_not_met(five_key, settings, tmp_path):

@@ -6,11 +6,17 @@ corrections with ``replace``. Imports run through the real importer (``store.imp
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from openkam.engine.ledger import Ledger
-from openkam.engine.operations import Fulfilment, refresh_fulfilment, service_levels
+from openkam.engine.operations import (
+    Fulfilment,
+    ledger_open_lines,
+    refresh_fulfilment,
+    service_levels,
+)
 from openkam.engine.operations.fulfilment import cache_root
 from openkam.store import import_ledger
 
@@ -37,6 +43,15 @@ def _both(data_dir, engine="duckdb", period="month", as_of=AS_OF):
     kept = service_levels(data_dir, period, as_of=as_of, engine=engine, cache=True)
     assert kept == joined
     return {(r["account_id"], r["period"]): r for r in kept["rows"]}
+
+
+def _open(data_dir, engine="duckdb", as_of=AS_OF, accounts=None):
+    """The open lines with and without the fulfilment; they must agree."""
+    led = Ledger(data_dir, engine=engine)
+    joined = ledger_open_lines(led, as_of, accounts=accounts)
+    kept = ledger_open_lines(led, as_of, cache=True, accounts=accounts)
+    assert kept.to_pylist() == joined.to_pylist()
+    return {(r["order_id"], r["line_no"]): r["open_quantity"] for r in kept.to_pylist()}
 
 
 def _cache_files(data_dir):
@@ -85,6 +100,9 @@ def test_deliveries_before_their_orders_then_orders_in_two_files(tmp_path):
     )
     # One fulfilment file per order file.
     assert len(_cache_files(data_dir)) == 2
+    # Open: S3 owes 3 units; the rest is delivered.
+    assert _open(data_dir) == {("S3", 1): Decimal("3")}
+    assert _open(data_dir, accounts=["X"]) == {}
 
 
 def test_a_delivery_of_new_orders_leaves_older_order_files_alone(tmp_path):
@@ -142,3 +160,4 @@ def test_duckdb_and_spark_agree_on_the_fulfilment(tmp_path, spark):
     )
     for period in ("month", "quarter", "year"):
         assert _both(data_dir, "spark", period) == _both(data_dir, "duckdb", period)
+    assert _open(data_dir, "spark") == _open(data_dir, "duckdb") == {("S3", 1): Decimal("8")}

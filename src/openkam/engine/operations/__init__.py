@@ -16,6 +16,7 @@ from openkam.engine.operations.allocation import (
 )
 from openkam.engine.operations.fulfilment import Fulfilment, refresh_fulfilment
 from openkam.engine.operations.inputs import (
+    ledger_open_lines,
     line_values,
     open_lines,
     supply_table,
@@ -43,6 +44,7 @@ __all__ = [
     "Protection",
     "allocate",
     "fulfilment_sums",
+    "ledger_open_lines",
     "ledger_service_sums",
     "ledger_today",
     "line_status",
