@@ -702,12 +702,13 @@ def account_open_lines(account: Account, policy: str = "protect") -> dict:
     "short_quantity"}``; lines short first, then by promised date. Each line has
     ``order_id``, ``line_no``, ``product_id``, ``order_date``, ``promised_date``, ``late``
     (promised before the as-of date), ``open_quantity``, ``confirmed_quantity``,
-    ``confirmed_date``, ``short_quantity``, ``rule`` and ``commitments`` (Commitment
-    objects).
+    ``confirmed_date``, ``short_quantity``, ``rule`` and ``commitments`` (the Commitment
+    objects in force for the line's product or product line); ``general`` holds those in
+    force for all the account's products (they apply to every line).
     """
     led = ledger()
     as_of = ledger_today(led)
-    out = {"as_of": as_of, "policy": policy, "lines": [], "short_lines": 0}
+    out = {"as_of": as_of, "policy": policy, "lines": [], "short_lines": 0, "general": []}
     out.update(open_quantity=0, short_quantity=0)
     if as_of is None:
         return out
@@ -728,6 +729,8 @@ def account_open_lines(account: Account, policy: str = "protect") -> dict:
         ).select_related("product")
     )
     covers = [(c, products_of(c)) for c in in_force]
+    out["general"] = [c for c, products in covers if products is None]
+    covers = [(c, set(products)) for c, products in covers if products is not None]
     lines = []
     for r in table.to_pylist():
         a = allocated.get((r["order_id"], r["line_no"]), {})
@@ -741,9 +744,7 @@ def account_open_lines(account: Account, policy: str = "protect") -> dict:
                 "confirmed_date": a.get("confirmed_date"),
                 "short_quantity": a.get("short_quantity", float(r["open_quantity"])),
                 "rule": a.get("rule", ""),
-                "commitments": [
-                    c for c, products in covers if products is None or r["product_id"] in products
-                ],
+                "commitments": [c for c, products in covers if r["product_id"] in products],
             }
         )
     lines.sort(key=lambda x: (x["short_quantity"] <= 0, x["promised_date"], x["order_id"]))
