@@ -97,6 +97,8 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
             journal_meta=meta,
             keep_journal=True,
         )
+        if kind in ("orders", "deliveries") and outcome.files_written:
+            _refresh_fulfilment(data_dir)
         result = {
             "kind": kind,
             "rows_read": outcome.rows_read,
@@ -151,6 +153,18 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
         result["warnings"] += getattr(upserted, "warnings", [])
     _audit_import(kind, names, result, user=user, actor=actor)
     return result
+
+
+def _refresh_fulfilment(data_dir: Path) -> None:
+    """Join the new orders or deliveries once, now, so the service report after the import
+    is one scan (openkam.engine.operations.fulfilment). The import is in the ledger
+    whatever happens here: a failure only leaves the report to join the ledger itself."""
+    from openkam.engine.operations import refresh_fulfilment
+
+    try:
+        refresh_fulfilment(data_dir)
+    except Exception:
+        logger.exception("the fulfilment of the order lines could not be brought up to date")
 
 
 def _audit_import(kind: str, names: str, result: dict, *, user, actor: str, note: str = ""):
