@@ -165,7 +165,7 @@ def test_only_an_administrator_changes_roles_by_import(org, tmp_path, settings):
     make her an administrator, nor bring in a new person with another role than viewer;
     the refusal names the file, the row and the column, and nothing is loaded. An
     administrator's import may; the operator's CLI (no user) acts as the administrator."""
-    from tests.web.conftest import make_login
+    from django.contrib.auth import get_user_model
 
     from openkam.web.ingest import run_import
 
@@ -196,7 +196,8 @@ def test_only_an_administrator_changes_roles_by_import(org, tmp_path, settings):
     alice.refresh_from_db()
     assert (alice.role, alice.title) == ("kam", "KAM Lead")
     # An administrator changes roles.
-    admin, _ = make_login("admin", "Ada")
+    admin = get_user_model().objects.create_user("ada")
+    Person.objects.create(person_id="P-Ada", name="Ada", role="admin", user=admin)
     path.write_text(
         f"person_id,name,email,role,title\n{alice.person_id},Alice,alice@x.example,sponsor,VP\n"
     )

@@ -76,9 +76,7 @@ def _choice(value, choices, issues: _Issues, i: int, column: str, *, blank: bool
     return text
 
 
-def prepare_people(
-    rows: list[dict], origins, columns: set[str] | None, user=None
-) -> list[dict]:
+def prepare_people(rows: list[dict], origins, columns: set[str] | None, user=None) -> list[dict]:
     """The people rows with the organisation columns checked and converted: functions and
     executive levels among their choices, ``full_time_kam`` as a yes/no flag.
 
