@@ -597,6 +597,8 @@ PAGES: dict[str, Page] = {
     ),
     "people:list": Page(PAGE_READ),
     "people:detail": Page(PAGE_READ, params=lambda w, s: {"person_id": "P-Bob"}),
+    # The address before /person/<id>/: a redirect for bookmarks, to anyone.
+    "people:detail_before": Page(rule(rest="301"), params=lambda w, s: {"person_id": "P-Bob"}),
     "people:add": Page(
         programme("200", anonymous="302"),
         post=programme("302", anonymous="302"),
@@ -972,7 +974,6 @@ PAGES.update(
                 "selection_review_days": 365,
                 "programme_review_days": 365,
                 "assessment_days": 365,
-                "max_revenue_weight": "0.20",
                 "version": _readiness_settings_version(w, s),
             },
         ),
