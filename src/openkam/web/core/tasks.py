@@ -16,12 +16,10 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
-def _db_results():
-    """The database backend's result model, or None under another backend (tests run
-    tasks immediately: nothing is ever pending there)."""
-    from django_tasks import default_task_backend
-
-    if not type(default_task_backend).__module__.startswith("django_tasks_db"):
+def _db_results(task):
+    """The database backend's result model, or None when ``task`` runs on another backend
+    (tests run tasks immediately: nothing is ever pending there)."""
+    if not type(task.get_backend()).__module__.startswith("django_tasks_db"):
         return None
     from django_tasks_db.models import DBTaskResult
 
@@ -30,7 +28,7 @@ def _db_results():
 
 def pending(task) -> bool:
     """Whether a run of ``task`` is queued and not started yet."""
-    results = _db_results()
+    results = _db_results(task)
     if results is None:
         return False
     return results.objects.ready().filter(task_path=task.module_path).exists()
@@ -46,7 +44,7 @@ class _EnqueueAfterCommit:
     def __call__(self) -> None:
         self.done = True
         try:
-            results = _db_results()
+            results = _db_results(self.task)
             if results is not None:
                 if pending(self.task):
                     return
