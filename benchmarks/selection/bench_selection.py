@@ -285,6 +285,7 @@ def main() -> None:
         help="demo data directories for the web path (one per size, each in its own process)",
     )
     ap.add_argument("--web-only", action="store_true", help="with --demo: skip the engine runs")
+    ap.add_argument("--out", type=Path, help="where to write the figures (default: beside)")
     ap.add_argument("--web-json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.web_json:  # one data directory, in this process: print its figures only
@@ -309,8 +310,8 @@ def main() -> None:
         report["web"].append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(report["web"][-1]), flush=True)
     report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    name = "results-web.json" if args.web_only else "results.json"
-    (HERE / name).write_text(json.dumps(report, indent=2) + "\n")
+    out = args.out or HERE / ("results-web.json" if args.web_only else "results.json")
+    out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -386,16 +386,18 @@ def test_an_account_leaving_the_programme_ends_its_kam_and_sponsor(small, login)
     assert set(a1_diffs) == {"decision", "kam", "sponsor"}
     assert (a1_diffs["kam"]["from_name"], a1_diffs["kam"]["to_name"]) == ("Alice", "nobody")
     assert (a1_diffs["sponsor"]["from_name"], a1_diffs["sponsor"]["to"]) == ("Sam", None)
-    assert (
-        "leaves the key account programme; the KAM assignment ends" in (a1_diffs["kam"]["reason"])
+    assert a1_diffs["kam"]["reason"] == (
+        "The account leaves the key account programme: the KAM assignment ends on "
+        f"{dt.date.today().isoformat()}, when the review is applied (kept in the assignment "
+        "history)."
     )
-    assert "tender-only" in a1_diffs["kam"]["reason"]
+    assert "tender-only" in a1_diffs["decision"]["reason"]
     # The capacity rules are re-checked: Alice would carry no key account (minimum 1).
     violations = services.apply_violations(review)
     assert [(v.rule, v.person_name) for v in violations] == [("kam_min_accounts", "Alice")]
     page = login(chris).get(f"/selection/reviews/{review.pk}/apply/").content.decode()
     assert "Alice would carry 0 key accounts as KAM" in page
-    assert "the sponsor assignment ends" in page
+    assert "the sponsor assignment ends on" in page
     # Applying without a reason is refused (nothing changes); with one it goes through.
     from openkam.web.people.assignments import RuleViolation
 

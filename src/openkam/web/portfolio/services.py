@@ -630,11 +630,14 @@ def _planned(review: Review) -> list[tuple[dict, dict, dict, list[str]]]:
     return out
 
 
-def _leaving_reason(data: dict, role: str, name: str) -> str:
-    why = (data.get("reasons") or [""])[0]
-    what = ROLE_WORDS[role]
-    text = f"{name} leaves the key account programme; the {what} assignment ends"
-    return f"{text} ({why})" if why else text
+def _leaving_reason(role: str) -> str:
+    """Why the KAM or sponsor of an account that leaves the programme goes (the account's
+    own reason is on its key-account line just above)."""
+    when = timezone.localdate().isoformat()
+    return (
+        f"The account leaves the key account programme: the {ROLE_WORDS[role]} assignment "
+        f"ends on {when}, when the review is applied (kept in the assignment history)."
+    )
 
 
 ROLE_WORDS = {"kam": "KAM", "sponsor": "sponsor"}
@@ -843,7 +846,7 @@ def pending_changes(review: Review) -> list[dict]:
         for f in changed:
             before, after = today[f], proposed[f]
             if f != "decision" and proposed["decision"] != "key":
-                reason = _leaving_reason(d, f, r["name"] or r["account_id"])
+                reason = _leaving_reason(f)
             else:
                 reason = (
                     _reason_for(d, f) or (d.get("reasons") or [""])[0] or "as the review decided"
