@@ -319,8 +319,9 @@ def test_api_matrix(world, key):
 
     def call(role, scope):
         url = path.format(**case.params(world, scope))
-        if case.query:
-            url += "?" + case.query
+        query = case.query(world, scope) if callable(case.query) else case.query
+        if query:
+            url += "?" + query
         body = case.body(world, scope) if case.body else None
         before = row_counts()
         client = clients[role]
@@ -336,7 +337,8 @@ def test_api_matrix(world, key):
 
     def request_of(scope):
         body = case.body(world, scope) if case.body else None
-        return path.format(**case.params(world, scope)), body
+        query = case.query(world, scope) if callable(case.query) else case.query
+        return path.format(**case.params(world, scope)), query, body
 
     same = request_of("own") == request_of("other") and all(
         "/" not in v for v in case.expect.values()

@@ -355,19 +355,29 @@ def test_objectives_on_contribution(five_key):
 def test_scorecard_weights_on_contribution(five_key):
     from openkam.web.scorecards.models import ScorecardWeights
 
-    # The default weights put nothing on net sales.
+    # The default weights put nothing on net sales; the bound is the scorecards' one
+    # setting, the most weight on revenue (10 % by default).
     c = check("Scorecards weigh")
     assert (c.status, c.summary) == (
         "met",
-        "0 % of the score on net sales; at most 20 % (the default weights)",
+        "0 % of the score on net sales; at most 10 % (the default weights)",
     )
     weights = ScorecardWeights()
-    # Defaults add up to 100 with 30 on contribution: move 25 of them to net sales.
-    weights.net_sales, weights.net_contribution = 25, 5
+    # Defaults add up to 100 with 30 on contribution: move 15 of them to net sales.
+    weights.net_sales, weights.net_contribution = 15, 15
     weights.save()
-    # 25 of 100 points on net sales is above the 20 % the champion allows.
+    # 15 of 100 points on net sales is above the 10 % the champion allows...
     c = check("Scorecards weigh")
-    assert (c.status, c.summary) == ("not_met", "25 % of the score on net sales; at most 20 %")
+    assert (c.status, c.summary) == ("not_met", "15 % of the score on net sales; at most 10 %")
+    # ...until the champion raises the one setting: the weights page warns no more either.
+    from openkam.web.scorecards.services import revenue_warning
+
+    assert revenue_warning() is not None
+    weights.revenue_warning_share = 20
+    weights.save()
+    c = check("Scorecards weigh")
+    assert (c.status, c.summary) == ("met", "15 % of the score on net sales; at most 20 %")
+    assert revenue_warning() is None
 
 
 # --- step 7 -------------------------------------------------------------------------------

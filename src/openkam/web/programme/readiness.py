@@ -596,7 +596,8 @@ def _scorecard_weights(ctx: Context) -> Check:
 
     weights = ScorecardWeights.objects.order_by("pk").first() or ScorecardWeights()
     total = sum(getattr(weights, m) for m in MEASURES)
-    limit = ctx.settings.max_revenue_weight
+    # One setting for both: the share above which the weights page warns.
+    limit = Decimal(weights.revenue_warning_share) / 100
     name = "Scorecards weigh contribution and lifetime value, not revenue"
     if not total:
         return Check(
