@@ -13,7 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("openkam.web.accounts.urls")),
-    path("people/", include("openkam.web.people.urls")),
+    path("", include("openkam.web.people.urls")),
     path("insights/", include("openkam.web.insights.urls")),
     path("selection/", include("openkam.web.portfolio.urls")),
     path("plans/", include("openkam.web.planning.urls")),
