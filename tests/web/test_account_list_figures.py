@@ -135,3 +135,81 @@ def _viewer():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="vera")
+
+
+@pytest.mark.parametrize("sort", ["-net_sales", "net_sales", "contribution", "-margin", "clv"])
+def test_a_money_sort_pages_in_the_querys_order_from_the_stored_ranking(
+    programme, login, monkeypatch, sort
+):
+    """The unfiltered list sorted by a money column comes from a ranking worked out once
+    per run (accounts.figure_sort); page by page it is the query's order: ties by id, the
+    roll-up winning over the account's own row, accounts without a figure (or with a null
+    one) last by id — across the boundary between the two, with pages of 3."""
+    from openkam.web.accounts import figure_sort
+    from openkam.web.accounts.models import Account
+    from openkam.web.accounts.views import _ordered
+
+    run = Computation.objects.create(
+        kind="profitability", status="done", is_current=True, summary={"years": ["2024"]}
+    )
+    clv = Computation.objects.create(kind="clv", status="done", is_current=True)
+    Account.objects.bulk_create(
+        Account(account_id=f"S{i}", name=f"S{i}", industry="food", region="EMEA") for i in range(8)
+    )
+    # S0 and S1 tie; S2's roll-up (900) wins over its own row (10); S3 has net sales 0
+    # (no margin); S6 and S7 have no figures at all.
+    for key, sales, contribution, rolled in [
+        ("S0", "500", "50", False),
+        ("S1", "500", "50", False),
+        ("S2", "10", "1", False),
+        ("S2", "900", "-90", True),
+        ("S3", "0", "-5", False),
+        ("S4", "70", "70", False),
+        ("S5", "500", "-20", False),
+    ]:
+        values = {name: Decimal(0) for name in MONEY}
+        margin = float(Decimal(contribution) / Decimal(sales) * 100) if sales != "0" else None
+        AccountPeriodFigures.objects.create(
+            computation=run,
+            account_key=key,
+            grain="year",
+            period="2024",
+            rolled_up=rolled,
+            net_sales=Decimal(sales),
+            net_contribution=Decimal(contribution),
+            contribution_margin_pct=margin,
+            **values,
+        )
+    for key, value in [("S4", "7"), ("S1", "7"), ("S0", None), ("S3", "-2")]:
+        AccountValue.objects.create(
+            computation=clv,
+            account_key=key,
+            clv_contribution=None if value is None else Decimal(value),
+        )
+    monkeypatch.setattr(figure_sort, "PAGE_SIZE", 3)
+    every = Account.objects.all()
+    expected = [a.account_id for a in _ordered(every, sort, "2024")]
+    assert len(expected) == Account.objects.count()
+    pages, number = [], 1
+    while True:
+        page = figure_sort.money_page(
+            every,
+            _ordered(every, sort, "2024"),
+            "clv"
+            if sort == "clv"
+            else {
+                "net_sales": "net_sales",
+                "contribution": "net_contribution",
+                "margin": "contribution_margin_pct",
+            }[sort.lstrip("-")],
+            "2024",
+            sort.startswith("-"),
+            number,
+        )
+        pages.append([a.account_id for a in page])
+        if not page.has_next:
+            break
+        number += 1
+    assert [a for p in pages for a in p] == expected
+    if sort == "-net_sales":  # by hand: S2 (900 rolled up), S0, S1, S5 (500, by id), S4, S3
+        assert expected[:6] == ["S2", "S0", "S1", "S5", "S4", "S3"]

@@ -158,6 +158,9 @@ def account_list(request):
     return render(request, template, context)
 
 
+#: The list's filters (``year`` only chooses the figures shown).
+FILTERS = [f for f in AccountFilterSet.base_filters if f != "year"]
+
 #: A search with at most this many matches pages over their ids.
 FEW_MATCHES = 2000
 
@@ -186,6 +189,14 @@ def _page(request, queryset, sort: str, year: str | None):
         queryset = _few_matches(queryset)
     key = sort.lstrip("-")
     money = key == "clv" or (key in FIGURE_SORTS and year)
+    if money and not any(request.GET.get(f) for f in FILTERS):
+        from openkam.web.accounts.figure_sort import money_page
+
+        field = "clv" if key == "clv" else FIGURE_SORTS[key]
+        ordered = _ordered(queryset, sort, year)
+        page = money_page(queryset, ordered, field, year, sort.startswith("-"), number)
+        if page is not None:
+            return page
     fields = None if money else KEYSET_SORTS.get(sort, KEYSET_SORTS["name"])
     if fields and (after or before or number == "1"):
         try:
