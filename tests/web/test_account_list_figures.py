@@ -213,3 +213,25 @@ def test_a_money_sort_pages_in_the_querys_order_from_the_stored_ranking(
     assert [a for p in pages for a in p] == expected
     if sort == "-net_sales":  # by hand: S2 (900 rolled up), S0, S1, S5 (500, by id), S4, S3
         assert expected[:6] == ["S2", "S0", "S1", "S5", "S4", "S3"]
+    # A filtered list: the ranking keeps the accounts the filter holds, in the same order.
+    some = Account.objects.filter(account_id__in=["S1", "S2", "S3", "S6", "A1"])
+    want = [a.account_id for a in _ordered(some, sort, "2024")]
+    got = []
+    for number in (1, 2):
+        page = figure_sort.money_page(
+            some,
+            _ordered(some, sort, "2024"),
+            "clv"
+            if sort == "clv"
+            else {
+                "net_sales": "net_sales",
+                "contribution": "net_contribution",
+                "margin": "contribution_margin_pct",
+            }[sort.lstrip("-")],
+            "2024",
+            sort.startswith("-"),
+            number,
+            filtered=True,
+        )
+        got += [a.account_id for a in page]
+    assert got == want and len(want) == 5

@@ -4,8 +4,8 @@ Sorting by net sales (or contribution, margin, lifetime value) orders every acco
 its stored figure: as a query, one correlated lookup per account and a sort of all of
 them (0.6–0.8 s with 100,000 accounts). The order only changes with a new run, so it is
 worked out once per process and run — the accounts with a figure, in order — and a page
-of the unfiltered list is a slice of it. Accounts without a figure come after, by id,
-as the query puts them (NULLS LAST). Filtered lists keep the query (they are smaller).
+of the list is a slice of it (of the accounts a filter keeps). Accounts without a figure
+come after, by id, as the query puts them (NULLS LAST).
 """
 
 from __future__ import annotations
@@ -54,13 +54,19 @@ def ranked(field: str, year: str | None, descending: bool) -> list[int] | None:
     return found
 
 
-def money_page(queryset, ordered, field: str, year, descending: bool, number) -> Page | None:
-    """Page ``number`` of the unfiltered list in the money column's order, or None when
-    there is no run to order by. ``ordered`` is the same list as a query (for the accounts
-    without a figure, after the ranked ones)."""
+def money_page(
+    queryset, ordered, field: str, year, descending: bool, number, *, filtered: bool = False
+) -> Page | None:
+    """Page ``number`` of the list in the money column's order, or None when there is no
+    run to order by. ``ordered`` is the same list as a query (for the accounts without a
+    figure, after the ranked ones); a ``filtered`` list keeps the ranked accounts it holds
+    (one read of its ids)."""
     order = ranked(field, year, descending)
     if order is None:
         return None
+    if filtered:
+        allowed = set(queryset.order_by().values_list("pk", flat=True))
+        order = [pk for pk in order if pk in allowed]
     count, capped = capped_count(queryset)
     try:
         number = max(1, int(number))

@@ -189,12 +189,15 @@ def _page(request, queryset, sort: str, year: str | None):
         queryset = _few_matches(queryset)
     key = sort.lstrip("-")
     money = key == "clv" or (key in FIGURE_SORTS and year)
-    if money and not any(request.GET.get(f) for f in FILTERS):
+    if money:
         from openkam.web.accounts.figure_sort import money_page
 
         field = "clv" if key == "clv" else FIGURE_SORTS[key]
         ordered = _ordered(queryset, sort, year)
-        page = money_page(queryset, ordered, field, year, sort.startswith("-"), number)
+        filtered = any(request.GET.get(f) for f in FILTERS)
+        page = money_page(
+            queryset, ordered, field, year, sort.startswith("-"), number, filtered=filtered
+        )
         if page is not None:
             return page
     fields = None if money else KEYSET_SORTS.get(sort, KEYSET_SORTS["name"])
