@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
+from openkam.web.core.models import Computation
+from openkam.web.lifetime_value.models import AccountValue
+from openkam.web.profitability.models import AccountPeriodFigures
 
 THIS = dt.date.today().year
 MONEY = ("gross_sales", "discounts", "invoiced_sales", "rebates", "net_sales", "cogs")

@@ -49,7 +49,7 @@ class AccountFilterSet(django_filters.FilterSet):
 
     def figures_year(self) -> str | None:
         """The year the money columns and filters read: ``year`` if the figures have it."""
-        from openkam.web.insights.figures import figure_years, last_complete_year
+        from openkam.web.profitability.figures import figure_years, last_complete_year
 
         wanted = (self.data.get("year") or "").strip()
         return wanted if wanted in figure_years() else last_complete_year()
@@ -58,7 +58,7 @@ class AccountFilterSet(django_filters.FilterSet):
         return queryset
 
     def by_result(self, queryset, name, value):
-        from openkam.web.insights.figures import year_figure
+        from openkam.web.profitability.figures import year_figure
 
         year = self.figures_year()
         if year is None:

@@ -18,8 +18,7 @@ from django.core.cache import cache
 
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core.ledger import ledger, money_table
-from openkam.web.insights.profitability import hierarchy
-from openkam.web.insights.profitability_settings import settings_params
+from openkam.web.profitability.services import hierarchy, settings_params
 
 NOT_COMPUTED = "not computed"
 
@@ -81,7 +80,7 @@ def _yearly_figures(source, ids: list[str], tree, rate: str) -> tuple[dict, str 
 def clv_of(account_id: str) -> Decimal | None:
     """Contribution-based CLV from the current stored CLV run, or None."""
     try:
-        from openkam.web.insights.figures import account_values
+        from openkam.web.lifetime_value.figures import account_values
     except ImportError:  # pragma: no cover - insights not installed
         return None
     value = account_values(account_id)

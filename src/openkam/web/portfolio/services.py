@@ -271,7 +271,7 @@ def data_metrics() -> dict[str, dict]:
     if not any((root / "ledger" / "invoices").glob("*.parquet")):
         return {}
     from openkam.web.core.ledger import fingerprint
-    from openkam.web.insights.profitability import hierarchy
+    from openkam.web.profitability.services import hierarchy
 
     products, tree = _products(), hierarchy()
     key = hashlib.sha256(
@@ -305,7 +305,7 @@ def data_metrics() -> dict[str, dict]:
 
 def _clv() -> dict[str, float]:
     try:
-        from openkam.web.insights.figures import clv_by_account
+        from openkam.web.lifetime_value.figures import clv_by_account
     except ImportError:  # pragma: no cover - insights is installed with the app
         return {}
     own = {k: float(v) for k, v in clv_by_account().items() if v is not None}
@@ -537,7 +537,7 @@ def save_review(
 @task()
 def compute_review(run_id: int) -> None:
     """Background task: score every account, solve the portfolio, store a draft review."""
-    from openkam.web.insights.runs import run_with_tracking
+    from openkam.web.core.runs import run_with_tracking
 
     def work(run, report):
         report("scoring accounts and solving the portfolio", 0.1)
@@ -552,7 +552,7 @@ def compute_review(run_id: int) -> None:
         criteria, built = outcome
         review = save_review(run.requested_by, run.params.get("label", ""), criteria, built)
         run.summary = {"review": review.pk}
-        from openkam.web.insights.models import Computation
+        from openkam.web.core.models import Computation
 
         Computation.objects.filter(pk=run.pk).update(params={**run.params, "review": review.pk})
 

@@ -112,8 +112,8 @@ CHANGES_SHOWN = 100
 
 @login_required
 def selection(request):
-    from openkam.web.insights import runs
-    from openkam.web.insights.models import Computation
+    from openkam.web.core import runs
+    from openkam.web.core.models import Computation
 
     review = Review.objects.select_related("criteria").defer("inputs").first()
     latest = runs.latest(Computation.Kind.SELECTION)
@@ -207,8 +207,8 @@ def _raw_text(c: dict, currency: str) -> str:
 def run_review(request):
     """Compute a review in the background (scoring and solving take a while on a large
     portfolio); the selection page shows its progress and then the new draft."""
-    from openkam.web.insights import runs
-    from openkam.web.insights.models import Computation
+    from openkam.web.core import runs
+    from openkam.web.core.models import Computation
 
     if not runs_programme(request.user):
         raise PermissionDenied("Only the KAM champion or an administrator runs reviews.")
