@@ -81,7 +81,7 @@ def clv_of(account_id: str) -> Decimal | None:
     """Contribution-based CLV from the current stored CLV run, or None."""
     try:
         from openkam.web.lifetime_value.figures import account_values
-    except ImportError:  # pragma: no cover - insights not installed
+    except ImportError:  # pragma: no cover - lifetime_value not installed
         return None
     value = account_values(account_id)
     return getattr(value, "clv_contribution", None) if value is not None else None

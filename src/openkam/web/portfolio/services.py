@@ -306,7 +306,7 @@ def data_metrics() -> dict[str, dict]:
 def _clv() -> dict[str, float]:
     try:
         from openkam.web.lifetime_value.figures import clv_by_account
-    except ImportError:  # pragma: no cover - insights is installed with the app
+    except ImportError:  # pragma: no cover - lifetime_value is installed with the app
         return {}
     own = {k: float(v) for k, v in clv_by_account().items() if v is not None}
     # A parent is a candidate for its whole group: its value is the group's value.
