@@ -278,6 +278,7 @@ def data_metrics() -> dict[str, dict]:
         json.dumps(
             [
                 fingerprint(),
+                settings.OPENKAM_REPORTING_CURRENCY,
                 products.to_pylist() if products is not None else None,
                 tree.to_pylist() if tree is not None else None,
             ],
@@ -290,7 +291,9 @@ def data_metrics() -> dict[str, dict]:
             return json.loads(cache.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # a damaged cache file is recomputed
             log.warning("selection metrics cache %s unreadable; recomputing", cache)
-    metrics = ledger_metrics(root, products=products, hierarchy=tree)
+    metrics = ledger_metrics(
+        root, products=products, hierarchy=tree, currency=settings.OPENKAM_REPORTING_CURRENCY
+    )
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         for old in cache.parent.glob("selection-metrics-*.json"):
