@@ -337,3 +337,15 @@ def test_cli_plan_export(programme, plan, tmp_path, monkeypatch):
     assert "Vendor-managed inventory" in out.read_text()
     result = CliRunner().invoke(app, ["plan", "export", "A2", "--format", "md"])
     assert result.exit_code == 1
+
+
+def test_objective_targets_show_currency_only_for_amounts(plan, login, programme):
+    # Given: a net sales target of 250,000 and a volume target of 1,200 units.
+    Objective.objects.create(plan=plan, year=2025, metric="net_sales", target=Decimal(250000))
+    Objective.objects.create(plan=plan, year=2025, metric="volume", target=Decimal(1200))
+    html = login(programme["users"]["Vera"]).get("/plans/A1/").content.decode()
+    section = html[html.index('id="objectives"') :]
+    section = section[: section.index("</section>")]
+    # Then the amount carries the reporting currency and the units do not.
+    assert "250,000 EUR" in section
+    assert "1,200" in section and "1,200 EUR" not in section
