@@ -229,6 +229,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"one_line_refusals": {"()": "openkam.web.core.logs.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
+    # On the logger too: with DEBUG on, Django's own console handler of the "django" logger
+    # would otherwise print the refusal's traceback before ours printed its one line.
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OPENKAM_LOG_LEVEL", "WARNING")},
 }
 
