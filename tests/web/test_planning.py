@@ -349,3 +349,17 @@ def test_objective_targets_show_currency_only_for_amounts(plan, login, programme
     # Then the amount carries the reporting currency and the units do not.
     assert "250,000 EUR" in section
     assert "1,200" in section and "1,200 EUR" not in section
+
+
+def test_an_off_track_objective_alert_writes_amounts_with_their_currency(
+    programme, plan, ledger
+):
+    # Given the ledger above: A1 with A3 made a net contribution of 1,170 in 2024 (by hand
+    # in test_actuals_fill_in_from_the_ledger_for_the_account_subtree), against 2,000.
+    alice = programme["users"]["Alice"]
+    services.add_part(
+        plan, "objectives", {"year": 2024, "metric": "net_contribution", "target": 2000}, alice
+    )
+    alerts = plan_alerts(Plan.objects.all(), today=dt.date(2025, 2, 1))
+    texts = [a["text"] for a in alerts if a["kind"] == "objective"]
+    assert texts == ["Net contribution 2024 off track: 1,170 EUR of 2,000 EUR"]
