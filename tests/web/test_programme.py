@@ -266,6 +266,14 @@ def test_api_readiness_and_partnerships(programme, login):
         "/api/partnerships/A1/", {"status": "paused", "version": 1}, content_type="application/json"
     )
     assert stale.status_code == 409
+    # An id past PostgreSQL's integer column (found by the API fuzz): a 400 that names the
+    # field, not a database error.
+    huge = client.patch(
+        "/api/partnerships/A1/",
+        {"benefits": [2**37 + 1], "version": 2},
+        content_type="application/json",
+    )
+    assert huge.status_code == 400 and "benefits" in huge.json(), huge.content
 
 
 def test_api_programme_review(programme, login):

@@ -180,6 +180,8 @@ class PartnershipSerializer(serializers.ModelSerializer):
         required=False,
         read_only=False,
         queryset=Partnership.benefits.field.related_model.objects.all(),
+        # Range-checked before the lookup: PostgreSQL refuses an id past its integer column.
+        pk_field=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
         help_text="Ids of the account plan's value propositions offered.",
     )
     version = VersionField()
