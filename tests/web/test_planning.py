@@ -351,9 +351,7 @@ def test_objective_targets_show_currency_only_for_amounts(plan, login, programme
     assert "1,200" in section and "1,200 EUR" not in section
 
 
-def test_an_off_track_objective_alert_writes_amounts_with_their_currency(
-    programme, plan, ledger
-):
+def test_an_off_track_objective_alert_writes_amounts_with_their_currency(programme, plan, ledger):
     # Given the ledger above: A1 with A3 made a net contribution of 1,170 in 2024 (by hand
     # in test_actuals_fill_in_from_the_ledger_for_the_account_subtree), against 2,000.
     alice = programme["users"]["Alice"]

@@ -360,3 +360,15 @@ def test_stored_rows_are_compact_and_read_back_as_the_engine_wrote_them(small):
     assert isinstance(stored, list) and len(stored) == 4
     for row in review.rows():
         assert row["contributions"] == engine_rows[row["account_id"]]["contributions"]
+
+
+def test_scores_page_writes_estimates_as_money(programme, login):
+    # Given: Alice estimates A1's potential at 250,000 and scores its satisfaction 4.
+    alice = programme["users"]["Alice"]
+    services.record_score(programme["accounts"]["A1"], "potential", 250000, "", alice)
+    services.record_score(programme["accounts"]["A1"], "satisfaction", 4, "", alice)
+    html = login(alice).get("/selection/accounts/A1/").content.decode()
+    # Then the estimate carries the reporting currency (latest and history); the score not.
+    assert html.count("250,000 EUR") == 2
+    assert "satisfaction = 4" in html
+    assert "4 EUR" not in html

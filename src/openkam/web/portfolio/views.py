@@ -413,7 +413,8 @@ def scores(request, account_id: str):
             return redirect("portfolio:scores", account_id=account_id)
     latest = services.latest_scores([account_id]).get(account_id, {})
     items = [
-        {"key": k, "label": label, "latest": latest.get(k)}
+        # The estimates are amounts (in the reporting currency); the scores are 1-5.
+        {"key": k, "label": label, "latest": latest.get(k), "is_money": k in services.ESTIMATES}
         for k, label in services.assessed_keys(config)
     ]
     return render(
@@ -427,6 +428,7 @@ def scores(request, account_id: str):
             "can_override": runs_programme(request.user),
             "override": Override.objects.filter(account=account, active=True).first(),
             "stages": services.RELATIONSHIP_STAGES,
+            "money_keys": list(services.ESTIMATES),
         },
     )
 
