@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from openkam.engine.operations import Protection, allocate, service_levels
 from openkam.engine.schema import KINDS
@@ -369,22 +370,122 @@ def bench_service(n_lines: int, skip_peer: bool) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
+# --- service levels on the demo ledger, against profitability --------------------------------
+
+
+def _demo_ledger(root: Path) -> Path:
+    """The 10M-line demo ledger the profitability benchmark uses (made once, reused)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "profitability"))
+    from bench_profitability import _ledger
+
+    return _ledger(root, "10M")
+
+
+def _timed(run) -> tuple[float, float, object]:
+    t, cpu = time.perf_counter(), _cpu()
+    value = run()
+    return time.perf_counter() - t, _cpu() - cpu, value
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_demo(root: Path, repeat: int) -> dict:
+    """OTIF, fill rate, lead time and backorders per account and month over the demo's
+    order lines and deliveries, three ways, and the profitability recompute of the same
+    ledger, in the same process and run (interleaved, best of ``repeat`` each):
+
+    - ``join``: ``service_levels(cache=False)``, the deliveries joined to the order lines;
+    - ``fulfilment``: ``service_levels(cache=True)`` from the per-line fulfilment kept per
+      order file (made beforehand: what an import leaves);
+    - ``profitability``: ``compute_profitability(ledger, "month")``, a full recompute.
+
+    Also the cost of making the fulfilment: from nothing (every order file joined, as
+    after the demo or a deleted cache) and after an import of one new order file (its
+    file joined again). The two service reports are compared row by row.
+    """
+    import duckdb
+
+    from openkam.engine.ledger import Ledger
+    from openkam.engine.operations import Fulfilment
+    from openkam.engine.operations.fulfilment import cache_root
+    from openkam.engine.profitability import compute_profitability
+
+    data_dir = _demo_ledger(root)
+    con = duckdb.connect(":memory:")
+    con.execute("SET threads TO 2")
+    con.execute("SET enable_progress_bar = false")
+    ledger = Ledger(data_dir, connection=con)
+    orders = ledger.files("orders")
+    figures = {
+        "order_lines": sum(pq.read_metadata(f).num_rows for f in orders),
+        "deliveries": sum(pq.read_metadata(f).num_rows for f in ledger.files("deliveries")),
+        "invoice_lines": sum(pq.read_metadata(f).num_rows for f in ledger.files("invoices")),
+        "order_files": len(orders),
+    }
+    shutil.rmtree(cache_root(ledger), ignore_errors=True)
+    wall, cpu, _ = _timed(lambda: Fulfilment(ledger).refresh())
+    figures["make_all_s"], figures["make_all_cpu_s"] = round(wall, 2), round(cpu, 2)
+    largest = max(orders, key=lambda f: f.stat().st_size)
+    for made in cache_root(ledger).glob(f"{largest.stem}-*.parquet"):
+        made.unlink()
+    wall, cpu, _ = _timed(lambda: Fulfilment(ledger).refresh())
+    figures["make_one_file_s"], figures["make_one_file_cpu_s"] = round(wall, 2), round(cpu, 2)
+    figures["make_one_file_lines"] = pq.read_metadata(largest).num_rows
+
+    runs = {
+        "join": lambda: service_levels(ledger, "month", cache=False),
+        "fulfilment": lambda: service_levels(ledger, "month", cache=True),
+        "profitability": lambda: compute_profitability(ledger, "month"),
+    }
+    best: dict = {}
+    results: dict = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            wall, cpu, value = _timed(run)
+            results[name] = value
+            if name not in best or wall < best[name][0]:
+                best[name] = (wall, cpu)
+    for name, (wall, cpu) in best.items():
+        figures[f"{name}_s"], figures[f"{name}_cpu_s"] = round(wall, 2), round(cpu, 2)
+    figures["rows"] = len(results["fulfilment"]["rows"])
+    figures["identical"] = results["join"] == results["fulfilment"]
+    figures["fulfilment_vs_profitability"] = round(
+        best["fulfilment"][0] / best["profitability"][0], 2
+    )
+    figures["load_after"] = round(os.getloadavg()[0], 1)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=float, default=1e6)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--service-lines", type=float, default=1e7)
     parser.add_argument("--skip-peer", action="store_true")
-    parser.add_argument("--only", choices=["allocation", "service"])
+    parser.add_argument("--only", choices=["allocation", "service", "demo"])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (demo), best kept")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("/tmp/openkam-bench"),
+        help="where the profitability benchmark keeps its demo ledgers (demo)",
+    )
     args = parser.parse_args()
     print(
         f"{dt.datetime.now():%Y-%m-%d %H:%M} on {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
     )
-    if args.only != "service":
+    if args.only in (None, "allocation"):
         print("allocation:", bench_allocation(int(args.lines), args.products, args.skip_peer))
-    if args.only != "allocation":
+    if args.only in (None, "service"):
         print("service levels:", bench_service(int(args.service_lines), args.skip_peer))
+    if args.only in (None, "demo"):
+        print("demo ledger:", bench_demo(args.data_dir, args.repeat))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"peak RSS {peak:.2f} GiB")
 

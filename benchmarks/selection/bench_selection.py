@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -131,8 +132,30 @@ def _kam_changes(result: dict, current: dict) -> int:
     )
 
 
+def _review_task(user, criteria) -> tuple[float, int]:
+    """A whole review as the background task runs it (criteria, solve, store): seconds and
+    the stored review's id."""
+    from openkam.web.core.models import Computation
+    from openkam.web.portfolio.services import compute_review
+
+    run = Computation.objects.create(
+        kind=Computation.Kind.SELECTION,
+        params={"criteria": criteria.pk, "label": "benchmark"},
+        requested_by=user,
+    )
+    t = time.perf_counter()
+    compute_review.call(run.pk)
+    elapsed = time.perf_counter() - t
+    run.refresh_from_db()
+    if run.status != Computation.Status.DONE:
+        raise SystemExit(f"the review failed: {run.error}")
+    return elapsed, run.params["review"]
+
+
 def web(data_dir: Path, repeat: int) -> dict:
-    """The web path on a demo: compute and store a review; page sizes and times."""
+    """The web path on a demo: a whole review (criteria + solve + store) as the task
+    worker runs it, cold (the first after an import, before and after the warm-up the
+    import queues) and warm; its steps; the pages' size and time; a page during a review."""
     from openkam.cli.common import setup_django
 
     setup_django(data_dir)
@@ -141,39 +164,76 @@ def web(data_dir: Path, repeat: int) -> dict:
 
     from openkam.web.portfolio import services
     from openkam.web.portfolio.models import Review
+    from openkam.web.programme.services import refresh_readiness
 
-    for f in (data_dir / "cache").glob("selection-metrics-*.json"):
-        f.unlink()
+    def forget_criteria():
+        for f in (data_dir / "cache").glob("selection-metrics-*.json"):
+            f.unlink()
+
     user = get_user_model().objects.filter(is_superuser=True).first()
     client = Client()
     client.force_login(user)
-    # A running server has loaded its URL modules and templates; so does this benchmark
-    # before timing (the first URL reversal of a process imports every app's URLs).
+    # A running server (and its task worker, ``serve._preload``) has loaded its URL modules,
+    # templates and libraries; so does this benchmark before timing.
     client.get("/selection/")
     client.get("/programme/")
     criteria = services.current_criteria(saved=True)
+    stored = []
+    services.build_recommendation(criteria)  # warms the imports, not only the cache
+    from openkam.cli.serve import _freeze_garbage_collector
+
+    _freeze_garbage_collector()  # as the task worker and the web workers do at start
+    # Cold: the ledger's criteria not cached (the first review after an import, had the
+    # warm-up the import queues not run yet).
+    cold = []
+    for _ in range(repeat):
+        forget_criteria()
+        elapsed, pk = _review_task(user, criteria)
+        cold.append(elapsed)
+        stored.append(pk)
+    # After an import the task worker warms the criteria (in the background)...
+    warm_up = []
+    for _ in range(repeat):
+        forget_criteria()
+        t = time.perf_counter()
+        services.warm_selection_criteria.call()
+        warm_up.append(time.perf_counter() - t)
+    # ...so the first review after it, like any other, reads them back.
+    warm = []
+    for _ in range(repeat):
+        elapsed, pk = _review_task(user, criteria)
+        warm.append(elapsed)
+        stored.append(pk)
+    # The steps of a warm review.
+    t = time.perf_counter()
+    values = services.gather_values(services.with_programme_rules(services.config_of(criteria)))
+    gather = time.perf_counter() - t
     t = time.perf_counter()
     built = services.build_recommendation(criteria)
-    cold = time.perf_counter() - t
-    t = time.perf_counter()
-    built = services.build_recommendation(criteria)
-    warm = time.perf_counter() - t
+    build = time.perf_counter() - t
     t = time.perf_counter()
     review = services.save_review(user, "benchmark", criteria, built, actor="benchmark")
     store = time.perf_counter() - t
+    stored.append(review.pk)
+    # The readiness snapshot the review's audit entries queue (background, coalesced).
+    t = time.perf_counter()
+    refresh_readiness.call()
+    readiness = time.perf_counter() - t
     pages = {}
     for name, url in (
         ("selection", "/selection/"),
         ("review", f"/selection/reviews/{review.pk}/"),
         ("review_page_20", f"/selection/reviews/{review.pk}/?page=20"),
         ("matrix_json", f"/selection/reviews/{review.pk}/matrix/"),
+        ("apply_confirmation", f"/selection/reviews/{review.pk}/apply/"),
         ("api_reviews", "/api/selection/reviews/"),
         ("api_decisions", f"/api/selection/reviews/{review.pk}/decisions/"),
     ):
         client.get(url)
         ms = timed(lambda url=url: client.get(url), repeat) * 1000
         pages[name] = {"bytes": len(client.get(url).content), "ms": round(ms, 1)}
-    # A page while a review runs in another thread (as the task worker does in `serve`).
+    # A page while a review runs in another thread (the task worker is its own process in
+    # `serve`, at a lower priority: this is the harder case of one process).
     idle = [timed(lambda: client.get("/selection/reviews/"), 1) * 1000 for _ in range(repeat)]
     done = threading.Event()
 
@@ -189,12 +249,19 @@ def web(data_dir: Path, repeat: int) -> dict:
         client.get("/selection/reviews/")
         busy.append((time.perf_counter() - t) * 1000)
     worker.join()
-    Review.objects.filter(pk=review.pk).delete()
+    Review.objects.filter(pk__in=stored).delete()
     return {
-        "candidates": len(built[0]["accounts"]),
-        "review_cold_s": round(cold, 2),
-        "review_warm_s": round(warm, 2),
-        "store_s": round(store, 2),
+        "data_dir": str(data_dir),
+        "candidates": len(values),
+        "review_cold_s": round(statistics.median(cold), 2),
+        "criteria_warm_up_s": round(statistics.median(warm_up), 2),
+        "review_warm_s": round(statistics.median(warm), 2),
+        "steps_warm_s": {
+            "criteria": round(gather, 2),
+            "criteria_and_solve": round(build, 2),
+            "store": round(store, 2),
+            "readiness_snapshot_background": round(readiness, 2),
+        },
         "pages": pages,
         "reviews_page_idle_ms": round(statistics.median(idle), 1),
         "reviews_page_during_review_ms": {
@@ -210,20 +277,41 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000, 100000])
     ap.add_argument("--previous-up-to", type=int, default=10000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--demo", type=Path, help="a demo data directory for the web path")
+    ap.add_argument(
+        "--demo",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="demo data directories for the web path (one per size, each in its own process)",
+    )
     ap.add_argument("--web-only", action="store_true", help="with --demo: skip the engine runs")
+    ap.add_argument("--out", type=Path, help="where to write the figures (default: beside)")
+    ap.add_argument("--web-json", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.web_json:  # one data directory, in this process: print its figures only
+        print(json.dumps(web(args.demo[0], args.repeat)), flush=True)
+        return
     report = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "engine": [] if args.web_only else engine(args.sizes, args.previous_up_to, args.repeat),
+        "web": [],
     }
-    if args.demo:
-        report["web"] = web(args.demo, args.repeat)
-        print(json.dumps(report["web"]), flush=True)
-    name = "results-web.json" if args.web_only else "results.json"
-    (HERE / name).write_text(json.dumps(report, indent=2) + "\n")
+    # Django is set up once per process: each data directory gets a process of its own.
+    for d in args.demo:
+        out = subprocess.run(
+            [sys.executable, __file__, "--web-json", "--repeat", str(args.repeat), "--demo", d],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        report["web"].append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(report["web"][-1]), flush=True)
+    report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    out = args.out or HERE / ("results-web.json" if args.web_only else "results.json")
+    out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,8 @@ def make_login(role: str, name: str):
     return user, person
 
 
-@pytest.fixture
-def programme(db):
-    """Given: a champion, two KAMs, a sponsor, a viewer, an operations team member, and
-    accounts A1 (Alice's, with Olga on its team), A2 (Bob's) and A3 (nobody's, child of A1)."""
+def build_programme() -> dict:
+    """The rows of the ``programme`` fixture, for fixtures that build them once per module."""
     people = {}
     for role, name in [
         ("champion", "Chris"),
@@ -63,6 +61,13 @@ def programme(db):
         "people": {n: p for n, (_, p) in people.items()},
         "accounts": {"A1": a1, "A2": a2, "A3": a3},
     }
+
+
+@pytest.fixture
+def programme(db):
+    """Given: a champion, two KAMs, a sponsor, a viewer, an operations team member, and
+    accounts A1 (Alice's, with Olga on its team), A2 (Bob's) and A3 (nobody's, child of A1)."""
+    return build_programme()
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ class Case:
     expect: dict[str, str]
     params: Callable[[dict, str], dict[str, Any]] = lambda w, s: {}
     body: Callable[[dict, str], dict | None] | None = None
-    query: str = ""
+    #: The query string, or ``query(world, scope)`` giving it.
+    query: str | Callable[[dict, str], str] = ""
     fmt: str = "json"
     note: str = ""
     extra: dict = field(default_factory=dict)
@@ -597,6 +598,8 @@ PAGES: dict[str, Page] = {
     ),
     "people:list": Page(PAGE_READ),
     "people:detail": Page(PAGE_READ, params=lambda w, s: {"person_id": "P-Bob"}),
+    # The address before /person/<id>/: a redirect for bookmarks, to anyone.
+    "people:detail_before": Page(rule(rest="301"), params=lambda w, s: {"person_id": "P-Bob"}),
     "people:add": Page(
         programme("200", anonymous="302"),
         post=programme("302", anonymous="302"),
@@ -973,7 +976,6 @@ PAGES.update(
                 "selection_review_days": 365,
                 "programme_review_days": 365,
                 "assessment_days": 365,
-                "max_revenue_weight": "0.20",
                 "version": _readiness_settings_version(w, s),
             },
         ),
@@ -1005,6 +1007,122 @@ PAGES.update(
                 "decisions": "Agreed.",
                 "version": version(w["programme_review"]),
             },
+        ),
+    }
+)
+
+
+# --- scorecards ----------------------------------------------------------------------------
+#
+# "own" is Alice's scorecard (the KAM of A1, which Sam sponsors and Olga works on), "other"
+# is Bob's. The world has no profitability figures: a reader allowed to see a scorecard gets
+# 404 from the API ("recompute profitability first") and the page saying so (200); who may
+# not see it is refused first, figures or not. Sam is an executive, so he sees every
+# scorecard and the dashboard; a KAM sees their own; a viewer or an operations member none.
+
+
+def _scorer(w, s):
+    return {"person_id": "P-Alice" if s == "own" else "P-Bob"}
+
+
+def _weights_version(w, s) -> int:
+    from openkam.web.scorecards.models import ScorecardWeights
+
+    saved = ScorecardWeights.objects.order_by("pk").first()
+    return saved.version if saved else 1
+
+
+def _weights_form(w, s) -> dict:
+    from openkam.engine.scorecards import MEASURES
+    from openkam.web.scorecards.models import ScorecardWeights
+
+    defaults = ScorecardWeights()
+    return {
+        **{m: getattr(defaults, m) for m in MEASURES},
+        "revenue_warning_share": 15,
+        "version": _weights_version(w, s),
+    }
+
+
+#: Reading one person's scorecard: everyone who may see it, with no figures yet.
+SEE_CARD = rule(
+    admin="404",
+    champion="404",
+    sponsor="404",
+    kam="404/403",
+    viewer="403",
+    functional="403",
+    anonymous="401",
+)
+SEES_ALL = rule(admin="404", champion="404", sponsor="404", rest="403", anonymous="401")
+
+API.update(
+    {
+        "GET /api/scorecards/": Case(READ_NOT_COMPUTED),
+        "GET /api/scorecards/{person_id}/": Case(SEE_CARD, _scorer),
+        "GET /api/scorecards/history/": Case(
+            rule(
+                admin="200",
+                champion="200",
+                sponsor="200",
+                kam="200/403",
+                viewer="403",
+                functional="403",
+                anonymous="401",
+            ),
+            query=lambda w, s: f"person={_scorer(w, s)['person_id']}",
+        ),
+        "GET /api/scorecards/dashboard/": Case(SEES_ALL),
+        "POST /api/scorecards/record/": Case(programme("404"), body=lambda w, s: {}),
+        "GET /api/scorecards/weights/": Case(READ),
+        "PUT /api/scorecards/weights/": Case(
+            programme("200"),
+            body=lambda w, s: {"revenue_warning_share": 15, "version": _weights_version(w, s)},
+        ),
+    }
+)
+
+PAGES.update(
+    {
+        "scorecards:index": Page(PAGE_READ),
+        "scorecards:detail": Page(
+            rule(
+                admin="200",
+                champion="200",
+                sponsor="200",
+                kam="200/403",
+                viewer="403",
+                functional="403",
+                anonymous="302",
+            ),
+            params=_scorer,
+        ),
+        "scorecards:export": Page(
+            rule(
+                admin="200",
+                champion="200",
+                sponsor="200",
+                kam="200/403",
+                viewer="403",
+                functional="403",
+                anonymous="302",
+            ),
+            params=lambda w, s: {**_scorer(w, s), "fmt": "xlsx"},
+        ),
+        "scorecards:dashboard": Page(
+            rule(admin="200", champion="200", sponsor="200", rest="403", anonymous="302")
+        ),
+        "scorecards:weights": Page(
+            PAGE_READ, post=programme("302", anonymous="302"), data=_weights_form
+        ),
+        # No figures: the champion's recording answers with the page saying so.
+        "scorecards:record": Page(POST_ONLY_GET, post=programme("200", anonymous="302")),
+        "scorecards:snapshots": Page(
+            rule(admin="200", champion="200", sponsor="200", rest="403", anonymous="302"),
+            # No figures: the form answers with the reason (200); only the champion and
+            # admins take snapshots (an executive sees the page only).
+            post=programme("200", anonymous="302"),
+            data=lambda w, s: {"as_of": "2024-01-31"},
         ),
     }
 )
@@ -1044,10 +1162,6 @@ for key in [
     "GET /api/programme/readiness/settings/",
     "GET /api/programme/reviews/",
     "GET /api/rule-violations/",
-    "GET /api/scorecards/",
-    "GET /api/scorecards/dashboard/",
-    "GET /api/scorecards/history/",
-    "GET /api/scorecards/weights/",
     "GET /api/service-levels/",
     "GET /api/sponsor-visit-status/",
     "GET /api/sponsor-visits/",
@@ -1064,7 +1178,6 @@ _DETAIL = {
     "GET /api/partnerships/{account_id}/": {"account_id": "A1"},
     "GET /api/programme-rules/{id}/": {"id": "current"},
     "GET /api/programme/reviews/{year}/": {"year": 2025},
-    "GET /api/scorecards/{person_id}/": {"person_id": "P-Alice"},
     "GET /api/sponsor-visits/{id}/": {"id": 1},
     "GET /api/training/{id}/": {"id": 1},
 }
@@ -1091,8 +1204,6 @@ _WRITES = {
     "PATCH /api/programme/reviews/{year}/": {"year": 2025},
     "PUT /api/programme/reviews/{year}/": {"year": 2025},
     "POST /api/programme/reviews/{year}/close/": {"year": 2025},
-    "POST /api/scorecards/record/": {},
-    "PUT /api/scorecards/weights/": {},
     "POST /api/sponsor-visits/": {},
     "DELETE /api/sponsor-visits/{id}/": {"id": 1},
     "POST /api/training/": {},
@@ -1136,15 +1247,6 @@ _PARTIAL_PAGES = {
     ),
     "operations:commitment_delete": Page(
         None, post=PAGE_WRITE_PARTIAL, params=lambda w, s: {"commitment_id": "CM-1"}
-    ),
-    "scorecards:index": Page(PAGE_PARTIAL),
-    "scorecards:dashboard": Page(PAGE_PARTIAL),
-    "scorecards:weights": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
-    "scorecards:record": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),
-    "scorecards:snapshots": Page(PAGE_PARTIAL),
-    "scorecards:detail": Page(PAGE_PARTIAL, params=lambda w, s: {"person_id": "P-Alice"}),
-    "scorecards:export": Page(
-        PAGE_PARTIAL, params=lambda w, s: {"person_id": "P-Alice", "fmt": "csv"}
     ),
     "programme:readiness": Page(PAGE_PARTIAL),
     "programme:record": Page(PAGE_PARTIAL, post=PAGE_WRITE_PARTIAL),

@@ -32,7 +32,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import test_permission_matrix  # noqa: E402
 
 WHO = test_permission_matrix.WHO
-world = test_permission_matrix.world  # the fixture: the same data as the permission matrix
+# The fixtures: the same data as the permission matrix, built once for this module.
+world_rows = test_permission_matrix.world_rows
+world = test_permission_matrix.world
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 EXAMPLES = int(os.environ.get("OPENKAM_FUZZ_EXAMPLES", "2"))

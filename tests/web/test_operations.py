@@ -228,6 +228,42 @@ def test_allocation_report_protects_and_counts_the_what_if(programme, ledger):
     assert fcfs == {"SO-5": 10, "SO-4": 2}  # A2 ordered first
 
 
+def test_account_page_shows_open_lines_confirmed_short_and_the_commitment(programme, ledger, api):
+    # A planner takes A1's call about SO-4 (10 of P1, promised 1 March, nothing delivered).
+    priority = commitment(
+        programme,
+        kind=Commitment.Kind.PRIORITY_ALLOCATION,
+        product=Product.objects.get(product_id="P1"),
+        protected_quantity=Decimal("8"),
+        measure="fill_rate_pct",
+        target=Decimal("98"),
+    )
+    on_p2 = commitment(programme, product=Product.objects.get(product_id="P2"))
+    every = commitment(programme, kind=Commitment.Kind.LEAD_TIME, measure="avg_lead_time_days")
+    got = services.account_open_lines(programme["accounts"]["A1"])
+    # By hand (as in the allocation test above): A1's only open line SO-4/1 gets 9 of its
+    # 10 units on 20 Feb (8 protected, 1 pro rata), 1 short; the P1 priority applies to
+    # it, the P2 OTIF commitment does not, the lead time on all products applies to every
+    # line. A2's SO-5 is not A1's.
+    (line,) = got["lines"]
+    assert (line["order_id"], line["line_no"], line["product_id"]) == ("SO-4", 1, "P1")
+    assert (line["open_quantity"], line["confirmed_quantity"], line["short_quantity"]) == (
+        10,
+        9,
+        1,
+    )
+    assert line["confirmed_date"] == "2025-02-20" and line["late"] is False
+    assert line["rule"].startswith("protected by commitment")
+    assert line["commitments"] == [priority] and got["general"] == [every]
+    assert (got["short_lines"], got["short_quantity"]) == (1, 1)
+    page = api("Olga").get("/accounts/A1/").content.decode()
+    assert "Open order lines" in page and "SO-4 / 1" in page
+    assert f'href="/operations/commitments/{priority.commitment_id}/"' in page
+    assert on_p2.commitment_id in page  # in the commitments list above, not on the line
+    # Bob's A2 is not key and has no commitment: no panel at all.
+    assert "Open order lines" not in api("Bob").get("/accounts/A2/").content.decode()
+
+
 def test_pages_and_exports(programme, ledger, api):
     c = commitment(programme)
     client = api("Alice")

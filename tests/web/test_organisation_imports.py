@@ -158,3 +158,49 @@ def test_assignments_import_builds_history_and_enforces_the_rules(org, import_fi
             {"assignments": "account_id,role,person_id,start_date\nA2,sponsor,P-Sam,2023-06-01\n"}
         )
     assert "is before the current sponsor of A2 started (2024-01-01)" in str(err.value)
+
+
+def test_only_an_administrator_changes_roles_by_import(org, tmp_path, settings):
+    """Given: Alice is a KAM. The champion's people import may update her title but not
+    make her an administrator, nor bring in a new person with another role than viewer;
+    the refusal names the file, the row and the column, and nothing is loaded. An
+    administrator's import may; the operator's CLI (no user) acts as the administrator."""
+    from django.contrib.auth import get_user_model
+
+    from openkam.web.ingest import run_import
+
+    settings.DATA_DIR = tmp_path
+    path = tmp_path / "people.csv"
+    alice = Person.objects.get(name="Alice")
+    chris = org["users"]["Chris"]
+    path.write_text(
+        "person_id,name,email,role,title\n"
+        f"{alice.person_id},Alice,alice@x.example,admin,Head of everything\n"
+        "P-New,Nina,nina@x.example,kam,KAM\n"
+        "P-Vi,Vi,vi@x.example,viewer,Analyst\n"
+    )
+    with pytest.raises(ImportFailed) as err:
+        run_import("people", [path], user=chris, actor="web")
+    text = str(err.value)
+    assert "people.csv, row 2, column role" in text and "only an administrator changes" in text
+    assert "people.csv, row 3, column role" in text and "only an administrator gives" in text
+    assert "row 4" not in text
+    alice.refresh_from_db()
+    assert (alice.role, alice.title) == ("kam", "")
+    assert not Person.objects.filter(person_id__in=["P-New", "P-Vi"]).exists()
+    # The same roles as stored: the champion's import goes through.
+    path.write_text(
+        f"person_id,name,email,role,title\n{alice.person_id},Alice,alice@x.example,kam,KAM Lead\n"
+    )
+    run_import("people", [path], user=chris, actor="web")
+    alice.refresh_from_db()
+    assert (alice.role, alice.title) == ("kam", "KAM Lead")
+    # An administrator changes roles.
+    admin = get_user_model().objects.create_user("ada")
+    Person.objects.create(person_id="P-Ada", name="Ada", role="admin", user=admin)
+    path.write_text(
+        f"person_id,name,email,role,title\n{alice.person_id},Alice,alice@x.example,sponsor,VP\n"
+    )
+    run_import("people", [path], user=admin, actor="web")
+    alice.refresh_from_db()
+    assert alice.role == "sponsor"

@@ -50,7 +50,7 @@ def test_person_page_shows_gaps_training_history_and_visits(org, login):
     Assignment.objects.create(
         account=org["accounts"]["A1"], role="kam", person=alice, start=dt.date(2023, 1, 1)
     )
-    page = login(org["users"]["Vera"]).get("/people/P-Alice/").content.decode()
+    page = login(org["users"]["Vera"]).get("/person/P-Alice/").content.decode()
     # Target 4, level 2: a gap of 2.
     assert "−2" in page and "2023-01-01" in page and "Training" in page
 
@@ -65,13 +65,13 @@ def test_champion_sets_targets_assessments_training_and_the_champion(org, login)
         "customer_business": 3,
     }
     response = client.post(
-        "/people/P-Alice/assess/",
+        "/person/P-Alice/assess/",
         {"competency": "planning", "level": "3", "assessed_on": "2025-02-01", "notes": ""},
     )
     assert response.status_code == 302
     assert CompetencyAssessment.objects.get().assessed_by.name == "Chris"
     response = client.post(
-        "/people/P-Olga/training/",
+        "/person/P-Olga/training/",
         {
             "course": "KAM for operations",
             "kam_training": "on",
@@ -92,7 +92,7 @@ def test_champion_sets_targets_assessments_training_and_the_champion(org, login)
     # A KAM may do none of this.
     alice = login(org["users"]["Alice"])
     assert alice.get("/people/targets/").status_code == 403
-    assert alice.get("/people/P-Bob/assess/").status_code == 403
+    assert alice.get("/person/P-Bob/assess/").status_code == 403
     assert alice.get("/people/champion/").status_code == 403
 
 
@@ -288,7 +288,7 @@ def test_champion_edits_a_persons_place_but_not_their_role(org, login):
     client = login(org["users"]["Chris"])
     bob = Person.objects.get(name="Bob")
     response = client.post(
-        "/people/P-Bob/edit/",
+        "/person/P-Bob/edit/",
         {
             "name": "Bob",
             "email": "",
@@ -328,3 +328,27 @@ def test_champion_adds_a_person(org, login):
     nina = Person.objects.get(person_id="P-Nina")
     assert (nina.full_time_kam, nina.reports_to.name, nina.role) == (True, "Chris", "viewer")
     assert login(org["users"]["Alice"]).get("/people/add/").status_code == 403
+
+
+def test_every_person_id_has_its_page(org, login):
+    """Person ids that are the names of the programme's pages (``add``, ``rules``,
+    ``targets``, ``champion``, ``visits``, ``assign``) reach the person, not the page; the
+    address before (``/people/<id>/``) redirects to the person's page."""
+    from openkam.web.people.models import Person
+
+    client = login(org["users"]["Chris"])
+    for pid in ("add", "rules", "targets", "champion", "visits", "assign"):
+        Person.objects.create(person_id=pid, name=f"Person {pid}", role="viewer")
+        page = client.get(f"/person/{pid}/")
+        assert page.status_code == 200 and f"Person {pid}" in page.content.decode()
+        assert client.get(f"/person/{pid}/edit/").status_code == 200
+    # The programme's pages are where they were.
+    assert "Programme rules" in client.get("/people/rules/").content.decode()
+    moved = client.get("/people/P-Alice/")
+    assert (moved.status_code, moved["Location"]) == (301, "/person/P-Alice/")
+    # The People menu entry stays active on a person's page.
+    assert client.get("/person/P-Alice/").context["nav_items"]
+    active = [
+        i["label"] for i in client.get("/person/P-Alice/").context["nav_items"] if i["active"]
+    ]
+    assert active == ["People"]

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import build_programme  # noqa: E402
 from permission_matrix import API, PAGES, ROLES, SCOPES  # noqa: E402
 
 from openkam.web.accounts.models import Account, AccountTeamMember, Contact, Product  # noqa: E402
@@ -81,8 +82,21 @@ def test_every_page_has_an_entry():
     assert not stale, "entries for pages that no longer exist:\n  " + "\n  ".join(stale)
 
 
+@pytest.fixture(scope="module")
+def world_rows(django_db_setup, django_db_blocker):
+    """The world, built once per module in a transaction rolled back at its end; each test
+    runs in a savepoint inside it (its own changes are rolled back as usual)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world(build_programme())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(programme):
+def world(world_rows, db):
+    return world_rows
+
+
+def build_world(programme) -> dict:
     """Given: the programme, an admin, and on A1 (own) and A2 (other) each: a plan with one
     row of every list and a version, two contacts with profiles, a relationship, a dotted
     line, a score and an override; saved criteria, a review and a finished run."""
@@ -305,8 +319,9 @@ def test_api_matrix(world, key):
 
     def call(role, scope):
         url = path.format(**case.params(world, scope))
-        if case.query:
-            url += "?" + case.query
+        query = case.query(world, scope) if callable(case.query) else case.query
+        if query:
+            url += "?" + query
         body = case.body(world, scope) if case.body else None
         before = row_counts()
         client = clients[role]
@@ -322,7 +337,8 @@ def test_api_matrix(world, key):
 
     def request_of(scope):
         body = case.body(world, scope) if case.body else None
-        return path.format(**case.params(world, scope)), body
+        query = case.query(world, scope) if callable(case.query) else case.query
+        return path.format(**case.params(world, scope)), query, body
 
     same = request_of("own") == request_of("other") and all(
         "/" not in v for v in case.expect.values()

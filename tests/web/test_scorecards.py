@@ -538,7 +538,7 @@ def test_coverage_and_sponsor_visits_by_hand(ledger, programme):
     assert sam["sponsor_visits_pct"] == pytest.approx(60.0)
 
 
-def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch):
+def test_operations_commitments_kept_credited_to_the_holder(ledger, programme, monkeypatch, client):
     # Given: the operations app measured A1's monthly OTIF commitment in five months of
     # 2025 (kept in February and March, broken in May, kept in August and October) and a
     # month without orders; A2's quarterly one was kept in Q1 and broken in Q3; a 2024
@@ -563,13 +563,44 @@ def test_operations_commitments_kept_credited_to_the_holder(ledger, monkeypatch)
         operations,
         "commitment_status",
         lambda accounts: [
-            {"account_id": a, "period": p, "status": st} for a, p, st in rows if a in accounts
+            {
+                "commitment_id": f"C-{a}",
+                "account_id": a,
+                "period": p,
+                "status": st,
+                "measure": "otif_pct",
+                "value": 80.0 if st == "broken" else 100.0,
+                "target": 95.0,
+            }
+            for a, p, st in rows
+            if a in accounts
         ],
     )
     data = services.compute(services.resolve_period("2025"))
     alice, bob = card(data, "P-Alice"), card(data, "P-Bob")
     # By hand: Alice held A1 January–June: February, March kept, May broken → 2 of 3.
-    assert alice["commitments"] == {"measured": 3, "kept": 2, "pct": pytest.approx(200 / 3)}
+    broken_may = {
+        "commitment_id": "C-A1",
+        "account_id": "A1",
+        "period": "2025-05",
+        "measure": "otif_pct",
+        "value": 80.0,
+        "target": 95.0,
+    }
+    assert alice["commitments"] == {
+        "measured": 3,
+        "kept": 2,
+        "pct": pytest.approx(200 / 3),
+        "broken": [broken_may],
+    }
+    # Bob's broken period (A2 in Q3) is listed on his scorecard, linked to the commitment;
+    # Alice's May is not (A1 was hers then).
+    assert [b["period"] for b in card(data, "P-Bob")["commitments"]["broken"]] == ["2025-Q3"]
+    client.force_login(programme["users"]["Chris"])
+    page = client.get("/scorecards/P-Bob/?period=2025&role=kam").content.decode()
+    assert "Operations commitments broken" in page
+    assert 'href="/operations/commitments/C-A2/"' in page
+    assert 'href="/operations/commitments/C-A1/"' not in page
     # Bob: A1's August and October kept, A2's Q1 kept and Q3 broken → 3 of 4 = 75 %.
     assert bob["commitments_kept_pct"] == pytest.approx(75.0)
     # In a quarter, only the periods inside it count: Q3 is Bob's August (kept) and A2's

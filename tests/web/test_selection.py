@@ -362,6 +362,60 @@ def test_stored_rows_are_compact_and_read_back_as_the_engine_wrote_them(small):
         assert row["contributions"] == engine_rows[row["account_id"]]["contributions"]
 
 
+def test_an_account_leaving_the_programme_ends_its_kam_and_sponsor(small, login):
+    """Given: A1 is key (Alice KAM, Sam sponsor), and the champion excludes it with a
+    reason; A2 (Bob's, no sponsor) takes its place. When the review is applied, A1's KAM and
+    sponsor assignments end on the day (kept in the history), the confirmation lists them
+    with the reason, and Alice, left with no key account under the minimum of 1, is shown."""
+    import datetime as dt
+
+    from openkam.web.people.models import Assignment
+
+    chris = small["users"]["Chris"]
+    a1 = small["accounts"]["A1"]
+    # A1's holders have a history from an earlier day (else a same-day end deletes them).
+    start = dt.date.today() - dt.timedelta(days=30)
+    for role, person in (("kam", "Alice"), ("sponsor", "Sam")):
+        Assignment.objects.create(
+            account=a1, role=role, person=small["people"][person], start=start, reason="set up"
+        )
+    services.add_override(a1, "not_key", "Customer moved to a tender-only model", chris)
+    review = services.create_review(chris, "Q3")
+    pending = {r["account_id"]: r for r in services.pending_changes(review)}
+    a1_diffs = {d["field"]: d for d in pending["A1"]["diffs"]}
+    assert set(a1_diffs) == {"decision", "kam", "sponsor"}
+    assert (a1_diffs["kam"]["from_name"], a1_diffs["kam"]["to_name"]) == ("Alice", "nobody")
+    assert (a1_diffs["sponsor"]["from_name"], a1_diffs["sponsor"]["to"]) == ("Sam", None)
+    assert a1_diffs["kam"]["reason"] == (
+        "The account leaves the key account programme: the KAM assignment ends on "
+        f"{dt.date.today().isoformat()}, when the review is applied (kept in the assignment "
+        "history)."
+    )
+    assert "tender-only" in a1_diffs["decision"]["reason"]
+    # The capacity rules are re-checked: Alice would carry no key account (minimum 1).
+    violations = services.apply_violations(review)
+    assert [(v.rule, v.person_name) for v in violations] == [("kam_min_accounts", "Alice")]
+    page = login(chris).get(f"/selection/reviews/{review.pk}/apply/").content.decode()
+    assert "Alice would carry 0 key accounts as KAM" in page
+    assert "the sponsor assignment ends on" in page
+    # Applying without a reason is refused (nothing changes); with one it goes through.
+    from openkam.web.people.assignments import RuleViolation
+
+    with pytest.raises(RuleViolation):
+        services.apply_review(review, chris)
+    assert Account.objects.get(account_id="A1").kam_id == small["people"]["Alice"].pk
+    services.apply_review(review, chris, exception_reason="Alice takes over A4 next month")
+    a1.refresh_from_db()
+    assert (a1.key_status, a1.kam, a1.sponsor) == ("not_key", None, None)
+    ended = Assignment.objects.filter(account=a1).order_by("role")
+    assert [(a.role, a.person.name, a.start, a.end) for a in ended] == [
+        ("kam", "Alice", start, dt.date.today()),
+        ("sponsor", "Sam", start, dt.date.today()),
+    ]
+    event = AuditEvent.objects.filter(account_key="A1", action="update").latest("id")
+    assert "KAM Alice → nobody" in event.message and "tender-only" in event.message
+
+
 def test_scores_page_writes_estimates_as_money(programme, login):
     # Given: Alice estimates A1's potential at 250,000 and scores its satisfaction 4.
     alice = programme["users"]["Alice"]

@@ -97,6 +97,8 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
             journal_meta=meta,
             keep_journal=True,
         )
+        if kind in ("orders", "deliveries") and outcome.files_written:
+            _refresh_fulfilment(data_dir)
         result = {
             "kind": kind,
             "rows_read": outcome.rows_read,
@@ -118,6 +120,7 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
         from openkam.store.ledger import finish_journal
 
         finish_journal(data_dir, outcome.journal_id)
+        _warm_after(kind, result)
         return result
     else:
         validated = store.validate_import(kind, paths, known, data_dir=data_dir, progress=report)
@@ -150,7 +153,42 @@ def _run_import(kind, paths, *, user, actor, replace, progress) -> dict:
         result["warnings"] = [str(w) for w in validated.warnings]
         result["warnings"] += getattr(upserted, "warnings", [])
     _audit_import(kind, names, result, user=user, actor=actor)
+    _warm_after(kind, result)
     return result
+
+
+def _refresh_fulfilment(data_dir: Path) -> None:
+    """Join the new orders or deliveries once, now, so the service report after the import
+    is one scan (openkam.engine.operations.fulfilment). The import is in the ledger
+    whatever happens here: a failure only leaves the report to join the ledger itself."""
+    from openkam.engine.operations import refresh_fulfilment
+
+    try:
+        refresh_fulfilment(data_dir)
+    except Exception:
+        logger.exception("the fulfilment of the order lines could not be brought up to date")
+
+
+#: Kinds whose import changes the selection's data criteria (the ledger, the product lines
+#: that count a customer's breadth, the account hierarchy that rolls subsidiaries up).
+SELECTION_INPUTS = {"products", "accounts"}
+
+
+def _warm_after(kind: str, result: dict) -> None:
+    """Queue the selection criteria's warm-up after an import that changed what they read,
+    so the first review after an import is as fast as any other (``portfolio.services.
+    warm_selection_criteria``; the task worker runs it, coalesced)."""
+    if not getattr(settings, "OPENKAM_WARM_AFTER_IMPORT", True):
+        return
+    changed = result.get("rows_added") or result.get("rows_replaced")
+    if KINDS[kind].home != "ledger":
+        changed = kind in SELECTION_INPUTS and (result.get("created") or result.get("updated"))
+    if not changed:
+        return
+    from openkam.web.core.tasks import enqueue_once
+    from openkam.web.portfolio.services import warm_selection_criteria
+
+    enqueue_once(warm_selection_criteria)
 
 
 def _audit_import(kind: str, names: str, result: dict, *, user, actor: str, note: str = ""):

@@ -107,7 +107,7 @@ def upsert(
         )
         return UpsertResult(kind, counts["created"], counts["updated"], counts["unchanged"])
     if kind == "people":
-        rows = organisation.prepare_people(rows, origins, columns)
+        rows = organisation.prepare_people(rows, origins, columns, user=user)
     if kind in COMPOSITE_SPECS:
         return _upsert_composite(kind, rows, user=user, actor=actor, columns=columns)
     model, key, plain, fks = SPECS[kind]

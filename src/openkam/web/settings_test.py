@@ -14,6 +14,8 @@ STATIC_ROOT.mkdir()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Readiness snapshots on every change are tested in tests/web/test_programme*.
 OPENKAM_READINESS_AUTO = False
+# The selection criteria are not warmed after each import of a test (it reads the ledger).
+OPENKAM_WARM_AFTER_IMPORT = False
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 if os.environ.get("OPENKAM_TEST_DATABASE_URL"):

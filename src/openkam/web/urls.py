@@ -13,7 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("openkam.web.accounts.urls")),
-    path("people/", include("openkam.web.people.urls")),
+    path("", include("openkam.web.people.urls")),
     # Profitability and lifetime value keep the addresses of the app that once held both.
     path("insights/", include("openkam.web.profitability.urls")),
     path("insights/", include("openkam.web.lifetime_value.urls")),

@@ -268,8 +268,16 @@ def test_slow_demotion_sentence_states_the_rule_applied():
         "Leaves the programme: its attractiveness 0.0 has been below the exit threshold 4.0 "
         "for 2 consecutive reviews (slow demotion lets a key account go after 2 reviews)."
     )
+    # Leaving the programme ends its KAM's assignment (it had no sponsor): listed with it.
     assert e["changes"] == [
-        {"field": "decision", "from": "key", "to": "not_key", "reason": e["reasons"][0]}
+        {"field": "decision", "from": "key", "to": "not_key", "reason": e["reasons"][0]},
+        {
+            "field": "kam",
+            "from": "K1",
+            "to": None,
+            "reason": "The account leaves the key account programme: the KAM assignment ends "
+            "when the review is applied.",
+        },
     ]
 
 

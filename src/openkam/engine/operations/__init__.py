@@ -14,7 +14,9 @@ from openkam.engine.operations.allocation import (
     share,
     what_if,
 )
+from openkam.engine.operations.fulfilment import Fulfilment, refresh_fulfilment
 from openkam.engine.operations.inputs import (
+    ledger_open_lines,
     line_values,
     open_lines,
     supply_table,
@@ -23,6 +25,8 @@ from openkam.engine.operations.inputs import (
 from openkam.engine.operations.service import (
     ROW_KEYS,
     SUMS,
+    fulfilment_sums,
+    ledger_service_sums,
     ledger_today,
     line_status,
     measures,
@@ -36,13 +40,18 @@ __all__ = [
     "ROW_KEYS",
     "SUMS",
     "Allocation",
+    "Fulfilment",
     "Protection",
     "allocate",
+    "fulfilment_sums",
+    "ledger_open_lines",
+    "ledger_service_sums",
     "ledger_today",
     "line_status",
     "line_values",
     "measures",
     "open_lines",
+    "refresh_fulfilment",
     "service_levels",
     "service_sums",
     "share",

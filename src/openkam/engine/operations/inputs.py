@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from openkam.engine.ledger import Ledger
 from openkam.engine.money_lines import with_gross
+from openkam.engine.profitability.money import ints_to_decimal
 
 _Q = nw.Decimal(18, 3)
 
@@ -53,6 +54,45 @@ def open_lines(orders: nw.LazyFrame, deliveries: nw.LazyFrame, as_of: dt.date) -
         .select(*OPEN_LINE_COLUMNS)
         .collect("pyarrow")
         .to_arrow()
+    )
+    return table.sort_by(
+        [("order_date", "ascending"), ("order_id", "ascending"), ("line_no", "ascending")]
+    )
+
+
+def ledger_open_lines(
+    ledger: Ledger,
+    as_of: dt.date,
+    *,
+    cache: bool = False,
+    accounts: Iterable[str] | None = None,
+) -> pa.Table:
+    """:func:`open_lines` of a ledger (narrowed to ``accounts``). With ``cache``, from the
+    per-line fulfilment kept beside the ledger when it can answer (no delivery after
+    ``as_of``; see :mod:`~openkam.engine.operations.fulfilment`): one scan instead of the
+    join. The same table either way."""
+    frame = None
+    if cache:
+        from openkam.engine.operations.fulfilment import Fulfilment
+
+        frame = Fulfilment(ledger).frame(as_of)
+    if frame is None:
+        orders = ledger.table("orders")
+        if accounts is not None:
+            orders = orders.filter(nw.col("account_id").is_in(list(accounts)))
+        return open_lines(orders, ledger.table("deliveries"), as_of)
+    if accounts is not None:
+        frame = frame.filter(nw.col("account_id").is_in(list(accounts)))
+    table = (
+        frame.filter(nw.col("order_date") <= nw.lit(as_of, dtype=nw.Date))
+        .filter(nw.col("delivered") < nw.col("q"))
+        .select(*OPEN_LINE_COLUMNS[:-1], _open=nw.col("q") - nw.col("delivered"))
+        .collect("pyarrow")
+        .to_arrow()
+    )
+    milli = table["_open"].to_numpy(zero_copy_only=False)
+    table = table.drop_columns(["_open"]).append_column(
+        "open_quantity", ints_to_decimal(milli, pa.decimal128(18, 3))
     )
     return table.sort_by(
         [("order_date", "ascending"), ("order_id", "ascending"), ("line_no", "ascending")]

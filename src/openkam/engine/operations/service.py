@@ -93,19 +93,35 @@ def line_status(
     One join of the due lines with their deliveries and one group-by per line: the query
     reads each table once.
     """
+    return with_flags(per_line(orders, deliveries, as_of, keep))
+
+
+def per_line(
+    orders: nw.LazyFrame,
+    deliveries: nw.LazyFrame,
+    as_of: dt.date | None,
+    keep: Iterable[str],
+) -> nw.LazyFrame:
+    """The order lines (due by ``as_of``; all of them when None) with the sums of their
+    deliveries (by ``as_of``; all when None): the columns of :func:`line_status` before
+    its flags."""
     keep = [c for c in dict.fromkeys(keep) if c not in ("order_id", "line_no")]
-    as_of_lit = nw.lit(as_of, dtype=nw.Date)
-    due = with_day_numbers(
-        orders.filter(nw.col("promised_date") <= as_of_lit), _ordered="order_date"
-    ).select("order_id", "line_no", *keep, "promised_date", "_ordered", q=_milli("quantity"))
-    if "promised_date" in keep:
-        due = due.with_columns(_promised=nw.col("promised_date"))
-    else:
-        due = due.rename({"promised_date": "_promised"})
-    shipped = with_day_numbers(
-        deliveries.filter(nw.col("delivery_date") <= as_of_lit), _day="delivery_date"
-    ).select("order_id", "line_no", "_day", "delivery_date", dq=_milli("quantity"))
-    per_line = (
+    if as_of is not None:
+        as_of_lit = nw.lit(as_of, dtype=nw.Date)
+        orders = orders.filter(nw.col("promised_date") <= as_of_lit)
+        deliveries = deliveries.filter(nw.col("delivery_date") <= as_of_lit)
+    due = with_day_numbers(orders, _ordered="order_date").select(
+        "order_id",
+        "line_no",
+        *keep,
+        "_ordered",
+        _promised=nw.col("promised_date"),
+        q=_milli("quantity"),
+    )
+    shipped = with_day_numbers(deliveries, _day="delivery_date").select(
+        "order_id", "line_no", "_day", "delivery_date", dq=_milli("quantity")
+    )
+    return (
         due.join(shipped, on=["order_id", "line_no"], how="left")
         .with_columns(
             _on_time=nw.when(nw.col("delivery_date") <= nw.col("_promised"))
@@ -123,15 +139,39 @@ def line_status(
             on_time=nw.col("on_time").fill_null(0),
         )
     )
+
+
+def with_flags(lines: nw.LazyFrame) -> nw.LazyFrame:
+    """:func:`per_line`'s rows with the flags of :func:`line_status` (``otif``, ``full``,
+    ``filled``, ``owed``, ``_lead``), from ``q``, ``delivered``, ``on_time``, ``last_day``
+    and ``_ordered``."""
     full = nw.col("delivered") >= nw.col("q")
     in_time = nw.col("on_time") >= nw.col("q")
-    return per_line.with_columns(
+    return lines.with_columns(
         otif=nw.when(in_time).then(1).otherwise(0),
         full=nw.when(full).then(1).otherwise(0),
         filled=nw.when(in_time).then(nw.col("q")).otherwise(nw.col("on_time")),
         owed=nw.when(full).then(0).otherwise(nw.col("q") - nw.col("delivered")),
         _lead=nw.when(full).then(nw.col("last_day") - nw.col("_ordered")),
     )
+
+
+def _narrow(
+    lines: nw.LazyFrame,
+    accounts: Iterable[str] | None,
+    products: Iterable[str] | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> nw.LazyFrame:
+    if accounts is not None:
+        lines = lines.filter(nw.col("account_id").is_in(list(accounts)))
+    if products is not None:
+        lines = lines.filter(nw.col("product_id").is_in(list(products)))
+    if date_from is not None:
+        lines = lines.filter(nw.col("promised_date") >= nw.lit(date_from, dtype=nw.Date))
+    if date_to is not None:
+        lines = lines.filter(nw.col("promised_date") <= nw.lit(date_to, dtype=nw.Date))
+    return lines
 
 
 def service_sums(
@@ -151,19 +191,42 @@ def service_sums(
     ``accounts`` / ``products`` narrow the order lines; ``date_from`` / ``date_to`` narrow
     the promised dates (inclusive). Quantities are float64 units (summed exactly in
     thousandths first), counts int64. Returns an Arrow table sorted by the group keys.
+
+    This reads the orders and joins their deliveries; :func:`ledger_service_sums` answers
+    from the per-line fulfilment kept beside the ledger when it can (a single scan).
     """
     period = check_period(period)
     by = list(by)
-    if accounts is not None:
-        orders = orders.filter(nw.col("account_id").is_in(list(accounts)))
-    if products is not None:
-        orders = orders.filter(nw.col("product_id").is_in(list(products)))
-    if date_from is not None:
-        orders = orders.filter(nw.col("promised_date") >= nw.lit(date_from, dtype=nw.Date))
-    if date_to is not None:
-        orders = orders.filter(nw.col("promised_date") <= nw.lit(date_to, dtype=nw.Date))
+    orders = _narrow(orders, accounts, products, date_from, date_to)
     orders = orders.with_columns(period_key=key_expr(nw.col("promised_date"), period))
-    lines = line_status(orders, deliveries, as_of, keep=[*by, "period_key"])
+    return _sum_lines(line_status(orders, deliveries, as_of, keep=[*by, "period_key"]), by)
+
+
+def fulfilment_sums(
+    fulfilment: nw.LazyFrame,
+    *,
+    period: Period = "month",
+    as_of: dt.date,
+    by: Iterable[str] = ("account_id",),
+    accounts: Iterable[str] | None = None,
+    products: Iterable[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> pa.Table:
+    """What :func:`service_sums` gives, from per-line fulfilment rows (see
+    :mod:`~openkam.engine.operations.fulfilment`: every order line with all its deliveries
+    and its flags). Exact only when no delivery is dated after ``as_of`` (then the flags of
+    a line due by ``as_of`` do not depend on it); the caller checks that."""
+    period = check_period(period)
+    by = list(by)
+    lines = _narrow(fulfilment, accounts, products, date_from, date_to).filter(
+        nw.col("promised_date") <= nw.lit(as_of, dtype=nw.Date)
+    )
+    lines = lines.with_columns(period_key=key_expr(nw.col("promised_date"), period))
+    return _sum_lines(lines, by)
+
+
+def _sum_lines(lines: nw.LazyFrame, by: list[str]) -> pa.Table:
     result = (
         lines.group_by(*by, "period_key")
         .agg(
@@ -190,6 +253,24 @@ def service_sums(
         columns[name] = col
     table = pa.table(columns)
     return table.sort_by([(c, "ascending") for c in [*by, "period_key"]])
+
+
+def ledger_service_sums(ledger: Ledger, *, as_of: dt.date, cache: bool = False, **kwargs):
+    """:func:`service_sums` over a ledger's orders and deliveries (``kwargs`` as there).
+
+    With ``cache``, from the per-line fulfilment kept under ``<data_dir>/cache/`` (made for
+    the order files that lack it, see :mod:`~openkam.engine.operations.fulfilment`) when it
+    can answer, i.e. when no delivery is dated after ``as_of``; else, and without
+    ``cache``, by joining the ledger's deliveries to its order lines. Both give the same
+    table.
+    """
+    if cache:
+        from openkam.engine.operations.fulfilment import Fulfilment
+
+        frame = Fulfilment(ledger).frame(as_of)
+        if frame is not None:
+            return fulfilment_sums(frame, as_of=as_of, **kwargs)
+    return service_sums(ledger.table("orders"), ledger.table("deliveries"), as_of=as_of, **kwargs)
 
 
 _QUANTITIES = ("ordered_quantity", "otif_quantity", "filled_quantity", "backorder_quantity")
@@ -261,6 +342,7 @@ def service_levels(
     as_of: dt.date | None = None,
     accounts: Iterable[str] | None = None,
     engine: str = "duckdb",
+    cache: bool = False,
 ) -> dict:
     """OTIF, fill rate, lead time and backorders per account and period of the promised date.
 
@@ -277,6 +359,10 @@ def service_levels(
         Only these accounts (default: all).
     engine
         "duckdb" or "spark" when ``ledger`` is a directory.
+    cache
+        Answer from the per-line fulfilment kept beside the ledger (a single scan; made
+        for the order files that lack it) where it can: see :func:`ledger_service_sums`.
+        The result is the same either way.
 
     Returns
     -------
@@ -289,12 +375,8 @@ def service_levels(
     as_of = as_of or ledger_today(ledger)
     rows = []
     if as_of is not None:
-        table = service_sums(
-            ledger.table("orders"),
-            ledger.table("deliveries"),
-            period=period,
-            as_of=as_of,
-            accounts=accounts,
+        table = ledger_service_sums(
+            ledger, period=period, as_of=as_of, accounts=accounts, cache=cache
         )
         rows = rows_of(table, period)
     return {"as_of": as_of.isoformat() if as_of else None, "period": period, "rows": rows}

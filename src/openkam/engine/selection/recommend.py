@@ -289,11 +289,14 @@ def recommend(
                 "decision": sum(
                     any(c["field"] == "decision" for c in r["changes"]) for r in accounts
                 ),
+                # Reassignments of key accounts (the end of a leaving account's KAM or
+                # sponsor is counted with its decision).
                 "kam": sum(
-                    any(c["field"] == "kam" and c["from"] for c in r["changes"]) for r in accounts
+                    any(c["field"] == "kam" and c["from"] and c["to"] for c in r["changes"])
+                    for r in accounts
                 ),
                 "sponsor": sum(
-                    any(c["field"] == "sponsor" and c["from"] for c in r["changes"])
+                    any(c["field"] == "sponsor" and c["from"] and c["to"] for c in r["changes"])
                     for r in accounts
                 ),
             },
@@ -494,6 +497,20 @@ def _changes(row: dict, cd: Candidate, chosen: bool, moves, ctx: _Context) -> No
             }
         )
     if not chosen:
+        if row["current_decision"] == "key":
+            # Leaving the programme ends its KAM's and sponsor's assignments: their load is
+            # key accounts, and applying the review records the end (web: assign_many).
+            for field, word in (("kam", "KAM"), ("sponsor", "sponsor")):
+                if row[f"current_{field}"]:
+                    changes.append(
+                        {
+                            "field": field,
+                            "from": row[f"current_{field}"],
+                            "to": None,
+                            "reason": f"The account leaves the key account programme: the "
+                            f"{word} assignment ends when the review is applied.",
+                        }
+                    )
         return
     for field in ("kam", "sponsor"):
         mv = moves.get((field, cd.account_id))

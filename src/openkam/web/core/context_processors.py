@@ -9,7 +9,9 @@ from openkam.web.core.roles import Role, role_of, runs_programme
 
 
 def navigation(request):
-    """Menu entries declared by the apps (``AppConfig.nav``: ``[(label, url_name, order)]``)."""
+    """Menu entries declared by the apps (``AppConfig.nav``: ``[(label, url_name, order)]``;
+    ``AppConfig.nav_paths``: ``{url_name: [path prefix, ...]}`` of other pages an entry
+    stands for)."""
     items = []
     for config in apps.get_app_configs():
         for label, url_name, order in getattr(config, "nav", ()):
@@ -17,11 +19,13 @@ def navigation(request):
                 url = reverse(url_name)
             except NoReverseMatch:
                 continue
-            items.append({"label": label, "url": url, "order": order})
+            also = tuple(getattr(config, "nav_paths", {}).get(url_name, ()))
+            items.append({"label": label, "url": url, "order": order, "also": also})
     items.sort(key=lambda item: item["order"])
     path = request.path
     for item in items:
-        item["active"] = item["url"] != "/" and path.startswith(item["url"]) or path == item["url"]
+        prefixes = (item["url"], *item.pop("also"))
+        item["active"] = item["url"] != "/" and path.startswith(prefixes) or path == item["url"]
     user = getattr(request, "user", None)
     role = role_of(user) if user else None
     return {

@@ -117,7 +117,9 @@ def _scarce_open(led, as_of, key_ids: set[str]) -> list[tuple[str, str, int]]:
     demand exceeds the supply, largest first."""
     from openkam.engine import operations as engine
 
-    lines = engine.open_lines(led.table("orders"), led.table("deliveries"), as_of)
+    # From the fulfilment, which this makes for the whole demo ledger: the first service
+    # report then finds it ready.
+    lines = engine.ledger_open_lines(led, as_of, cache=True)
     supply = engine.supply_table(led)
     if not lines.num_rows:
         return []

@@ -21,12 +21,21 @@ def commitment_rows(account, *, shared_only: bool = False) -> list[dict]:
     return [{"c": c, "status": latest.get(c.commitment_id)} for c in items]
 
 
+#: Open order lines shown on the account page (short ones first); the rest on the
+#: allocation page.
+PANEL_LINES = 15
+
+
 def commitments_panel(request, account) -> dict | None:
     rows = commitment_rows(account)
     if not rows and account.key_status != account.KeyStatus.KEY:
         return None
+    open_lines = services.account_open_lines(account)
     return {
         "account": account,
         "rows": rows,
         "may_create": services.may_create_for(request.user, account),
+        "open": open_lines,
+        "lines": open_lines["lines"][:PANEL_LINES],
+        "more": max(0, len(open_lines["lines"]) - PANEL_LINES),
     }

@@ -366,7 +366,8 @@ def service_report(
     accounts = [account] if account else None
     key = ("service", led.fingerprint(), period, account, as_of)
     report = _cached(
-        key, lambda: engine.service_levels(led, period, as_of=as_of, accounts=accounts)
+        key,
+        lambda: engine.service_levels(led, period, as_of=as_of, accounts=accounts, cache=True),
     )
     return report
 
@@ -465,9 +466,9 @@ def _sums_by_product(led: Ledger, grain: str, group: list[Commitment], as_of: dt
     key = ("sums", led.fingerprint(), grain, tuple(accounts), start, as_of)
 
     def compute():
-        table = engine.service_sums(
-            led.table("orders"),
-            led.table("deliveries"),
+        table = engine.ledger_service_sums(
+            led,
+            cache=True,
             period=grain,
             as_of=as_of,
             by=("account_id", "product_id"),
@@ -610,7 +611,7 @@ def allocation_report(policy: str = "protect", as_of: dt.date | None = None) -> 
 
 
 def _allocate(led: Ledger, policy: str, as_of: dt.date) -> dict:
-    lines = engine.open_lines(led.table("orders"), led.table("deliveries"), as_of)
+    lines = engine.ledger_open_lines(led, as_of, cache=True)
     supply = engine.supply_table(led)
     prot = protections(as_of)
     key_accounts = set(
@@ -702,6 +703,70 @@ def account_allocation(account_id: str, policy: str = "protect") -> dict:
         "lines": [r for r in report["lines"] if r["account_id"] == account_id],
         "accounts": [a for a in report["accounts"] if a["account_id"] == account_id],
     }
+
+
+def account_open_lines(account: Account, policy: str = "protect") -> dict:
+    """What a planner needs on a key customer's call about a short delivery: the account's
+    open order lines (placed, not delivered in full, as of the ledger's today) with their
+    promised date, what the allocation of the supply confirms (units, date), what is short
+    and the rule or commitment that decided it, and the account's commitments in force that
+    cover each line's product.
+
+    Returns ``{"as_of", "policy", "lines": [...], "short_lines", "open_quantity",
+    "short_quantity"}``; lines short first, then by promised date. Each line has
+    ``order_id``, ``line_no``, ``product_id``, ``order_date``, ``promised_date``, ``late``
+    (promised before the as-of date), ``open_quantity``, ``confirmed_quantity``,
+    ``confirmed_date``, ``short_quantity``, ``rule`` and ``commitments`` (the Commitment
+    objects in force for the line's product or product line); ``general`` holds those in
+    force for all the account's products (they apply to every line).
+    """
+    led = ledger()
+    as_of = ledger_today(led)
+    out = {"as_of": as_of, "policy": policy, "lines": [], "short_lines": 0, "general": []}
+    out.update(open_quantity=0, short_quantity=0)
+    if as_of is None:
+        return out
+    key = ("open lines", led.fingerprint(), account.account_id, as_of)
+    table = _cached(
+        key, lambda: engine.ledger_open_lines(led, as_of, cache=True, accounts=[account.account_id])
+    )
+    if not table.num_rows:
+        return out
+    allocated = {
+        (r["order_id"], r["line_no"]): r
+        for r in allocation_report(policy, as_of)["lines"]
+        if r["account_id"] == account.account_id
+    }
+    in_force = list(
+        Commitment.objects.filter(
+            account=account, start_date__lte=as_of, end_date__gte=as_of
+        ).select_related("product")
+    )
+    covers = [(c, products_of(c)) for c in in_force]
+    out["general"] = [c for c, products in covers if products is None]
+    covers = [(c, set(products)) for c, products in covers if products is not None]
+    lines = []
+    for r in table.to_pylist():
+        a = allocated.get((r["order_id"], r["line_no"]), {})
+        lines.append(
+            {
+                **{k: r[k] for k in ("order_id", "line_no", "product_id", "order_date")},
+                "promised_date": r["promised_date"],
+                "late": r["promised_date"] < as_of,
+                "open_quantity": a.get("open_quantity", float(r["open_quantity"])),
+                "confirmed_quantity": a.get("confirmed_quantity", 0),
+                "confirmed_date": a.get("confirmed_date"),
+                "short_quantity": a.get("short_quantity", float(r["open_quantity"])),
+                "rule": a.get("rule", ""),
+                "commitments": [c for c, products in covers if r["product_id"] in products],
+            }
+        )
+    lines.sort(key=lambda x: (x["short_quantity"] <= 0, x["promised_date"], x["order_id"]))
+    out["lines"] = lines
+    out["short_lines"] = sum(1 for x in lines if x["short_quantity"] > 0)
+    out["open_quantity"] = sum(x["open_quantity"] for x in lines)
+    out["short_quantity"] = sum(x["short_quantity"] for x in lines)
+    return out
 
 
 def to_decimal(value) -> Decimal | None:

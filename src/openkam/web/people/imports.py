@@ -76,10 +76,16 @@ def _choice(value, choices, issues: _Issues, i: int, column: str, *, blank: bool
     return text
 
 
-def prepare_people(rows: list[dict], origins, columns: set[str] | None) -> list[dict]:
+def prepare_people(rows: list[dict], origins, columns: set[str] | None, user=None) -> list[dict]:
     """The people rows with the organisation columns checked and converted: functions and
-    executive levels among their choices, ``full_time_kam`` as a yes/no flag."""
+    executive levels among their choices, ``full_time_kam`` as a yes/no flag.
+
+    Only an administrator gives or changes roles, on this path as on the form and the API:
+    an import by anyone else (``user``; None is the operator's CLI) is refused, naming each
+    row, when it changes a person's role or gives a new person another role than viewer.
+    """
     issues = _Issues("people", origins)
+    _check_roles(rows, user, issues)
     present = columns if columns is not None else set().union(*(r.keys() for r in rows))
     out = []
     for i, row in enumerate(rows):
@@ -108,6 +114,37 @@ def prepare_people(rows: list[dict], origins, columns: set[str] | None) -> list[
         out.append(row)
     issues.raise_any()
     return out
+
+
+def _check_roles(rows: list[dict], user, issues: _Issues) -> None:
+    from openkam.web.core.permissions import may_grant_roles
+    from openkam.web.core.roles import Role
+
+    if user is None or may_grant_roles(user):
+        return
+    stored = dict(
+        Person.objects.filter(person_id__in=[r["person_id"] for r in rows]).values_list(
+            "person_id", "role"
+        )
+    )
+    for i, row in enumerate(rows):
+        role = (row.get("role") or "").strip()
+        if not role:
+            continue
+        before = stored.get(row["person_id"])
+        if role == (before or Role.VIEWER):
+            continue
+        if before is None:
+            reason = (
+                f"only an administrator gives roles: a new person ({row['person_id']}) is "
+                f"imported as {Role.VIEWER} by anyone else"
+            )
+        else:
+            reason = (
+                f"only an administrator changes roles: {row['person_id']} is {before} "
+                f"(leave the role as {before}, or ask an administrator)"
+            )
+        issues.add(i, "role", reason, role)
 
 
 def upsert(kind: str, rows: list[dict], *, user, actor: str, columns, origins) -> dict:

@@ -28,6 +28,7 @@ from openkam.engine.selection import (
 )
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
+from openkam.web.core.bulk import bulk_insert
 from openkam.web.core.roles import runs_programme
 from openkam.web.people.models import ExecutiveLevel, Person, ProgrammeRules
 from openkam.web.portfolio.models import (
@@ -306,6 +307,18 @@ def data_metrics() -> dict[str, dict]:
     return metrics
 
 
+@task()
+def warm_selection_criteria() -> None:
+    """Background task, queued after an import: compute the data-derived criteria of the
+    ledger as it is now and keep them (``data_metrics``'s cache), so that the first review
+    after an import reads them back like every other review. A failure is only logged: the
+    review computes them itself then."""
+    try:
+        data_metrics()
+    except Exception:
+        log.exception("warming the selection criteria failed")
+
+
 def _clv() -> dict[str, float]:
     try:
         from openkam.web.lifetime_value.figures import clv_by_account
@@ -523,8 +536,11 @@ def save_review(
             overrides=snapshot,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        ReviewRow.objects.bulk_create(
-            [ReviewRow(**ReviewRow.columns(r, i, review.pk)) for i, r in enumerate(accounts)],
+        # Plain rows, not model instances: the ORM's per-field preparation of 2,000 rows
+        # was most of the time a review took to store.
+        bulk_insert(
+            ReviewRow,
+            (ReviewRow.columns(r, i, review.pk) for i, r in enumerate(accounts)),
             batch_size=1000,
         )
         audit.record(
@@ -562,25 +578,112 @@ def compute_review(run_id: int) -> None:
     run_with_tracking(run_id, work, store)
 
 
-def review_changes(review: Review) -> tuple[list[dict], dict[str, str]]:
-    """The review's decisions as ``people.assignments.assign_many`` changes, and each
-    account's reason (its sentences)."""
-    rows = review.rows()
-    people = {p.person_id: p for p in Person.objects.all()}
-    accounts = {
-        a.account_id: a
-        for a in Account.objects.filter(account_id__in=[r["account_id"] for r in rows])
-    }
-    changes, reasons = [], {}
-    for row in rows:
-        account = accounts.get(row["account_id"])
-        if account is None:
+def _summaries(review: Review) -> list[dict]:
+    """Each account's decision, KAM and sponsor in ``review`` (no JSON read), in order."""
+    cols = ("account_id", "name", "decision", "kam", "sponsor")
+    if "accounts" in review.result:  # a review stored whole (before rows had a table)
+        return [{c: r.get(c) or "" for c in cols} for r in review.result["accounts"]]
+    return list(review.row_set.order_by("position").values(*cols))
+
+
+def _data_of(review: Review, account_ids) -> dict[str, dict]:
+    """The stored rows (``data``) of some accounts of ``review``."""
+    if "accounts" in review.result:
+        wanted = set(account_ids)
+        return {r["account_id"]: r for r in review.result["accounts"] if r["account_id"] in wanted}
+    return dict(
+        review.row_set.filter(account_id__in=list(account_ids)).values_list("account_id", "data")
+    )
+
+
+def proposed_state(row: dict, today: dict) -> dict:
+    """What applying a review's ``row`` sets, against the account's state ``today``
+    (``{"decision", "kam", "sponsor"}``, person ids or None).
+
+    A key account gets the review's KAM and sponsor. An account that leaves the programme
+    loses its KAM and sponsor: their assignments end on the day the review is applied
+    (the history keeps them), because a KAM's and a sponsor's load is their key accounts
+    and an account outside the programme has neither. An account that stays outside keeps
+    whatever it has.
+    """
+    if row["decision"] == "key":
+        return {"decision": "key", "kam": row["kam"] or None, "sponsor": row["sponsor"] or None}
+    if today["decision"] == "key":
+        return {"decision": row["decision"], "kam": None, "sponsor": None}
+    return {"decision": row["decision"]}
+
+
+def _planned(review: Review) -> list[tuple[dict, dict, dict, list[str]]]:
+    """``(row, today, proposed, fields that change)`` of every account of ``review`` that
+    exists now, in the review's order."""
+    live = current_holdings()
+    out = []
+    for r in _summaries(review):
+        now = live.get(r["account_id"])
+        if now is None:
             continue
-        change = {"account": account, "key_status": row["decision"]}
-        if row["decision"] == "key":
-            change["kam"] = people.get(row["kam"])
-            change["sponsor"] = people.get(row["sponsor"])
-        change["reason"] = f"{review.label}: {'; '.join(row['reasons'])}"[:500]
+        today = {
+            "decision": "key" if now["is_key"] else "not_key",
+            "kam": now["kam"],
+            "sponsor": now["sponsor"],
+        }
+        proposed = proposed_state(r, today)
+        changed = [f for f in FIELDS if f in proposed and proposed[f] != today[f]]
+        out.append((r, today, proposed, changed))
+    return out
+
+
+def _leaving_reason(role: str) -> str:
+    """Why the KAM or sponsor of an account that leaves the programme goes (the account's
+    own reason is on its key-account line just above)."""
+    when = timezone.localdate().isoformat()
+    return (
+        f"The account leaves the key account programme: the {ROLE_WORDS[role]} assignment "
+        f"ends on {when}, when the review is applied (kept in the assignment history)."
+    )
+
+
+ROLE_WORDS = {"kam": "KAM", "sponsor": "sponsor"}
+
+
+def review_changes(review: Review) -> tuple[list[dict], dict[str, str]]:
+    """The review's decisions as ``people.assignments.assign_many`` changes (only the
+    accounts it changes, and key accounts whose holder has no history yet, which applying
+    starts), and each account's reason (its sentences)."""
+    from openkam.web.people.models import Assignment
+
+    planned = _planned(review)
+    open_rows = set(
+        Assignment.objects.filter(end__isnull=True).values_list("account__account_id", "role")
+    )
+    wanted = [
+        (r, proposed)
+        for r, today, proposed, changed in planned
+        if changed
+        or (
+            proposed["decision"] == "key"
+            and any(
+                proposed[role] and (r["account_id"], role) not in open_rows
+                for role in ("kam", "sponsor")
+            )
+        )
+    ]
+    ids = [r["account_id"] for r, _ in wanted]
+    data = _data_of(review, ids)
+    people_ids = {
+        p for _, proposed in wanted for p in (proposed.get("kam"), proposed.get("sponsor"))
+    }
+    people = {p.person_id: p for p in Person.objects.filter(person_id__in=people_ids - {None})}
+    accounts = {a.account_id: a for a in Account.objects.filter(account_id__in=ids)}
+    changes, reasons = [], {}
+    for r, proposed in wanted:
+        account = accounts[r["account_id"]]
+        change = {"account": account, "key_status": proposed["decision"]}
+        for role in ("kam", "sponsor"):
+            if role in proposed:
+                change[role] = people.get(proposed[role]) if proposed[role] else None
+        why = "; ".join((data.get(r["account_id"]) or {}).get("reasons") or [])
+        change["reason"] = f"{review.label}: {why}"[:500]
         reasons[account.account_id] = change["reason"]
         changes.append(change)
     return changes, reasons
@@ -726,38 +829,31 @@ def compare_reviews(a: Review, b: Review) -> list[dict]:
 
 def pending_changes(review: Review) -> list[dict]:
     """What applying ``review`` would change now: every account whose key status, KAM or
-    sponsor today differs from the review's decision, with the review's reason.
+    sponsor today differs from the review's decision, with the review's reason. An account
+    leaving the programme lists the end of its KAM's and sponsor's assignments.
 
     An account changed by hand since the review was computed is marked ``stale``.
     """
-    live = current_holdings()
+    planned = [p for p in _planned(review) if p[3]]
+    data = _data_of(review, [r["account_id"] for r, *_ in planned])
     names = dict(Person.objects.values_list("person_id", "name"))
     out = []
-    for r in review.row_set.order_by("position").values(
-        "account_id", "name", "decision", "kam", "sponsor", "data"
-    ):
-        now = live.get(r["account_id"])
-        if now is None:
-            continue
-        today = {
-            "decision": "key" if now["is_key"] else "not_key",
-            "kam": now["kam"],
-            "sponsor": now["sponsor"],
-        }
-        proposed = {"decision": r["decision"]}
-        if r["decision"] == "key":
-            proposed.update(kam=r["kam"] or None, sponsor=r["sponsor"] or None)
-        data = r["data"]
+    for r, today, proposed, changed in planned:
+        d = data.get(r["account_id"]) or {}
         stale = (
-            today["decision"] != data.get("current_decision", today["decision"])
-            or today["kam"] != data.get("current_kam", today["kam"])
-            or today["sponsor"] != data.get("current_sponsor", today["sponsor"])
+            today["decision"] != d.get("current_decision", today["decision"])
+            or today["kam"] != d.get("current_kam", today["kam"])
+            or today["sponsor"] != d.get("current_sponsor", today["sponsor"])
         )
         diffs = []
-        for f, after in proposed.items():
-            before = today[f]
-            if before == after:
-                continue
+        for f in changed:
+            before, after = today[f], proposed[f]
+            if f != "decision" and proposed["decision"] != "key":
+                reason = _leaving_reason(f)
+            else:
+                reason = (
+                    _reason_for(d, f) or (d.get("reasons") or [""])[0] or "as the review decided"
+                )
             diffs.append(
                 {
                     "field": f,
@@ -765,16 +861,13 @@ def pending_changes(review: Review) -> list[dict]:
                     "from": before,
                     "to": after,
                     "from_name": names.get(before, before) if f != "decision" else before,
-                    "to_name": names.get(after, after) if f != "decision" else after,
-                    "reason": _reason_for(data, f)
-                    or (data.get("reasons") or [""])[0]
-                    or "as the review decided",
+                    "to_name": (names.get(after, after) or "nobody") if f != "decision" else after,
+                    "reason": reason,
                 }
             )
-        if diffs:
-            out.append(
-                {"account_id": r["account_id"], "name": r["name"], "diffs": diffs, "stale": stale}
-            )
+        out.append(
+            {"account_id": r["account_id"], "name": r["name"], "diffs": diffs, "stale": stale}
+        )
     return out
 
 

@@ -72,7 +72,6 @@ class ReadinessSettingsSerializer(serializers.ModelSerializer):
             "selection_review_days",
             "programme_review_days",
             "assessment_days",
-            "max_revenue_weight",
             "version",
         ]
 

@@ -44,7 +44,6 @@ class ReadinessSettingsForm(VersionedForm):
             "selection_review_days",
             "programme_review_days",
             "assessment_days",
-            "max_revenue_weight",
             "version",
         ]
 

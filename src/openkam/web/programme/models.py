@@ -46,14 +46,8 @@ class ReadinessSettings(ChangeLoggedModel):
     assessment_days = models.PositiveSmallIntegerField(
         default=365, help_text="A KAM's competencies count as assessed for this many days."
     )
-    max_revenue_weight = models.DecimalField(
-        max_digits=3,
-        decimal_places=2,
-        default=Decimal("0.20"),
-        validators=SHARE,
-        help_text="Most weight scorecards may put on revenue (the seeds: judge KAMs on "
-        "contribution and lifetime value, not top-line revenue).",
-    )
+    # The most weight scorecards may put on revenue is the scorecards' own setting
+    # (``ScorecardWeights.revenue_warning_share``), set with the weights it bounds.
 
     class Meta:
         verbose_name_plural = "readiness settings"

@@ -216,6 +216,66 @@ def _operations_own_actions(ctx: Context) -> Check:
     )
 
 
+def _commitments_kept(ctx: Context) -> Check:
+    """The seeds: priority for a key account is given by operations, not sales. Each
+    measured commitment to a key account counts once, by its last closed review period
+    (ended by the ledger's today, or ``ctx.today`` if earlier) that had order lines due;
+    the share kept is held to the champion's target share."""
+    from openkam.web.operations import services as operations
+    from openkam.web.operations.models import Commitment
+
+    name = "Operations keep their commitments to key accounts"
+    url = reverse("operations:index")
+    commitments = (
+        Commitment.objects.filter(account_id__in=ctx.key_ids)
+        .exclude(measure=Commitment.Measure.NONE)
+        .filter(start_date__lte=ctx.today)
+    )
+    led_today = operations.ledger_today()
+    if not commitments.exists() or led_today is None:
+        what = "no order ledger to measure them" if commitments.exists() else "none recorded"
+        return Check(name, NOT_MET, f"Commitments of operations to key accounts: {what}", [], url)
+    as_of = min(led_today, ctx.today)
+    last: dict[str, dict] = {}
+    for row in operations.commitment_status(commitments=commitments, as_of=as_of):
+        if row["complete"] and row["status"] in ("kept", "broken"):
+            last[row["commitment_id"]] = row  # rows come sorted by period
+    found = {c.commitment_id: c for c in commitments.select_related("account")}
+    kept = sum(r["status"] == "kept" for r in last.values())
+    evidence = []
+    for cid, r in sorted(last.items()):
+        if r["status"] == "broken":
+            c = found[cid]
+            label = Commitment.Measure(c.measure).label.split(" (")[0]
+            evidence.append(
+                Evidence(
+                    f"{cid}: {c.account.name} ({c.account.account_id})",
+                    f"{label} {r['value']} against {r['target']} in {r['period']}",
+                    c.get_absolute_url(),
+                )
+            )
+    if not last:
+        return Check(
+            name,
+            NOT_MET,
+            f"{len(found)} commitments to key accounts, none with a closed period measured yet",
+            [],
+            url,
+        )
+    return Check(
+        name,
+        share_status(kept, len(last), ctx.settings.target_share),
+        _share_summary(
+            kept,
+            len(last),
+            "commitments kept in their last closed period",
+            ctx.settings.target_share,
+        ),
+        evidence,
+        url,
+    )
+
+
 # --- step 2 -------------------------------------------------------------------------------
 
 
@@ -536,7 +596,8 @@ def _scorecard_weights(ctx: Context) -> Check:
 
     weights = ScorecardWeights.objects.order_by("pk").first() or ScorecardWeights()
     total = sum(getattr(weights, m) for m in MEASURES)
-    limit = ctx.settings.max_revenue_weight
+    # One setting for both: the share above which the weights page warns.
+    limit = Decimal(weights.revenue_warning_share) / 100
     name = "Scorecards weigh contribution and lifetime value, not revenue"
     if not total:
         return Check(
@@ -635,7 +696,11 @@ def readiness(today: dt.date | None = None) -> list[Step]:
     ctx = Context(today or timezone.localdate())
     kams = _kams(ctx)
     checks = {
-        1: [_trained_operations_on_team(ctx), _operations_own_actions(ctx)],
+        1: [
+            _trained_operations_on_team(ctx),
+            _operations_own_actions(ctx),
+            _commitments_kept(ctx),
+        ],
         2: [_executive_sponsors(ctx), _sponsor_visits(ctx)],
         3: [_champion_recorded(ctx), _champion_reports_to_top(ctx)],
         4: [

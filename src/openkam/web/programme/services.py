@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from openkam.web.accounts.models import Account
 from openkam.web.core import audit
@@ -55,6 +56,16 @@ def record_readiness(
     if not force and last is not None and last.statuses == statuses:
         return None
     return ReadinessSnapshot.objects.create(statuses=statuses, result=result)
+
+
+@task()
+def refresh_readiness() -> None:
+    """Background task: the readiness check after changes (``programme.signals``); a
+    failure is logged and never touches the changes that asked for it."""
+    try:
+        record_readiness()
+    except Exception:
+        log.exception("readiness snapshot failed")
 
 
 def progress(limit: int = 200) -> list[dict]:

@@ -280,6 +280,10 @@ class ScorecardViewSet(viewsets.ViewSet):
     )
     def retrieve(self, request, person_id=None):
         person = get_object_or_404(Person, person_id=person_id)
+        # Whom the user may ever see first, so that a refusal never depends on whether
+        # figures exist (see views._card); then the period's own rule.
+        if not services.may_see(request.user, person):
+            raise PermissionDenied("You may not see this person's scorecard.")
         period = _period(request)
         if not services.may_see(request.user, person, period):
             raise PermissionDenied("You may not see this person's scorecard.")
@@ -362,6 +366,10 @@ class ScorecardViewSet(viewsets.ViewSet):
         """The composite score's weights; the champion or an admin changes them."""
         weights = ScorecardWeights.load()
         if request.method == "PUT":
+            if not weights.editable_by(request.user):
+                raise PermissionDenied(
+                    "Only the KAM champion or an administrator sets the weights."
+                )
             version = required_version(request.data)
             values = {
                 k: request.data[k]

@@ -52,9 +52,16 @@ class ScorecardWeights(ChangeLoggedModel):
     net_sales = models.PositiveSmallIntegerField(
         "net sales (revenue)", default=0, validators=PERCENT
     )
-    #: Above this share on revenue the weights page and API carry the seeds' warning.
+    #: The most weight on revenue, in percent: above it the weights page and API carry the
+    #: seeds' warning, and the programme's readiness check (step 6) is not met. The one
+    #: setting for both (it was also a readiness threshold before).
     revenue_warning_share = models.PositiveSmallIntegerField(
-        "warn above this share on revenue", default=10, validators=PERCENT
+        "most weight on revenue (%)",
+        default=10,
+        validators=PERCENT,
+        help_text="Above this share on net sales the weights carry the seeds' warning and the "
+        "readiness check's step 6 is not met (judge KAMs on contribution and lifetime value, "
+        "not top-line revenue).",
     )
 
     class Meta:

@@ -658,7 +658,9 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Held]) -> dic
     (month, quarter or year) from the order ledger (OTIF, fill rate, lead time against its
     target). A measured period that lies within the scorecard's period counts for whoever
     held the account on its first day; "no data" and "not measured" periods do not count.
-    Kept = kept periods / measured periods × 100.
+    Kept = kept periods / measured periods × 100. ``broken`` lists the broken periods
+    (commitment, account, period, measure, value, target), latest first, so the scorecard
+    shows which promises to the person's accounts were not kept.
     """
     try:
         import openkam.web.operations.services  # noqa: F401
@@ -680,7 +682,7 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Held]) -> dic
         ),
     )
     statuses = _memoized(("commitments", tuple(every)), lambda: _commitment_statuses(every))
-    out: dict = defaultdict(lambda: {"measured": 0, "kept": 0})
+    out: dict = defaultdict(lambda: {"measured": 0, "kept": 0, "broken": []})
     for row in statuses:
         if row["account_id"] not in accounts or row["status"] not in ("kept", "broken"):
             continue
@@ -693,6 +695,15 @@ def commitments_kept(period: engine.ScorePeriod, assignments: list[Held]) -> dic
         cell = out[holder.person.person_id]
         cell["measured"] += 1
         cell["kept"] += row["status"] == "kept"
+        if row["status"] == "broken":
+            cell["broken"].append(
+                {
+                    k: row.get(k)
+                    for k in ("commitment_id", "account_id", "period", "measure", "value", "target")
+                }
+            )
+    for cell in out.values():
+        cell["broken"].sort(key=lambda r: (r["period"], r["commitment_id"]), reverse=True)
     return {
         p: {**c, "pct": c["kept"] / c["measured"] * 100 if c["measured"] else None}
         for p, c in out.items()

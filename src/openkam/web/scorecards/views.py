@@ -74,6 +74,10 @@ def index(request):
 
 def _card(request, person_id: str):
     person = get_object_or_404(Person, person_id=person_id)
+    # Whom the user may ever see first (no period: every sponsorship they held), so that a
+    # refusal never depends on whether figures exist; then the period's own rule.
+    if not services.may_see(request.user, person):
+        raise PermissionDenied("You may not see this person's scorecard.")
     period, problem = _period(request)
     if problem:
         return None, None, None, problem
@@ -198,6 +202,8 @@ def weights_view(request):
 @login_required
 @require_POST
 def record_view(request):
+    if not services.may_record(request.user):
+        raise PermissionDenied("Only the KAM champion or an administrator records scores.")
     period, problem = _period(request)
     if problem:
         return problem

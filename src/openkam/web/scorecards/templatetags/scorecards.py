@@ -35,3 +35,16 @@ def signed_money0(value) -> str:
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+#: Commitment measures in a few words, for the scorecard's table of broken commitments.
+MEASURE_LABELS = {
+    "otif_pct": "OTIF %",
+    "fill_rate_pct": "Fill rate %",
+    "avg_lead_time_days": "Lead time (days)",
+}
+
+
+@register.filter
+def measure_label(value) -> str:
+    return MEASURE_LABELS.get(value, value or "")
