@@ -135,7 +135,7 @@ def _kam_changes(result: dict, current: dict) -> int:
 def _review_task(user, criteria) -> tuple[float, int]:
     """A whole review as the background task runs it (criteria, solve, store): seconds and
     the stored review's id."""
-    from openkam.web.insights.models import Computation
+    from openkam.web.core.models import Computation
     from openkam.web.portfolio.services import compute_review
 
     run = Computation.objects.create(

@@ -22,9 +22,10 @@ def main() -> None:
     args = demo_args(__doc__.splitlines()[0], repeat=3)
     from django.db import connection, transaction
 
-    from openkam.web.insights import profitability
-    from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
-    from openkam.web.insights.profitability_settings import settings_params
+    from openkam.web.core.models import Computation
+    from openkam.web.profitability import services as profitability
+    from openkam.web.profitability.models import AccountPeriodFigures, PoolPeriodFigures
+    from openkam.web.profitability.services import settings_params
 
     result = profitability.compute(settings_params())
 

@@ -11,8 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from openkam.web.accounts.models import Account
-from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.core.models import Computation
 from openkam.web.people.models import Assignment, Person
+from openkam.web.profitability.models import AccountPeriodFigures
 
 
 def poll(page, expression: str, timeout_s: float = 15.0) -> None:

@@ -100,7 +100,7 @@ def import_files(programme, tmp_path, settings):
 def recompute_profitability(programme, login, django_capture_on_commit_callbacks):
     """Recompute profitability as a KAM (Alice) through the page, the background task run
     at once; returns the finished run."""
-    from openkam.web.insights.models import Computation
+    from openkam.web.core.models import Computation
 
     def run():
         client = login(programme["users"]["Alice"])

@@ -669,12 +669,12 @@ PAGES: dict[str, Page] = {
         ),
         data=lambda w, s: {**_visit_body(w, s), "sponsor": w["people"]["Sam"].pk},
     ),
-    "insights:profitability": Page(
+    "profitability:index": Page(
         PAGE_READ,
         post=programme("302", anonymous="302"),
         data=lambda w, s: {"cost_of_capital": "0.09", "version": 1},
     ),
-    "insights:clv": Page(
+    "lifetime_value:index": Page(
         PAGE_READ,
         post=programme("302", anonymous="302"),
         data=lambda w, s: {
@@ -685,14 +685,15 @@ PAGES: dict[str, Page] = {
             "version": 1,
         },
     ),
-    "insights:run": Page(PAGE_READ, params=lambda w, s: {"pk": w["run"].pk}),
-    "insights:recompute": Page(
-        POST_ONLY_GET,
-        post=rule(rest="302", viewer="403", anonymous="302"),
-        params=lambda w, s: {"kind": "profitability"},
+    "run": Page(PAGE_READ, params=lambda w, s: {"pk": w["run"].pk}),
+    "profitability:recompute": Page(
+        POST_ONLY_GET, post=rule(rest="302", viewer="403", anonymous="302")
     ),
-    "insights:activities": Page(PAGE_READ, params=acc, query="period=2024&pool=delivery"),
-    "insights:lines": Page(PAGE_READ, params=acc, query="period=2024"),
+    "lifetime_value:recompute": Page(
+        POST_ONLY_GET, post=rule(rest="302", viewer="403", anonymous="302")
+    ),
+    "profitability:activities": Page(PAGE_READ, params=acc, query="period=2024&pool=delivery"),
+    "profitability:lines": Page(PAGE_READ, params=acc, query="period=2024"),
     "portfolio:selection": Page(PAGE_READ),
     "portfolio:run": Page(rule(rest="*", anonymous="302"), post=programme("302", anonymous="302")),
     "portfolio:criteria": Page(

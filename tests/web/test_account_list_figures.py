@@ -11,8 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
+from openkam.web.core.models import Computation
+from openkam.web.lifetime_value.models import AccountValue
 from openkam.web.portfolio.models import CriteriaSet, Review
+from openkam.web.profitability.models import AccountPeriodFigures
 
 MONEY = ("gross_sales", "discounts", "invoiced_sales", "rebates", "cogs", "gross_margin")
 MONEY += ("cost_to_serve",)

@@ -13,7 +13,7 @@ from openkam.cli import app
 from openkam.web.accounts.models import Account
 from openkam.web.backup import BackupError, backup, restore
 from openkam.web.core.models import AuditEvent
-from openkam.web.insights.figures import clv_by_account
+from openkam.web.lifetime_value.figures import clv_by_account
 
 runner = CliRunner()
 

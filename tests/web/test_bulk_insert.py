@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from openkam.web.core.bulk import bulk_insert
-from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.core.models import Computation
+from openkam.web.profitability.models import AccountPeriodFigures
 
 MONEY = ("gross_sales", "discounts", "invoiced_sales", "rebates", "net_sales", "cogs")
 MONEY += ("gross_margin", "cost_to_serve", "net_contribution")

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from openkam.web.insights.models import AccountValue, Computation
-from openkam.web.insights.views import _histogram, nice_step, short_amount
+from openkam.web.core.models import Computation
+from openkam.web.lifetime_value.models import AccountValue
+from openkam.web.lifetime_value.views import _histogram, nice_step, short_amount
 
 
 def test_bin_width_is_a_round_number():

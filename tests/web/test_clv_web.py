@@ -15,7 +15,9 @@ from rest_framework.test import APIClient
 from typer.testing import CliRunner
 
 from openkam.cli import app
-from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
+from openkam.web.core.models import Computation
+from openkam.web.lifetime_value.models import AccountValue
+from openkam.web.profitability.models import AccountPeriodFigures
 
 runner = CliRunner()
 CDNOW = Path(__file__).resolve().parents[1] / "data" / "cdnow" / "CDNOW_sample.txt"
@@ -210,7 +212,7 @@ def test_clv_page_settings_and_api(demo_ledger, client, django_capture_on_commit
 
 
 def test_non_finite_model_output_is_stored_as_a_reason():
-    from openkam.web.insights.clv import _finite
+    from openkam.web.lifetime_value.services import _finite
 
     # Seen on a 100M-line ledger: a NaN from the models would make the whole run fail to store.
     assert _finite(float("nan")) is None and _finite(float("inf")) is None

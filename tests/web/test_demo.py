@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from openkam.cli import app
 from openkam.web.accounts.models import Account
-from openkam.web.insights.figures import figures_by_account, latest_year
-from openkam.web.insights.models import Computation
+from openkam.web.core.models import Computation
 from openkam.web.planning.models import Objective, Plan
+from openkam.web.profitability.figures import figures_by_account, latest_year
 from openkam.web.relationships.models import ContactProfile
 
 

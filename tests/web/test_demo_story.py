@@ -82,9 +82,9 @@ def test_volume_rebates_of_the_unfinished_year_are_not_paid(loaded):
 
 
 def test_this_years_actuals_are_computed(loaded):
-    from openkam.web.insights.figures import latest_year
     from openkam.web.planning.actuals import Actuals
     from openkam.web.planning.models import Objective
+    from openkam.web.profitability.figures import latest_year
 
     assert latest_year() == "2026"
     current = Objective.objects.filter(year=2026).exclude(metric="clv").select_related("plan")
@@ -135,8 +135,8 @@ def test_plans_differ_by_account(loaded):
 
 
 def test_targets_make_sense_for_loss_makers(loaded):
-    from openkam.web.insights.figures import figures_by_account
     from openkam.web.planning.models import Objective
+    from openkam.web.profitability.figures import figures_by_account
 
     last = {r.account_key: r for r in figures_by_account(grain="year", period="2025")}
     last.update(

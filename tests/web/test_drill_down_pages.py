@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from openkam.web.insights.models import AccountPeriodFigures
+from openkam.web.profitability.models import AccountPeriodFigures
 
 DAY = dt.date(2024, 1, 1)
 

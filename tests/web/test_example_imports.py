@@ -98,3 +98,21 @@ def test_clv_example_reproduces_the_published_fit():
         assert fit["params"][name] == pytest.approx(value, abs=0.001)
     assert fit["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
     assert fit["n_customers"] == 2357
+
+
+def test_the_sample_dollar_invoice_is_converted_at_the_sample_rate(data_dir):
+    # Given the samples imported as the README says: EX-INV-1007 is in USD, and
+    # fx-rates.csv gives 0.8532 EUR per USD from 2025-07-01 (the line is dated 2025-09-22).
+    runner = CliRunner()
+    for command in _commands():
+        assert runner.invoke(app, ["import", *command, "--json"]).exit_code == 0
+    from openkam.engine.ledger import Ledger
+    from openkam.engine.money_lines import Conversion
+
+    lines = Conversion.of(Ledger(data_dir), "EUR").invoices().collect("pyarrow").to_arrow()
+    line = next(r for r in lines.to_pylist() if r["invoice_id"] == "EX-INV-1007")
+    # By hand: 45 × 35.00 = 1,575.00 USD × 0.8532 = 1,343.79 EUR; discount 78.75 × 0.8532
+    # = 67.1895 → 67.19; cost of goods 945.00 × 0.8532 = 806.274 → 806.27.
+    assert str(line["gross_amount"]) == "1343.79"
+    assert str(line["discount_amount"]) == "67.19"
+    assert str(line["cogs_amount"]) == "806.27"

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
+from openkam.web.core.models import Computation
+from openkam.web.lifetime_value.models import AccountValue
+from openkam.web.profitability.models import AccountPeriodFigures
 
 THIS = dt.date.today().year
 MONEY = ("gross_sales", "discounts", "invoiced_sales", "rebates", "net_sales", "cogs")
@@ -64,3 +66,12 @@ def test_no_section_when_no_key_account_loses_money(programme, login):
     # The layout's comments stay comments (a multi-line {# #} once printed as text), and
     # the tab icon is a static file.
     assert "{#" not in html and "openkam/favicon.svg" in html
+
+
+def test_home_account_lists_show_amounts_with_their_currency(losses, login, programme):
+    # Given the figures above: A1's last complete year lost 3,000, its CLV is 12,345.
+    html = login(programme["users"]["Chris"]).get("/").content.decode()
+    # Then the key accounts list writes them with the reporting currency, like every page.
+    section = html[html.index("<h2>Key accounts</h2>") :]
+    section = section[: section.index("</section>")]
+    assert "-3,000 EUR" in section and "12,345 EUR" in section

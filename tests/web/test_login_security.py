@@ -216,3 +216,28 @@ def test_a_refused_request_is_logged_as_one_line(programme, login):
     assert len(lines) == 1
     assert "\n" not in lines[0] and "Traceback" not in lines[0]
     assert "Forbidden" in lines[0] and "/accounts/A1/edit/" in lines[0] and "bob" in lines[0]
+
+
+def test_no_handler_sees_a_refusals_traceback(programme, login, settings):
+    # Given DEBUG on, when Django's own console handler of the "django" logger prints too:
+    # the refusal reaches every handler as one line, without its traceback (the filter is
+    # on the django.request logger, before any handler; settings.LOGGING).
+    settings.DEBUG = True
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Collect()  # no filter of its own, like Django's console handler
+    logger = logging.getLogger("django")
+    logger.addHandler(handler)
+    try:
+        response = login(programme["users"]["Bob"]).get("/accounts/A1/edit/")
+    finally:
+        logger.removeHandler(handler)
+    assert response.status_code == 403
+    refused = [r for r in records if getattr(r, "status_code", None) == 403]
+    assert len(refused) == 1 and refused[0].exc_info is None
+    line = logging.Formatter().format(refused[0])
+    assert "\n" not in line and "Traceback" not in line and "bob" in line

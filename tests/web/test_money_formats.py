@@ -40,3 +40,11 @@ def test_the_template_filters(settings):
         "{% load formats %}{{ a|money }}|{{ a|money0:'USD' }}|{{ a|number:1 }}|{{ d|isodate }}"
     ).render(Context({"a": Decimal("98765.432"), "d": dt.date(2024, 2, 29)}))
     assert out == "98,765.43 CHF|98,765 USD|98,765.4|2024-02-29"
+
+
+def test_an_amount_rounded_to_zero_has_no_minus_sign(settings):
+    # -0.40 in whole units rounds (half up) to 0, and -0.004 in cents to 0.00: no "-0".
+    assert money_text(Decimal("-0.40"), "EUR", 0) == "0 EUR"
+    assert money_text(Decimal("-0.004"), "EUR") == "0.00 EUR"
+    assert number_text(Decimal("-0.2")) == "0"
+    assert money_text(Decimal("-0.50"), "EUR", 0) == "-1 EUR"

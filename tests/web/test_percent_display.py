@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from openkam.web.insights.display import percent_of, rounded_percent
+from openkam.web.profitability.display import percent_of, rounded_percent
 
 # One account, one invoice line, by hand: 1 × 400.00 at list price, no discount, rebate or
 # cost to serve; cost of goods 311.01. Net sales 400.00, net contribution 88.99, and the

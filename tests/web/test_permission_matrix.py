@@ -100,7 +100,7 @@ def build_world(programme) -> dict:
     """Given: the programme, an admin, and on A1 (own) and A2 (other) each: a plan with one
     row of every list and a version, two contacts with profiles, a relationship, a dotted
     line, a score and an override; saved criteria, a review and a finished run."""
-    from openkam.web.insights.models import Computation
+    from openkam.web.core.models import Computation
     from openkam.web.planning import services as planning
     from openkam.web.portfolio import services as portfolio
     from openkam.web.portfolio.models import AssessedScore, Override, Review

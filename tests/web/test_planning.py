@@ -360,9 +360,8 @@ def test_plan_actuals_from_the_stored_run_equal_the_engines(
     they equal the engine's own answer (a parent's subsidiaries rolled up), and an import
     since the run sends the actuals back to the engine."""
     from openkam.web.core.ledger import ledger
-    from openkam.web.insights.profitability import hierarchy
-    from openkam.web.insights.profitability_settings import settings_params
     from openkam.web.planning.actuals import _stored_figures, _yearly_figures
+    from openkam.web.profitability.services import hierarchy, settings_params
 
     invoices = (
         "invoice_id,line_no,invoice_date,account_id,product_id,quantity,unit_list_price,"
@@ -386,3 +385,27 @@ def test_plan_actuals_from_the_stored_run_equal_the_engines(
     assert stored[0]["L1"][2024]["net_sales"] == 320
     import_files({"invoices": invoices + "I4,1,2025-06-01,M1,P2,1,5,0,1.00\n"})
     assert _stored_figures(ledger(), ids, rate) is None
+
+
+def test_objective_targets_show_currency_only_for_amounts(plan, login, programme):
+    # Given: a net sales target of 250,000 and a volume target of 1,200 units.
+    Objective.objects.create(plan=plan, year=2025, metric="net_sales", target=Decimal(250000))
+    Objective.objects.create(plan=plan, year=2025, metric="volume", target=Decimal(1200))
+    html = login(programme["users"]["Vera"]).get("/plans/A1/").content.decode()
+    section = html[html.index('id="objectives"') :]
+    section = section[: section.index("</section>")]
+    # Then the amount carries the reporting currency and the units do not.
+    assert "250,000 EUR" in section
+    assert "1,200" in section and "1,200 EUR" not in section
+
+
+def test_an_off_track_objective_alert_writes_amounts_with_their_currency(programme, plan, ledger):
+    # Given the ledger above: A1 with A3 made a net contribution of 1,170 in 2024 (by hand
+    # in test_actuals_fill_in_from_the_ledger_for_the_account_subtree), against 2,000.
+    alice = programme["users"]["Alice"]
+    services.add_part(
+        plan, "objectives", {"year": 2024, "metric": "net_contribution", "target": 2000}, alice
+    )
+    alerts = plan_alerts(Plan.objects.all(), today=dt.date(2025, 2, 1))
+    texts = [a["text"] for a in alerts if a["kind"] == "objective"]
+    assert texts == ["Net contribution 2024 off track: 1,170 EUR of 2,000 EUR"]

@@ -13,7 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 from test_profitability_settings import FILES as WITH_PAYMENT_TERMS
 
-from openkam.web.insights.display import pool_label, quantity_text
+from openkam.web.profitability.display import pool_label, quantity_text
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import yaml
 from rest_framework.test import APIClient
 from test_profitability_web import FILES  # the hand-computed ledger (by hand there)
 
-from openkam.web.insights.models import Computation
+from openkam.web.core.models import Computation
 
 PERIOD_FORMS = "use 2024, 2024-Q1 or 2024-01"
 

@@ -9,12 +9,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from openkam.web.core.models import AuditEvent
-from openkam.web.insights.models import (
-    AccountPeriodFigures,
-    Computation,
-    ProfitabilitySettings,
-)
+from openkam.web.core.models import AuditEvent, Computation
+from openkam.web.profitability.models import AccountPeriodFigures, ProfitabilitySettings
 
 # The hand ledger of test_profitability_web, with payment terms: every invoice is paid 73
 # days (a fifth of a year) after it was issued, so credit cost = invoiced × rate / 5:
@@ -409,9 +405,9 @@ def test_plan_actuals_price_credit_at_the_rate_set(ledger, programme):
     import datetime as dt
 
     from openkam.web.accounts.models import Account
-    from openkam.web.insights.profitability_settings import update_settings
     from openkam.web.planning import services
     from openkam.web.planning.document import plan_document
+    from openkam.web.profitability.services import update_settings
 
     chris, alice = programme["users"]["Chris"], programme["users"]["Alice"]
     Account.objects.filter(account_id="L1").update(kam=programme["people"]["Alice"])

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from openkam.web.core.models import Computation
 from openkam.web.ingest import run_import
-from openkam.web.insights.models import AccountPeriodFigures, Computation, PoolPeriodFigures
+from openkam.web.profitability.models import AccountPeriodFigures, PoolPeriodFigures
 
 # A hand-computed ledger for 2024 (no payment dates, so no credit cost):
 #   delivery pool: cost 1,000.00 for capacity 100 deliveries -> 10.00 a delivery

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from openkam.web.insights import runs
-from openkam.web.insights.models import Computation
+from openkam.web.core import runs
+from openkam.web.core.models import Computation
 
 
 @pytest.fixture

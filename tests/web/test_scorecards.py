@@ -13,9 +13,10 @@ from rest_framework.test import APIClient
 from typer.testing import CliRunner
 
 from openkam.cli import app
-from openkam.web.insights.models import AccountPeriodFigures, Computation
+from openkam.web.core.models import Computation
 from openkam.web.people.models import Assignment, Person
 from openkam.web.planning.models import Action, Objective, Plan
+from openkam.web.profitability.models import AccountPeriodFigures
 from openkam.web.scorecards import services
 from openkam.web.scorecards.models import ClvSnapshot, ClvSnapshotValue, Scorecard
 

@@ -437,3 +437,15 @@ def test_an_account_leaving_the_programme_ends_its_kam_and_sponsor(small, login)
     ]
     event = AuditEvent.objects.filter(account_key="A1", action="update").latest("id")
     assert "KAM Alice → nobody" in event.message and "tender-only" in event.message
+
+
+def test_scores_page_writes_estimates_as_money(programme, login):
+    # Given: Alice estimates A1's potential at 250,000 and scores its satisfaction 4.
+    alice = programme["users"]["Alice"]
+    services.record_score(programme["accounts"]["A1"], "potential", 250000, "", alice)
+    services.record_score(programme["accounts"]["A1"], "satisfaction", 4, "", alice)
+    html = login(alice).get("/selection/accounts/A1/").content.decode()
+    # Then the estimate carries the reporting currency (latest and history); the score not.
+    assert html.count("250,000 EUR") == 2
+    assert "satisfaction = 4" in html
+    assert "4 EUR" not in html

@@ -159,8 +159,8 @@ def test_reading_a_plan_page_or_api_object_creates_nothing(programme, login):
     assert api_as(vera).get("/api/contact-profiles/C1/").status_code == 200
     assert login(vera).get("/selection/criteria/").status_code == 200
     assert api_as(vera).get("/api/profitability/settings/").status_code == 200
-    from openkam.web.insights.models import ProfitabilitySettings
     from openkam.web.portfolio.models import CriteriaSet
+    from openkam.web.profitability.models import ProfitabilitySettings
     from openkam.web.relationships.models import ContactProfile
 
     assert not Plan.objects.exists()

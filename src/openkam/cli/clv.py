@@ -244,11 +244,11 @@ def run_command(
     if discount_rate is not None and not 0 <= discount_rate < 1:
         raise fail("--discount-rate is an annual fraction between 0 and 1, e.g. 0.10", 2)
     setup_django(data_dir)
-    from openkam.web.insights import runs
-    from openkam.web.insights.clv import recompute_clv, settings_params
-    from openkam.web.insights.models import Computation
-    from openkam.web.insights.profitability import recompute_profitability
-    from openkam.web.insights.profitability_settings import settings_params as profitability
+    from openkam.web.core import runs
+    from openkam.web.core.models import Computation
+    from openkam.web.lifetime_value.services import recompute_clv, settings_params
+    from openkam.web.profitability.services import recompute_profitability
+    from openkam.web.profitability.services import settings_params as profitability
 
     params = settings_params()
     for key, value in (

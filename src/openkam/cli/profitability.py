@@ -101,7 +101,7 @@ def profitability_command(
         segments_report,
         whale_curve_report,
     )
-    from openkam.web.insights.profitability import SEGMENTINGS, hierarchy, segment_of
+    from openkam.web.profitability.services import SEGMENTINGS, hierarchy, segment_of
 
     if by is not None and by not in SEGMENTINGS:
         raise fail(f"--by must be one of {', '.join(SEGMENTINGS)}", 2)
@@ -165,7 +165,7 @@ def _mix_command(path, by, date_from, date_to, account, engine, as_json) -> None
     from openkam.engine.money_lines import Conversion
     from openkam.engine.profitability import MIX_DIMENSIONS, mix_to_dict, product_mix
     from openkam.web.accounts.models import Account
-    from openkam.web.insights.profitability import product_lines
+    from openkam.web.profitability.services import product_lines
 
     if by not in MIX_DIMENSIONS:
         raise fail(f"--mix must be one of {', '.join(MIX_DIMENSIONS)}", 2)

@@ -168,7 +168,7 @@ def _warm_before_fork() -> None:
     from django.db import connections
 
     try:
-        from openkam.web.insights.runs import current
+        from openkam.web.core.runs import current
 
         for kind in ("profitability", "clv"):
             current(kind)

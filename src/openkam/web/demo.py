@@ -104,10 +104,10 @@ def seed_living_records(data_dir: Path, today=None) -> None:
 def compute_demo_figures() -> list[str]:
     """Compute profitability (and lifetime value, which values orders at their contribution)
     so the demo's pages show numbers at once; returns what was computed."""
-    from openkam.web.insights import runs
-    from openkam.web.insights.models import Computation
-    from openkam.web.insights.profitability import recompute_profitability
-    from openkam.web.insights.profitability_settings import settings_params as profitability
+    from openkam.web.core import runs
+    from openkam.web.core.models import Computation
+    from openkam.web.profitability.services import recompute_profitability
+    from openkam.web.profitability.services import settings_params as profitability
 
     done = []
     run = runs.run_now(
@@ -116,7 +116,7 @@ def compute_demo_figures() -> list[str]:
     if run.status == Computation.Status.DONE:
         done.append("profitability")
     try:
-        from openkam.web.insights.clv import recompute_clv, settings_params
+        from openkam.web.lifetime_value.services import recompute_clv, settings_params
     except ImportError:
         return done
     run = runs.run_now(Computation.Kind.CLV, settings_params(), recompute_clv, actor="demo")
@@ -199,8 +199,8 @@ def seed_assessments(accounts_scored: int = 200, seed: int = 42, year: str | Non
     complete year, not the current one to date)."""
     import numpy as np
 
-    from openkam.web.insights.figures import figures_by_account, latest_year
     from openkam.web.portfolio.models import AssessedScore
+    from openkam.web.profitability.figures import figures_by_account, latest_year
 
     year = year or latest_year()
     if year is None:

@@ -69,7 +69,8 @@ INSTALLED_APPS = [
     "openkam.web.core",
     "openkam.web.people",
     "openkam.web.accounts",
-    "openkam.web.insights",
+    "openkam.web.profitability",
+    "openkam.web.lifetime_value",
     "openkam.web.portfolio",
     "openkam.web.planning",
     "openkam.web.relationships",
@@ -204,7 +205,7 @@ SPECTACULAR_SETTINGS = {
         "ExecutiveLevelEnum": "openkam.web.people.models.ExecutiveLevel",
         "ActionStatusEnum": "openkam.web.planning.models.Action.Status",
         "ReviewStatusEnum": "openkam.web.portfolio.models.Review.Status",
-        "ComputationStatusEnum": "openkam.web.insights.models.Computation.Status",
+        "ComputationStatusEnum": "openkam.web.core.models.Computation.Status",
         "PartnershipStatusEnum": "openkam.web.programme.models.Partnership.Status",
         "ProgrammeReviewStatusEnum": "openkam.web.programme.models.ProgrammeReview.Status",
         "CheckStatusEnum": ["met", "partly", "not_met"],
@@ -228,6 +229,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"one_line_refusals": {"()": "openkam.web.core.logs.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
+    # On the logger too: with DEBUG on, Django's own console handler of the "django" logger
+    # would otherwise print the refusal's traceback before ours printed its one line.
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("OPENKAM_LOG_LEVEL", "WARNING")},
 }
 

@@ -14,7 +14,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("openkam.web.accounts.urls")),
     path("", include("openkam.web.people.urls")),
-    path("insights/", include("openkam.web.insights.urls")),
+    # Profitability and lifetime value keep the addresses of the app that once held both.
+    path("insights/", include("openkam.web.profitability.urls")),
+    path("insights/", include("openkam.web.lifetime_value.urls")),
+    path("insights/runs/<int:pk>/", core_views.run_progress, name="run"),
     path("selection/", include("openkam.web.portfolio.urls")),
     path("plans/", include("openkam.web.planning.urls")),
     path("relationships/", include("openkam.web.relationships.urls")),

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from openkam.engine.ledger import Ledger
+from openkam.engine.money_lines import with_gross
 from openkam.engine.profitability.money import ints_to_decimal
 
 _Q = nw.Decimal(18, 3)
@@ -112,18 +113,20 @@ def unit_contribution(
 ) -> dict[tuple[str, str] | str, float]:
     """Contribution per unit before cost-to-serve (net price − COGS) from the invoice lines:
     per (account_id, product_id) the account paid for it, and per product_id over all
-    accounts as the fallback. Only sales (quantity > 0) count; ``since`` narrows the dates."""
-    lines = invoices.filter(nw.col("quantity") > 0).filter(
-        nw.col("product_id").is_in(list(products))
-    )
+    accounts as the fallback. Only sales (quantity > 0) count; ``since`` narrows the dates.
+
+    ``invoices`` should be the lines in the reporting currency
+    (:meth:`openkam.engine.money_lines.Conversion.invoices`, which gives each line its
+    converted ``gross_amount``); lines without ``gross_amount`` are taken as they are, in
+    one currency."""
+    lines = with_gross(invoices).filter(nw.col("quantity") > 0)
+    lines = lines.filter(nw.col("product_id").is_in(list(products)))
     if since is not None:
         lines = lines.filter(nw.col("invoice_date") >= nw.lit(since, dtype=nw.Date))
     lines = lines.with_columns(
-        _margin=(
-            nw.col("quantity") * nw.col("unit_list_price")
-            - nw.col("discount_amount")
-            - nw.col("cogs_amount")
-        ).cast(nw.Decimal(28, 7))
+        _margin=(nw.col("gross_amount") - nw.col("discount_amount") - nw.col("cogs_amount")).cast(
+            nw.Decimal(28, 7)
+        )
     )
     by_pair = (
         lines.filter(nw.col("account_id").is_in(list(accounts)))

@@ -12,7 +12,7 @@ Over the last ``window`` months up to the review date (default 12), per account:
   μ ≤ 0. Regular order flow is one of the seeds' attractiveness factors;
 - ``dso``: days sales outstanding as the invoiced-amount-weighted mean of
   (paid_date − invoice_date) over the window's paid lines (the "average days to pay" form
-  of DSO; None without payment dates);
+  of DSO; None without payment dates), the amounts in the reporting currency;
 - ``product_breadth``: number of distinct product lines bought (distinct products when
   no product-to-line table is given): breadth of the relationship and cross-sell reach.
 """
@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from openkam.engine.dates import with_day_numbers
+from openkam.engine.money_lines import with_gross
 
 __all__ = ["estimate_criteria", "ledger_metrics", "metrics_from_monthly", "payment_and_breadth"]
 
@@ -85,14 +86,21 @@ def payment_and_breadth(
 ) -> dict:
     """DSO and product breadth per account over ``[date_from, date_to]`` (see module doc).
 
+    ``invoices`` should be the lines in the reporting currency
+    (:meth:`openkam.engine.money_lines.Conversion.invoices`), so that the amounts weighting
+    the days to pay are comparable; lines without ``gross_amount`` are taken as they are.
     ``products`` is a frame ``(product_id, product_line)`` on the same engine and connection.
     """
-    lines = invoices.filter(
-        (nw.col("invoice_date") >= nw.lit(date_from)) & (nw.col("invoice_date") <= nw.lit(date_to))
-    ).with_columns(
-        amount=(
-            nw.col("quantity").cast(nw.Float64) * nw.col("unit_list_price").cast(nw.Float64)
-            - nw.col("discount_amount").cast(nw.Float64)
+    lines = (
+        with_gross(invoices)
+        .filter(
+            (nw.col("invoice_date") >= nw.lit(date_from))
+            & (nw.col("invoice_date") <= nw.lit(date_to))
+        )
+        .with_columns(
+            amount=(
+                nw.col("gross_amount").cast(nw.Float64) - nw.col("discount_amount").cast(nw.Float64)
+            )
         )
     )
     paid = (
@@ -142,6 +150,7 @@ def ledger_metrics(
     products: pa.Table | None = None,
     engine: str = "duckdb",
     hierarchy: pa.Table | None = None,
+    currency: str | None = None,
 ) -> dict[str, dict]:
     """Every data-derived criterion per account from a ledger (see module doc).
 
@@ -159,6 +168,10 @@ def ledger_metrics(
         Arrow table ``(account_id, parent_account_id)``: a parent is then judged on its
         whole group (its subtree's monthly contribution and sales), since subsidiaries are
         selected with their parent.
+    currency
+        The reporting currency every amount is converted into (default:
+        :func:`openkam.engine.money_lines.reporting_currency`); a foreign amount without
+        its rate raises ``ProfitabilityInputError`` naming the currency and dates.
 
     Returns
     -------
@@ -166,6 +179,7 @@ def ledger_metrics(
         ``{account_id: {criterion_key: value or None}}``; ``{}`` for an empty ledger.
     """
     from openkam.engine.ledger import Ledger
+    from openkam.engine.money_lines import Conversion
     from openkam.engine.profitability import compute_profitability
 
     if not isinstance(ledger, Ledger):
@@ -180,7 +194,12 @@ def ledger_metrics(
     start_key = end_key - 2 * window + 1
     date_from = dt.date(start_key // 12, start_key % 12 + 1, 1)
     result = compute_profitability(
-        ledger, "month", date_from=date_from, date_to=as_of, hierarchy=hierarchy
+        ledger,
+        "month",
+        date_from=date_from,
+        date_to=as_of,
+        hierarchy=hierarchy,
+        currency=currency,
     )
     wf = result.waterfall
     all_rows = wf.select(
@@ -193,7 +212,9 @@ def ledger_metrics(
     window_from_key = end_key - window + 1
     window_from = dt.date(window_from_key // 12, window_from_key % 12 + 1, 1)
     product_frame = ledger.from_arrow(products) if products is not None else None
-    extra = payment_and_breadth(invoices, window_from, as_of, product_frame)
+    # In the reporting currency, as the profitability figures above (its rates are checked).
+    converted = Conversion.of(ledger, currency).invoices()
+    extra = payment_and_breadth(converted, window_from, as_of, product_frame)
     for a, values in extra.items():
         out.setdefault(a, {}).update(values)
     for values in out.values():

@@ -19,8 +19,10 @@ _orders: dict[tuple, list[int]] = {}
 
 def ranked(field: str, year: str | None, descending: bool) -> list[int] | None:
     """The pks of the accounts with a figure, in the list's order (None: no run)."""
-    from openkam.web.insights.models import AccountPeriodFigures, AccountValue, Computation
-    from openkam.web.insights.runs import current
+    from openkam.web.core.models import Computation
+    from openkam.web.core.runs import current
+    from openkam.web.lifetime_value.models import AccountValue
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     kind = Computation.Kind.CLV if field == "clv" else Computation.Kind.PROFITABILITY
     run = current(kind)
@@ -35,7 +37,7 @@ def ranked(field: str, year: str | None, descending: bool) -> list[int] | None:
             "account_key", "clv_contribution"
         )
     else:
-        # The rolled-up row comes last and wins, as in insights.figures.year_figure.
+        # The rolled-up row comes last and wins, as in profitability.figures.year_figure.
         rows = (
             AccountPeriodFigures.objects.filter(computation=run, grain="year", period=year)
             .order_by("rolled_up")

@@ -49,7 +49,7 @@ class AccountFilterSet(django_filters.FilterSet):
 
     def figures_year(self) -> str | None:
         """The year the money columns and filters read: ``year`` if the figures have it."""
-        from openkam.web.insights.figures import figure_years, last_complete_year
+        from openkam.web.profitability.figures import figure_years, last_complete_year
 
         wanted = (self.data.get("year") or "").strip()
         return wanted if wanted in figure_years() else last_complete_year()
@@ -61,8 +61,9 @@ class AccountFilterSet(django_filters.FilterSet):
         """Loss-making or profitable in the year's figures: the roll-up where the account
         has subsidiaries, else its own row (as the list shows them). Three uncorrelated
         subqueries the database answers once each, not one lookup per account."""
-        from openkam.web.insights.models import AccountPeriodFigures, Computation
-        from openkam.web.insights.runs import current
+        from openkam.web.core.models import Computation
+        from openkam.web.core.runs import current
+        from openkam.web.profitability.models import AccountPeriodFigures
 
         year = self.figures_year()
         run = current(Computation.Kind.PROFITABILITY)

@@ -62,7 +62,8 @@ def _ordered(queryset, sort: str, year: str | None):
     """The list in ``sort`` order; a money column sorts on one indexed lookup per account."""
     from django.db.models import F
 
-    from openkam.web.insights.figures import clv_figure, year_figure
+    from openkam.web.lifetime_value.figures import clv_figure
+    from openkam.web.profitability.figures import year_figure
 
     key = sort.lstrip("-")
     expression = None
@@ -113,19 +114,24 @@ def filter_choices() -> dict:
 
 @login_required
 def account_list(request):
-    from openkam.web.insights.figures import figure_years, figures_for
+    from openkam.web.lifetime_value.figures import clv_of
     from openkam.web.portfolio.services import latest_review, quadrants_of
+    from openkam.web.profitability.figures import figure_years, figures_for
 
     filterset = AccountFilterSet(request.GET, queryset=Account.objects.with_owner())
     sort = request.GET.get("sort", "name")
     year = filterset.figures_year()
     page = _page(request, filterset.qs, sort, year)
     # The page's figures in two queries, whatever the size of the list.
-    figures = figures_for([a.account_id for a in page], year) if year else {}
+    ids = [a.account_id for a in page]
+    figures = figures_for(ids, year) if year else {}
+    clv = clv_of(ids) if year else {}
     review = latest_review()
-    quadrants = quadrants_of(review, [a.account_id for a in page])
+    quadrants = quadrants_of(review, ids)
     for account in page:
         account.figures = figures.get(account.account_id, {})
+        if year:
+            account.figures["clv"] = clv.get(account.account_id)
         account.quadrant = quadrants.get(account.account_id)
         account.quadrant_label = QUADRANT_LABELS.get(account.quadrant, "")
     query = request.GET.copy()

@@ -7,10 +7,13 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from openkam.web.core import runs
 from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.models import Computation
+from openkam.web.core.roles import may_write
 
 
 class VersionedModelViewSet(viewsets.ModelViewSet):
@@ -95,3 +98,72 @@ class SingleObjectSchema(AutoSchema):
         if getattr(self.view, "action", None) == "list" and operation_id.endswith("_retrieve"):
             operation_id = operation_id.removesuffix("_retrieve") + "_list"
         return operation_id
+
+
+# --- runs of the analytics engine -----------------------------------------------------------
+
+
+class ComputationSerializer(serializers.ModelSerializer):
+    ledger_changed = serializers.BooleanField(
+        read_only=True,
+        help_text="Records were imported into the ledger after this run read it: "
+        "recompute to include them.",
+    )
+
+    class Meta:
+        model = Computation
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "stage",
+            "progress",
+            "params",
+            "warnings",
+            "error",
+            "is_current",
+            "created",
+            "started",
+            "finished",
+            "ledger_changed",
+            "currency",
+        ]
+
+
+class CurrentRunMixin:
+    """A viewset over the results of the current run of ``kind``."""
+
+    kind: str = ""
+
+    def current_run(self):
+        return runs.current(self.kind)
+
+    def _computed_run(self) -> Computation:
+        """The current run, or a 404 when nothing has been computed yet."""
+        run = self.current_run()
+        if run is None:
+            raise NotFound("not computed yet")
+        return run
+
+
+class RunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recomputations and their progress."""
+
+    serializer_class = ComputationSerializer
+    queryset = Computation.objects.all()
+    filterset_fields = ["kind", "status", "is_current"]
+
+
+def start_run(request, kind, task, params):
+    """Queue a recomputation from the API: 202 with the run, 409 when one is under way."""
+    if not may_write(request.user):
+        raise PermissionDenied("Viewers cannot start recomputations.")
+    try:
+        run = runs.request(kind, params, request.user, task)
+    except runs.AlreadyRunning as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    run.refresh_from_db()
+    return Response(ComputationSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+ROUTES = [("runs", RunViewSet, "run")]

@@ -50,7 +50,9 @@ def _decimal(value) -> Decimal | None:
 
 
 def _rounded(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # A small loss rounded to nothing is nothing: "0 EUR", never "-0 EUR".
+    return rounded.copy_abs() if rounded == 0 else rounded
 
 
 def money_text(value, currency: str | None = None, places: int = 2) -> str:

@@ -1,10 +1,13 @@
-"""Cross-cutting models: the audit trail and the base every audited model shares."""
+"""Cross-cutting models: the audit trail, the base every audited model shares, the runs of
+the analytics engine and the base of the programme's settings."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+from openkam.web.core.roles import runs_programme
 
 
 class ChangeLoggedModel(models.Model):
@@ -56,3 +59,95 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.user.get_username() if self.user else (self.actor or "system")
         return f"{who} {self.get_action_display()} {self.object_repr}"
+
+
+class Computation(models.Model):
+    """One recomputation (run as a background task), its progress and its outcome: of the
+    profitability figures, the lifetime values or a key account selection review.
+
+    Results are written in the same transaction that marks a run done and current, so a page
+    never shows half a computation: until then it shows the previous current run.
+    """
+
+    class Kind(models.TextChoices):
+        PROFITABILITY = "profitability", "Account profitability"
+        CLV = "clv", "Customer lifetime value"
+        SELECTION = "selection", "Key account selection review"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=200, blank=True)
+    progress = models.FloatField(default=0.0, help_text="0 to 1")
+    params = models.JSONField(default=dict, blank=True)
+    #: The ISO 4217 currency of every amount the run computed: the reporting currency when
+    #: it was requested (settings.OPENKAM_REPORTING_CURRENCY).
+    currency = models.CharField(max_length=3, default="EUR")
+    summary = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    is_current = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table of the app that held the runs before profitability and lifetime value
+        # became apps of their own (see core/migrations/0002_computation.py).
+        db_table = "insights_computation"
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["kind", "is_current"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} run #{self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started and self.finished:
+            return (self.finished - self.started).total_seconds()
+        return None
+
+    @property
+    def ledger_changed(self) -> bool:
+        """Whether records were imported into the ledger since this run read it."""
+        from openkam.web.core.ledger import fingerprint
+
+        seen = (self.summary or {}).get("ledger_fingerprint")
+        return seen is not None and seen != fingerprint()
+
+
+class ProgrammeSettings(models.Model):
+    """One row of assumptions for the whole programme, edited by the champion or an admin,
+    with a ``version`` for optimistic locking."""
+
+    version = models.PositiveIntegerField(default=1)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls):
+        """The row, or the defaults unsaved before anyone saved settings (reading creates
+        no row; ``load_for_update`` does)."""
+        return cls.objects.first() or cls()
+
+    @classmethod
+    def load_for_update(cls):
+        """The row an edit saves to, made with the defaults on the first edit."""
+        return cls.objects.first() or cls.objects.create()
+
+    def editable_by(self, user) -> bool:
+        return runs_programme(user)

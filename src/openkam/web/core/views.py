@@ -1,16 +1,20 @@
-"""Pages that belong to no single domain: the home page and health check."""
+"""Pages that belong to no single domain: the home page, the health check, and the progress
+of the analytics engine's runs (started from the domain pages by ``start_run``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from openkam.web.accounts.models import Account
-from openkam.web.core.models import AuditEvent
-from openkam.web.core.roles import person_of
+from openkam.web.core import runs
+from openkam.web.core.models import AuditEvent, Computation
+from openkam.web.core.roles import may_write, person_of
 
 
 @login_required
@@ -63,11 +67,8 @@ def health(request):
 
 def _attach_figures(accounts: list[Account]) -> str | None:
     """Give each account its latest year's net sales and net contribution, and its CLV."""
-    from openkam.web.insights.figures import (
-        clv_by_account,
-        figures_by_account,
-        last_complete_year,
-    )
+    from openkam.web.lifetime_value.figures import clv_by_account
+    from openkam.web.profitability.figures import figures_by_account, last_complete_year
 
     # The last complete year: the current one is a year to date, not comparable.
     year = last_complete_year()
@@ -99,7 +100,8 @@ def _loss_makers(key_accounts: list[Account]) -> list[dict]:
     """Key accounts losing money (last complete year or this year to date), worst first,
     with their trend and lifetime value: a loss is a decision to keep investing only when
     the lifetime value says so (DESIGN §1.2)."""
-    from openkam.web.insights.figures import clv_by_account, contribution_history
+    from openkam.web.lifetime_value.figures import clv_by_account
+    from openkam.web.profitability.figures import contribution_history
 
     history = contribution_history(a.account_id for a in key_accounts)
     clv = clv_by_account()
@@ -147,3 +149,32 @@ def _sparkline(values, width: int = 90, height: int = 24) -> dict | None:
     points = " ".join(f"{round(i * step, 1)},{yy}" for i, yy in enumerate(y))
     zero = round(height - 2 - (0 - lo) / span * (height - 4), 1)
     return {"points": points, "zero": zero, "width": width, "height": height, "last": y[-1]}
+
+
+def start_run(request, kind: str, task, params: dict, target: str):
+    """Queue a recomputation of ``kind`` from a page: the run's progress in place for htmx,
+    else a redirect to ``target`` (a URL name); viewers may not start one."""
+    if not may_write(request.user):
+        raise PermissionDenied("Viewers cannot start recomputations.")
+    try:
+        run = runs.request(kind, params, request.user, task)
+    except runs.AlreadyRunning as exc:
+        if request.htmx:
+            # In place: the run already under way, with its progress (a redirect would be
+            # followed by htmx and swap a whole page into the status box).
+            return render(request, "core/_run_progress.html", {"run": runs.latest(kind)})
+        messages.warning(request, str(exc))
+        return redirect(target)
+    if request.htmx:
+        return render(request, "core/_run_progress.html", {"run": run})
+    return redirect(target)
+
+
+@login_required
+def run_progress(request, pk: int):
+    run = get_object_or_404(Computation, pk=pk)
+    response = render(request, "core/_run_progress.html", {"run": run})
+    if not run.active and request.htmx:
+        # Finished: reload the page so it shows the new numbers.
+        response["HX-Refresh"] = "true"
+    return response

@@ -30,6 +30,7 @@ from openkam.engine.profitability.periods import (
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
+from openkam.web.core.ledger import money_table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.roles import may_write, person_of, runs_programme
 from openkam.web.operations.models import Commitment, may_own
@@ -598,7 +599,14 @@ def allocation_report(policy: str = "protect", as_of: dt.date | None = None) -> 
     }
     if as_of is None or not has_orders(led):
         return empty
-    key = ("allocation", led.fingerprint(), _commitments_stamp(), policy, as_of)
+    key = (
+        "allocation",
+        led.fingerprint(),
+        settings.OPENKAM_REPORTING_CURRENCY,
+        _commitments_stamp(),
+        policy,
+        as_of,
+    )
     return _cached(key, lambda: _allocate(led, policy, as_of))
 
 
@@ -612,12 +620,18 @@ def _allocate(led: Ledger, policy: str, as_of: dt.date) -> dict:
         )
     )
     values = None
+    # In the reporting currency, each line converted and rounded once.
+    invoices = money_table("invoices", led)
     if lines.num_rows:
-        per_unit = engine.unit_contribution(
-            led.table("invoices"),
-            set(lines["account_id"].to_pylist()),
-            set(lines["product_id"].to_pylist()),
-            since=as_of - dt.timedelta(days=365),
+        per_unit = (
+            engine.unit_contribution(
+                invoices,
+                set(lines["account_id"].to_pylist()),
+                set(lines["product_id"].to_pylist()),
+                since=as_of - dt.timedelta(days=365),
+            )
+            if invoices is not None
+            else {}
         )
         values = engine.line_values(lines, per_unit)
     result = engine.allocate(

@@ -18,8 +18,7 @@ from django.core.cache import cache
 
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core.ledger import ledger, money_table
-from openkam.web.insights.profitability import hierarchy
-from openkam.web.insights.profitability_settings import settings_params
+from openkam.web.profitability.services import hierarchy, settings_params
 
 NOT_COMPUTED = "not computed"
 
@@ -70,8 +69,9 @@ def _stored_figures(source, ids: list[str], rate) -> tuple[dict, None] | None:
     """
     from django.conf import settings as django_settings
 
-    from openkam.web.insights.models import AccountPeriodFigures, Computation
-    from openkam.web.insights.runs import current
+    from openkam.web.core.models import Computation
+    from openkam.web.core.runs import current
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     run = current(Computation.Kind.PROFITABILITY)
     if (
@@ -137,8 +137,8 @@ def _yearly_figures(source, ids: list[str], tree, rate: str) -> tuple[dict, str 
 def clv_of(account_id: str) -> Decimal | None:
     """Contribution-based CLV from the current stored CLV run, or None."""
     try:
-        from openkam.web.insights.figures import account_values
-    except ImportError:  # pragma: no cover - insights not installed
+        from openkam.web.lifetime_value.figures import account_values
+    except ImportError:  # pragma: no cover - lifetime_value not installed
         return None
     value = account_values(account_id)
     return getattr(value, "clv_contribution", None) if value is not None else None

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from openkam.web.core.formats import money_text, number_text
 from openkam.web.planning.actuals import Actuals, attainment
 from openkam.web.planning.models import Action, Plan
 
@@ -48,12 +49,14 @@ def plan_alerts(plans, *, request=None, today: dt.date | None = None) -> list[di
             actual = actuals.actual(plan.account.account_id, obj.year, obj.metric)
             state = attainment(obj.target, actual, obj.year, today)
             if state["status"] == "off track":
+                # Amounts with their currency, as every page writes them; units as numbers.
+                shown = (lambda v: money_text(v, places=0)) if obj.is_money else number_text
                 alerts.append(
                     {
                         "kind": "objective",
                         "plan": plan,
                         "text": f"{obj.get_metric_display()} {obj.year} off track: "
-                        f"{actual:,.0f} of {obj.target:,.0f}",
+                        f"{shown(actual)} of {shown(obj.target)}",
                         "since": None,
                     }
                 )

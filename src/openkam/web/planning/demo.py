@@ -155,7 +155,7 @@ def _people_by_function() -> dict[str, list[Person]]:
 
 def _figures(year: int) -> dict[str, object]:
     """Stored yearly figures per account (rolled up for parents, own for the rest)."""
-    from openkam.web.insights.figures import figures_by_account
+    from openkam.web.profitability.figures import figures_by_account
 
     own = {r.account_key: r for r in figures_by_account(grain="year", period=str(year))}
     own.update(

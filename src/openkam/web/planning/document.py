@@ -53,7 +53,7 @@ def account_pnl(account, today: dt.date) -> dict | None:
     Returns ``{"years": [label, …], "rows": [{"label", "kind", "values": [Decimal|None …]}]}``
     with deductions as positive amounts (shown with a minus sign).
     """
-    from openkam.web.insights.figures import figures_by_account
+    from openkam.web.profitability.figures import figures_by_account
 
     found = {}
     for rolled_up in (False, True):  # a parent's subtree row wins over its own row

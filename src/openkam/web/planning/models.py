@@ -134,6 +134,11 @@ class Objective(PlanPart):
     def __str__(self) -> str:
         return f"{self.get_metric_display()} {self.year}"
 
+    @property
+    def is_money(self) -> bool:
+        """Whether the target is an amount (in the reporting currency), not units or %."""
+        return self.metric in MONEY_METRICS
+
     def clean(self):
         super().clean()
         if self.customer_visible and self.metric not in CUSTOMER_FACING_METRICS:
@@ -144,6 +149,11 @@ class Objective(PlanPart):
                 }
             )
 
+
+#: Objective metrics whose targets are amounts in the reporting currency.
+MONEY_METRICS = frozenset(
+    {Objective.Metric.NET_SALES, Objective.Metric.NET_CONTRIBUTION, Objective.Metric.CLV}
+)
 
 #: Objective metrics that may be shown to the customer; our economics never are.
 CUSTOMER_FACING_METRICS = frozenset(

@@ -272,13 +272,14 @@ def data_metrics() -> dict[str, dict]:
     if not any((root / "ledger" / "invoices").glob("*.parquet")):
         return {}
     from openkam.web.core.ledger import fingerprint
-    from openkam.web.insights.profitability import hierarchy
+    from openkam.web.profitability.services import hierarchy
 
     products, tree = _products(), hierarchy()
     key = hashlib.sha256(
         json.dumps(
             [
                 fingerprint(),
+                settings.OPENKAM_REPORTING_CURRENCY,
                 products.to_pylist() if products is not None else None,
                 tree.to_pylist() if tree is not None else None,
             ],
@@ -291,7 +292,9 @@ def data_metrics() -> dict[str, dict]:
             return json.loads(cache.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # a damaged cache file is recomputed
             log.warning("selection metrics cache %s unreadable; recomputing", cache)
-    metrics = ledger_metrics(root, products=products, hierarchy=tree)
+    metrics = ledger_metrics(
+        root, products=products, hierarchy=tree, currency=settings.OPENKAM_REPORTING_CURRENCY
+    )
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         for old in cache.parent.glob("selection-metrics-*.json"):
@@ -318,8 +321,8 @@ def warm_selection_criteria() -> None:
 
 def _clv() -> dict[str, float]:
     try:
-        from openkam.web.insights.figures import clv_by_account
-    except ImportError:  # pragma: no cover - insights is installed with the app
+        from openkam.web.lifetime_value.figures import clv_by_account
+    except ImportError:  # pragma: no cover - lifetime_value is installed with the app
         return {}
     own = {k: float(v) for k, v in clv_by_account().items() if v is not None}
     # A parent is a candidate for its whole group: its value is the group's value.
@@ -553,7 +556,7 @@ def save_review(
 @task()
 def compute_review(run_id: int) -> None:
     """Background task: score every account, solve the portfolio, store a draft review."""
-    from openkam.web.insights.runs import run_with_tracking
+    from openkam.web.core.runs import run_with_tracking
 
     def work(run, report):
         report("scoring accounts and solving the portfolio", 0.1)
@@ -568,7 +571,7 @@ def compute_review(run_id: int) -> None:
         criteria, built = outcome
         review = save_review(run.requested_by, run.params.get("label", ""), criteria, built)
         run.summary = {"review": review.pk}
-        from openkam.web.insights.models import Computation
+        from openkam.web.core.models import Computation
 
         Computation.objects.filter(pk=run.pk).update(params={**run.params, "review": review.pk})
 

@@ -112,8 +112,8 @@ CHANGES_SHOWN = 100
 
 @login_required
 def selection(request):
-    from openkam.web.insights import runs
-    from openkam.web.insights.models import Computation
+    from openkam.web.core import runs
+    from openkam.web.core.models import Computation
 
     review = Review.objects.select_related("criteria").defer("inputs").first()
     latest = runs.latest(Computation.Kind.SELECTION)
@@ -207,8 +207,8 @@ def _raw_text(c: dict, currency: str) -> str:
 def run_review(request):
     """Compute a review in the background (scoring and solving take a while on a large
     portfolio); the selection page shows its progress and then the new draft."""
-    from openkam.web.insights import runs
-    from openkam.web.insights.models import Computation
+    from openkam.web.core import runs
+    from openkam.web.core.models import Computation
 
     if not runs_programme(request.user):
         raise PermissionDenied("Only the KAM champion or an administrator runs reviews.")
@@ -413,7 +413,8 @@ def scores(request, account_id: str):
             return redirect("portfolio:scores", account_id=account_id)
     latest = services.latest_scores([account_id]).get(account_id, {})
     items = [
-        {"key": k, "label": label, "latest": latest.get(k)}
+        # The estimates are amounts (in the reporting currency); the scores are 1-5.
+        {"key": k, "label": label, "latest": latest.get(k), "is_money": k in services.ESTIMATES}
         for k, label in services.assessed_keys(config)
     ]
     return render(
@@ -427,6 +428,7 @@ def scores(request, account_id: str):
             "can_override": runs_programme(request.user),
             "override": Override.objects.filter(account=account, active=True).first(),
             "stages": services.RELATIONSHIP_STAGES,
+            "money_keys": list(services.ESTIMATES),
         },
     )
 

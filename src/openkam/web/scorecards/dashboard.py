@@ -39,7 +39,7 @@ def _period_figures(period: engine.ScorePeriod) -> dict[str, dict[str, int]]:
     """Every account's figures for the period (its period row; summed months for a year
     to date), in cents, own rows only (a group's subsidiaries are accounts of their own
     here, so no sale counts twice in the portfolio's totals)."""
-    from openkam.web.insights.models import AccountPeriodFigures
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     run = services._profitability_run()
     grain = services._period_label(period)
@@ -64,7 +64,7 @@ def dashboard(period: engine.ScorePeriod) -> dict:
     clv = services.snapshot_values(end_snap) if end_snap else {}
     if not clv:
         # No snapshot at the period's end: the latest values known, said so on the page.
-        from openkam.web.insights.figures import clv_by_account
+        from openkam.web.lifetime_value.figures import clv_by_account
 
         clv = {k: None if v is None else services._cents(v) for k, v in clv_by_account().items()}
         clv_as_of = "latest CLV run"

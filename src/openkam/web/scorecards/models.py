@@ -92,7 +92,7 @@ class ClvSnapshot(models.Model):
 
     as_of = models.DateField(db_index=True)
     computation = models.ForeignKey(
-        "insights.Computation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "core.Computation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     #: "run": copied from a CLV run; "as_of": computed on the ledger cut at ``as_of``.
     source = models.CharField(max_length=16)

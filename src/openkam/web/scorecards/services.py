@@ -132,8 +132,8 @@ def may_see(user, person: Person, period: engine.ScorePeriod | None = None) -> b
 
 
 def _profitability_run():
-    from openkam.web.insights.models import Computation
-    from openkam.web.insights.runs import current
+    from openkam.web.core.models import Computation
+    from openkam.web.core.runs import current
 
     run = _memoized(("run",), lambda: current(Computation.Kind.PROFITABILITY))
     if run is None:
@@ -143,7 +143,7 @@ def _profitability_run():
 
 def last_month() -> tuple[int, int] | None:
     """(year, month) of the last month with figures in the current profitability run."""
-    from openkam.web.insights.models import AccountPeriodFigures
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     label = (
         AccountPeriodFigures.objects.filter(computation=_profitability_run(), grain="month")
@@ -170,7 +170,7 @@ def resolve_period(label: str | None) -> engine.ScorePeriod:
 
 def available_periods() -> list[str]:
     """Years and quarters with figures, newest first, and the current year to date."""
-    from openkam.web.insights.models import AccountPeriodFigures
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     try:
         run = _profitability_run()
@@ -199,7 +199,7 @@ def available_periods() -> list[str]:
 def _figure_rows(accounts: set[str], grain: str, periods: list[str]) -> dict:
     """``{(account, period): {money: cents}}`` from the current run; an account's rolled-up
     row (with its subsidiaries, as its page and plan show it) wins over its own row."""
-    from openkam.web.insights.models import AccountPeriodFigures
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     memo = _memo.get()
     loaded = memo.get(("months",)) if memo is not None and grain == "month" else None
@@ -373,7 +373,7 @@ def snapshots_for(period: engine.ScorePeriod) -> tuple[ClvSnapshot | None, ClvSn
 def snapshot_run(run, values: list[dict] | None = None) -> ClvSnapshot:
     """Keep a CLV run's values as a dated snapshot (once per run). ``values`` are the
     run's rows when it is being stored; otherwise they are read from the database."""
-    from openkam.web.insights.models import AccountValue
+    from openkam.web.lifetime_value.models import AccountValue
 
     found = ClvSnapshot.objects.filter(computation=run, source="run").first()
     if found is not None:
@@ -406,8 +406,8 @@ def snapshot_run(run, values: list[dict] | None = None) -> ClvSnapshot:
 
 def snapshot_current_run() -> ClvSnapshot | None:
     """Keep the current CLV run as a snapshot if it is not kept yet."""
-    from openkam.web.insights.models import Computation
-    from openkam.web.insights.runs import current
+    from openkam.web.core.models import Computation
+    from openkam.web.core.runs import current
 
     run = current(Computation.Kind.CLV)
     return snapshot_run(run) if run is not None else None
@@ -416,8 +416,8 @@ def snapshot_current_run() -> ClvSnapshot | None:
 def take_snapshot_as_of(as_of: dt.date, user=None, actor: str = "") -> ClvSnapshot:
     """Compute every account's CLV on the ledger up to ``as_of`` (the CLV settings in
     force) and keep it as a snapshot; for building a history of values after the fact."""
-    from openkam.web.insights.clv import compute, settings_params
-    from openkam.web.insights.models import AccountPeriodFigures
+    from openkam.web.lifetime_value.services import compute, settings_params
+    from openkam.web.profitability.models import AccountPeriodFigures
 
     first = (
         AccountPeriodFigures.objects.filter(computation=_profitability_run(), grain="month")

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('insights', '0004_figures_account_index'),
+        ('core', '0002_computation'),
         ('people', '0002_organisation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(max_length=16)),
                 ('params', models.JSONField(blank=True, default=dict)),
                 ('created', models.DateTimeField(auto_now_add=True)),
-                ('computation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='insights.computation')),
+                ('computation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.computation')),
             ],
             options={
                 'ordering': ['-as_of', '-created', '-id'],
