@@ -7,16 +7,17 @@ the main pages and writing through the API), and write per-page p50/p95/p99, fai
 requests per second and the server's CPU (all its processes) to a Markdown results file
 (and JSON beside it). Every process started is stopped at the end.
 
-    # the run: default demo (2,000 accounts), 50 users, 10 minutes (~12 min)
+    # the run: default demo (2,000 accounts), 50 users, 10 minutes after a minute
+    # of the same traffic to warm the caches (~13 min)
     python benchmarks/load/bench_load.py --results benchmarks/load/results-main.md
 
-    # the account list and account page at 100,000 accounts (~20 min the first time,
-    # to build the demo; ~11 min when its database is already there)
+    # the account list and account page at 100,000 accounts (~13 min when its database
+    # is already there; building the demo first takes ~25 min on 2 shared cores)
     python benchmarks/load/bench_load.py --accounts 100000 --mix accounts \
         --results benchmarks/load/results-100k.md
 
     # a short check
-    python benchmarks/load/bench_load.py --users 10 --duration 60s --idle 10
+    python benchmarks/load/bench_load.py --users 10 --duration 60s --idle 10 --warmup 20
 
 ``--servers gunicorn,waitress`` also measures the previous server (``old_server.py``: one
 waitress process, 8 threads, the task worker a thread inside it) in the same run.
@@ -197,6 +198,33 @@ def run(kind: str, args, ids: list[str]) -> dict:
                 OPENKAM_BENCH_TOKEN=token,
                 OPENKAM_BENCH_MIX=args.mix,
             )
+            if args.warmup > 0:
+                # The same traffic first, not recorded: each web worker fills its caches
+                # (the current runs, each year's profitability matrix and product mix) on
+                # its first pages; the figures are those of the server warmed up.
+                subprocess.run(
+                    [
+                        "locust",
+                        "-f",
+                        str(HERE / "locustfile.py"),
+                        "--host",
+                        base,
+                        "--headless",
+                        "-u",
+                        str(args.users),
+                        "-r",
+                        str(args.spawn_rate),
+                        "-t",
+                        f"{args.warmup:.0f}s",
+                        "--only-summary",
+                        "--loglevel",
+                        "ERROR",
+                    ],
+                    env=env,
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
             load_before = os.getloadavg()[0]
             before, t0 = tree_cpu_seconds(server.pid), time.time()
             subprocess.run(
@@ -305,6 +333,9 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--duration", default="10m")
     parser.add_argument("--idle", type=float, default=30, help="seconds of idle CPU sampling")
+    parser.add_argument(
+        "--warmup", type=float, default=60, help="seconds of the same traffic, not recorded"
+    )
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--servers", default="gunicorn")
     parser.add_argument("--user", default="champion")
@@ -332,7 +363,8 @@ def main() -> None:
     header = (
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "
         f"{os.cpu_count()} cores, load average at start {load[0]:.1f}; {args.users} users "
-        f"(pausing 1-3 s) for {args.duration}, mix '{args.mix}', demo of {args.accounts:,} "
+        f"(pausing 1-3 s) for {args.duration} after {args.warmup:.0f} s of warm-up, mix "
+        f"'{args.mix}', demo of {args.accounts:,} "
         f"accounts and {args.lines:,} invoice lines on PostgreSQL ({args.database})\n"
     )
     print(header, flush=True)
