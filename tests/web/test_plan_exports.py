@@ -97,6 +97,33 @@ def test_amounts_carry_the_currency(doc):
     assert "1,234,568 CHF" in pdf and "50,001 CHF" in pdf
 
 
+def test_volume_and_service_level_targets_are_not_amounts(doc, programme):
+    """A volume target of 1,200 reads "1,200 units" and a service level of 97.5 "97.5 %", in
+    every format; only amounts carry the currency."""
+    plan = doc["plan"]
+    alice = programme["users"]["Alice"]
+    services.add_part(plan, "objectives", {"year": 2025, "metric": "volume", "target": 1200}, alice)
+    services.add_part(
+        plan,
+        "objectives",
+        {"year": 2025, "metric": "service_level", "target": Decimal("97.5")},
+        alice,
+    )
+    plan.refresh_from_db()
+    again = plan_document(plan, today=TODAY)
+    md = exports.to_markdown(again)
+    assert "| 2025 | Volume (units) | 1,200 units |" in md
+    assert "| 2025 | Service level (%) | 97.5 % |" in md
+    assert "1,200 CHF" not in md and "98 CHF" not in md
+    pdf = _pdf_text(again)
+    assert "1,200 units" in pdf and "Volume (units): target and actual (CHF)" not in pdf
+    sheet = load_workbook(io.BytesIO(exports.to_xlsx(again)))["Objectives"]
+    formats = {row[1].value: row[2].number_format for row in sheet.iter_rows(min_row=2)}
+    assert formats["Volume (units)"] == "#,##0"
+    assert formats["Service level (%)"] == '0.0 "%"'
+    assert formats["Net sales"] == '#,##0 "CHF";-#,##0 "CHF"'
+
+
 def test_workbook_numbers_are_numbers_with_formats(doc):
     wb = load_workbook(io.BytesIO(exports.to_xlsx(doc)))
     objectives = wb["Objectives"]

@@ -130,7 +130,7 @@ def test_viewer_cannot_run_a_review(small, login):
     assert not Review.objects.exists()
 
 
-def test_api(small, login):
+def test_api(small, login, django_capture_on_commit_callbacks):
     client = login(small["users"]["Chris"])
     r = client.post(
         "/api/selection/overrides/",
@@ -138,11 +138,21 @@ def test_api(small, login):
         content_type="application/json",
     )
     assert r.status_code == 400
-    r = client.post(
-        "/api/selection/reviews/", {"label": "API", "apply": True}, content_type="application/json"
-    )
-    assert r.status_code == 201, r.content
-    decisions = client.get(f"/api/selection/reviews/{r.json()['id']}/decisions/").json()["results"]
+    # The review is computed by the task worker, never on the request: 202 with the run,
+    # whose params name the new review once it is done (here the task runs at commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            "/api/selection/reviews/",
+            {"label": "API", "apply": True},
+            content_type="application/json",
+        )
+    assert r.status_code == 202, r.content
+    run = client.get(f"/api/runs/{r.json()['id']}/").json()
+    assert run["status"] == "done", run
+    review = Review.objects.get(pk=run["params"]["review"])
+    assert review.label == "API" and review.status == Review.Status.APPLIED
+    assert run["params"]["accounts_changed"] >= 0
+    decisions = client.get(f"/api/selection/reviews/{review.pk}/decisions/").json()["results"]
     assert {d["account_id"] for d in decisions} == {"A1", "A2"}
     assert client.get("/api/selection/criteria/").json()["count"] == 2
     vera = login(small["users"]["Vera"])

@@ -15,6 +15,7 @@ from django.db.models import F
 from openkam.engine.schema import KINDS
 from openkam.web.accounts.models import Account, Contact, Product
 from openkam.web.core import audit
+from openkam.web.core.bulk import rows_in
 from openkam.web.people.models import Person
 from openkam.web.relationships.models import Relationship
 
@@ -122,8 +123,7 @@ def upsert(
     with transaction.atomic():
         pk_of = _PkMaps()
         existing = {
-            getattr(o, key): o
-            for o in model.objects.filter(**{f"{key}__in": [r[key] for r in rows]})
+            getattr(o, key): o for o in rows_in(model.objects.all(), key, [r[key] for r in rows])
         }
         # Pass 1: create new records and update plain fields; self-references wait for pass 2
         # because a parent may be a later row of the same file.
@@ -148,9 +148,9 @@ def upsert(
         model.objects.bulk_create(created, batch_size=1000)
         if created and created[0].pk is None:  # backends that do not return ids
             ids = dict(
-                model.objects.filter(
-                    **{f"{key}__in": [getattr(o, key) for o in created]}
-                ).values_list(key, "pk")
+                rows_in(
+                    model.objects.values_list(key, "pk"), key, [getattr(o, key) for o in created]
+                )
             )
             for obj in created:
                 obj.pk = ids[getattr(obj, key)]

@@ -85,3 +85,18 @@ def _preparer(field: models.Field, connection) -> Callable:
         return field.get_db_prep_save(value, connection)
 
     return prepare
+
+
+#: Values per ``IN (…)`` list: SQLite takes at most 32,766 parameters in one statement.
+IN_CHUNK = 10_000
+
+
+def rows_in(queryset: models.QuerySet, lookup: str, values: Iterable) -> list:
+    """The rows of ``queryset`` whose ``lookup`` (e.g. ``account_id`` or ``person``) is one of
+    ``values``, asked in chunks: an import of 100,000 accounts would otherwise put 100,000
+    parameters in one statement, past SQLite's limit."""
+    values = list(values)
+    found: list = []
+    for start in range(0, len(values), IN_CHUNK):
+        found.extend(queryset.filter(**{f"{lookup}__in": values[start : start + IN_CHUNK]}))
+    return found

@@ -19,6 +19,7 @@ from django.db.models import F
 
 from openkam.store.issues import ImportFailed, ImportIssue
 from openkam.web.core import audit
+from openkam.web.core.bulk import rows_in
 from openkam.web.people.models import (
     Assignment,
     Competency,
@@ -123,8 +124,10 @@ def _check_roles(rows: list[dict], user, issues: _Issues) -> None:
     if user is None or may_grant_roles(user):
         return
     stored = dict(
-        Person.objects.filter(person_id__in=[r["person_id"] for r in rows]).values_list(
-            "person_id", "role"
+        rows_in(
+            Person.objects.values_list("person_id", "role"),
+            "person_id",
+            [r["person_id"] for r in rows],
         )
     )
     for i, row in enumerate(rows):
@@ -161,7 +164,7 @@ def upsert(kind: str, rows: list[dict], *, user, actor: str, columns, origins) -
 
 def _people_by_id(rows: list[dict], *columns: str) -> dict[str, Person]:
     ids = {r[c] for r in rows for c in columns if r.get(c)}
-    return {p.person_id: p for p in Person.objects.filter(person_id__in=ids)}
+    return {p.person_id: p for p in rows_in(Person.objects.all(), "person_id", ids)}
 
 
 def _save_changes(obj, values: dict) -> dict:
@@ -188,7 +191,7 @@ def _competencies(rows, *, user, actor, columns, origins) -> dict:
     issues.raise_any()
     existing = {
         (a.person_id, a.competency, a.assessed_on): a
-        for a in CompetencyAssessment.objects.filter(person__in=people.values())
+        for a in rows_in(CompetencyAssessment.objects.all(), "person", people.values())
     }
     created = updated = 0
     for row in rows:
@@ -235,7 +238,7 @@ def _training(rows, *, user, actor, columns, origins) -> dict:
     issues.raise_any()
     existing = {
         (t.person_id, t.course, t.date): t
-        for t in TrainingRecord.objects.filter(person__in=people.values())
+        for t in rows_in(TrainingRecord.objects.all(), "person", people.values())
     }
     created = updated = 0
     for row, (completed, kam) in zip(rows, flags, strict=True):
@@ -272,15 +275,17 @@ def _visits(rows, *, user, actor, columns, origins) -> dict:
     people = _people_by_id(rows, "sponsor_person_id")
     accounts = {
         a.account_id: a
-        for a in Account.objects.filter(account_id__in={r["account_id"] for r in rows})
+        for a in rows_in(Account.objects.all(), "account_id", {r["account_id"] for r in rows})
     }
     contact_ids = {
         c.strip() for r in rows for c in (r.get("people_met") or "").split(";") if c.strip()
     }
-    contacts = {c.contact_id: c for c in Contact.objects.filter(contact_id__in=contact_ids)}
+    contacts = {c.contact_id: c for c in rows_in(Contact.objects.all(), "contact_id", contact_ids)}
     with_history = set(
-        Assignment.objects.filter(role="sponsor", account__in=accounts.values()).values_list(
-            "account_id", flat=True
+        rows_in(
+            Assignment.objects.filter(role="sponsor").values_list("account_id", flat=True),
+            "account",
+            accounts.values(),
         )
     )
     today = dt.date.today()
@@ -317,7 +322,7 @@ def _visits(rows, *, user, actor, columns, origins) -> dict:
     issues.raise_any()
     existing = {
         (v.account_id, v.sponsor_id, v.date, v.kind): v
-        for v in SponsorVisit.objects.filter(account__in=accounts.values())
+        for v in rows_in(SponsorVisit.objects.all(), "account", accounts.values())
     }
     created = updated = 0
     for row, (account, sponsor, kind, met) in zip(rows, prepared, strict=True):
@@ -378,18 +383,20 @@ def _assignments(rows, *, user, actor, columns, origins) -> dict:
     people = _people_by_id(rows, "person_id")
     accounts = {
         a.account_id: a
-        for a in Account.objects.filter(account_id__in={r["account_id"] for r in rows})
+        for a in rows_in(Account.objects.all(), "account_id", {r["account_id"] for r in rows})
     }
     today = dt.date.today()
     open_start = {
         (r.account_id, r.role): r.start
-        for r in Assignment.objects.filter(end__isnull=True, account__in=accounts.values())
+        for r in rows_in(Assignment.objects.filter(end__isnull=True), "account", accounts.values())
     }
     # Rows already in the history (same account, role, person and start) are unchanged: a
     # file imported twice changes nothing the second time.
     recorded = set(
-        Assignment.objects.filter(account__in=accounts.values()).values_list(
-            "account_id", "role", "person__person_id", "start"
+        rows_in(
+            Assignment.objects.values_list("account_id", "role", "person__person_id", "start"),
+            "account",
+            accounts.values(),
         )
     )
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 
 from openkam.web.core.exports import protect_workbook
-from openkam.web.core.formats import currency_of, money_text
+from openkam.web.core.formats import currency_of, money_text, number_text
 
 FORMATS = {
     "pdf": ("application/pdf", "pdf"),
@@ -103,6 +103,27 @@ def _objective_rows(doc: dict) -> list[list]:
     ]
 
 
+#: How an objective's target and actual read, by metric: an amount, units, a percentage.
+_MEASURE_OF_METRIC = {"volume": "units", "service_level": "percent", "milestone": "plain"}
+_MEASURE_FORMATS = {"units": "#,##0", "percent": '0.0 "%"', "plain": "General"}
+
+
+def _objective_measures(doc: dict) -> list[str]:
+    """Per objective row: ``money``, ``units``, ``percent`` or ``plain`` (a volume target
+    is 1,200 units, not 1,200 EUR)."""
+    return [_MEASURE_OF_METRIC.get(o["objective"].metric, "money") for o in doc["objectives"] or []]
+
+
+def _measure_text(value, measure: str) -> str:
+    if measure == "money" or value is None:
+        return money(value)
+    if measure == "units":
+        return f"{number_text(value)} units"
+    if measure == "percent":
+        return f"{number_text(value, 1)} %"
+    return number_text(value, 2)
+
+
 def _whitespace_rows(doc: dict) -> list[list]:
     """Cells with sales or an entered potential: line, unit, current, potential, gap."""
     rows = []
@@ -174,8 +195,10 @@ def to_markdown(doc: dict) -> str:
         lines += _md_table(
             ["Year", "Metric", "Target", "Actual", "Attained", "Status", "Note"],
             [
-                [y, m, money(t), money(a), _pct(p), s, n]
-                for y, m, t, a, p, s, n in _objective_rows(doc)
+                [y, m, _measure_text(t, k), _measure_text(a, k), _pct(p), s, n]
+                for (y, m, t, a, p, s, n), k in zip(
+                    _objective_rows(doc), _objective_measures(doc), strict=True
+                )
             ],
             right={2, 3, 4},
         )
@@ -328,15 +351,19 @@ def to_xlsx(doc: dict) -> bytes:
             {i + 1: money_fmt for i in range(len(pnl["years"]))},
         )
     if doc["objectives"] is not None:
-        sheet(
+        objectives = sheet(
             "Objectives",
             ["Year", "Metric", "Target", "Actual", "Attained", "Status", "Note"],
             [
                 [y, m, t, a, None if p is None else p / 100, s, n]
                 for y, m, t, a, p, s, n in _objective_rows(doc)
             ],
-            {2: money_fmt, 3: money_fmt, 4: PCT_FORMAT},
+            {4: PCT_FORMAT},
         )
+        # Each row's target and actual in its own measure: an amount, units or a percentage.
+        for row, measure in enumerate(_objective_measures(doc), start=2):
+            for col in (3, 4):
+                objectives.cell(row, col).number_format = _MEASURE_FORMATS.get(measure, money_fmt)
     if doc["value_propositions"] is not None:
         sheet(
             "Value propositions",
@@ -715,16 +742,22 @@ def to_pdf(doc: dict) -> bytes:
     if doc["objectives"] is not None:
         out.heading("Objectives")
         rows = _objective_rows(doc)
+        measures = _objective_measures(doc)
         out.table(
             ["Year", "Metric", "Target", "Actual", "Attained", "Status"],
-            [[y, m, money(t), money(a), _pct(p), s] for y, m, t, a, p, s, _ in rows],
+            [
+                [y, m, _measure_text(t, k), _measure_text(a, k), _pct(p), s]
+                for (y, m, t, a, p, s, _), k in zip(rows, measures, strict=True)
+            ],
             [12, 34, 30, 30, 18, 20],
             right={2, 3, 4},
         )
+        measure_of = dict(zip((r[1] for r in rows), measures, strict=True))
         for metric in dict.fromkeys(r[1] for r in rows):
             mine = [r for r in rows if r[1] == metric]
+            unit = out.head["currency"] if measure_of[metric] == "money" else ""
             out.columns_chart(
-                f"{metric}: target and actual ({out.head['currency']})",
+                f"{metric}: target and actual" + (f" ({unit})" if unit else ""),
                 [(str(r[0]), [_f(r[2]), _f(r[3])]) for r in mine],
                 [("Target", BRAND_LIGHT), ("Actual", BRAND)],
                 height=36,

@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -13,6 +18,8 @@ from rest_framework.response import Response
 
 from openkam.engine.selection import SelectionInfeasible
 from openkam.web.accounts.models import Account
+from openkam.web.core.api import ComputationSerializer, start_run
+from openkam.web.core.models import Computation
 from openkam.web.core.permissions import RolePermission
 from openkam.web.portfolio import services
 from openkam.web.portfolio.models import AssessedScore, CriteriaSet, Override, Review, ReviewRow
@@ -240,16 +247,26 @@ class ReviewViewSet(
     permission_classes = [RolePermission]
     queryset = Review.objects.select_related("criteria").defer("inputs").order_by("-id")
 
+    @extend_schema(
+        responses={
+            202: ComputationSerializer,
+            409: OpenApiResponse(description="A review is being computed already."),
+        }
+    )
     def create(self, request, *args, **kwargs):
+        """Compute a review in the background (never on the request): 202 with the run;
+        poll ``/api/runs/{id}/`` until ``status`` is ``done``, when ``params.review`` is the
+        new draft (``apply: true`` also applies it: ``params.accounts_changed``, or
+        ``params.apply_refused`` with the rules it would break; the draft is kept)."""
         s = self.get_serializer(data=request.data)
         s.is_valid(raise_exception=True)
-        review = _call(
-            services.create_review,
-            request.user,
-            s.validated_data.get("label", ""),
-            apply=s.validated_data.get("apply", False),
-        )
-        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        _call(services.require_programme, request.user)
+        params = {
+            "label": s.validated_data.get("label", ""),
+            "criteria": services.current_criteria(saved=True).pk,
+            "apply": s.validated_data.get("apply", False),
+        }
+        return start_run(request, Computation.Kind.SELECTION, services.compute_review, params)
 
     @extend_schema(
         responses=DecisionSerializer(many=True),

@@ -49,7 +49,7 @@ ESTIMATES = {
 }
 
 
-def _require_programme(user) -> None:
+def require_programme(user) -> None:
     if not runs_programme(user):
         raise PermissionDenied("Only the KAM champion or an administrator may do this.")
 
@@ -84,7 +84,7 @@ def config_of(criteria: CriteriaSet) -> SelectionConfig:
 def save_criteria(data: dict, user, note: str = "", *, actor: str = "") -> CriteriaSet:
     """Validate ``data`` as a configuration and save it as a new version."""
     if not actor:
-        _require_programme(user)
+        require_programme(user)
     if not isinstance(data, dict):
         raise ValidationError(
             f"The criteria configuration must be a JSON object, not {type(data).__name__}."
@@ -207,7 +207,7 @@ def add_override(
     A written reason is required; an earlier active override of the account is replaced.
     """
     if not actor:
-        _require_programme(user)
+        require_programme(user)
     if decision not in Override.Decision.values:
         raise ValidationError("decision must be 'key' or 'not_key'")
     if not (reason or "").strip():
@@ -235,7 +235,7 @@ def add_override(
 
 def withdraw_override(o: Override, user, *, actor: str = "", note: str = "withdrawn") -> None:
     if not actor:
-        _require_programme(user)
+        require_programme(user)
     o.active = False
     o.version += 1
     o.save(update_fields=["active", "version", "updated"])
@@ -509,7 +509,7 @@ def create_review(
     """Compute and store a review (a draft unless ``apply``; applying a review that breaks
     a programme rule needs ``exception_reason``, else nothing is stored)."""
     if not actor:
-        _require_programme(user)
+        require_programme(user)
     criteria = current_criteria(saved=True)
     with transaction.atomic():
         review = save_review(user, label, criteria, build_recommendation(criteria), actor=actor)
@@ -570,10 +570,18 @@ def compute_review(run_id: int) -> None:
     def store(run, outcome):
         criteria, built = outcome
         review = save_review(run.requested_by, run.params.get("label", ""), criteria, built)
-        run.summary = {"review": review.pk}
+        params = {**run.params, "review": review.pk}
+        if run.params.get("apply"):
+            # Asked through the API: apply the new draft too, unless a rule refuses it; the
+            # draft is kept either way, and the refusal is the run's to report.
+            try:
+                with transaction.atomic():
+                    params["accounts_changed"] = apply_review(review, run.requested_by)
+            except ValidationError as exc:
+                params["apply_refused"] = "; ".join(exc.messages)
         from openkam.web.core.models import Computation
 
-        Computation.objects.filter(pk=run.pk).update(params={**run.params, "review": review.pk})
+        Computation.objects.filter(pk=run.pk).update(params=params)
 
     run_with_tracking(run_id, work, store)
 
@@ -713,7 +721,7 @@ def apply_review(review: Review, user, *, actor: str = "", exception_reason: str
     from openkam.web.people.assignments import assign_many
 
     if not actor:
-        _require_programme(user)
+        require_programme(user)
     if review.status == Review.Status.APPLIED:
         raise ValidationError("This review was applied already.")
     changes, reasons = review_changes(review)

@@ -65,15 +65,7 @@ class ReadinessSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReadinessSettings
-        fields = [
-            "min_key_accounts",
-            "max_key_accounts",
-            "target_share",
-            "selection_review_days",
-            "programme_review_days",
-            "assessment_days",
-            "version",
-        ]
+        fields = [*ReadinessSettings.EDITABLE, "version"]
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

@@ -37,15 +37,7 @@ class PartnershipForm(VersionedForm):
 class ReadinessSettingsForm(VersionedForm):
     class Meta:
         model = ReadinessSettings
-        fields = [
-            "min_key_accounts",
-            "max_key_accounts",
-            "target_share",
-            "selection_review_days",
-            "programme_review_days",
-            "assessment_days",
-            "version",
-        ]
+        fields = [*ReadinessSettings.EDITABLE, "version"]
 
 
 class ReviewDecisionsForm(VersionedForm):

@@ -49,6 +49,16 @@ class ReadinessSettings(ChangeLoggedModel):
     # The most weight scorecards may put on revenue is the scorecards' own setting
     # (``ScorecardWeights.revenue_warning_share``), set with the weights it bounds.
 
+    #: What the champion sets (the page's form and the API alike).
+    EDITABLE = (
+        "min_key_accounts",
+        "max_key_accounts",
+        "target_share",
+        "selection_review_days",
+        "programme_review_days",
+        "assessment_days",
+    )
+
     class Meta:
         verbose_name_plural = "readiness settings"
 
