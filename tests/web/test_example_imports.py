@@ -116,3 +116,30 @@ def test_the_sample_dollar_invoice_is_converted_at_the_sample_rate(data_dir):
     assert str(line["gross_amount"]) == "1343.79"
     assert str(line["discount_amount"]) == "67.19"
     assert str(line["cogs_amount"]) == "806.27"
+
+
+def test_the_product_mix_is_in_the_reporting_currency(data_dir, settings):
+    """The account page's product mix reads the converted lines (as the drill-down does):
+    their gross sales equal the sum of the lines' ``gross_amount`` in EUR (EX-INV-1007 counts
+    1,343.79, not its 1,575.00 USD)."""
+    settings.DATA_DIR = data_dir
+    runner = CliRunner()
+    for command in _commands():
+        assert runner.invoke(app, ["import", *command, "--json"]).exit_code == 0
+    from decimal import Decimal
+
+    from openkam.engine.ledger import Ledger
+    from openkam.engine.money_lines import Conversion
+    from openkam.web.profitability.services import product_mix_of
+
+    lines = Conversion.of(Ledger(data_dir), "EUR").invoices().collect("pyarrow").to_arrow()
+    dollar = next(r for r in lines.to_pylist() if r["invoice_id"] == "EX-INV-1007")
+    account = dollar["account_id"]
+    mine = [
+        r
+        for r in lines.to_pylist()
+        if r["account_id"] == account and r["invoice_date"].year == dollar["invoice_date"].year
+    ]
+    expected = sum((r["gross_amount"] for r in mine), Decimal(0))
+    mix = product_mix_of(str(dollar["invoice_date"].year), "product", [account])
+    assert Decimal(str(mix["totals"]["gross_sales"])) == expected

@@ -52,7 +52,7 @@ from openkam.web.core.concurrency import save_versioned
 from openkam.web.core.ledger import (
     fingerprint,
     invoices_by_account,
-    table,
+    money_table,
     write_invoices_by_account,
 )
 from openkam.web.core.ledger import (
@@ -300,7 +300,8 @@ def sales_records(
     account, so none are listed). Raises ValueError for a malformed period or dimension."""
     start, end = label_bounds(period)
     where = lines_of_row(*mix_row, product_lines()) if mix_row else None
-    invoices, rebates = table("invoices"), table("rebates")
+    # In the reporting currency, so that the totals equal the waterfall's.
+    invoices, rebates = money_table("invoices"), money_table("rebates")
     lines, totals = [], {"lines": 0}
     if invoices is not None:
         lines, totals = invoice_lines_between(
@@ -471,12 +472,14 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     source = web_ledger()
     # A few accounts' mix reads the account-ordered copy when it is up to date.
     copy = invoices_by_account(source) if account_ids is not None else None
-    invoices = source.table("invoices", copy) if copy else table("invoices", source)
+    # Amounts in the reporting currency, as in the waterfall the mix is compared with.
+    invoices = money_table("invoices", source, copy)
     if invoices is None:
         return None
     lines = product_lines()
+    currency = settings.OPENKAM_REPORTING_CURRENCY
     key = hashlib.sha256(
-        repr((fingerprint(), period, by, account_ids, sorted(lines.items()))).encode()
+        repr((fingerprint(), currency, period, by, account_ids, sorted(lines.items()))).encode()
     ).hexdigest()
     found = cache.get(f"mix:{key}")
     if found is None:
