@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from openkam.engine.backends import ENGINES
+
+# Property tests draw the same examples on every run, so that a run of the suite (and CI) is
+# reproducible; OPENKAM_HYPOTHESIS_RANDOM=1 draws new ones, to search for new failures.
+settings.register_profile(
+    "openkam", derandomize=os.environ.get("OPENKAM_HYPOTHESIS_RANDOM") != "1", database=None
+)
+settings.load_profile("openkam")
 
 
 @pytest.fixture(scope="session")

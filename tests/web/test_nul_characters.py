@@ -28,6 +28,9 @@ def test_api_body_address_and_form_with_nul_are_refused(programme, login):
         content_type="application/x-www-form-urlencoded",
     )
     assert form.status_code == 400 and b"the form" in form.content
+    # A multipart form's text fields too (the fuzz sent one to /api/assignments/).
+    multipart = api.post("/api/people/", {**body, "reports_to": "P-\x00"}, format="multipart")
+    assert multipart.status_code == 400 and "the form" in multipart.json()["detail"]
     assert Person.objects.count() == before
 
 

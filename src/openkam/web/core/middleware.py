@@ -23,7 +23,12 @@ def _nul_in(request) -> str | None:
         b"%00" in request.body.lower() or b"\x00" in request.body
     ):
         return "the form"
-    # Multipart bodies carry files, where NUL bytes are data: the importers judge those.
+    if content_type == "multipart/form-data" and any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.POST.lists()
+    ):
+        # Only the text fields: NUL bytes in a file are data, for the importers to judge.
+        return "the form"
     return None
 
 
