@@ -193,7 +193,7 @@ def test_broken_commitments_reach_kam_sponsor_and_owner_home_pages(programme, le
     for name in ("Alice", "Sam", "Olga", "Chris"):
         page = api(name).get("/").content.decode()
         assert "Commitments broken" in page, name
-        assert "0.0 % against 95.0 in 2025-01" in page
+        assert "0.0 % against 95.0 % in 2025-01" in page
     assert "Commitments broken" not in api("Bob").get("/").content.decode()
 
 
