@@ -74,6 +74,17 @@ def conflict_response(exc: ConcurrentEditError, **extra) -> Response:
     )
 
 
+class RunRowSerializer(serializers.ModelSerializer):
+    """A result row a run stored for an account: its account and the run's currency."""
+
+    account_id = serializers.CharField(source="account_key")
+    currency = serializers.CharField(
+        source="computation.currency",
+        read_only=True,
+        help_text="ISO 4217 code of every amount of the row (the run's reporting currency).",
+    )
+
+
 class VersionField(serializers.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from openkam.web.core.api import ComputationSerializer, CurrentRunMixin, start_run
+from openkam.web.core.api import ComputationSerializer, CurrentRunMixin, RunRowSerializer, start_run
 from openkam.web.core.models import Computation
 from openkam.web.lifetime_value.models import AccountValue
 from openkam.web.lifetime_value.services import recompute_clv, settings_params
 
 
-class AccountValueSerializer(serializers.ModelSerializer):
-    account_id = serializers.CharField(source="account_key")
-    currency = serializers.CharField(
-        source="computation.currency",
-        read_only=True,
-        help_text="ISO 4217 code of every amount of the row (the run's reporting currency).",
-    )
-
+class AccountValueSerializer(RunRowSerializer):
     class Meta:
         model = AccountValue
         fields = [

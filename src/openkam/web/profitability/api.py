@@ -23,6 +23,7 @@ from openkam.web.accounts.models import Account
 from openkam.web.core.api import (
     ComputationSerializer,
     CurrentRunMixin,
+    RunRowSerializer,
     VersionField,
     conflict_response,
     required_version,
@@ -52,14 +53,7 @@ from openkam.web.profitability.services import (
 )
 
 
-class FiguresSerializer(serializers.ModelSerializer):
-    account_id = serializers.CharField(source="account_key")
-    currency = serializers.CharField(
-        source="computation.currency",
-        read_only=True,
-        help_text="ISO 4217 code of every amount of the row (the run's reporting currency).",
-    )
-
+class FiguresSerializer(RunRowSerializer):
     class Meta:
         model = AccountPeriodFigures
         fields = [
