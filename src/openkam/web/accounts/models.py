@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.request_memo import once
 from openkam.web.core.roles import may_write, person_of, runs_programme
 
 
@@ -101,6 +102,9 @@ class Account(ChangeLoggedModel):
 
     def subtree_ids(self) -> list[str]:
         """``account_id`` of this account and every subsidiary below it."""
+        return list(once(("subtree", self.pk), self._subtree_ids))
+
+    def _subtree_ids(self) -> list[str]:
         ids, frontier = [self.account_id], [self.pk]
         while frontier:
             children = list(

@@ -19,7 +19,7 @@ from openkam.web.accounts.models import Account, Contact
 from openkam.web.accounts.paging import keyset_page, offset_page
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_form
-from openkam.web.core.ledger import invoices_by_account, ledger, money_table
+from openkam.web.core.ledger import account_lines
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.assignments import RuleViolation
@@ -217,17 +217,13 @@ def _page(request, queryset, sort: str, year: str | None):
 
 
 def _sales(account: Account):
-    source = ledger()
-    # The account-ordered copy when it is up to date: the page reads the few row groups
-    # holding the account instead of the whole ledger.
-    invoices = money_table("invoices", source, invoices_by_account(source))  # reporting currency
-    if invoices is None:
-        return [], [], []
     subtree = account.subtree_ids()
-    # One scan of the ledger for the account's (and its subsidiaries') lines; the yearly
-    # sums and the latest lines are then taken from those few rows in memory.
-    lines = invoices.filter(nw.col("account_id").is_in(list(subtree))).collect().to_arrow()
-    invoices = nw.from_native(source.connection.from_arrow(lines))
+    # The account's (and its subsidiaries') lines, read once and worked on in memory: the
+    # yearly sums and the latest lines are taken from those few rows.
+    lines = account_lines(tuple(subtree))
+    if lines is None:
+        return [], [], []
+    invoices = nw.from_native(lines).lazy()
     own = sales_by_year(invoices, [account.account_id])
     rolled = sales_by_year(invoices, subtree) if len(subtree) > 1 else own
     recent = recent_invoice_lines(invoices, subtree, limit=15)
@@ -241,7 +237,11 @@ def account_detail(request, account_id: str):
     context = {
         "account": account,
         "can_edit": account.editable_by(request.user),
-        "subsidiaries": account.subsidiaries.annotate(n_sub=Count("subsidiaries")),
+        "subsidiaries": (
+            account.subsidiaries.annotate(n_sub=Count("subsidiaries"))
+            if len(account.subtree_ids()) > 1
+            else []
+        ),
         "sales_own": own,
         "sales_rolled": rolled,
         # One row per year with sales anywhere in the subtree: the account's own figures

@@ -18,6 +18,7 @@ from django.utils import timezone
 from openkam.web.core import audit
 from openkam.web.core.ledger import fingerprint
 from openkam.web.core.models import Computation
+from openkam.web.core.request_memo import once
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ def current(kind: str) -> Computation | None:
     several times per request: one small query says which run is current, and the run
     itself is read once per process, then kept until another run becomes current.
     """
+    return once(("runs.current", kind), lambda: _current_run(kind))
+
+
+def _current_run(kind: str) -> Computation | None:
     row = (
         Computation.objects.filter(kind=kind, is_current=True)
         .values_list("pk", "created", "finished")

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.request_memo import once
 from openkam.web.core.roles import Role, person_of, runs_programme
 
 
@@ -142,7 +143,7 @@ class ProgrammeRules(ChangeLoggedModel):
     def current(cls) -> ProgrammeRules:
         """The rules; the defaults, unsaved, before anyone saved rules (reads never write:
         ``current_for_update`` does)."""
-        rules = cls.objects.order_by("pk").first()
+        rules = once("programme rules", lambda: cls.objects.order_by("pk").first())
         return rules if rules is not None else cls()
 
     @classmethod

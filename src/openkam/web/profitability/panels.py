@@ -27,7 +27,7 @@ def profitability_panel(request, account):
     if run is None:
         return {"run": None, "account": account, "currency": None}
     rows = AccountPeriodFigures.objects.filter(computation=run, account_key=account.account_id)
-    has_subsidiaries = account.subsidiaries.exists()
+    has_subsidiaries = len(account.subtree_ids()) > 1
     years = list(rows.filter(grain="year", rolled_up=False).order_by("period"))
     rolled = (
         {r.period: r for r in rows.filter(grain="year", rolled_up=True)} if has_subsidiaries else {}

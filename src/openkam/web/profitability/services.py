@@ -16,6 +16,7 @@ import logging
 from decimal import Decimal
 from pathlib import Path
 
+import narwhals as nw
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
@@ -50,6 +51,7 @@ from openkam.web.accounts.models import Account, Product
 from openkam.web.core.bulk import bulk_insert
 from openkam.web.core.concurrency import save_versioned
 from openkam.web.core.ledger import (
+    account_lines,
     fingerprint,
     invoices_by_account,
     money_table,
@@ -59,6 +61,7 @@ from openkam.web.core.ledger import (
     ledger as web_ledger,
 )
 from openkam.web.core.models import Computation
+from openkam.web.core.request_memo import once
 from openkam.web.core.runs import run_with_tracking
 from openkam.web.profitability.models import (
     AccountPeriodFigures,
@@ -427,7 +430,9 @@ def portfolio_trend(run: Computation, grain: str = "quarter") -> list[dict]:
 
 def product_lines() -> dict[str, str]:
     """The product list: product_id → product line."""
-    return dict(Product.objects.values_list("product_id", "product_line"))
+    return once(
+        "product_lines", lambda: dict(Product.objects.values_list("product_id", "product_line"))
+    )
 
 
 def product_names() -> dict[str, str]:
@@ -444,6 +449,8 @@ def with_bars(rows: list[dict], names: dict[str, str]) -> list[dict]:
     return rows
 
 
+#: Up to this many accounts, a product mix is worked out from their lines in memory.
+FEW_ACCOUNTS = 20
 #: The product mix's dimensions as the pages name them.
 MIX_LABELS = {"product_line": "Product line", "product": "Product", "business_unit": "Buying unit"}
 #: Whose invoice lines the portfolio's product mix covers: key -> label.
@@ -469,12 +476,7 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     cache under the ledger's fingerprint: a portfolio's mix reads every line of the period.
     """
     start, end = label_bounds(period)
-    source = web_ledger()
-    # A few accounts' mix reads the account-ordered copy when it is up to date.
-    copy = invoices_by_account(source) if account_ids is not None else None
-    # Amounts in the reporting currency, as in the waterfall the mix is compared with.
-    invoices = money_table("invoices", source, copy)
-    if invoices is None:
+    if web_ledger() is None:
         return None
     lines = product_lines()
     currency = settings.OPENKAM_REPORTING_CURRENCY
@@ -482,13 +484,26 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
         repr((fingerprint(), currency, period, by, account_ids, sorted(lines.items()))).encode()
     ).hexdigest()
     found = cache.get(f"mix:{key}")
-    if found is None:
-        found = mix_to_dict(
-            product_mix(
-                invoices, by, product_lines=lines, account_ids=account_ids, start=start, end=end
-            )
+    if found is not None:
+        return found
+    # Amounts in the reporting currency, as in the waterfall the mix is compared with.
+    if account_ids is not None and len(account_ids) <= FEW_ACCOUNTS:
+        # An account page's: its lines in memory (openkam.web.core.ledger.account_lines).
+        own = account_lines(tuple(account_ids))
+        invoices = nw.from_native(own).lazy() if own is not None else None
+    else:
+        # More accounts' mix reads the account-ordered copy when it is up to date.
+        source = web_ledger()
+        copy = invoices_by_account(source) if account_ids is not None else None
+        invoices = money_table("invoices", source, copy)
+    if invoices is None:
+        return None
+    found = mix_to_dict(
+        product_mix(
+            invoices, by, product_lines=lines, account_ids=account_ids, start=start, end=end
         )
-        cache.set(f"mix:{key}", found, timeout=3600)
+    )
+    cache.set(f"mix:{key}", found, timeout=3600)
     return found
 
 
