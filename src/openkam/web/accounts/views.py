@@ -19,7 +19,8 @@ from openkam.web.accounts.models import Account, Contact
 from openkam.web.accounts.paging import keyset_page, offset_page
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_form
-from openkam.web.core.ledger import account_lines
+from openkam.web.core.kept import Kept
+from openkam.web.core.ledger import account_lines, identity
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.assignments import RuleViolation
@@ -216,18 +217,26 @@ def _page(request, queryset, sort: str, year: str | None):
     return offset_page(_ordered(queryset, sort, year), number)
 
 
+#: Each account's sales by year and latest lines, kept under the ledger's identity.
+_sales_kept: Kept[tuple] = Kept(256)
+
+
 def _sales(account: Account):
-    subtree = account.subtree_ids()
-    # The account's (and its subsidiaries') lines, read once and worked on in memory: the
-    # yearly sums and the latest lines are taken from those few rows.
-    lines = account_lines(tuple(subtree))
-    if lines is None:
+    subtree = tuple(account.subtree_ids())
+    found = identity()
+    if found is None:
         return [], [], []
-    invoices = nw.from_native(lines).lazy()
-    own = sales_by_year(invoices, [account.account_id])
-    rolled = sales_by_year(invoices, subtree) if len(subtree) > 1 else own
-    recent = recent_invoice_lines(invoices, subtree, limit=15)
-    return own, rolled, recent
+
+    def work_out():
+        # The account's (and its subsidiaries') lines, read once and worked on in memory:
+        # the yearly sums and the latest lines are taken from those few rows.
+        invoices = nw.from_native(account_lines(subtree)).lazy()
+        own = sales_by_year(invoices, [account.account_id])
+        rolled = sales_by_year(invoices, subtree) if len(subtree) > 1 else own
+        recent = recent_invoice_lines(invoices, subtree, limit=15)
+        return own, rolled, recent
+
+    return _sales_kept.get((*found, subtree), work_out)
 
 
 @login_required

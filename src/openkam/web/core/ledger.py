@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 import narwhals as nw
@@ -14,6 +13,8 @@ from django.conf import settings
 
 from openkam.engine.backends import duckdb_connection
 from openkam.engine.ledger import Ledger
+from openkam.web.core.kept import Kept
+from openkam.web.core.request_memo import once
 
 _local = threading.local()
 
@@ -130,13 +131,27 @@ def write_invoices_by_account(source: Ledger | None = None) -> Path | None:
     return path
 
 
-#: ``{(ledger fingerprint, currency, conversion, account ids): their lines}``, the latest
-#: few: an account page and its panels read one account's lines several ways.
-_account_lines: OrderedDict[tuple, pa.Table] = OrderedDict()
-_account_lines_lock = threading.Lock()
 #: Accounts whose lines are kept per process (a few MB at most: a key account with a
 #: thousand lines a year holds about 0.5 MB of Arrow).
-ACCOUNT_LINES_KEPT = 64
+_account_lines: Kept[pa.Table] = Kept(64)
+
+
+def identity() -> tuple | None:
+    """What the reporting-currency invoice lines read now depend on: the ledger's
+    fingerprint, the reporting currency, the exchange rates' signature and whether the
+    account-ordered copy is there; None without invoices. Once per request."""
+    return once("ledger identity", _identity)
+
+
+def _identity() -> tuple | None:
+    from openkam.engine.money_lines import Conversion
+
+    source = ledger()
+    if source is None or not source.files("invoices"):
+        return None
+    currency = settings.OPENKAM_REPORTING_CURRENCY
+    conversion = Conversion.of(source, currency)
+    return (source.fingerprint(), currency, conversion.signature, bool(invoices_by_account(source)))
 
 
 def account_lines(account_ids: tuple[str, ...]) -> pa.Table | None:
@@ -146,27 +161,16 @@ def account_lines(account_ids: tuple[str, ...]) -> pa.Table | None:
     An account page sums them by year, lists the latest and breaks them down by product:
     asking DuckDB for each of those costs about 1 ms per step of each query (binding the
     relation), 100 ms a page. Read once, then worked on in Arrow through narwhals, they
-    cost a few milliseconds. Kept per process under the ledger's fingerprint and the
-    rates' signature, so an import or a new rate is never answered from an old copy.
+    cost a few milliseconds. Kept per process under the ledger's :func:`identity`, so an
+    import or a new rate is never answered from an old copy.
     """
-    from openkam.engine.money_lines import Conversion
-
-    source = ledger()
-    if source is None or not source.files("invoices"):
+    found = identity()
+    if found is None:
         return None
-    currency = settings.OPENKAM_REPORTING_CURRENCY
-    conversion = Conversion.of(source, currency)
-    copy = invoices_by_account(source)
-    key = (source.fingerprint(), currency, conversion.signature, bool(copy), account_ids)
-    with _account_lines_lock:
-        found = _account_lines.get(key)
-        if found is not None:
-            _account_lines.move_to_end(key)
-            return found
-    frame = conversion.invoices(copy)
-    found = frame.filter(nw.col("account_id").is_in(list(account_ids))).collect().to_arrow()
-    with _account_lines_lock:
-        _account_lines[key] = found
-        while len(_account_lines) > ACCOUNT_LINES_KEPT:
-            _account_lines.popitem(last=False)
-    return found
+
+    def read() -> pa.Table:
+        source = ledger()
+        frame = money_table("invoices", source, invoices_by_account(source))
+        return frame.filter(nw.col("account_id").is_in(list(account_ids))).collect().to_arrow()
+
+    return _account_lines.get((*found, account_ids), read)

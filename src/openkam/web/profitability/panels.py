@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openkam.web.core import runs
+from openkam.web.core.kept import Kept
 from openkam.web.core.models import Computation
 from openkam.web.profitability.display import pool_label, rounded_percent
 from openkam.web.profitability.models import AccountPeriodFigures
@@ -26,8 +27,20 @@ def profitability_panel(request, account):
     run = runs.current(Computation.Kind.PROFITABILITY)
     if run is None:
         return {"run": None, "account": account, "currency": None}
-    rows = AccountPeriodFigures.objects.filter(computation=run, account_key=account.account_id)
     has_subsidiaries = len(account.subtree_ids()) > 1
+    requested = request.GET.get("pl_year")
+    # A finished run's figures never change: worked out once per account and year shown.
+    key = (run.pk, run.finished, account.account_id, has_subsidiaries, requested)
+    panel = _panels.get(key, lambda: _profitability(run, account, has_subsidiaries, requested))
+    return {**panel, "account": account}
+
+
+#: The profitability panel of the accounts last shown, per run.
+_panels: Kept[dict] = Kept(256)
+
+
+def _profitability(run, account, has_subsidiaries: bool, requested: str | None) -> dict:
+    rows = AccountPeriodFigures.objects.filter(computation=run, account_key=account.account_id)
     years = list(rows.filter(grain="year", rolled_up=False).order_by("period"))
     rolled = (
         {r.period: r for r in rows.filter(grain="year", rolled_up=True)} if has_subsidiaries else {}
@@ -35,7 +48,6 @@ def profitability_panel(request, account):
     if not years:
         return {"run": run, "account": account, "years": [], "currency": run.currency}
     year = years[-1]
-    requested = request.GET.get("pl_year")
     for y in years:
         if y.period == requested:
             year = y
