@@ -53,6 +53,7 @@ def demo_command(
     from openkam.engine.synth import generate
     from openkam.engine.synth.timeline import demo_window
     from openkam.web.accounts.models import Account
+    from openkam.web.core.bulk import analyze_database
     from openkam.web.demo import compute_demo_figures, load_demo, seed_living_records
 
     ledger = path / "ledger"
@@ -97,6 +98,7 @@ def demo_command(
         figures = bar.add_task("computing profitability", total=None)
         outcome = compute_demo_figures()
         seed_living_records(path, day)
+        analyze_database()
         bar.update(figures, description="computed " + ", ".join(outcome), completed=1, total=1)
     elapsed = time.perf_counter() - started
     counts = summary.counts

@@ -15,7 +15,7 @@ from django.db.models import F
 from openkam.engine.schema import KINDS
 from openkam.web.accounts.models import Account, Contact, Product
 from openkam.web.core import audit
-from openkam.web.core.bulk import rows_in
+from openkam.web.core.bulk import analyze_after_commit, rows_in
 from openkam.web.people.models import Person
 from openkam.web.relationships.models import Relationship
 
@@ -146,6 +146,7 @@ def upsert(
                 if audit.diff(before, audit.snapshot(obj)):
                     changed[row[key]] = (obj, before)
         model.objects.bulk_create(created, batch_size=1000)
+        analyze_after_commit(model, len(created))
         if created and created[0].pk is None:  # backends that do not return ids
             ids = dict(
                 rows_in(
@@ -226,6 +227,7 @@ def _upsert_composite(
                 obj.refresh_from_db()
                 updates.append((obj, changes))
         model.objects.bulk_create(created, batch_size=1000)
+        analyze_after_commit(model, len(created))
         if created and created[0].pk is None:  # backends that do not return ids
             by_ids = {tuple(getattr(o, f"{n}_id") for n in names): o for o in model.objects.all()}
             for obj in created:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import narwhals as nw
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +24,7 @@ from openkam.web.core.concurrency import save_form
 from openkam.web.core.kept import Kept
 from openkam.web.core.ledger import account_lines, identity
 from openkam.web.core.permissions import require_edit
+from openkam.web.core.planner import avoiding
 from openkam.web.core.plugins import account_panels
 from openkam.web.people.assignments import RuleViolation
 from openkam.web.people.models import Person
@@ -172,7 +175,7 @@ FILTERS = [f for f in AccountFilterSet.base_filters if f != "year"]
 FEW_MATCHES = 2000
 
 
-def _few_matches(queryset):
+def _few_matches(queryset, term: str):
     """A search's matches by their ids when they are few.
 
     The database would otherwise walk the sort column's index and test every account
@@ -180,20 +183,30 @@ def _few_matches(queryset):
     0.2 s — where the trigram index finds all the matches at once (2 ms). Many matches
     fill a page early on that walk, and are left as they are.
     """
-    ids = list(queryset.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
+    # The trigram index knows words of three characters or more; a shorter one would have
+    # the database read the whole index, slower than the table.
+    with avoiding("seqscan") if len(term) >= 3 else nullcontext():
+        ids = list(queryset.order_by().values_list("pk", flat=True)[: FEW_MATCHES + 1])
     if len(ids) > FEW_MATCHES:
-        return queryset
-    return Account.objects.with_owner().filter(pk__in=ids)
+        return queryset, False
+    return Account.objects.with_owner().filter(pk__in=ids), True
 
 
 def _page(request, queryset, sort: str, year: str | None):
     """The list's page: by keyset on the plain columns' sorts (the first page, and every
     page reached by its Previous/Next links), by offset for a typed page number and for
     the sorts on the KAM's name or a money column."""
-    after, before = request.GET.get("after"), request.GET.get("before")
     number = request.GET.get("page") or "1"
+    few = False
     if (request.GET.get("q") or "").strip():
-        queryset = _few_matches(queryset)
+        queryset, few = _few_matches(queryset, request.GET["q"].strip())
+    # A few matches are fetched by their ids and sorted, never found along an index.
+    with avoiding("indexscan") if few else nullcontext():
+        return _ordered_page(request, queryset, sort, year, number)
+
+
+def _ordered_page(request, queryset, sort: str, year: str | None, number: str):
+    after, before = request.GET.get("after"), request.GET.get("before")
     key = sort.lstrip("-")
     money = key == "clv" or (key in FIGURE_SORTS and year)
     if money:

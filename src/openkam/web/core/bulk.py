@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from itertools import islice
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
 #: Field classes whose preparation leaves a value of these exact types as it is (integer
 #: fields include the auto fields that foreign keys point to).
@@ -61,6 +61,7 @@ def bulk_insert(model: type[models.Model], rows: Iterable[Mapping], batch_size: 
                 for row in rows:
                     copy.write_row(prepared(row))
                     inserted += 1
+            analyze_after_commit(model, inserted)
             return inserted
         sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
         while batch := list(islice(rows, batch_size)):
@@ -100,3 +101,39 @@ def rows_in(queryset: models.QuerySet, lookup: str, values: Iterable) -> list:
     for start in range(0, len(values), IN_CHUNK):
         found.extend(queryset.filter(**{f"{lookup}__in": values[start : start + IN_CHUNK]}))
     return found
+
+
+#: Rows written at once after which PostgreSQL's statistics of the table are refreshed.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def analyze_after_commit(model: type[models.Model], rows: int) -> None:
+    """Refresh PostgreSQL's planner statistics of ``model``'s table once the transaction
+    that wrote ``rows`` rows commits (at once outside a transaction), when they are many.
+
+    The planner picks its plans from these statistics. Autovacuum refreshes them in its own
+    time, and is sometimes turned off. After a bulk load, stale statistics made it read
+    100,000 accounts in full to show the 50 of a page (184 ms instead of 2). The
+    PostgreSQL manual advises exactly this after loading data ("Populating a Database:
+    Run ANALYZE Afterwards"). A few hundred milliseconds for a table of a million rows,
+    on the import or the task worker; SQLite plans without such statistics.
+    """
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or rows < ANALYZE_AFTER_ROWS:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+
+    transaction.on_commit(analyze, using=connection.alias)
+
+
+def analyze_database(using: str = "default") -> None:
+    """Refresh PostgreSQL's planner statistics of every table (after the demo has loaded
+    its hundreds of thousands of rows; see :func:`analyze_after_commit`)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

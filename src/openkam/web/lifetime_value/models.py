@@ -29,6 +29,8 @@ class AccountValue(models.Model):
 
     class Meta:
         db_table = "insights_accountvalue"
+        # A page of accounts reads the current run's values of its 50 accounts.
+        indexes = [models.Index(fields=["computation", "account_key"], name="value_run_account")]
 
     def __str__(self) -> str:
         return f"CLV of {self.account_key}"

@@ -264,6 +264,7 @@ def _finite(x):
 def store(run, values: list[dict]) -> None:
     from decimal import Decimal
 
+    from openkam.web.core.bulk import analyze_after_commit
     from openkam.web.lifetime_value.models import AccountValue
 
     def money(v):
@@ -285,6 +286,7 @@ def store(run, values: list[dict]) -> None:
         ],
         batch_size=5000,
     )
+    analyze_after_commit(AccountValue, len(values))
     # Every CLV run is kept as a dated snapshot, so the value built over a period can be
     # measured (scorecards' ΔCLV); results of older runs are pruned, snapshots are not.
     try:
