@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -25,6 +25,15 @@ def home(request):
     sponsored = list(accounts.filter(sponsor=person)) if person is not None else []
     key_accounts = list(accounts.filter(key_status=Account.KeyStatus.KEY))
     year = _attach_figures(key_accounts + mine + sponsored)
+    # One read of the accounts for the three numbers and for their version (see
+    # _alerts_key): a large portfolio's accounts are read whole for a count anyway.
+    counts = Account.objects.aggregate(
+        accounts=Count("id"),
+        key=Count("id", filter=Q(key_status=Account.KeyStatus.KEY)),
+        kams=Count("kam", distinct=True),
+        updated=Max("updated"),
+        versions=Sum("version"),
+    )
     context = {
         "loss_makers": _loss_makers(key_accounts),
         "currency": getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",
@@ -33,15 +42,54 @@ def home(request):
         "my_accounts": mine,
         "sponsored_accounts": sponsored,
         "key_accounts": key_accounts,
-        # One query for the three numbers.
-        "counts": Account.objects.aggregate(
-            accounts=Count("id"),
-            key=Count("id", filter=Q(key_status=Account.KeyStatus.KEY)),
-            kams=Count("kam", distinct=True),
-        ),
+        "counts": counts,
+        "alerts_key": _alerts_key(request.user, person, counts),
         "recent_events": AuditEvent.objects.select_related("user__person", "content_type")[:10],
     }
     return render(request, "core/home.html", context)
+
+
+def _alerts_key(user, person, counts: dict) -> str:
+    """What the home page's alerts (plans, organisation, partnerships, commitments) show
+    depends on, for the cache that keeps them rendered per process: who is asking, today,
+    the version of every table they read (``versions.stamp``), the current runs and the
+    ledger (the plans' actuals, the commitments' measures)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from openkam.web.core.ledger import fingerprint
+    from openkam.web.core.roles import runs_programme
+    from openkam.web.core.versions import stamp
+    from openkam.web.operations.models import Commitment
+    from openkam.web.people.models import (
+        Assignment,
+        ChampionAppointment,
+        Person,
+        ProgrammeRules,
+        RuleException,
+        SponsorVisit,
+    )
+    from openkam.web.planning.models import Action, Objective, Plan, PlanVersion
+    from openkam.web.profitability.models import ProfitabilitySettings
+    from openkam.web.programme.models import Partnership
+
+    tables = (Person, ProgrammeRules, RuleException, SponsorVisit, ChampionAppointment)
+    tables += (Assignment, Plan, Objective, Action, PlanVersion, Partnership, Commitment)
+    tables += (ProfitabilitySettings,)
+    found = [runs.current(kind) for kind in (Computation.Kind.PROFITABILITY, Computation.Kind.CLV)]
+    return repr(
+        (
+            person.pk if person is not None else None,
+            runs_programme(user),
+            dt.date.today(),
+            timezone.localdate(),
+            sorted(counts.items()),
+            stamp(*tables),
+            [(r.pk, r.finished, r.is_current) if r else None for r in found],
+            fingerprint(),
+        )
+    )
 
 
 def favicon(request):

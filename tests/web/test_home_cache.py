@@ -1,0 +1,79 @@
+"""The home page keeps its alerts rendered per process, keyed on the version of what they
+show (core.versions.stamp): every write shows on the next request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from openkam.web.core import audit
+from openkam.web.core.versions import stamp
+from openkam.web.people.models import Assignment, SponsorVisit
+from openkam.web.people.services import set_visit_cadence
+from openkam.web.planning import services as planning
+from openkam.web.planning.models import Action, Plan
+
+
+def _reads(client, column: str) -> bool:
+    with CaptureQueriesContext(connection) as seen:
+        client.get("/")
+    return any(column in q["sql"] for q in seen.captured_queries)
+
+
+def test_a_saved_change_shows_at_once(programme, login):
+    plan = planning.plan_for(programme["accounts"]["A1"])
+    client = login(programme["users"]["Chris"])
+    assert "action overdue since" not in client.get("/").content.decode()
+    # Nothing changed: the alerts come from the cache (no read of the plans' actions).
+    assert not _reads(client, '"planning_action"."due"')
+    planning.add_part(
+        plan,
+        "actions",
+        {"title": "Joint S&OP", "due": dt.date(2020, 1, 15)},
+        programme["users"]["Alice"],
+    )
+    assert "action overdue since 2020-01-15: Joint S&amp;OP" in client.get("/").content.decode()
+    # Deleting it takes the alert away again.
+    Action.objects.filter(plan=plan).delete()
+    assert "action overdue since" not in client.get("/").content.decode()
+
+
+def test_an_audited_change_without_a_save_shows_at_once(programme, login):
+    # Given Sam sponsors A1 since 2024, last seen on 2024-03-01, every 91 days by default.
+    account, sam = programme["accounts"]["A1"], programme["people"]["Sam"]
+    type(account).objects.filter(pk=account.pk).update(sponsor=sam)
+    Assignment.objects.create(
+        account=account, role="sponsor", person=sam, start=dt.date(2024, 1, 1)
+    )
+    SponsorVisit.objects.create(account=account, sponsor=sam, date=dt.date(2024, 3, 1))
+    client = login(programme["users"]["Chris"])
+    assert "2024-05-31" in client.get("/").content.decode()
+    # When the champion sets a 30-day cadence (an update of the assignment row, audited),
+    # the next contact was due on 2024-03-31.
+    set_visit_cadence(account, 30, programme["users"]["Chris"])
+    page = client.get("/").content.decode()
+    assert "2024-03-31" in page and "2024-05-31" not in page
+
+
+def test_each_person_sees_their_own_alerts(programme, login):
+    plan = planning.plan_for(programme["accounts"]["A1"])
+    Plan.objects.filter(pk=plan.pk).update(next_review=dt.date(2000, 1, 1))
+    assert "plan review was due" in login(programme["users"]["Alice"]).get("/").content.decode()
+    assert "plan review was due" not in login(programme["users"]["Bob"]).get("/").content.decode()
+    assert "plan review was due" in login(programme["users"]["Alice"]).get("/").content.decode()
+
+
+def test_the_stamp_changes_with_every_kind_of_write(programme):
+    plan = planning.plan_for(programme["accounts"]["A1"])
+    seen = [stamp(Plan, Action)]
+    plan.save()  # a save: its updated
+    seen.append(stamp(Plan, Action))
+    Plan.objects.filter(pk=plan.pk).update(version=plan.version + 5)  # a version bump
+    seen.append(stamp(Plan, Action))
+    audit.record("event", plan, actor="test", message="anything audited")
+    seen.append(stamp(Plan, Action))
+    plan.delete()  # a row less
+    seen.append(stamp(Plan, Action))
+    assert len(set(seen)) == len(seen)
