@@ -77,3 +77,21 @@ def test_the_stamp_changes_with_every_kind_of_write(programme):
     plan.delete()  # a row less
     seen.append(stamp(Plan, Action))
     assert len(set(seen)) == len(seen)
+
+
+def test_the_plans_overview_follows_plans_and_their_accounts(programme, login):
+    plan = planning.plan_for(programme["accounts"]["A1"])
+    client = login(programme["users"]["Chris"])
+    page = client.get("/plans/").content.decode()
+    assert "Acme Foods" in page and "action overdue since" not in page
+    planning.add_part(
+        plan,
+        "actions",
+        {"title": "Call back", "due": dt.date(2020, 2, 1)},
+        programme["users"]["Alice"],
+    )
+    assert "action overdue since 2020-02-01: Call back" in client.get("/plans/").content.decode()
+    account = programme["accounts"]["A1"]
+    account.name = "Acme Foods Group"
+    account.save()
+    assert "Acme Foods Group" in client.get("/plans/").content.decode()
