@@ -95,3 +95,28 @@ def test_the_plans_overview_follows_plans_and_their_accounts(programme, login):
     account.name = "Acme Foods Group"
     account.save()
     assert "Acme Foods Group" in client.get("/plans/").content.decode()
+
+
+def test_the_people_table_follows_accounts_people_and_exceptions(programme, login):
+    from django.db.models import F
+
+    from openkam.web.accounts.models import Account
+    from openkam.web.people.models import RuleException
+
+    Account.objects.filter(account_id="A2").update(key_status="key")
+    client = login(programme["users"]["Vera"])
+    assert "KAM 1 of 2–5, under" in client.get("/people/").content.decode()
+    # A3 becomes a key account of Alice's through an update that bumps only its version
+    # (as assignments do): Alice now carries 2.
+    Account.objects.filter(account_id="A3").update(
+        key_status="key", kam=programme["people"]["Alice"], version=F("version") + 1
+    )
+    page = client.get("/people/").content.decode()
+    assert "KAM 2 of 2–5" in page
+    assert ">exception<" not in page
+    RuleException.objects.create(
+        person=programme["people"]["Bob"], rule="kam_min_accounts", reason="Bob is new"
+    )
+    assert ">exception<" in client.get("/people/").content.decode()
+    # The filters are part of the key.
+    assert "Alice" not in client.get("/people/?q=Bob").content.decode().split("<tbody>")[1]
