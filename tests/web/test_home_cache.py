@@ -120,3 +120,21 @@ def test_the_people_table_follows_accounts_people_and_exceptions(programme, logi
     assert ">exception<" in client.get("/people/").content.decode()
     # The filters are part of the key.
     assert "Alice" not in client.get("/people/?q=Bob").content.decode().split("<tbody>")[1]
+
+
+def test_my_accounts_follow_a_new_assignment_and_a_rename(programme, login):
+    from openkam.web.accounts.models import Account
+
+    client = login(programme["users"]["Bob"])
+    mine = client.get("/").content.decode().split("<h2>Key accounts</h2>")[0]
+    assert "Acme Foods" not in mine.split("My key accounts")[-1]
+    account = Account.objects.get(account_id="A1")
+    account.kam = programme["people"]["Bob"]
+    account.save()
+    mine = client.get("/").content.decode().split("<h2>Key accounts</h2>")[0]
+    assert "My key accounts" in mine and "Acme Foods" in mine.split("My key accounts")[-1]
+    bob = programme["people"]["Bob"]
+    bob.name = "Robert"
+    bob.save()
+    assert "Good day, Robert" in client.get("/").content.decode()
+    assert ">Robert<" in client.get("/").content.decode()

@@ -19,12 +19,9 @@ from openkam.web.core.roles import may_write, person_of
 
 @login_required
 def home(request):
+    from django.utils.functional import SimpleLazyObject
+
     person = person_of(request.user)
-    accounts = Account.objects.with_owner()
-    mine = list(accounts.filter(kam=person)) if person is not None else []
-    sponsored = list(accounts.filter(sponsor=person)) if person is not None else []
-    key_accounts = list(accounts.filter(key_status=Account.KeyStatus.KEY))
-    year = _attach_figures(key_accounts + mine + sponsored)
     # One read of the accounts for the three numbers and for their version (see
     # _alerts_key): a large portfolio's accounts are read whole for a count anyway.
     counts = Account.objects.aggregate(
@@ -34,14 +31,26 @@ def home(request):
         updated=Max("updated"),
         versions=Sum("version"),
     )
+    # Everything but the recent changes is kept rendered per process ({% cache %} keyed
+    # on _alerts_key): the account lists and their figures are read only on a miss.
+    found: dict = {}
+
+    def part(name: str):
+        def read():
+            if not found:
+                found.update(_accounts_part(person))
+            return found[name]
+
+        return SimpleLazyObject(read)
+
     context = {
-        "loss_makers": _loss_makers(key_accounts),
+        "loss_makers": part("loss_makers"),
         "currency": getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",
-        "figures_year": year,
+        "figures_year": part("figures_year"),
         "person": person,
-        "my_accounts": mine,
-        "sponsored_accounts": sponsored,
-        "key_accounts": key_accounts,
+        "my_accounts": part("my_accounts"),
+        "sponsored_accounts": part("sponsored_accounts"),
+        "key_accounts": part("key_accounts"),
         "counts": counts,
         "alerts_key": _alerts_key(request.user, person, counts),
         "recent_events": AuditEvent.objects.select_related("user__person", "content_type")[:10],
@@ -49,9 +58,26 @@ def home(request):
     return render(request, "core/home.html", context)
 
 
+def _accounts_part(person) -> dict:
+    """The home page's account lists (the person's own, those they sponsor, the key
+    accounts) with their figures, and the key accounts losing money."""
+    accounts = Account.objects.with_owner()
+    mine = list(accounts.filter(kam=person)) if person is not None else []
+    sponsored = list(accounts.filter(sponsor=person)) if person is not None else []
+    key_accounts = list(accounts.filter(key_status=Account.KeyStatus.KEY))
+    year = _attach_figures(key_accounts + mine + sponsored)
+    return {
+        "loss_makers": _loss_makers(key_accounts),
+        "figures_year": year,
+        "my_accounts": mine,
+        "sponsored_accounts": sponsored,
+        "key_accounts": key_accounts,
+    }
+
+
 def _alerts_key(user, person, counts: dict) -> str:
-    """What the home page's alerts (plans, organisation, partnerships, commitments) show
-    depends on, for the cache that keeps them rendered per process: who is asking, today,
+    """What the home page's alerts (plans, organisation, partnerships, commitments) and
+    account lists (with their figures and the key accounts losing money) show depend on, for the cache that keeps them rendered per process: who is asking, today,
     the version of every table they read (``versions.stamp``), the current runs and the
     ledger (the plans' actuals, the commitments' measures)."""
     import datetime as dt
