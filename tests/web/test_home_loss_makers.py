@@ -75,3 +75,40 @@ def test_home_account_lists_show_amounts_with_their_currency(losses, login, prog
     section = html[html.index("<h2>Key accounts</h2>") :]
     section = section[: section.index("</section>")]
     assert "-3,000 EUR" in section and "12,345 EUR" in section
+
+
+def test_home_figures_follow_a_new_run_and_a_new_key_account(losses, login, programme):
+    """The home page keeps each finished run's figures per process (runs.derived): a new
+    current run, or another key account, shows at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from openkam.web.accounts.models import Account
+
+    Computation.objects.filter(pk=losses.pk).update(finished=timezone.now())
+    Computation.objects.filter(kind="clv").update(finished=timezone.now())
+    client = login(programme["users"]["Chris"])
+    assert "-3,000 EUR" in client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        assert "-3,000 EUR" in client.get("/").content.decode()
+    assert not any("insights_accountperiodfigures" in q["sql"] for q in kept.captured_queries)
+    # Given a new profitability run in which A1 lost 7,000 last year.
+    Computation.objects.filter(kind="profitability").update(is_current=False)
+    run = Computation.objects.create(
+        kind="profitability",
+        status="done",
+        is_current=True,
+        finished=timezone.now(),
+        summary={"years": [str(THIS - 1)]},
+    )
+    _row(run, "A1", "year", str(THIS - 1), "-7000")
+    _row(run, "A2", "year", str(THIS - 1), "-9000")
+    html = client.get("/").content.decode()
+    assert "-7,000 EUR" in html and "-3,000 EUR" not in html
+    # When A2 becomes a key account, it is listed among the loss makers with its figures.
+    Account.objects.filter(account_id="A2").update(key_status="key")
+    section = client.get("/").content.decode()
+    section = section[section.index("Key accounts losing money") :]
+    section = section[: section.index("</section>")]
+    assert "Borealis" in section and "-9,000 EUR" in section

@@ -48,3 +48,37 @@ def test_an_amount_rounded_to_zero_has_no_minus_sign(settings):
     assert money_text(Decimal("-0.004"), "EUR") == "0.00 EUR"
     assert number_text(Decimal("-0.2")) == "0"
     assert money_text(Decimal("-0.50"), "EUR", 0) == "-1 EUR"
+
+
+def test_the_quick_path_writes_what_babel_writes(settings):
+    """money_text and number_text skip Babel where Python's grouping with the locale's
+    symbols writes the same text; they must agree with Babel on every value and locale
+    (de_CH groups differently and keeps Babel)."""
+    import random
+
+    from babel.numbers import format_currency, format_decimal
+
+    from openkam.web.core import formats
+
+    rng = random.Random(18)
+    values = [0, -0.004, 0.005, 2.675, 999.5, -999.5, 1e15, Decimal("1E+3"), "12.3"]
+    values += [rng.uniform(-1e9, 1e9) for _ in range(300)]
+    values += [Decimal(rng.randint(-(10**12), 10**12)) / 100 for _ in range(300)]
+    for locale in ("en", "de", "fr", "de-ch", "sv"):
+        settings.LANGUAGE_CODE = locale
+        babel_locale = locale.replace("-", "_")
+        for value in values:
+            for places in (0, 1, 2):
+                rounded = formats._rounded(formats._decimal(value), places)
+                pattern = formats._pattern(places)
+                assert money_text(value, "EUR", places) == format_currency(
+                    rounded,
+                    "EUR",
+                    format=pattern + " ¤¤",
+                    locale=babel_locale,
+                    currency_digits=False,
+                )
+                assert number_text(value, places) == format_decimal(
+                    rounded, format=pattern, locale=babel_locale
+                )
+    assert formats._PLAIN[("en", 2)] is not None and formats._PLAIN[("de_ch", 2)] is None

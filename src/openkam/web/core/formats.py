@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
@@ -63,17 +62,18 @@ def money_text(value, currency: str | None = None, places: int = 2) -> str:
     number = _decimal(value)
     if number is None:
         return ""
-    return _money(_rounded(number, places), currency_of(currency), places, _locale())
-
-
-# Babel parses the pattern and walks the locale's data on every call (about 0.08 ms): a
-# page of accounts writes a hundred amounts, and the same amounts come back on every view
-# of the same page. The text depends only on these arguments (the rounded amount), so the
-# last many are kept.
-@lru_cache(maxsize=32_768)
-def _money(rounded: Decimal, currency: str, places: int, locale: str) -> str:
-    pattern = "#,##0" + ("." + "0" * places if places > 0 else "") + " ¤¤"
-    return format_currency(rounded, currency, format=pattern, locale=locale, currency_digits=False)
+    rounded = _rounded(number, places)
+    locale = _locale()
+    fast = _plain_format(locale, places)
+    if fast is not None and rounded.is_finite():
+        return fast(rounded) + " " + currency_of(currency)
+    return format_currency(
+        rounded,
+        currency_of(currency),
+        format=_pattern(places) + " ¤¤",
+        locale=locale,
+        currency_digits=False,
+    )
 
 
 def number_text(value, places: int = 0) -> str:
@@ -82,13 +82,52 @@ def number_text(value, places: int = 0) -> str:
     number = _decimal(value)
     if number is None:
         return ""
-    return _number(_rounded(number, places), places, _locale())
+    rounded = _rounded(number, places)
+    locale = _locale()
+    fast = _plain_format(locale, places)
+    if fast is not None and rounded.is_finite():
+        return fast(rounded)
+    return format_decimal(rounded, format=_pattern(places), locale=locale)
 
 
-@lru_cache(maxsize=32_768)
-def _number(rounded: Decimal, places: int, locale: str) -> str:
-    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
-    return format_decimal(rounded, format=pattern, locale=locale)
+def _pattern(places: int) -> str:
+    return "#,##0" + ("." + "0" * places if places > 0 else "")
+
+
+#: Numbers written a few hundred times per page: Babel parses the pattern and looks the
+#: locale's symbols up on every call (about 40 µs each), where Python's own grouping is a
+#: microsecond. ``{(locale, places): formatter or None}``.
+_PLAIN: dict[tuple[str, int], object] = {}
+
+#: Values on which the plain formatter must write exactly what Babel writes before it is
+#: trusted for a locale (signs, grouping boundaries, rounding to nothing, big numbers).
+_PROBES = ("-1234567.891", "0", "7", "-12.5", "999.994", "1000", "-100000", "123456789012.5")
+
+
+def _plain_format(locale: str, places: int):
+    """A formatter that writes a rounded Decimal as Babel would with ``_pattern(places)``
+    for ``locale``, with Python's 3-digit grouping and the locale's two symbols; None
+    (use Babel) for a locale where the two disagree on any probe value (other minus
+    signs, grouping rules or digits)."""
+    key = (locale, places)
+    if key in _PLAIN:
+        return _PLAIN[key]
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    spec = f",.{places}f"
+    table = str.maketrans({",": group, ".": decimal})
+
+    def plain(number: Decimal) -> str:
+        return format(number, spec).translate(table)
+
+    for probe in _PROBES:
+        number = _rounded(Decimal(probe), places)
+        if plain(number) != format_decimal(number, format=_pattern(places), locale=locale):
+            plain = None
+            break
+    _PLAIN[key] = plain
+    return plain
 
 
 def iso_date(value) -> str:

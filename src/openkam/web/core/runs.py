@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 import numpy as np
 from django.apps import apps
@@ -57,6 +59,38 @@ def _current_run(kind: str) -> Computation | None:
     if run is not None and run.finished is not None:
         _current[kind] = (row, run)
     return run
+
+
+#: Values derived from the current runs alone: ``{(kinds, run keys, key): value}``, the
+#: oldest dropped first beyond ``_DERIVED_SIZE``.
+_derived: OrderedDict[tuple, object] = OrderedDict()
+_derived_lock = threading.Lock()
+_DERIVED_SIZE = 256
+
+
+def derived(kinds: tuple[str, ...], key: Hashable, compute: Callable[[], object]):
+    """``compute()``, kept per process for as long as the current runs of ``kinds`` stay
+    current: for figures that pages read from those runs' stored results on every request
+    and that depend on nothing else but ``key`` (the accounts asked for, today's date).
+
+    A finished run never changes, so its (pk, finished) names its results; an unfinished
+    current run (tests create such) is computed every time. The caller must not change the
+    value it gets: other requests share it.
+    """
+    found = [current(kind) for kind in kinds]
+    if any(run is not None and run.finished is None for run in found):
+        return compute()
+    full = (kinds, tuple((run.pk, run.finished) if run else None for run in found), key)
+    with _derived_lock:
+        if full in _derived:
+            _derived.move_to_end(full)
+            return _derived[full]
+    value = compute()
+    with _derived_lock:
+        _derived[full] = value
+        while len(_derived) > _DERIVED_SIZE:
+            _derived.popitem(last=False)
+    return value
 
 
 def latest(kind: str) -> Computation | None:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from openkam.web.accounts.models import Account
 from openkam.web.core import audit
@@ -58,12 +59,17 @@ def person_list(request):
     load = request.GET.get("load", "")
     q = request.GET.get("q", "").strip()
     rules = ProgrammeRules.current()
-    rows = services.people_with_load(role=role, function=function, q=q, load=load, rules=rules)
+    # The table is kept rendered per process ({% cache %} keyed on the filters and on
+    # _people_key), its rows computed only when the cache has no copy.
+    rows = SimpleLazyObject(
+        lambda: services.people_with_load(role=role, function=function, q=q, load=load, rules=rules)
+    )
     return render(
         request,
         "people/person_list.html",
         {
             "rows": rows,
+            "people_key": repr((role, function, load, q, _people_key())),
             "role": role,
             "function": function,
             "load": load,
@@ -75,6 +81,21 @@ def person_list(request):
             "may_manage": runs_programme(request.user),
         },
     )
+
+
+def _people_key() -> str:
+    """What the people table shows depends on (besides its filters): the people, the
+    rules and their exceptions (``core.versions.stamp``), and the accounts that have a KAM
+    or a sponsor (their count, latest save and versions: a KAM or sponsor changed through
+    an assignment bumps the account's version)."""
+    from django.db.models import Count, Max, Q, Sum
+
+    from openkam.web.core.versions import stamp
+
+    held = Account.objects.filter(Q(kam__isnull=False) | Q(sponsor__isnull=False)).aggregate(
+        n=Count("id"), updated=Max("updated"), versions=Sum("version")
+    )
+    return repr((sorted(held.items()), stamp(Person, ProgrammeRules, RuleException)))
 
 
 @login_required

@@ -57,7 +57,36 @@ def _version(request) -> int | None:
 
 @login_required
 def overview(request):
-    """Every plan's state for the champion: review dates, sign-off, alerts."""
+    """Every plan's state for the champion: review dates, sign-off, alerts.
+
+    The page is the same for everyone and changes only with the plans, their accounts and
+    the figures: it is kept rendered per process ({% cache %} keyed on ``_overview_key``)
+    and its content computed only when the cache has no copy for that key."""
+    from django.utils.functional import SimpleLazyObject
+
+    found: dict = {}
+
+    def part(name: str):
+        def read():
+            if not found:
+                found.update(_overview(request))
+            return found[name]
+
+        return SimpleLazyObject(read)
+
+    return render(
+        request,
+        "planning/overview.html",
+        {
+            "rows": part("rows"),
+            "alerts": part("alerts"),
+            "key_without_plan": part("key_without_plan"),
+            "overview_key": _overview_key(),
+        },
+    )
+
+
+def _overview(request) -> dict:
     from django.db.models import Count
 
     from openkam.web.planning.models import PlanVersion
@@ -84,10 +113,44 @@ def overview(request):
         for p in plans
     ]
     without = Account.objects.filter(key_status=Account.KeyStatus.KEY, plan__isnull=True)
-    return render(
-        request,
-        "planning/overview.html",
-        {"rows": rows, "alerts": alerts, "key_without_plan": without.with_owner()},
+    return {"rows": rows, "alerts": alerts, "key_without_plan": list(without.with_owner())}
+
+
+def _overview_key() -> str:
+    """What the plans overview shows depends on: today, the plans and their parts (the
+    version of their tables, ``core.versions.stamp``), the key accounts and those with a
+    plan (their names and KAMs), the people, the current runs and the ledger (the
+    objectives' actuals) and the profitability settings (the actuals' cost of capital)."""
+    import datetime as dt
+
+    from django.db.models import Count, Max, Sum
+    from django.utils import timezone
+
+    from openkam.web.core import runs
+    from openkam.web.core.ledger import fingerprint
+    from openkam.web.core.models import Computation
+    from openkam.web.core.versions import stamp
+    from openkam.web.people.models import Person
+    from openkam.web.planning.models import Action, Objective, PlanVersion
+    from openkam.web.profitability.models import ProfitabilitySettings
+
+    # Two indexed reads (the key accounts; the plans' accounts, from the plans), where one
+    # with an OR reads every account of a large portfolio.
+    version = {"n": Count("id"), "updated": Max("updated"), "versions": Sum("version")}
+    shown = (
+        Account.objects.filter(key_status=Account.KeyStatus.KEY).aggregate(**version),
+        Account.objects.filter(plan__isnull=False).aggregate(**version),
+    )
+    found = [runs.current(kind) for kind in (Computation.Kind.PROFITABILITY, Computation.Kind.CLV)]
+    return repr(
+        (
+            dt.date.today(),
+            timezone.localdate(),
+            [sorted(part.items()) for part in shown],
+            stamp(Plan, Objective, Action, PlanVersion, Person, ProfitabilitySettings),
+            [(r.pk, r.finished) if r else None for r in found],
+            fingerprint(),
+        )
     )
 
 
