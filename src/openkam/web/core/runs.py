@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import numpy as np
@@ -18,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from openkam.web.core import audit
+from openkam.web.core.kept import Kept
 from openkam.web.core.ledger import fingerprint
 from openkam.web.core.models import Computation
 from openkam.web.core.request_memo import once
@@ -61,11 +60,8 @@ def _current_run(kind: str) -> Computation | None:
     return run
 
 
-#: Values derived from the current runs alone: ``{(kinds, run keys, key): value}``, the
-#: oldest dropped first beyond ``_DERIVED_SIZE``.
-_derived: OrderedDict[tuple, object] = OrderedDict()
-_derived_lock = threading.Lock()
-_DERIVED_SIZE = 256
+#: Values derived from the current runs alone, under ``(kinds, run keys, key)``.
+_derived: Kept[object] = Kept(256)
 
 
 def derived(kinds: tuple[str, ...], key: Hashable, compute: Callable[[], object]):
@@ -81,16 +77,7 @@ def derived(kinds: tuple[str, ...], key: Hashable, compute: Callable[[], object]
     if any(run is not None and run.finished is None for run in found):
         return compute()
     full = (kinds, tuple((run.pk, run.finished) if run else None for run in found), key)
-    with _derived_lock:
-        if full in _derived:
-            _derived.move_to_end(full)
-            return _derived[full]
-    value = compute()
-    with _derived_lock:
-        _derived[full] = value
-        while len(_derived) > _DERIVED_SIZE:
-            _derived.popitem(last=False)
-    return value
+    return _derived.get(full, compute)
 
 
 def latest(kind: str) -> Computation | None:
