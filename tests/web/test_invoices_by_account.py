@@ -74,3 +74,49 @@ def test_a_copy_of_an_earlier_ledger_is_never_read(
     sales, recent, _ = _page(login(programme["users"]["Vera"]))
     assert recent[0] == ("I9", 1) and sales[-1] == (2025, 12)
     assert ledger().fingerprint() not in before[0].name
+
+
+def test_an_accounts_lines_from_the_copy_equal_the_ledgers_to_the_cent(
+    import_files, recompute_profitability
+):
+    """Read from the copy in Arrow, the lines carry the gross amount DuckDB gives them:
+    quantity × list price rounded half away from zero. By hand: 1 × 0.125 = 0.13 and a
+    return of −1 × 0.125 = −0.13 (half to even would give 0.12 and −0.12; half up −0.12)."""
+    import narwhals as nw
+
+    from openkam.web.core.ledger import _account_lines, account_lines, identity, money_table
+
+    files = dict(FILES)
+    files["invoices"] += (
+        "I5,1,2025-02-01,L1,P1,1,0.125,0,0.05\nI6,1,2025-02-02,L1,P1,-1,0.125,0,-0.05\n"
+    )
+    import_files(files)
+    recompute_profitability()
+    assert identity()[-1] is not None  # the copy is there: the lines come from it
+    _account_lines.clear()
+    fast = account_lines(("L1",))
+    slow = money_table("invoices").filter(nw.col("account_id") == "L1").collect().to_arrow()
+    order = [("invoice_id", "ascending"), ("line_no", "ascending")]
+    assert fast.sort_by(order).to_pylist() == slow.sort_by(order).to_pylist()
+    gross = {r["invoice_id"]: str(r["gross_amount"]) for r in fast.to_pylist()}
+    assert (gross["I5"], gross["I6"]) == ("0.13", "-0.13")
+
+
+def test_lines_in_another_currency_are_read_converted(import_files, recompute_profitability):
+    """With a foreign line, the lines come through the conversion (never the copy as it
+    is). By hand: 10 USD at 0.9 EUR per USD = 9.00 EUR gross."""
+    from openkam.web.core.ledger import _account_lines, account_lines, identity
+
+    files = {k: v for k, v in FILES.items() if k != "invoices"}
+    files["fx-rates"] = "currency,rate_date,rate\nUSD,2024-01-01,0.9\n"
+    files["invoices"] = (
+        "invoice_id,line_no,invoice_date,account_id,product_id,quantity,"
+        "unit_list_price,discount_amount,cogs_amount,currency\n"
+        "I1,1,2024-03-01,L1,P1,1,10,0,5,USD\nI2,1,2024-03-02,L1,P1,1,4,0,1,\n"
+    )
+    import_files(files)
+    recompute_profitability()
+    assert identity()[3] is True  # foreign invoices
+    _account_lines.clear()
+    gross = {r["invoice_id"]: str(r["gross_amount"]) for r in account_lines(("L1",)).to_pylist()}
+    assert gross == {"I1": "9.00", "I2": "4.00"}
