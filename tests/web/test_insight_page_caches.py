@@ -1,0 +1,126 @@
+"""The insight pages keep what they derive from a run (and render) per process: a write to
+what they show (an account's name or status, a person's name, a product, the ledger, a new
+run) shows on the next request."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from test_profitability_web import FILES  # the hand-computed ledger
+
+from openkam.web.accounts.models import Account
+from openkam.web.accounts.services import update_account
+from openkam.web.people.services import update_person
+
+
+@pytest.fixture
+def computed(import_files, recompute_profitability):
+    import_files(FILES)
+    return recompute_profitability()
+
+
+def _profitability(client, query: str = "") -> str:
+    response = client.get(f"/insights/profitability/{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _without_tokens(page: str) -> str:
+    """The page without its CSRF tokens (masked afresh on every response)."""
+    return re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]+"', "", page)
+
+
+def test_an_account_renamed_shows_in_the_table_and_the_matrix(computed, programme, login):
+    client = login(programme["users"]["Chris"])
+    before = _profitability(client)
+    assert _without_tokens(before) == _without_tokens(_profitability(client))  # kept
+    assert "Mistral" in before and "Sirocco" not in before
+    account = Account.objects.get(account_id="M1")
+    update_account(account, {"name": "Sirocco"}, account.version, programme["users"]["Chris"])
+    after = _profitability(client)
+    table = after[after.index('id="profit-table"') :]
+    chart = after[after.index('id="price-cost-data"') :]
+    assert "Sirocco" in table and "Mistral" not in table
+    assert "Sirocco" in chart and "Mistral" not in after
+    # The table alone (the filters' requests) too.
+    partial = client.get("/insights/profitability/?partial=1", HTTP_HX_REQUEST="true")
+    assert "Sirocco" in partial.content.decode()
+
+
+def test_a_new_key_account_moves_between_segments(computed, programme, login):
+    client = login(programme["users"]["Chris"])
+    page = _profitability(client)
+    segments = page[page.index('id="segments"') : page.index('id="product-mix"')]
+    assert ">Not key</a>" in segments and ">Key account</a>" not in segments
+    account = Account.objects.get(account_id="M1")
+    update_account(account, {"key_status": "key"}, account.version, programme["users"]["Chris"])
+    after = _profitability(client)
+    segments = after[after.index('id="segments"') : after.index('id="product-mix"')]
+    assert ">Key account</a>" in segments
+    # The table's status filter reads the new status.
+    table = _profitability(client, "?key_status=key")
+    assert "Mistral" in table[table.index('id="profit-table"') :]
+
+
+def test_a_manager_renamed_shows_in_the_segments_by_manager(computed, programme, login):
+    chris = programme["users"]["Chris"]
+    client = login(chris)
+    account = Account.objects.get(account_id="M1")
+    update_account(account, {"kam": programme["people"]["Alice"]}, account.version, chris)
+    assert "Alice" in _profitability(client, "?by=kam")
+    alice = programme["people"]["Alice"]
+    update_person(alice, {"name": "Alicia"}, alice.version, chris)
+    page = _profitability(client, "?by=kam")
+    segments = page[page.index('id="segments"') : page.index('id="product-mix"')]
+    assert "Alicia" in segments
+
+
+def test_a_product_renamed_and_an_import_show_in_the_mix(computed, programme, login, import_files):
+    client = login(programme["users"]["Chris"])
+    assert "Widget" in _profitability(client, "?mix=product")
+    import_files({"products": "product_id,name,product_line\nP1,Gadget,widgets\n"})
+    page = _profitability(client, "?mix=product")
+    mix = page[page.index('id="product-mix"') :]
+    assert "Gadget" in mix and "Widget" not in mix
+    # Another invoice line in 2024: the ledger moved on, and the mix with it.
+    import_files(
+        {
+            "invoices": "invoice_id,line_no,invoice_date,account_id,product_id,quantity,"
+            "unit_list_price,discount_amount,cogs_amount\n"
+            "I9,1,2024-07-01,M1,P1,1000,10,0,1.00\n"
+        }
+    )
+    again = _profitability(client, "?mix=product")
+    assert again[again.index('id="product-mix"') :] != mix
+
+
+def test_a_new_run_replaces_the_kept_figures(
+    computed, programme, login, import_files, recompute_profitability
+):
+    client = login(programme["users"]["Chris"])
+    assert "390 EUR" in _profitability(client)  # net sales 2024
+    import_files(
+        {
+            "invoices": "invoice_id,line_no,invoice_date,account_id,product_id,quantity,"
+            "unit_list_price,discount_amount,cogs_amount\n"
+            "I9,1,2024-07-01,M1,P1,1000,10,0,1.00\n"
+        }
+    )
+    assert "390 EUR" in _profitability(client)  # the run's figures until a recompute
+    recompute_profitability()
+    assert "10,390 EUR" in _profitability(client)
+
+
+def test_a_kept_page_asks_the_database_little(computed, programme, login):
+    client = login(programme["users"]["Vera"])
+    _profitability(client)
+    with CaptureQueriesContext(connection) as queries:
+        _profitability(client)
+    # Session and user, the settings, the current and latest run, the versions of the
+    # accounts and products: nothing that reads the figures or the accounts themselves.
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "profitability_accountperiodfigures" not in sql
+    assert len(queries.captured_queries) <= 10
