@@ -124,3 +124,41 @@ def test_a_kept_page_asks_the_database_little(computed, programme, login):
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert "profitability_accountperiodfigures" not in sql
     assert len(queries.captured_queries) <= 10
+
+
+@pytest.fixture
+def selection_programme(programme):
+    """The selection tests' small programme (rules the three accounts can meet)."""
+    from test_selection import SMALL
+
+    from openkam.web.people.models import Person, ProgrammeRules
+    from openkam.web.portfolio import services
+
+    Person.objects.filter(role="kam").update(full_time_kam=True)
+    Person.objects.filter(role="sponsor").update(executive_level="c_level")
+    ProgrammeRules.objects.create(kam_min_accounts=1, kam_max_accounts=2)
+    services.save_criteria(SMALL, programme["users"]["Chris"], "small programme")
+    return programme
+
+
+def test_the_selection_page_shows_the_newest_review_and_its_state(selection_programme, login):
+    from openkam.web.portfolio import services
+
+    chris = selection_programme["users"]["Chris"]
+    client = login(chris)
+    Account.objects.filter(account_id="A1").update(key_status="not_key", kam=None, sponsor=None)
+    first = services.create_review(chris, "First look")
+    page = client.get("/selection/").content.decode()
+    assert "First look" in page and "Review the changes and apply" in page
+    assert _without_tokens(page) == _without_tokens(client.get("/selection/").content.decode())
+    services.apply_review(first, chris)
+    page = client.get("/selection/").content.decode()
+    assert "(applied," in page and "Review the changes and apply" not in page
+    # A second review: its own body (the first one proposed A1 as key; A1 is key now).
+    services.create_review(chris, "Second look")
+    page = client.get("/selection/").content.decode()
+    assert "Second look" in page
+    assert "None: every account keeps its key status, KAM and sponsor." in page
+    assert _without_tokens(page) != _without_tokens(
+        client.get("/selection/?show=key_now").content.decode()
+    )

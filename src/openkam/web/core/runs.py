@@ -65,13 +65,13 @@ def latest(kind: str) -> Computation | None:
     Most of the time it is the current run, which this process keeps (see :func:`current`):
     one small query tells, and spares reading the run's large summary again.
     """
-    row = Computation.objects.filter(kind=kind).values_list("pk", "created", "finished").first()
-    if row is None:
-        return None
     kept = _current.get(kind)
-    if kept is not None and kept[0] == row and row[2] is not None:
+    if kept is None:
+        return Computation.objects.filter(kind=kind).first()
+    row = Computation.objects.filter(kind=kind).values_list("pk", "created", "finished").first()
+    if row == kept[0] and row[2] is not None:
         return kept[1]
-    return Computation.objects.filter(pk=row[0]).first()
+    return Computation.objects.filter(pk=row[0]).first() if row else None
 
 
 def request(kind: str, params: dict, user, task) -> Computation:
