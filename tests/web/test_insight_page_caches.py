@@ -162,3 +162,44 @@ def test_the_selection_page_shows_the_newest_review_and_its_state(selection_prog
     assert _without_tokens(page) != _without_tokens(
         client.get("/selection/?show=key_now").content.decode()
     )
+
+
+@pytest.fixture
+def clv_values(programme):
+    """Given: a finished CLV run valuing A1 (key) at 5,000, A2 at 7,000, A3 at -100."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from openkam.web.core.models import Computation
+    from openkam.web.lifetime_value.models import AccountValue
+
+    run = Computation.objects.create(
+        kind="clv", status="done", is_current=True, params={}, finished=timezone.now()
+    )
+    for key, value in (("A1", 5000), ("A2", 7000), ("A3", -100)):
+        AccountValue.objects.create(
+            computation=run,
+            account_key=key,
+            clv_contribution=Decimal(value),
+            clv_revenue=Decimal(value * 3),
+            probability_alive=0.9,
+        )
+    return run
+
+
+def test_the_clv_table_shows_renamed_and_new_key_accounts(clv_values, programme, login):
+    chris = programme["users"]["Chris"]
+    client = login(chris)
+    page = client.get("/insights/clv/").content.decode()
+    assert "Borealis Chemicals</a></td>" in page  # A2, not key
+    assert _without_tokens(page) == _without_tokens(client.get("/insights/clv/").content.decode())
+    account = Account.objects.get(account_id="A2")
+    update_account(account, {"name": "Borealis Polymers"}, account.version, chris)
+    page = client.get("/insights/clv/").content.decode()
+    assert "Borealis Polymers</a></td>" in page and "Borealis Chemicals" not in page
+    assert "Borealis" not in client.get("/insights/clv/?key=1").content.decode()
+    account.refresh_from_db()
+    update_account(account, {"key_status": "key"}, account.version, chris)
+    page = client.get("/insights/clv/?key=1").content.decode()
+    assert 'Borealis Polymers</a> <span class="badge key">Key</span>' in page
