@@ -170,13 +170,8 @@ def profitability(request):
         return _csv(*mix_rows(card["mix"] or {"rows": []}), name)
 
     sort = request.GET.get("sort", "-net_contribution")
-    matrix = _of_run(done, ("price-cost", grain, period), lambda: price_cost(run, grain, period))
-    quadrants = _of_run(
-        done,
-        ("quadrants", grain, period),
-        lambda: {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {},
-    )
     if export:
+        quadrants = _quadrants(run, done, grain, period)
         rows = _table_rows(request, run, grain, period, sort, quadrants)
         return _csv_response(rows, quadrants, f"profitability-{period}.csv", run.currency)
     accounts = data_version(Account)
@@ -191,9 +186,10 @@ def profitability(request):
         # The table shows the run's figures, the accounts' names and the filters the query
         # asks for (on the accounts' fields): kept under all of them.
         table=_rendered(
+            _tables,
             done,
             ("table", accounts, _query_of(request)),
-            lambda: _render_table(request, run, grain, period, year, sort, quadrants, context),
+            lambda: _render_table(request, run, grain, period, year, sort, context),
         ),
     )
     if request.htmx and request.GET.get("partial"):
@@ -205,9 +201,10 @@ def profitability(request):
     sources = (accounts, people, data_version(Product), fingerprint())
     context.update(
         cards=_rendered(
+            _cards,
             done,
             ("cards", sources, _query_of(request, "page", "partial")),
-            lambda: _render_cards(request, run, grain, period, year, matrix, accounts, context),
+            lambda: _render_cards(request, run, grain, period, year, accounts, context),
         ),
         whale_json=_of_run(
             done,
@@ -221,19 +218,43 @@ def profitability(request):
     return render(request, "profitability/profitability.html", context)
 
 
-#: Rendered fragments of the page (tens to hundreds of KiB each): a few dozen views.
-_fragments = memo_store(48)
+#: Rendered fragments of the page: the cards (with the matrix chart's points, hundreds of
+#: KiB) for a few periods and queries, the table (tens of KiB) for a few dozen.
+_cards = memo_store(16)
+_tables = memo_store(64)
+#: What holds a figure per account of a period (the matrix, the whale curve): a few periods.
+_per_account = memo_store(8)
 
 
-def _of_run(done: tuple | None, key: tuple, make):
+def _of_run(done: tuple | None, key: tuple, make, store=None):
     """``make()``, kept under the run's identity and ``key`` (made afresh for a run that
-    has not finished, which never happens to the current run)."""
-    return make() if done is None else memo(("profitability", done, *key), make)
+    has not finished, which never happens to the current run); in ``store``, or with the
+    small derived values."""
+    if done is None:
+        return make()
+    key = ("profitability", done, *key)
+    return store.get(key, make) if store is not None else memo(key, make)
 
 
-def _rendered(done: tuple | None, key: tuple, make):
-    """A rendered fragment, kept like :func:`_of_run` but in the store for fragments."""
-    return make() if done is None else _fragments.get(("profitability", done, *key), make)
+def _rendered(store, done: tuple | None, key: tuple, make):
+    """A rendered fragment, kept like :func:`_of_run` in one of the fragments' stores."""
+    return _of_run(done, key, make, store)
+
+
+def _matrix(run, done, grain: str, period: str) -> dict | None:
+    return _of_run(
+        done, ("price-cost", grain, period), lambda: price_cost(run, grain, period), _per_account
+    )
+
+
+def _quadrants(run, done, grain: str, period: str) -> dict[str, str]:
+    """Each placed account's quadrant of the price-cost matrix."""
+
+    def make():
+        matrix = _matrix(run, done, grain, period)
+        return {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {}
+
+    return _of_run(done, ("quadrants", grain, period), make, _per_account)
 
 
 def _query_of(request, *left_out: str) -> tuple:
@@ -243,13 +264,17 @@ def _query_of(request, *left_out: str) -> tuple:
 
 def _whale(run, done, grain: str, period: str) -> dict:
     return _of_run(
-        done, ("whale", grain, period), lambda: whale_of_period(run, grain, period) or {}
+        done,
+        ("whale", grain, period),
+        lambda: whale_of_period(run, grain, period) or {},
+        _per_account,
     )
 
 
-def _render_table(request, run, grain, period, year, sort, quadrants, page_context) -> str:
+def _render_table(request, run, grain, period, year, sort, page_context) -> str:
     """The portfolio table: one page of the accounts' figures as the query filters and sorts
     them, with the totals of the filtered view."""
+    quadrants = _quadrants(run, run_key(run), grain, period)
     rows = _table_rows(request, run, grain, period, sort, quadrants)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(
@@ -296,7 +321,7 @@ _MONEY = {
 }
 
 
-def _render_cards(request, run, grain, period, year, matrix, accounts, page_context) -> str:
+def _render_cards(request, run, grain, period, year, accounts, page_context) -> str:
     """The cards above the table (the whole portfolio's figures, charts, segments, product
     mix) and the table's filters."""
     done = run_key(run)
@@ -312,8 +337,9 @@ def _render_cards(request, run, grain, period, year, matrix, accounts, page_cont
 
     sums, losers = _of_run(done, ("totals", grain, period), totals)
     pools, longer_pools = _of_run(done, ("pools", period), lambda: pools_in_period(run, period))
+    matrix = _matrix(run, done, grain, period)
     shown = matrix and _of_run(
-        done, ("matrix", grain, period, accounts), lambda: _matrix_shown(matrix)
+        done, ("matrix", grain, period, accounts), lambda: _matrix_shown(matrix), _per_account
     )
     people = data_version(Person) if by in ("kam", "sponsor") else None
     context = {
