@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from openkam.web.accounts.models import Account
 from openkam.web.core import runs
 from openkam.web.core.concurrency import ConcurrentEditError
-from openkam.web.core.memo import data_version, memo, run_key
-from openkam.web.core.memo import store as memo_store
+from openkam.web.core.derived import data_version, kept, run_key
+from openkam.web.core.derived import store as kept_store
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
 from openkam.web.core.views import start_run
@@ -81,7 +81,7 @@ def clv(request):
 
 
 #: Rendered tables of the page (a few dozen KiB each), by run, accounts and query.
-_fragments = memo_store(48)
+_fragments = kept_store(48)
 
 
 def _query_of(request) -> tuple:
@@ -167,7 +167,7 @@ def _run_figures(run, values, valued) -> dict:
         }
 
     done = run_key(run)
-    return figures() if done is None else memo(("clv", done), figures)
+    return figures() if done is None else kept(("clv", done), figures)
 
 
 def _histogram(values: list[float], target_bins: int = 24) -> dict:

@@ -35,9 +35,9 @@ from openkam.engine.profitability.periods import label_bounds, previous_label
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import runs
 from openkam.web.core.concurrency import save_form
+from openkam.web.core.derived import data_version, kept, run_key
+from openkam.web.core.derived import store as kept_store
 from openkam.web.core.ledger import fingerprint, ledger, table
-from openkam.web.core.memo import data_version, memo, run_key
-from openkam.web.core.memo import store as memo_store
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
 from openkam.web.core.views import start_run
@@ -220,10 +220,10 @@ def profitability(request):
 
 #: Rendered fragments of the page: the cards (with the matrix chart's points, hundreds of
 #: KiB) for a few periods and queries, the table (tens of KiB) for a few dozen.
-_cards = memo_store(16)
-_tables = memo_store(64)
+_cards = kept_store(16)
+_tables = kept_store(64)
 #: What holds a figure per account of a period (the matrix, the whale curve): a few periods.
-_per_account = memo_store(8)
+_per_account = kept_store(8)
 
 
 def _of_run(done: tuple | None, key: tuple, make, store=None):
@@ -233,7 +233,7 @@ def _of_run(done: tuple | None, key: tuple, make, store=None):
     if done is None:
         return make()
     key = ("profitability", done, *key)
-    return store.get(key, make) if store is not None else memo(key, make)
+    return store.get(key, make) if store is not None else kept(key, make)
 
 
 def _rendered(store, done: tuple | None, key: tuple, make):
@@ -364,7 +364,7 @@ def _render_cards(request, run, grain, period, year, accounts, page_context) -> 
         "whale": _whale(run, done, grain, period),
         "whale_all": run.summary.get("whale") or {},
         "quadrant_labels": QUADRANT_LABELS,
-        **memo(("profitability:filters", accounts), _filter_choices),
+        **kept(("profitability:filters", accounts), _filter_choices),
         **_portfolio_mix(request, period),
     }
     return render_to_string("profitability/_profitability_cards.html", context, request)
