@@ -27,6 +27,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import json_script
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_page, activity_totals
@@ -199,31 +200,31 @@ def profitability(request):
     # carry the query: kept under all of them (the page number shows in the table only).
     people = data_version(Person) if by in ("kam", "sponsor") else None
     sources = (accounts, people, data_version(Product), fingerprint())
+    before, after = _rendered(
+        _cards,
+        done,
+        ("cards", sources, _query_of(request, "page", "partial")),
+        lambda: _render_cards(request, run, grain, period, year, accounts, context),
+    )
+    # The matrix chart's points (a point per account) are kept once per period, not in
+    # every rendering of the cards around them.
+    shown = _matrix_shown(run, done, grain, period, accounts) if after is not None else None
     context.update(
-        cards=_rendered(
-            _cards,
-            done,
-            ("cards", sources, _query_of(request, "page", "partial")),
-            lambda: _render_cards(request, run, grain, period, year, accounts, context),
-        ),
-        whale_json=_of_run(
-            done,
-            ("whale-json", grain, period),
-            lambda: json_script(
-                _downsample((_whale(run, done, grain, period)).get("points", []), 400),
-                "whale-data",
-            ),
-        ),
+        cards_before=before,
+        matrix_json=shown[1] if shown else "",
+        cards_after=after or "",
+        whale_json=_whale(run, done, grain, period)[1],
     )
     return render(request, "profitability/profitability.html", context)
 
 
-#: Rendered fragments of the page: the cards (with the matrix chart's points, hundreds of
-#: KiB) for a few periods and queries, the table (tens of KiB) for a few dozen.
-_cards = kept_store(16)
+#: Rendered fragments of the page: the cards (tens of KiB, more with a product mix by
+#: product) and the table (tens of KiB), for a few dozen views.
+_cards = kept_store(32)
 _tables = kept_store(64)
-#: What holds a figure per account of a period (the matrix, the whale curve): a few periods.
-_per_account = kept_store(8)
+#: What holds a value per account of a period (the quadrants, the matrix chart's points):
+#: a few periods (with 100,000 accounts, each is MBs).
+_per_account = kept_store(6)
 
 
 def _of_run(done: tuple | None, key: tuple, make, store=None):
@@ -241,17 +242,11 @@ def _rendered(store, done: tuple | None, key: tuple, make):
     return _of_run(done, key, make, store)
 
 
-def _matrix(run, done, grain: str, period: str) -> dict | None:
-    return _of_run(
-        done, ("price-cost", grain, period), lambda: price_cost(run, grain, period), _per_account
-    )
-
-
 def _quadrants(run, done, grain: str, period: str) -> dict[str, str]:
     """Each placed account's quadrant of the price-cost matrix."""
 
     def make():
-        matrix = _matrix(run, done, grain, period)
+        matrix = price_cost(run, grain, period)
         return {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {}
 
     return _of_run(done, ("quadrants", grain, period), make, _per_account)
@@ -262,13 +257,16 @@ def _query_of(request, *left_out: str) -> tuple:
     return tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in left_out))
 
 
-def _whale(run, done, grain: str, period: str) -> dict:
-    return _of_run(
-        done,
-        ("whale", grain, period),
-        lambda: whale_of_period(run, grain, period) or {},
-        _per_account,
-    )
+def _whale(run, done, grain: str, period: str) -> tuple[dict, str]:
+    """The period's whale curve without its points (a point per account), and the points
+    the chart draws (a few hundred) as the page's JSON."""
+
+    def make():
+        whale = whale_of_period(run, grain, period) or {}
+        points = _downsample(whale.get("points", []), 400)
+        return {k: v for k, v in whale.items() if k != "points"}, json_script(points, "whale-data")
+
+    return _of_run(done, ("whale", grain, period), make)
 
 
 def _render_table(request, run, grain, period, year, sort, page_context) -> str:
@@ -337,15 +335,13 @@ def _render_cards(request, run, grain, period, year, accounts, page_context) -> 
 
     sums, losers = _of_run(done, ("totals", grain, period), totals)
     pools, longer_pools = _of_run(done, ("pools", period), lambda: pools_in_period(run, period))
-    matrix = _matrix(run, done, grain, period)
-    shown = matrix and _of_run(
-        done, ("matrix", grain, period, accounts), lambda: _matrix_shown(matrix), _per_account
-    )
+    shown = _matrix_shown(run, done, grain, period, accounts)
     people = data_version(Person) if by in ("kam", "sponsor") else None
     context = {
         **page_context,
         "matrix": shown and shown[0],
-        "matrix_json": shown and shown[1],
+        # Where the chart's points go: the page puts them there (see the view).
+        "matrix_json": _POINTS_GO_HERE,
         "segments": _of_run(
             done,
             ("segments", grain, period, by, accounts, people),
@@ -361,19 +357,45 @@ def _render_cards(request, run, grain, period, year, accounts, page_context) -> 
         "unused_total": sum(max(p["unused"], 0) for p in pools),
         "over_total": -sum(min(p["unused"], 0) for p in pools),
         "longer_pools": longer_pools,
-        "whale": _whale(run, done, grain, period),
+        "whale": _whale(run, done, grain, period)[0],
         "whale_all": run.summary.get("whale") or {},
         "quadrant_labels": QUADRANT_LABELS,
         **kept(("profitability:filters", accounts), _filter_choices),
         **_portfolio_mix(request, period),
     }
-    return render_to_string("profitability/_profitability_cards.html", context, request)
+    html = render_to_string("profitability/_profitability_cards.html", context, request)
+    before, found, after = html.partition(_POINTS_GO_HERE)
+    # The parts of the rendered (safe) HTML are as safe as the whole.
+    return (mark_safe(before), mark_safe(after)) if found else (html, None)
 
 
-def _matrix_shown(matrix: dict) -> tuple[dict, str]:
-    """The matrix as the page shows it and its chart's points as the page's JSON."""
-    shown = matrix_context(matrix)
-    return shown, json_script(shown["chart"], "price-cost-data")
+#: Marks the matrix chart's points in the rendered cards (which are kept without them).
+_POINTS_GO_HERE = mark_safe("<!-- the price-cost matrix's points -->")
+
+
+#: What the cards show of the matrix (the rest is a value per account).
+_MATRIX_SHOWN = (
+    "classified_net_sales",
+    "exact_cost_to_serve_pct",
+    "exact_net_price_pct",
+    "quadrant_rows",
+    "unclassified",
+)
+
+
+def _matrix_shown(run, done, grain: str, period: str, accounts) -> tuple[dict, str] | None:
+    """The matrix as the cards show it and its chart's points (with the accounts' names)
+    as the page's JSON; None without a matrix."""
+
+    def make():
+        matrix = price_cost(run, grain, period)
+        if not matrix:
+            return None
+        shown = matrix_context(matrix)
+        summary = {name: shown[name] for name in _MATRIX_SHOWN}
+        return summary, json_script(shown["chart"], "price-cost-data")
+
+    return _of_run(done, ("matrix", grain, period, accounts), make, _per_account)
 
 
 def _filter_choices() -> dict:
