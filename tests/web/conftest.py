@@ -63,6 +63,15 @@ def build_programme() -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _forget_kept_page_data():
+    """Each test starts without what an earlier one's pages kept in the process (its runs
+    and records had other ids, or the same ids in another database)."""
+    from openkam.web.core import derived
+
+    derived.clear()
+
+
 @pytest.fixture
 def programme(db):
     """Given: a champion, two KAMs, a sponsor, a viewer, an operations team member, and

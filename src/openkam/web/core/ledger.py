@@ -52,7 +52,14 @@ def ledger() -> Ledger | None:
 
 
 def fingerprint() -> str | None:
-    """:meth:`Ledger.fingerprint` of the data directory's ledger (None: no ledger yet)."""
+    """:meth:`Ledger.fingerprint` of the data directory's ledger (None: no ledger yet).
+
+    Once per request: it lists and stats every ledger file, and a page asks for it more than
+    once (a run's "new records since" note, the keys of what the page keeps)."""
+    return once("ledger fingerprint", _fingerprint)
+
+
+def _fingerprint() -> str | None:
     source = ledger()
     return source.fingerprint() if source is not None else None
 

@@ -81,7 +81,18 @@ def derived(kinds: tuple[str, ...], key: Hashable, compute: Callable[[], object]
 
 
 def latest(kind: str) -> Computation | None:
-    return Computation.objects.filter(kind=kind).first()
+    """The last run requested, whatever its state (the pages show its progress or outcome).
+
+    Most of the time it is the current run, which this process keeps (see :func:`current`):
+    one small query tells, and spares reading the run's large summary again.
+    """
+    kept = _current.get(kind)
+    if kept is None:
+        return Computation.objects.filter(kind=kind).first()
+    row = Computation.objects.filter(kind=kind).values_list("pk", "created", "finished").first()
+    if row == kept[0] and row[2] is not None:
+        return kept[1]
+    return Computation.objects.filter(pk=row[0]).first() if row else None
 
 
 def request(kind: str, params: dict, user, task) -> Computation:

@@ -9,11 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, Q, Sum
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
 from openkam.web.core import runs
 from openkam.web.core.concurrency import ConcurrentEditError
+from openkam.web.core.derived import data_version, kept, run_key
+from openkam.web.core.derived import store as kept_store
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
 from openkam.web.core.views import start_run
@@ -52,6 +55,42 @@ def clv(request):
     run = runs.current(Computation.Kind.CLV)
     values = AccountValue.objects.filter(computation=run) if run else AccountValue.objects.none()
     valued = values.exclude(clv_contribution=None)
+    currency = run.currency if run else settings.OPENKAM_REPORTING_CURRENCY
+    context = {
+        "run": run,
+        "currency": currency,
+        "latest": runs.latest(Computation.Kind.CLV),
+        "can_recompute": may_write(request.user),
+        "can_edit_settings": can_edit_settings,
+        "form": form,
+        "conflict": conflict,
+        "settings": settings_obj,
+        **_run_figures(run, values, valued),
+        "diagnostics": run.summary if run else {},
+    }
+    done = run_key(run)
+    if run is not None:
+        # The figures below the cards show the run's values, the accounts' names and key
+        # status and the query's search, filter, sort and page: rendered once under them.
+        def make() -> str:
+            return _render_figures(request, valued, context)
+
+        key = ("clv", done, data_version(Account), _query_of(request))
+        context["figures"] = make() if done is None else _fragments.get(key, make)
+    return render(request, "lifetime_value/clv.html", context)
+
+
+#: Rendered tables of the page (a few dozen KiB each), by run, accounts and query.
+_fragments = kept_store(48)
+
+
+def _query_of(request) -> tuple:
+    return tuple(sorted((k, tuple(v)) for k, v in request.GET.lists()))
+
+
+def _render_figures(request, valued, page_context: dict) -> str:
+    """The model's diagnostics, the table of accounts (one page, as the query searches,
+    filters and sorts it) and the charts' data."""
     # The table's search and key-account filter narrow the rows, not the totals or the chart.
     listed = valued
     q = request.GET.get("q", "").strip()
@@ -98,37 +137,37 @@ def clv(request):
     query.pop("page", None)
     query_without_sort = query.copy()
     query_without_sort.pop("sort", None)
-    totals = valued.aggregate(
-        clv_contribution=Sum("clv_contribution"), clv_revenue=Sum("clv_revenue")
-    )
-    return render(
-        request,
-        "lifetime_value/clv.html",
-        {
-            "run": run,
-            "currency": run.currency if run else settings.OPENKAM_REPORTING_CURRENCY,
-            "latest": runs.latest(Computation.Kind.CLV),
-            "can_recompute": may_write(request.user),
-            "can_edit_settings": can_edit_settings,
-            "form": form,
-            "conflict": conflict,
-            "settings": settings_obj,
-            "page": page,
-            "sort": sort,
-            "q": q,
-            "key_only": key_only,
-            "query": query.urlencode(),
-            "query_without_sort": query_without_sort.urlencode(),
-            "totals": totals,
+    context = {
+        **page_context,
+        "page": page,
+        "sort": sort,
+        "q": q,
+        "key_only": key_only,
+        "query": query.urlencode(),
+        "query_without_sort": query_without_sort.urlencode(),
+    }
+    return render_to_string("lifetime_value/_clv_figures.html", context, request)
+
+
+def _run_figures(run, values, valued) -> dict:
+    """The run's totals and distribution (every account's value): kept per process under
+    the run's identity, as a finished run never changes."""
+
+    def figures() -> dict:
+        return {
+            "totals": valued.aggregate(
+                clv_contribution=Sum("clv_contribution"), clv_revenue=Sum("clv_revenue")
+            ),
             "n_valued": valued.count(),
             "not_valued": values.filter(clv_contribution=None).count(),
             "histogram": _histogram(
                 [float(v) for v in valued.values_list("clv_contribution", flat=True)]
             )
             | {"currency": run.currency if run else settings.OPENKAM_REPORTING_CURRENCY},
-            "diagnostics": run.summary if run else {},
-        },
-    )
+        }
+
+    done = run_key(run)
+    return figures() if done is None else kept(("clv", done), figures)
 
 
 def _histogram(values: list[float], target_bins: int = 24) -> dict:

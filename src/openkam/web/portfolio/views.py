@@ -11,9 +11,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
+from openkam.web.core.derived import store as kept_store
 from openkam.web.core.roles import runs_programme
 from openkam.web.portfolio import services
 from openkam.web.portfolio.forms import CriteriaForm
@@ -115,7 +117,8 @@ def selection(request):
     from openkam.web.core import runs
     from openkam.web.core.models import Computation
 
-    review = Review.objects.select_related("criteria").defer("inputs").first()
+    # The review's summary (``result``) is read only to render its body.
+    review = Review.objects.select_related("criteria").defer("inputs", "result").first()
     latest = runs.latest(Computation.Kind.SELECTION)
     context = {
         "latest_run": latest if latest and (latest.active or latest.status == "failed") else None,
@@ -124,8 +127,30 @@ def selection(request):
         "criteria": services.current_criteria(),
     }
     if review is not None:
-        context.update(_review_context(request, review))
+        context["review"] = review
+        context["review_body"] = _review_body(request, review)
     return render(request, "portfolio/selection.html", context)
+
+
+#: Rendered bodies of reviews (tens of KiB each), by review and query.
+_bodies = kept_store(32)
+
+
+def _review_body(request, review: Review) -> str:
+    """The review's body as the query asks (filters, page), rendered once per process.
+
+    A review is a snapshot: its rows (names included) never change after it is stored, and
+    applying it saves the review (a new ``updated``), so its id, version and last update
+    name what the body shows.
+    """
+    query = tuple(sorted((k, tuple(v)) for k, v in request.GET.lists()))
+
+    def render_body() -> str:
+        whole = Review.objects.select_related("criteria").defer("inputs").get(pk=review.pk)
+        context = _review_context(request, whole)
+        return render_to_string("portfolio/_review_body.html", context, request)
+
+    return _bodies.get(("selection", review.pk, review.version, review.updated, query), render_body)
 
 
 @login_required

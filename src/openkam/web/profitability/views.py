@@ -25,18 +25,24 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.html import json_script
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from openkam.engine.activity_records import activity_page, activity_totals
 from openkam.engine.profitability import NO_SEGMENT, QUADRANT_LABELS
 from openkam.engine.profitability.periods import label_bounds, previous_label
-from openkam.web.accounts.models import Account
+from openkam.web.accounts.models import Account, Product
 from openkam.web.core import runs
 from openkam.web.core.concurrency import save_form
-from openkam.web.core.ledger import ledger, table
+from openkam.web.core.derived import data_version, kept, run_key
+from openkam.web.core.derived import store as kept_store
+from openkam.web.core.ledger import fingerprint, ledger, table
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
 from openkam.web.core.views import start_run
+from openkam.web.people.models import Person
 from openkam.web.profitability.display import rounded_percent
 from openkam.web.profitability.exports import mix_rows, profitability_rows, write_csv
 from openkam.web.profitability.forms import ProfitabilitySettingsForm
@@ -102,6 +108,9 @@ def profitability(request):
                 return redirect(request.get_full_path())
     run = runs.current(Computation.Kind.PROFITABILITY)
     latest = runs.latest(Computation.Kind.PROFITABILITY)
+    # What the page derives from the run is kept per process under the run's identity (a
+    # finished run never changes); what also shows data users edit adds its version.
+    done = run_key(run)
     years = _years(run)
     year = request.GET.get("year") or (years[-1] if years else None)
     # Within the year, the figures of the whole year, of one quarter or of one month.
@@ -109,13 +118,17 @@ def profitability(request):
     if grain not in ("year", "quarter", "month"):
         grain = "year"
     periods = (
-        list(
-            AccountPeriodFigures.objects.filter(
-                computation=run, grain=grain, period__startswith=year or "", rolled_up=False
-            )
-            .order_by("period")
-            .values_list("period", flat=True)
-            .distinct()
+        _of_run(
+            done,
+            ("periods", grain, year),
+            lambda: list(
+                AccountPeriodFigures.objects.filter(
+                    computation=run, grain=grain, period__startswith=year or "", rolled_up=False
+                )
+                .order_by("period")
+                .values_list("period", flat=True)
+                .distinct()
+            ),
         )
         if run and grain != "year"
         else []
@@ -158,11 +171,109 @@ def profitability(request):
         return _csv(*mix_rows(card["mix"] or {"rows": []}), name)
 
     sort = request.GET.get("sort", "-net_contribution")
-    matrix = price_cost(run, grain, period)
-    quadrants = {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {}
-    rows = _table_rows(request, run, grain, period, sort, quadrants)
     if export:
+        quadrants = _quadrants(run, done, grain, period)
+        rows = _table_rows(request, run, grain, period, sort, quadrants)
         return _csv_response(rows, quadrants, f"profitability-{period}.csv", run.currency)
+    accounts = data_version(Account)
+    by = request.GET.get("by") if request.GET.get("by") in SEGMENTINGS else "key_status"
+    context.update(
+        sort=sort,
+        segment_by=by,
+        previous_period=previous_label(period),
+        has_figures=True,
+    )
+    context.update(
+        # The table shows the run's figures, the accounts' names and the filters the query
+        # asks for (on the accounts' fields): kept under all of them.
+        table=_rendered(
+            _tables,
+            done,
+            ("table", accounts, _query_of(request)),
+            lambda: _render_table(request, run, grain, period, year, sort, context),
+        ),
+    )
+    if request.htmx and request.GET.get("partial"):
+        return HttpResponse(context["table"])
+    # The cards show the run's figures, the accounts' names and segments (and their
+    # managers' and sponsors' names), the product mix of the ledger's lines, and forms that
+    # carry the query: kept under all of them (the page number shows in the table only).
+    people = data_version(Person) if by in ("kam", "sponsor") else None
+    sources = (accounts, people, data_version(Product), fingerprint())
+    before, after = _rendered(
+        _cards,
+        done,
+        ("cards", sources, _query_of(request, "page", "partial")),
+        lambda: _render_cards(request, run, grain, period, year, accounts, context),
+    )
+    # The matrix chart's points (a point per account) are kept once per period, not in
+    # every rendering of the cards around them.
+    shown = _matrix_shown(run, done, grain, period, accounts) if after is not None else None
+    context.update(
+        cards_before=before,
+        matrix_json=shown[1] if shown else "",
+        cards_after=after or "",
+        whale_json=_whale(run, done, grain, period)[1],
+    )
+    return render(request, "profitability/profitability.html", context)
+
+
+#: Rendered fragments of the page: the cards (tens of KiB, more with a product mix by
+#: product) and the table (tens of KiB), for a few dozen views.
+_cards = kept_store(32)
+_tables = kept_store(64)
+#: What holds a value per account of a period (the quadrants, the matrix chart's points):
+#: a few periods (with 100,000 accounts, each is MBs).
+_per_account = kept_store(6)
+
+
+def _of_run(done: tuple | None, key: tuple, make, store=None):
+    """``make()``, kept under the run's identity and ``key`` (made afresh for a run that
+    has not finished, which never happens to the current run); in ``store``, or with the
+    small derived values."""
+    if done is None:
+        return make()
+    key = ("profitability", done, *key)
+    return store.get(key, make) if store is not None else kept(key, make)
+
+
+def _rendered(store, done: tuple | None, key: tuple, make):
+    """A rendered fragment, kept like :func:`_of_run` in one of the fragments' stores."""
+    return _of_run(done, key, make, store)
+
+
+def _quadrants(run, done, grain: str, period: str) -> dict[str, str]:
+    """Each placed account's quadrant of the price-cost matrix."""
+
+    def make():
+        matrix = price_cost(run, grain, period)
+        return {a["account_id"]: a["quadrant"] for a in matrix["accounts"]} if matrix else {}
+
+    return _of_run(done, ("quadrants", grain, period), make, _per_account)
+
+
+def _query_of(request, *left_out: str) -> tuple:
+    """The request's query as a key (order of parameters aside), without ``left_out``."""
+    return tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in left_out))
+
+
+def _whale(run, done, grain: str, period: str) -> tuple[dict, str]:
+    """The period's whale curve without its points (a point per account), and the points
+    the chart draws (a few hundred) as the page's JSON."""
+
+    def make():
+        whale = whale_of_period(run, grain, period) or {}
+        points = _downsample(whale.get("points", []), 400)
+        return {k: v for k, v in whale.items() if k != "points"}, json_script(points, "whale-data")
+
+    return _of_run(done, ("whale", grain, period), make)
+
+
+def _render_table(request, run, grain, period, year, sort, page_context) -> str:
+    """The portfolio table: one page of the accounts' figures as the query filters and sorts
+    them, with the totals of the filtered view."""
+    quadrants = _quadrants(run, run_key(run), grain, period)
+    rows = _table_rows(request, run, grain, period, sort, quadrants)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     names = dict(
         Account.objects.filter(account_id__in=[r.account_key for r in page]).values_list(
@@ -173,25 +284,11 @@ def profitability(request):
         r.name = names.get(r.account_key, r.account_key)
         r.quadrant = quadrants.get(r.account_key)
         r.quadrant_label = QUADRANT_LABELS.get(r.quadrant, "")
-    # The cards above are the whole portfolio's, as are the charts beside them; the table's
-    # filters get their own totals under the table (so both read the same however reached).
-    everyone = AccountPeriodFigures.objects.filter(
-        computation=run, grain=grain, period=period, rolled_up=False
-    )
-    money = {
-        "net_sales": Sum("net_sales"),
-        "net_contribution": Sum("net_contribution"),
-        "cost_to_serve": Sum("cost_to_serve"),
-        "gross_margin": Sum("gross_margin"),
-    }
-    totals = everyone.aggregate(**money)
-    losers = everyone.filter(net_contribution__lt=0).count()
     filtered = any(
         request.GET.get(f, "").strip() for f in ("q", "industry", "region", "key_status")
     )
     filtered = filtered or request.GET.get("quadrant") in QUADRANT_LABELS
-    view_totals = rows.aggregate(**money) if filtered else None
-    pools, longer_pools = pools_in_period(run, period)
+    view_totals = rows.aggregate(**_MONEY) if filtered else None
     query = request.GET.copy()
     query.pop("page", None)
     query_without_sort = query.copy()
@@ -202,45 +299,112 @@ def profitability(request):
     for key, value in {"year": year, "grain": grain, "period": period, "sort": sort}.items():
         csv_query[key] = value
     csv_query["format"] = "csv"
-    whale = whale_of_period(run, grain, period) or {}
-    whale_all = run.summary.get("whale") or {}
-    by = request.GET.get("by") if request.GET.get("by") in SEGMENTINGS else "key_status"
-    partial = request.htmx and request.GET.get("partial")
-    context.update(
-        matrix=matrix and matrix_context(matrix),
-        segments=_with_table_links(segments(run, grain, period, by), by, year, grain, period),
-        trend=_trend_chart(portfolio_trend(run, "quarter")),
-        segment_by=by,
-        segmentings={key: label for key, (label, _) in SEGMENTINGS.items()},
-        previous_period=previous_label(period),
-        page=page,
-        sort=sort,
-        has_figures=True,
-        totals=totals,
-        view_totals=view_totals,
-        losers=losers,
-        pools=pools,
+    context = {
+        **page_context,
+        "page": page,
+        "view_totals": view_totals,
+        "query": query.urlencode(),
+        "query_without_sort": query_without_sort.urlencode(),
+        "csv_query": csv_query.urlencode(),
+    }
+    return render_to_string("profitability/_profitability_table.html", context, request)
+
+
+#: The money of the table's and the cards' totals.
+_MONEY = {
+    "net_sales": Sum("net_sales"),
+    "net_contribution": Sum("net_contribution"),
+    "cost_to_serve": Sum("cost_to_serve"),
+    "gross_margin": Sum("gross_margin"),
+}
+
+
+def _render_cards(request, run, grain, period, year, accounts, page_context) -> str:
+    """The cards above the table (the whole portfolio's figures, charts, segments, product
+    mix) and the table's filters."""
+    done = run_key(run)
+    by = page_context["segment_by"]
+
+    def totals():
+        # The cards are the whole portfolio's; the table's filters get their own totals
+        # under the table (so both read the same however reached).
+        everyone = AccountPeriodFigures.objects.filter(
+            computation=run, grain=grain, period=period, rolled_up=False
+        )
+        return everyone.aggregate(**_MONEY), everyone.filter(net_contribution__lt=0).count()
+
+    sums, losers = _of_run(done, ("totals", grain, period), totals)
+    pools, longer_pools = _of_run(done, ("pools", period), lambda: pools_in_period(run, period))
+    shown = _matrix_shown(run, done, grain, period, accounts)
+    people = data_version(Person) if by in ("kam", "sponsor") else None
+    context = {
+        **page_context,
+        "matrix": shown and shown[0],
+        # Where the chart's points go: the page puts them there (see the view).
+        "matrix_json": _POINTS_GO_HERE,
+        "segments": _of_run(
+            done,
+            ("segments", grain, period, by, accounts, people),
+            lambda: _with_table_links(segments(run, grain, period, by), by, year, grain, period),
+        ),
+        "trend": _of_run(done, ("trend",), lambda: _trend_chart(portfolio_trend(run, "quarter"))),
+        "segmentings": {key: label for key, (label, _) in SEGMENTINGS.items()},
+        "totals": sums,
+        "losers": losers,
+        "pools": pools,
         # Idle capacity and capacity used beyond what a pool cost are reported apart: a net
         # figure would hide the one behind the other.
-        unused_total=sum(max(p["unused"], 0) for p in pools),
-        over_total=-sum(min(p["unused"], 0) for p in pools),
-        longer_pools=longer_pools,
-        whale_points=_downsample(whale.get("points", []), 400),
-        whale=whale,
-        whale_all=whale_all,
-        query=query.urlencode(),
-        query_without_sort=query_without_sort.urlencode(),
-        csv_query=csv_query.urlencode(),
-        quadrant_labels=QUADRANT_LABELS,
-        industries=Account.objects.order_by().values_list("industry", flat=True).distinct(),
-        regions=Account.objects.order_by().values_list("region", flat=True).distinct(),
-    )
-    if not partial:
-        context.update(_portfolio_mix(request, period))
-    template = (
-        "profitability/_profitability_table.html" if partial else "profitability/profitability.html"
-    )
-    return render(request, template, context)
+        "unused_total": sum(max(p["unused"], 0) for p in pools),
+        "over_total": -sum(min(p["unused"], 0) for p in pools),
+        "longer_pools": longer_pools,
+        "whale": _whale(run, done, grain, period)[0],
+        "whale_all": run.summary.get("whale") or {},
+        "quadrant_labels": QUADRANT_LABELS,
+        **kept(("profitability:filters", accounts), _filter_choices),
+        **_portfolio_mix(request, period),
+    }
+    html = render_to_string("profitability/_profitability_cards.html", context, request)
+    before, found, after = html.partition(_POINTS_GO_HERE)
+    # The parts of the rendered (safe) HTML are as safe as the whole.
+    return (mark_safe(before), mark_safe(after)) if found else (html, None)
+
+
+#: Marks the matrix chart's points in the rendered cards (which are kept without them).
+_POINTS_GO_HERE = mark_safe("<!-- the price-cost matrix's points -->")
+
+
+#: What the cards show of the matrix (the rest is a value per account).
+_MATRIX_SHOWN = (
+    "classified_net_sales",
+    "exact_cost_to_serve_pct",
+    "exact_net_price_pct",
+    "quadrant_rows",
+    "unclassified",
+)
+
+
+def _matrix_shown(run, done, grain: str, period: str, accounts) -> tuple[dict, str] | None:
+    """The matrix as the cards show it and its chart's points (with the accounts' names)
+    as the page's JSON; None without a matrix."""
+
+    def make():
+        matrix = price_cost(run, grain, period)
+        if not matrix:
+            return None
+        shown = matrix_context(matrix)
+        summary = {name: shown[name] for name in _MATRIX_SHOWN}
+        return summary, json_script(shown["chart"], "price-cost-data")
+
+    return _of_run(done, ("matrix", grain, period, accounts), make, _per_account)
+
+
+def _filter_choices() -> dict:
+    return {
+        "industries": list(
+            Account.objects.order_by().values_list("industry", flat=True).distinct()
+        ),
+        "regions": list(Account.objects.order_by().values_list("region", flat=True).distinct()),
+    }
 
 
 #: The portfolio's product mix: by product line or product (buying units belong to one

@@ -1,0 +1,77 @@
+"""What pages derive from data that changes rarely (tables, charts, rendered fragments),
+kept per process under the identity of that data, so that a page pays for it once rather
+than on every request.
+
+The key of a value names everything it was made from: a run (:func:`run_key`: a finished
+run never changes), the version of the records users edit (:func:`data_version`), the
+ledger's fingerprint, the page's parameters. A write changes the key, so nobody sees a value
+made before it; the old entry ages out of its bounded store (``core.kept.Kept``). Values are
+kept as they are (no pickling, unlike Django's local-memory cache), so callers must not
+change what they get back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.db.models import Count, Max, Model, Sum
+
+from openkam.web.core.kept import Kept
+
+T = TypeVar("T")
+
+#: Every store made here, so that tests can empty them all.
+_stores: list[Kept] = []
+
+
+def store(size: int) -> Kept:
+    """A new store of at most ``size`` values (a module keeps its own, sized for what it
+    holds: a few large rendered fragments, or many small tables)."""
+    found: Kept = Kept(size)
+    _stores.append(found)
+    return found
+
+
+#: Derived data of modest size (totals, segments, a chart's JSON): a page keeps a few
+#: entries per run and parameter set, so this holds the pages' working set many times over.
+_small = store(512)
+
+
+def kept(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept under ``key`` with the small derived values."""
+    return _small.get(key, compute)
+
+
+def clear() -> None:
+    """Forget every kept value (tests)."""
+    for found in _stores:
+        found.clear()
+
+
+def run_key(run) -> tuple | None:
+    """The identity of a run's results: its id and when it finished (None while it runs,
+    whose results must not be kept)."""
+    if run is None or run.finished is None:
+        return None
+    return (run.pk, run.finished)
+
+
+def data_version(*models: type[Model]) -> tuple:
+    """A value that changes whenever a record of ``models`` (models with ``version`` and
+    ``updated``, see ``core.models.ChangeLoggedModel``) is created, changed or deleted: per
+    model, the number of records, the highest id, the sum of the versions and the last
+    update. One small aggregate query per model.
+
+    Every edit through the app raises a version (``core.concurrency``, imports, the KAM
+    and sponsor assignments) or the update time (a plain ``save()``); a delete lowers the
+    count and a create raises the highest id. A bulk ``update()`` that raises neither would
+    go unseen: the app makes none on these models outside tests and the demo's set-up.
+    """
+    out = []
+    for model in models:
+        row = model.objects.order_by().aggregate(
+            n=Count("pk"), top=Max("pk"), versions=Sum("version"), updated=Max("updated")
+        )
+        out.append((model._meta.label, row["n"], row["top"], row["versions"], row["updated"]))
+    return tuple(out)
