@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from django.db.models import Count, Max, Model, Sum
+from django.db.models import Model
 
 from openkam.web.core.kept import Kept
 
@@ -59,19 +59,15 @@ def run_key(run) -> tuple | None:
 
 def data_version(*models: type[Model]) -> tuple:
     """A value that changes whenever a record of ``models`` (models with ``version`` and
-    ``updated``, see ``core.models.ChangeLoggedModel``) is created, changed or deleted: per
-    model, the number of records, the highest id, the sum of the versions and the last
-    update. One small aggregate query per model.
+    ``updated``, see ``core.models.ChangeLoggedModel``) is created, changed or deleted:
+    :func:`openkam.web.core.versions.stamp` without the audit trail (the number of
+    records, the highest id, the last update and the sum of the versions), one query.
 
     Every edit through the app raises a version (``core.concurrency``, imports, the KAM
     and sponsor assignments) or the update time (a plain ``save()``); a delete lowers the
     count and a create raises the highest id. A bulk ``update()`` that raises neither would
     go unseen: the app makes none on these models outside tests and the demo's set-up.
     """
-    out = []
-    for model in models:
-        row = model.objects.order_by().aggregate(
-            n=Count("pk"), top=Max("pk"), versions=Sum("version"), updated=Max("updated")
-        )
-        out.append((model._meta.label, row["n"], row["top"], row["versions"], row["updated"]))
-    return tuple(out)
+    from openkam.web.core.versions import stamp
+
+    return stamp(*models, audit=False)

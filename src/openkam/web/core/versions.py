@@ -28,10 +28,13 @@ def _has(model: type[models.Model], name: str) -> bool:
     return True
 
 
-def stamp(*tables: type[models.Model]) -> tuple:
-    """The version of ``tables`` (models) and of the audit trail, in one query."""
+def stamp(*tables: type[models.Model], audit: bool = True) -> tuple:
+    """The version of ``tables`` (models) and, unless ``audit`` is false, of the audit
+    trail, in one query."""
     quote = connection.ops.quote_name
-    parts = [f"(SELECT MAX({quote('id')}) FROM {quote(AuditEvent._meta.db_table)})"]
+    parts = (
+        [f"(SELECT MAX({quote('id')}) FROM {quote(AuditEvent._meta.db_table)})"] if audit else []
+    )
     for model in tables:
         table = quote(model._meta.db_table)
         parts.append(f"(SELECT COUNT(*) FROM {table})")
