@@ -38,6 +38,9 @@ THREADS = 4
 #: a new worker starts with empty caches (the matrix and mix of each year, the current
 #: runs), and at 25 requests/s 2,000 replaced each worker every 3 minutes.
 MAX_REQUESTS = 20_000
+#: Seconds an idle keep-alive connection stays open (it waits in the worker's poller, not
+#: in a thread).
+KEEPALIVE = 65
 #: How long a web thread waits for the first bytes of a new connection before handing it
 #: back to the worker's poller (gunicorn's default: 5 s).
 FIRST_BYTES_WAIT = 0.01
@@ -192,7 +195,11 @@ def _gunicorn(host: str, port: int, workers: int, threads: int):
                 "worker_class": "gthread",
                 "timeout": 120,
                 "graceful_timeout": 30,
-                "keepalive": 5,
+                # Longer than a client's or a proxy's idle time (60 s is common): the client
+                # closes an idle connection first. With 5 s, a user who paused longer had
+                # the server close it just as the next request went out (2 connection
+                # resets in 15,000 requests under load).
+                "keepalive": KEEPALIVE,
                 "max_requests": MAX_REQUESTS,
                 "max_requests_jitter": MAX_REQUESTS // 10,
                 "backlog": 2048,
