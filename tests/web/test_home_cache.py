@@ -138,3 +138,66 @@ def test_my_accounts_follow_a_new_assignment_and_a_rename(programme, login):
     bob.save()
     assert "Good day, Robert" in client.get("/").content.decode()
     assert ">Robert<" in client.get("/").content.decode()
+
+
+def test_an_edit_of_an_accounts_notes_keeps_the_home_page_cached(programme, login):
+    """The most frequent edit (a KAM's notes) shows on no page that lists accounts: the
+    home page stays cached. Any field the lists show moves the accounts' version
+    (Account.listed_at), and the page is made again."""
+    from openkam.web.accounts import services as accounts
+
+    account = programme["accounts"]["A1"]
+    planning.plan_for(account)  # (a plan, whose actions the alerts read when made)
+    client = login(programme["users"]["Chris"])
+    client.get("/")
+    assert not _reads(client, '"planning_action"."due"')
+    accounts.update_account(
+        account, {"notes": "Met the buyer."}, account.version, programme["users"]["Chris"]
+    )
+    assert not _reads(client, '"planning_action"."due"')  # still cached
+    account.refresh_from_db()
+    accounts.update_account(
+        account, {"name": "Renamed Group"}, account.version, programme["users"]["Chris"]
+    )
+    assert _reads(client, '"planning_action"."due"')  # made again
+    assert "Renamed Group" in client.get("/").content.decode()
+
+
+def test_the_listed_version_moves_with_every_listed_field_and_not_with_the_notes(programme):
+    from django.utils import timezone
+
+    from openkam.web.accounts.models import Account
+    from openkam.web.people.assignments import assign
+
+    def version():
+        return stamp(Account, audit=False)
+
+    account = Account.objects.get(pk=programme["accounts"]["A1"].pk)
+    before = version()
+    account.notes = "only the notes"
+    account.save()
+    assert version() == before
+    # A field the lists show, saved whole or by update_fields.
+    account.region = "APAC"
+    account.save(update_fields=["region"])
+    after_region = version()
+    assert after_region != before
+    account = Account.objects.get(pk=account.pk)
+    account.key_status = "not_key" if account.key_status == "key" else "key"
+    account.save()
+    after_status = version()
+    assert after_status != after_region
+    # A KAM assigned through the rules (a QuerySet.update of the account).
+    sam = programme["people"]["Sam"]
+    assign(account, sponsor=sam, user=programme["users"]["Chris"], effective=timezone.localdate())
+    after_sponsor = version()
+    assert after_sponsor != after_status
+    # The sponsor's visit cadence (an update of the assignment row).
+    set_visit_cadence(account, 45, programme["users"]["Chris"])
+    assert version() != after_sponsor
+    # A new account, and one deleted.
+    Account.objects.create(account_id="NEW1", name="New", industry="x", region="EMEA")
+    after_new = version()
+    assert after_new != after_sponsor
+    Account.objects.filter(account_id="NEW1").delete()
+    assert version() != after_new

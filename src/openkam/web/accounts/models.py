@@ -6,10 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from openkam.web.core.models import ChangeLoggedModel
 from openkam.web.core.request_memo import once
 from openkam.web.core.roles import may_write, person_of, runs_programme
+
+#: A value no field has: a field not loaded.
+_UNKNOWN = object()
 
 
 class AccountQuerySet(models.QuerySet):
@@ -61,8 +65,49 @@ class Account(ChangeLoggedModel):
         related_name="sponsored_accounts",
     )
     notes = models.TextField(blank=True)
+    #: When something the lists show about the account last changed: any field but the
+    #: notes, its KAM and sponsor history, its sponsor's visit cadence. Pages that keep a
+    #: rendered list or summary of accounts key it on the latest of these
+    #: (``core.versions``), so that an edit of an account's notes, the most frequent
+    #: edit, leaves them as they are.
+    listed_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     objects = AccountQuerySet.as_manager()
+
+    #: The fields whose change moves ``listed_at`` (attribute names; every field but the
+    #: notes and the bookkeeping).
+    LISTED = (
+        "account_id",
+        "name",
+        "industry",
+        "region",
+        "country",
+        "parent_id",
+        "key_status",
+        "kam_id",
+        "sponsor_id",
+    )
+    #: What ``core.versions.stamp`` reads as this table's version (besides the row count
+    #: and the highest id).
+    VERSION_FIELDS = ("listed_at",)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        account = super().from_db(db, field_names, values)
+        account._listed = account._listed_values()
+        return account
+
+    def _listed_values(self) -> tuple:
+        # A deferred field is not in __dict__: it counts as unknown, never as unchanged.
+        return tuple(self.__dict__.get(name, _UNKNOWN) for name in self.LISTED)
+
+    def save(self, *args, **kwargs):
+        if self._state.adding or getattr(self, "_listed", None) != self._listed_values():
+            self.listed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "listed_at"}
+        super().save(*args, **kwargs)
+        self._listed = self._listed_values()
 
     class Meta:
         ordering = ["name"]

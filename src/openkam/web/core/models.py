@@ -54,7 +54,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_pk"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_pk"]),
+            # The latest event about a table's records (core.versions.stamp).
+            models.Index(fields=["content_type", "id"], name="audit_type_latest"),
+        ]
 
     def __str__(self) -> str:
         who = self.user.get_username() if self.user else (self.actor or "system")

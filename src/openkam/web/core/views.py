@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -28,8 +28,9 @@ def home(request):
         accounts=Count("id"),
         key=Count("id", filter=Q(key_status=Account.KeyStatus.KEY)),
         kams=Count("kam", distinct=True),
-        updated=Max("updated"),
-        versions=Sum("version"),
+        # The accounts' version as the page shows them (not their notes: see listed_at).
+        top=Max("id"),
+        listed=Max("listed_at"),
     )
     # Everything but the recent changes is kept rendered per process ({% cache %} keyed
     # on _alerts_key): the account lists and their figures are read only on a miss.

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from openkam.web.core import audit
 from openkam.web.core.roles import runs_programme
@@ -357,11 +358,14 @@ def _write(account, c: dict, *, user, actor, source, exception_reason) -> dict:
             sponsor_id=account.sponsor_id,
             key_status=account.key_status,
             version=F("version") + 1,
+            listed_at=timezone.now(),
         )
         account.version = Account.objects.values_list("version", flat=True).get(pk=account.pk)
         changes = audit.labelled(Account, changes)
     else:
         parts = [f"{p.split(' → ')[-1]} recorded in the history" for p in parts]
+        # The lists show who held the account when: its history moved.
+        Account.objects.filter(pk=account.pk).update(listed_at=timezone.now())
     message = "; ".join(parts) or "key status"
     message += f" from {when.isoformat()}"
     if source:

@@ -342,6 +342,8 @@ def set_visit_cadence(account, days: int | None, user) -> None:
         if old == days:
             return
         Assignment.objects.filter(pk=row.pk).update(visit_every_days=days)
+        # The lists of sponsors' visits due show it.
+        type(account).objects.filter(pk=account.pk).update(listed_at=timezone.now())
         audit.record(
             "update",
             account,

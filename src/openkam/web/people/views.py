@@ -86,14 +86,14 @@ def person_list(request):
 def _people_key() -> str:
     """What the people table shows depends on (besides its filters): the people, the
     rules and their exceptions (``core.versions.stamp``), and the accounts that have a KAM
-    or a sponsor (their count, latest save and versions: a KAM or sponsor changed through
-    an assignment bumps the account's version)."""
-    from django.db.models import Count, Max, Q, Sum
+    or a sponsor (their count, highest id and latest ``listed_at``: a KAM or sponsor changed
+    through an assignment moves it, an edit of the notes does not)."""
+    from django.db.models import Count, Max, Q
 
     from openkam.web.core.versions import stamp
 
     held = Account.objects.filter(Q(kam__isnull=False) | Q(sponsor__isnull=False)).aggregate(
-        n=Count("id"), updated=Max("updated"), versions=Sum("version")
+        n=Count("id"), top=Max("id"), listed=Max("listed_at")
     )
     return repr((sorted(held.items()), stamp(Person, ProgrammeRules, RuleException)))
 

@@ -123,7 +123,7 @@ def _overview_key() -> str:
     objectives' actuals) and the profitability settings (the actuals' cost of capital)."""
     import datetime as dt
 
-    from django.db.models import Count, Max, Sum
+    from django.db.models import Count, Max
     from django.utils import timezone
 
     from openkam.web.core import runs
@@ -136,7 +136,8 @@ def _overview_key() -> str:
 
     # Two indexed reads (the key accounts; the plans' accounts, from the plans), where one
     # with an OR reads every account of a large portfolio.
-    version = {"n": Count("id"), "updated": Max("updated"), "versions": Sum("version")}
+    # Their version as the page shows them (an edit of the notes leaves it: listed_at).
+    version = {"n": Count("id"), "top": Max("id"), "listed": Max("listed_at")}
     shown = (
         Account.objects.filter(key_status=Account.KeyStatus.KEY).aggregate(**version),
         Account.objects.filter(plan__isnull=False).aggregate(**version),
