@@ -71,3 +71,23 @@ def data_version(*models: type[Model]) -> tuple:
     from openkam.web.core.versions import stamp
 
     return stamp(*models, audit=False)
+
+
+def lazy_parts(compute: Callable[[], dict]) -> Callable[[str], object]:
+    """Context values worked out only if the template renders one: ``part =
+    lazy_parts(make)``, then ``part("rows")`` stands for ``make()["rows"]``, ``make``
+    called once, at the first use. A ``{% cache %}`` block found in the cache renders
+    none of them, so a page kept rendered never computes its content."""
+    from django.utils.functional import SimpleLazyObject
+
+    found: dict = {}
+
+    def part(name: str):
+        def read():
+            if not found:
+                found.update(compute())
+            return found[name]
+
+        return SimpleLazyObject(read)
+
+    return part

@@ -19,7 +19,7 @@ from openkam.web.core.roles import may_write, person_of
 
 @login_required
 def home(request):
-    from django.utils.functional import SimpleLazyObject
+    from openkam.web.core.derived import lazy_parts
 
     person = person_of(request.user)
     # One read of the accounts for the three numbers and for their version (see
@@ -34,16 +34,7 @@ def home(request):
     )
     # Everything but the recent changes is kept rendered per process ({% cache %} keyed
     # on _alerts_key): the account lists and their figures are read only on a miss.
-    found: dict = {}
-
-    def part(name: str):
-        def read():
-            if not found:
-                found.update(_accounts_part(person))
-            return found[name]
-
-        return SimpleLazyObject(read)
-
+    part = lazy_parts(lambda: _accounts_part(person))
     context = {
         "loss_makers": part("loss_makers"),
         "currency": getattr(settings, "OPENKAM_REPORTING_CURRENCY", None) or "EUR",

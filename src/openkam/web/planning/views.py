@@ -62,18 +62,9 @@ def overview(request):
     The page is the same for everyone and changes only with the plans, their accounts and
     the figures: it is kept rendered per process ({% cache %} keyed on ``_overview_key``)
     and its content computed only when the cache has no copy for that key."""
-    from django.utils.functional import SimpleLazyObject
+    from openkam.web.core.derived import lazy_parts
 
-    found: dict = {}
-
-    def part(name: str):
-        def read():
-            if not found:
-                found.update(_overview(request))
-            return found[name]
-
-        return SimpleLazyObject(read)
-
+    part = lazy_parts(lambda: _overview(request))
     return render(
         request,
         "planning/overview.html",
