@@ -95,3 +95,38 @@ def test_api_update_without_version_is_refused(programme):
     response = api.patch("/api/accounts/A1/", {"name": "X"}, format="json")
     assert response.status_code == 400
     assert "version" in response.json()
+
+
+def test_notes_past_the_documented_limit_are_refused_on_the_api_and_the_form(programme, login):
+    """Notes hold at most 10,000 characters (docs/data-model.md), as imports hold them:
+    200,000 through the API used to be saved, and every page showing the change then
+    carried them."""
+    from openkam.store.convert import NOTES_LIMIT
+
+    api = APIClient()
+    api.force_authenticate(programme["users"]["Alice"])
+    long = "a" * (NOTES_LIMIT + 1)
+    response = api.patch("/api/accounts/A1/", {"notes": long, "version": 1}, format="json")
+    assert response.status_code == 400
+    assert "10000" in str(response.json()["notes"])
+    acc = programme["accounts"]["A1"]
+    form = {
+        "name": acc.name,
+        "industry": "food",
+        "region": "EMEA",
+        "country": "",
+        "parent": "",
+        "kam": acc.kam.pk,
+        "sponsor": acc.sponsor.pk,
+        "notes": long,
+        "version": 1,
+    }
+    page = login(programme["users"]["Alice"]).post("/accounts/A1/edit/", form)
+    assert page.status_code == 200 and "10000" in page.content.decode()
+    acc.refresh_from_db()
+    assert acc.notes == "" and acc.version == 1
+    # At the limit, the notes are saved.
+    response = api.patch(
+        "/api/accounts/A1/", {"notes": long[:NOTES_LIMIT], "version": 1}, format="json"
+    )
+    assert response.status_code == 200

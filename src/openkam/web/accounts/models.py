@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.models import ChangeLoggedModel, notes_field
 from openkam.web.core.request_memo import once
 from openkam.web.core.roles import may_write, person_of, runs_programme
 
@@ -64,7 +64,7 @@ class Account(ChangeLoggedModel):
         on_delete=models.SET_NULL,
         related_name="sponsored_accounts",
     )
-    notes = models.TextField(blank=True)
+    notes = notes_field()
     #: When something the lists show about the account last changed: any field but the
     #: notes, its KAM and sponsor history, its sponsor's visit cadence. Pages that keep a
     #: rendered list or summary of accounts key it on the latest of these

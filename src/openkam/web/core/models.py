@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
+from openkam.store.convert import NOTES_LIMIT
 from openkam.web.core.roles import runs_programme
+
+
+def notes_field() -> models.TextField:
+    """Free notes, held to the limit the imports hold them to (docs/data-model.md): on
+    every path that saves them (form, API, services' ``full_clean``), not only in a file."""
+    return models.TextField(
+        blank=True, max_length=NOTES_LIMIT, validators=[MaxLengthValidator(NOTES_LIMIT)]
+    )
 
 
 class ChangeLoggedModel(models.Model):

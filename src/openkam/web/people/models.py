@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.models import ChangeLoggedModel, notes_field
 from openkam.web.core.request_memo import once
 from openkam.web.core.roles import Role, person_of, runs_programme
 
@@ -165,7 +165,7 @@ class CompetencyAssessment(ChangeLoggedModel):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     assessed_on = models.DateField()
-    notes = models.TextField(blank=True)
+    notes = notes_field()
 
     class Meta:
         ordering = ["-assessed_on", "-id"]
@@ -300,7 +300,7 @@ class SponsorVisit(ChangeLoggedModel):
     date = models.DateField()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.VISIT)
     people_met = models.ManyToManyField("accounts.Contact", blank=True, related_name="+")
-    notes = models.TextField(blank=True)
+    notes = notes_field()
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -328,7 +328,7 @@ class ChampionAppointment(ChangeLoggedModel):
     reports_to = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = notes_field()
 
     class Meta:
         ordering = ["-since", "-id"]

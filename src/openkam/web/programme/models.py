@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.models import ChangeLoggedModel, notes_field
 from openkam.web.core.roles import runs_programme
 
 SHARE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
@@ -120,7 +120,7 @@ class Partnership(ChangeLoggedModel):
         related_name="+",
         help_text="The plan's value propositions offered to the customer.",
     )
-    notes = models.TextField(blank=True)
+    notes = notes_field()
 
     class Meta:
         ordering = ["account__name"]

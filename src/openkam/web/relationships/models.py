@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from openkam.web.core.models import ChangeLoggedModel
+from openkam.web.core.models import ChangeLoggedModel, notes_field
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -66,7 +66,7 @@ class ContactProfile(ChangeLoggedModel):
         "attitude to us", max_length=12, choices=Attitude.choices, default=Attitude.NEUTRAL
     )
     left_company = models.BooleanField("has left the company", default=False)
-    notes = models.TextField(blank=True)
+    notes = notes_field()
 
     class Meta:
         ordering = ["contact__name"]
@@ -114,7 +114,7 @@ class Relationship(ChangeLoggedModel):
         default=3, validators=ONE_TO_FIVE, help_text="1 (knows the name) to 5 (trusted advisor)"
     )
     last_contact = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = notes_field()
 
     class Meta:
         ordering = ["-strength", "person__name"]
