@@ -179,6 +179,32 @@ def sign_in(base: str, username: str, password: str) -> tuple[str, str]:
     return s.cookies["sessionid"], api
 
 
+def locust(args, base: str, env: dict, duration: str, *options: str) -> None:
+    """Run locustfile.py headless against ``base`` for ``duration`` with the run's users."""
+    subprocess.run(
+        [
+            "locust",
+            "-f",
+            str(HERE / "locustfile.py"),
+            "--host",
+            base,
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            duration,
+            "--only-summary",
+            *options,
+        ],
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def run(kind: str, args, ids: list[str]) -> dict:
     server = start(kind, args)
     try:
@@ -202,57 +228,20 @@ def run(kind: str, args, ids: list[str]) -> dict:
                 # The same traffic first, not recorded: each web worker fills its caches
                 # (the current runs, each year's profitability matrix and product mix) on
                 # its first pages; the figures are those of the server warmed up.
-                subprocess.run(
-                    [
-                        "locust",
-                        "-f",
-                        str(HERE / "locustfile.py"),
-                        "--host",
-                        base,
-                        "--headless",
-                        "-u",
-                        str(args.users),
-                        "-r",
-                        str(args.spawn_rate),
-                        "-t",
-                        f"{args.warmup:.0f}s",
-                        "--only-summary",
-                        "--loglevel",
-                        "ERROR",
-                    ],
-                    env=env,
-                    check=False,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+                locust(args, base, env, f"{args.warmup:.0f}s", "--loglevel", "ERROR")
             load_before = os.getloadavg()[0]
             before, t0 = tree_cpu_seconds(server.pid), time.time()
-            subprocess.run(
-                [
-                    "locust",
-                    "-f",
-                    str(HERE / "locustfile.py"),
-                    "--host",
-                    base,
-                    "--headless",
-                    "-u",
-                    str(args.users),
-                    "-r",
-                    str(args.spawn_rate),
-                    "-t",
-                    args.duration,
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    # Figures from the moment every user is in (ramp-up left out).
-                    "--reset-stats",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                env=env,
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            locust(
+                args,
+                base,
+                env,
+                args.duration,
+                "--csv",
+                str(prefix),
+                # Figures from the moment every user is in (ramp-up left out).
+                "--reset-stats",
+                "--loglevel",
+                "WARNING",
             )
             busy = (tree_cpu_seconds(server.pid) - before) / (time.time() - t0)
             with open(f"{prefix}_stats.csv") as f:

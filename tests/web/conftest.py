@@ -67,9 +67,9 @@ def build_programme() -> dict:
 def _forget_kept_page_data():
     """Each test starts without what an earlier one's pages kept in the process (its runs
     and records had other ids, or the same ids in another database)."""
-    from openkam.web.core import derived
+    from openkam.web.core import kept
 
-    derived.clear()
+    kept.forget_all()
 
 
 @pytest.fixture

@@ -189,6 +189,16 @@ def test_a_money_sort_pages_in_the_querys_order_from_the_stored_ranking(
             clv_contribution=None if value is None else Decimal(value),
         )
     monkeypatch.setattr(figure_sort, "PAGE_SIZE", 3)
+    # The stored figure the sort ranks by.
+    field = (
+        "clv"
+        if sort == "clv"
+        else {
+            "net_sales": "net_sales",
+            "contribution": "net_contribution",
+            "margin": "contribution_margin_pct",
+        }[sort.lstrip("-")]
+    )
     every = Account.objects.all()
     expected = [a.account_id for a in _ordered(every, sort, "2024")]
     assert len(expected) == Account.objects.count()
@@ -197,13 +207,7 @@ def test_a_money_sort_pages_in_the_querys_order_from_the_stored_ranking(
         page = figure_sort.money_page(
             every,
             _ordered(every, sort, "2024"),
-            "clv"
-            if sort == "clv"
-            else {
-                "net_sales": "net_sales",
-                "contribution": "net_contribution",
-                "margin": "contribution_margin_pct",
-            }[sort.lstrip("-")],
+            field,
             "2024",
             sort.startswith("-"),
             number,
@@ -223,13 +227,7 @@ def test_a_money_sort_pages_in_the_querys_order_from_the_stored_ranking(
         page = figure_sort.money_page(
             some,
             _ordered(some, sort, "2024"),
-            "clv"
-            if sort == "clv"
-            else {
-                "net_sales": "net_sales",
-                "contribution": "net_contribution",
-                "margin": "contribution_margin_pct",
-            }[sort.lstrip("-")],
+            field,
             "2024",
             sort.startswith("-"),
             number,

@@ -12,26 +12,31 @@ from __future__ import annotations
 
 from openkam.web.accounts.models import Account
 from openkam.web.accounts.paging import PAGE_SIZE, Page, capped_count
+from openkam.web.core.kept import Kept
 
 #: ``{(kind, run, finished, field, year): [account pk, …]}``, the last few orders.
-_orders: dict[tuple, list[int]] = {}
+_orders: Kept[list[int]] = Kept(16)
 
 
 def ranked(field: str, year: str | None, descending: bool) -> list[int] | None:
     """The pks of the accounts with a figure, in the list's order (None: no run)."""
     from openkam.web.core.models import Computation
     from openkam.web.core.runs import current
-    from openkam.web.lifetime_value.models import AccountValue
-    from openkam.web.profitability.models import AccountPeriodFigures
 
     kind = Computation.Kind.CLV if field == "clv" else Computation.Kind.PROFITABILITY
     run = current(kind)
     if run is None or (field != "clv" and not year):
         return None
+    if run.finished is None:  # a run under way: its figures may still change
+        return _ranking(run, field, year, descending)
     key = (kind, run.pk, run.finished, field, year, descending)
-    found = _orders.get(key)
-    if found is not None:
-        return found
+    return _orders.get(key, lambda: _ranking(run, field, year, descending))
+
+
+def _ranking(run, field: str, year, descending: bool) -> list[int]:
+    from openkam.web.lifetime_value.models import AccountValue
+    from openkam.web.profitability.models import AccountPeriodFigures
+
     if field == "clv":
         rows = AccountValue.objects.filter(computation=run).values_list(
             "account_key", "clv_contribution"
@@ -48,12 +53,7 @@ def ranked(field: str, year: str | None, descending: bool) -> list[int] | None:
     items = [(v, pks[k]) for k, v in value.items() if v is not None and k in pks]
     # Ties by id ascending in either direction, as the query orders them.
     items.sort(key=(lambda t: (-t[0], t[1])) if descending else (lambda t: t))
-    found = [pk for _, pk in items]
-    if run.finished is not None:  # a finished run never changes
-        if len(_orders) >= 16:
-            _orders.clear()
-        _orders[key] = found
-    return found
+    return [pk for _, pk in items]
 
 
 def money_page(

@@ -21,32 +21,14 @@ from openkam.web.core.kept import Kept
 
 T = TypeVar("T")
 
-#: Every store made here, so that tests can empty them all.
-_stores: list[Kept] = []
-
-
-def store(size: int) -> Kept:
-    """A new store of at most ``size`` values (a module keeps its own, sized for what it
-    holds: a few large rendered fragments, or many small tables)."""
-    found: Kept = Kept(size)
-    _stores.append(found)
-    return found
-
-
 #: Derived data of modest size (totals, segments, a chart's JSON): a page keeps a few
 #: entries per run and parameter set, so this holds the pages' working set many times over.
-_small = store(512)
+_small: Kept = Kept(512)
 
 
 def kept(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, kept under ``key`` with the small derived values."""
     return _small.get(key, compute)
-
-
-def clear() -> None:
-    """Forget every kept value (tests)."""
-    for found in _stores:
-        found.clear()
 
 
 def run_key(run) -> tuple | None:

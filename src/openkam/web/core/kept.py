@@ -10,11 +10,15 @@ Bounded: the least recently used go first.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+#: Every store, so that tests can empty them all (:func:`forget_all`).
+_every: weakref.WeakSet[Kept] = weakref.WeakSet()
 
 
 class Kept(Generic[T]):
@@ -25,6 +29,7 @@ class Kept(Generic[T]):
         self.size = size
         self._values: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
+        _every.add(self)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
@@ -41,3 +46,10 @@ class Kept(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+def forget_all() -> None:
+    """Empty every store (tests: an earlier test's runs and records had other ids, or the
+    same ids in another database)."""
+    for store in list(_every):
+        store.clear()

@@ -106,6 +106,11 @@ def _by_account_dir() -> Path:
     return Path(settings.DATA_DIR) / "cache" / "invoices-by-account-v2"
 
 
+def _copy_path(fingerprint: str) -> Path:
+    """Where the account-ordered copy of the ledger with ``fingerprint`` is (or goes)."""
+    return _by_account_dir() / f"{fingerprint}.parquet"
+
+
 def invoices_by_account(source: Ledger | None = None) -> list[Path] | None:
     """The invoice lines ordered by account, as ledger files for ``Ledger.table`` — or None
     when no copy matches the ledger as it is now (an import since: read the ledger itself).
@@ -118,7 +123,7 @@ def invoices_by_account(source: Ledger | None = None) -> list[Path] | None:
     source = source or ledger()
     if source is None or not source.files("invoices"):
         return None
-    path = _by_account_dir() / f"{source.fingerprint()}.parquet"
+    path = _copy_path(source.fingerprint())
     if path.is_file():
         return [path]
     # None yet (an import since the last run, or a copy of an older layout): the task
@@ -137,7 +142,7 @@ def write_invoices_by_account(source: Ledger | None = None) -> Path | None:
         return None
     folder = _by_account_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{source.fingerprint()}.parquet"
+    path = _copy_path(source.fingerprint())
     if not path.is_file():
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         relation = source.table("invoices").to_native()
@@ -227,7 +232,7 @@ def _identity() -> tuple | None:
         return found.signature, "invoices" in found.foreign
 
     signature, foreign = _conversions.get((fingerprint, currency), conversion)
-    path = _by_account_dir() / f"{fingerprint}.parquet"
+    path = _copy_path(fingerprint)
     return fingerprint, currency, signature, foreign, path if path.is_file() else None
 
 

@@ -16,7 +16,7 @@ from openkam.web.accounts.models import Account
 from openkam.web.core import runs
 from openkam.web.core.concurrency import ConcurrentEditError
 from openkam.web.core.derived import data_version, kept, run_key
-from openkam.web.core.derived import store as kept_store
+from openkam.web.core.kept import Kept
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
 from openkam.web.core.views import start_run
@@ -81,7 +81,7 @@ def clv(request):
 
 
 #: Rendered tables of the page (a few dozen KiB each), by run, accounts and query.
-_fragments = kept_store(48)
+_fragments = Kept(48)
 
 
 def _query_of(request) -> tuple:

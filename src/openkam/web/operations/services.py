@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +29,7 @@ from openkam.engine.profitability.periods import (
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import audit
 from openkam.web.core.concurrency import save_versioned
+from openkam.web.core.kept import Kept
 from openkam.web.core.ledger import money_table
 from openkam.web.core.permissions import require_edit
 from openkam.web.core.roles import may_write, person_of, runs_programme
@@ -95,7 +95,7 @@ def create_commitment(values: dict, user, *, actor: str = "") -> Commitment:
             changes=audit.snapshot(obj),
             account_key=account.account_id,
         )
-    _forget()
+    _results.clear()
     return obj
 
 
@@ -109,7 +109,7 @@ def update_commitment(obj: Commitment, values: dict, expected_version, user, *, 
     changes = save_versioned(
         obj, values, expected_version, user=user, actor=actor, account_key=obj.account.account_id
     )
-    _forget()
+    _results.clear()
     return changes
 
 
@@ -125,7 +125,7 @@ def delete_commitment(obj: Commitment, user, *, actor: str = "") -> None:
             account_key=obj.account.account_id,
         )
         obj.delete()
-    _forget()
+    _results.clear()
 
 
 def derived_commitment_id(row: dict) -> str:
@@ -297,7 +297,7 @@ def import_commitments(
                 account_key=obj.account.account_id,
             )
             result.updated += 1
-    _forget()
+    _results.clear()
     return result
 
 
@@ -325,26 +325,7 @@ def ledger_today(led: Ledger | None = None) -> dt.date | None:
 
 # Results keyed by what they depend on (the ledger's files, the commitments' versions and
 # the arguments): the home page asks for commitment status on every visit.
-_CACHE: dict = {}
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 32
-
-
-def _forget() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
-def _cached(key, compute):
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-    value = compute()
-    with _CACHE_LOCK:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = value
-    return value
+_results: Kept = Kept(32)
 
 
 def _commitments_stamp() -> tuple:
@@ -365,7 +346,7 @@ def service_report(
         return {"as_of": None, "period": period, "rows": []}
     accounts = [account] if account else None
     key = ("service", led.fingerprint(), period, account, as_of)
-    report = _cached(
+    report = _results.get(
         key,
         lambda: engine.service_levels(led, period, as_of=as_of, accounts=accounts, cache=True),
     )
@@ -480,7 +461,7 @@ def _sums_by_product(led: Ledger, grain: str, group: list[Commitment], as_of: dt
             found.setdefault(r["account_id"], []).append(r)
         return found
 
-    return _cached(key, compute)
+    return _results.get(key, compute)
 
 
 def _commitment_periods(c, grain, sums, as_of, wanted) -> list[dict]:
@@ -532,7 +513,7 @@ def broken_commitments(person=None, *, everyone: bool = False, limit: int = 20) 
                 latest[row["commitment_id"]] = row
         return [r for r in latest.values() if r["status"] == "broken"]
 
-    rows = _cached(key, compute)
+    rows = _results.get(key, compute)
     by_id = {c.commitment_id: c for c in qs.select_related("account", "owner")}
     out = []
     for r in rows[:limit]:
@@ -607,7 +588,7 @@ def allocation_report(policy: str = "protect", as_of: dt.date | None = None) -> 
         policy,
         as_of,
     )
-    return _cached(key, lambda: _allocate(led, policy, as_of))
+    return _results.get(key, lambda: _allocate(led, policy, as_of))
 
 
 def _allocate(led: Ledger, policy: str, as_of: dt.date) -> dict:
@@ -727,7 +708,7 @@ def account_open_lines(account: Account, policy: str = "protect") -> dict:
     if as_of is None:
         return out
     key = ("open lines", led.fingerprint(), account.account_id, as_of)
-    table = _cached(
+    table = _results.get(
         key, lambda: engine.ledger_open_lines(led, as_of, cache=True, accounts=[account.account_id])
     )
     if not table.num_rows:

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from openkam.web.accounts.models import Account
-from openkam.web.core.derived import store as kept_store
+from openkam.web.core.kept import Kept
 from openkam.web.core.roles import runs_programme
 from openkam.web.portfolio import services
 from openkam.web.portfolio.forms import CriteriaForm
@@ -133,7 +133,7 @@ def selection(request):
 
 
 #: Rendered bodies of reviews (tens of KiB each), by review and query.
-_bodies = kept_store(32)
+_bodies = Kept(32)
 
 
 def _review_body(request, review: Review) -> str:

@@ -113,7 +113,7 @@ def _price_cost_position(run, account_id: str, year: str) -> dict | None:
 
 
 #: ``{(run, finished, year): (each account's place, the portfolio's ratios)}``, the last few.
-_positions: dict[tuple, tuple[dict, dict]] = {}
+_positions: Kept[tuple[dict, dict]] = Kept(8)
 
 
 def _matrix_positions(run, year: str) -> tuple[dict, dict]:
@@ -123,18 +123,14 @@ def _matrix_positions(run, year: str) -> tuple[dict, dict]:
     from openkam.web.profitability.matrix_chart import portfolio_ratios
     from openkam.web.profitability.services import price_cost
 
-    key = (run.pk, run.finished, year)
-    found = _positions.get(key)
-    if found is None:
+    def work_out() -> tuple[dict, dict]:
         matrix = price_cost(run, "year", year) or {"accounts": []}
-        found = (
+        return (
             {a["account_id"]: a for a in matrix.get("accounts", [])},
             portfolio_ratios(matrix) if matrix.get("accounts") else {},
         )
-        if len(_positions) >= 8:
-            _positions.clear()
-        _positions[key] = found
-    return found
+
+    return _positions.get((run.pk, run.finished, year), work_out)
 
 
 def _waterfall(row) -> list[dict]:

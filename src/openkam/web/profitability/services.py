@@ -476,7 +476,8 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     cache under the ledger's fingerprint: a portfolio's mix reads every line of the period.
     """
     start, end = label_bounds(period)
-    if web_ledger() is None:
+    source = web_ledger()
+    if source is None:
         return None
     lines = product_lines()
     currency = settings.OPENKAM_REPORTING_CURRENCY
@@ -493,7 +494,6 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
         invoices = nw.from_native(own).lazy() if own is not None else None
     else:
         # More accounts' mix reads the account-ordered copy when it is up to date.
-        source = web_ledger()
         copy = invoices_by_account(source) if account_ids is not None else None
         invoices = money_table("invoices", source, copy)
     if invoices is None:

@@ -37,7 +37,7 @@ from openkam.web.accounts.models import Account, Product
 from openkam.web.core import runs
 from openkam.web.core.concurrency import save_form
 from openkam.web.core.derived import data_version, kept, run_key
-from openkam.web.core.derived import store as kept_store
+from openkam.web.core.kept import Kept
 from openkam.web.core.ledger import fingerprint, ledger, table
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
@@ -220,11 +220,11 @@ def profitability(request):
 
 #: Rendered fragments of the page: the cards (tens of KiB, more with a product mix by
 #: product) and the table (tens of KiB), for a few dozen views.
-_cards = kept_store(32)
-_tables = kept_store(64)
+_cards = Kept(32)
+_tables = Kept(64)
 #: What holds a value per account of a period (the quadrants, the matrix chart's points):
 #: a few periods (with 100,000 accounts, each is MBs).
-_per_account = kept_store(6)
+_per_account = Kept(6)
 
 
 def _of_run(done: tuple | None, key: tuple, make, store=None):
