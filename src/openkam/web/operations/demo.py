@@ -108,7 +108,7 @@ def seed_commitments() -> int:
             target=None,
         )
     Commitment.objects.bulk_create(made)
-    services._forget()
+    services._results.clear()
     return len(made)
 
 
