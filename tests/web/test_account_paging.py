@@ -149,6 +149,47 @@ def test_the_list_pages_by_links_without_repeating_or_skipping(programme, login,
     assert re.findall(r'<span class="mono muted small">([^<]+)</span>', html) == expected[50:100]
 
 
+def test_a_search_is_counted_by_the_read_that_found_it(programme, login, monkeypatch):
+    """Few matches: counted exactly by the read of their ids; more than FEW_MATCHES: "more
+    than" that many, with no count query on any page of the search, and its pages still
+    hold every match once (Next links), in order."""
+    from django.test.utils import CaptureQueriesContext
+
+    from openkam.web.accounts import views
+
+    monkeypatch.setattr(views, "FEW_MATCHES", 30)
+    Account.objects.bulk_create(
+        Account(account_id=f"Z{i:03d}", name=f"Twin {i:03d}", industry="retail", region="EMEA")
+        for i in range(75)
+    )
+    client = login(programme["users"]["Vera"])
+
+    def counts(html_queries):
+        return [q["sql"] for q in html_queries if "COUNT(" in q["sql"].upper()]
+
+    with CaptureQueriesContext(connection) as few:
+        html = client.get("/accounts/?q=twin 01").content.decode()
+    # Twin 010 … Twin 019: ten matches.
+    assert "10 accounts" in html and not counts(few.captured_queries)
+
+    expected = [f"Z{i:03d}" for i in range(75)]
+    url, seen, labels = "/accounts/?q=twin&sort=name", [], []
+    while url:
+        with CaptureQueriesContext(connection) as many:
+            html = client.get(url).content.decode()
+        assert not counts(many.captured_queries)
+        seen += re.findall(r'<span class="mono muted small">([^<]+)</span>', html)
+        labels.append(re.search(r"More than (\d+) accounts · page (\d+)", html).groups())
+        nxt = re.search(r'<a class="btn" href="([^"]+)"[^>]*>Next', html)
+        url = "/accounts/" + unescape(nxt.group(1)) if nxt else None
+    assert seen == expected
+    assert labels == [("30", "1"), ("30", "2")]
+    # A typed page of a money sort is found the same way, without a count.
+    with CaptureQueriesContext(connection) as typed:
+        html = client.get("/accounts/?q=twin&sort=-contribution&page=2").content.decode()
+    assert "More than 30 accounts · page 2" in html and not counts(typed.captured_queries)
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the trigram index exists on PostgreSQL only"
 )

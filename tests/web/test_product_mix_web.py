@@ -86,6 +86,23 @@ def test_api_mix_of_key_accounts_and_of_one_account(ledger, api):
     assert units.json()["scope"] is None
 
 
+def test_one_accounts_mix_follows_the_product_list(ledger, api):
+    """An account's mix is kept per process: a product moved to another line moves in it
+    on the next request (by hand, L1 2024: P1 125.00 − 5.00, cogs 60.00 → margin 60.00;
+    P2 60.00, cogs 20.00 → margin 40.00)."""
+    from openkam.web.accounts.models import Product
+
+    url = "/api/profitability/mix/?period=2024&account_id=L1"
+    before = _by_key(api.get(url).json()["rows"])
+    assert (before["widgets"]["invoice_margin"], before["gadgets"]["invoice_margin"]) == (
+        60.0,
+        40.0,
+    )
+    Product.objects.filter(product_id="P2").update(product_line="widgets")
+    after = api.get(url).json()["rows"]
+    assert [(r["key"], r["invoice_margin"], r["lines"]) for r in after] == [("widgets", 100.0, 2)]
+
+
 @pytest.mark.parametrize(
     ("query", "status", "field"),
     [

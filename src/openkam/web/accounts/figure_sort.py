@@ -57,19 +57,27 @@ def _ranking(run, field: str, year, descending: bool) -> list[int]:
 
 
 def money_page(
-    queryset, ordered, field: str, year, descending: bool, number, *, filtered: bool = False
+    queryset,
+    ordered,
+    field: str,
+    year,
+    descending: bool,
+    number,
+    *,
+    filtered: bool = False,
+    counted: tuple[int, bool] | None = None,
 ) -> Page | None:
     """Page ``number`` of the list in the money column's order, or None when there is no
     run to order by. ``ordered`` is the same list as a query (for the accounts without a
     figure, after the ranked ones); a ``filtered`` list keeps the ranked accounts it holds
-    (one read of its ids)."""
+    (one read of its ids). ``counted``: the ``(count, capped)`` the caller knows."""
     order = ranked(field, year, descending)
     if order is None:
         return None
     if filtered:
         allowed = set(queryset.order_by().values_list("pk", flat=True))
         order = [pk for pk in order if pk in allowed]
-    count, capped = capped_count(queryset)
+    count, capped = counted or capped_count(queryset)
     try:
         number = max(1, int(number))
     except (TypeError, ValueError):

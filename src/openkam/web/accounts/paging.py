@@ -117,14 +117,16 @@ def keyset_page(
     before: str | None = None,
     number: int = 1,
     page_size: int = PAGE_SIZE,
+    counted: tuple[int, bool] | None = None,
 ) -> Page:
     """The page of ``queryset`` (unordered) in the order of ``fields`` — ``[(field,
     descending)]``, the last one unique and every one non-null — that follows the cursor
     ``after`` or precedes ``before``; the first page without either. ``number`` is the
-    page number the link carried (shown, not used to find the rows)."""
+    page number the link carried (shown, not used to find the rows). ``counted``: the
+    ``(count, capped)`` the caller already knows, instead of counting again."""
     order = [f"-{name}" if desc else name for name, desc in fields]
     reverse = [name if desc else f"-{name}" for name, desc in fields]
-    count, capped = capped_count(queryset)
+    count, capped = counted or capped_count(queryset)
     cursor = decode_cursor(after or before or "", len(fields)) if (after or before) else None
     if cursor is None:
         number = 1
@@ -161,10 +163,17 @@ def keyset_page(
     )
 
 
-def offset_page(queryset: QuerySet, number, *, page_size: int = PAGE_SIZE) -> Page:
+def offset_page(
+    queryset: QuerySet,
+    number,
+    *,
+    page_size: int = PAGE_SIZE,
+    counted: tuple[int, bool] | None = None,
+) -> Page:
     """The ``number``-th page of an ordered ``queryset`` by offset (a page past the end
-    gives the last one, anything not a number the first), with a capped count."""
-    count, capped = capped_count(queryset)
+    gives the last one, anything not a number the first), with a capped count (or the
+    ``(count, capped)`` the caller already knows, ``counted``)."""
+    count, capped = counted or capped_count(queryset)
     try:
         number = max(1, int(number))
     except (TypeError, ValueError):
@@ -175,7 +184,8 @@ def offset_page(queryset: QuerySet, number, *, page_size: int = PAGE_SIZE) -> Pa
     start = (number - 1) * page_size
     rows = _rows_at(queryset, start, page_size + 1)
     if not rows and number > 1:  # past the end of a capped list: its last page
-        return offset_page(queryset, 1 + max(0, count - 1) // page_size, page_size=page_size)
+        last = 1 + max(0, count - 1) // page_size
+        return offset_page(queryset, last, page_size=page_size, counted=(count, capped))
     has_next = len(rows) > page_size
     return Page(
         object_list=rows[:page_size],

@@ -17,6 +17,10 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+#: How many accounts' worked-out figures (sales by year, waterfall, product mix) a process
+#: keeps: the accounts a sales organisation works on day to day, a few kilobytes each.
+ACCOUNTS_KEPT = 2048
+
 #: Every store, so that tests can empty them all (:func:`forget_all`).
 _every: weakref.WeakSet[Kept] = weakref.WeakSet()
 

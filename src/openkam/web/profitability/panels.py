@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openkam.web.core import runs
-from openkam.web.core.kept import Kept
+from openkam.web.core.kept import ACCOUNTS_KEPT, Kept
 from openkam.web.core.models import Computation
 from openkam.web.profitability.display import pool_label, rounded_percent
 from openkam.web.profitability.models import AccountPeriodFigures
@@ -36,7 +36,7 @@ def profitability_panel(request, account):
 
 
 #: The profitability panel of the accounts last shown, per run.
-_panels: Kept[dict] = Kept(256)
+_panels: Kept[dict] = Kept(ACCOUNTS_KEPT)
 
 
 def _profitability(run, account, has_subsidiaries: bool, requested: str | None) -> dict:

@@ -50,9 +50,11 @@ from openkam.engine.sales import invoice_lines_between, rebates_between
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core.bulk import bulk_insert
 from openkam.web.core.concurrency import save_versioned
+from openkam.web.core.kept import ACCOUNTS_KEPT, Kept
 from openkam.web.core.ledger import (
     account_lines,
     fingerprint,
+    identity,
     invoices_by_account,
     money_table,
     write_invoices_by_account,
@@ -435,6 +437,14 @@ def product_lines() -> dict[str, str]:
     )
 
 
+def product_lines_digest() -> str:
+    """A digest of :func:`product_lines`, for keys of results that depend on it."""
+    return once(
+        "product_lines digest",
+        lambda: hashlib.sha256(repr(sorted(product_lines().items())).encode()).hexdigest(),
+    )
+
+
 def product_names() -> dict[str, str]:
     return dict(Product.objects.values_list("product_id", "name"))
 
@@ -472,14 +482,36 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     account); None when the ledger has no invoices. Raises ValueError for a malformed
     period or an unknown dimension.
 
-    Read from the ledger, not from a run (the mix needs no allocation), and kept in the
-    cache under the ledger's fingerprint: a portfolio's mix reads every line of the period.
+    Read from the ledger, not from a run (the mix needs no allocation). A few accounts'
+    mix (an account page's) is worked out from their lines in memory and kept in this
+    process under the ledger's identity; a larger selection's reads every line of the
+    period and is kept in the cache under the ledger's fingerprint.
     """
     start, end = label_bounds(period)
     source = web_ledger()
     if source is None:
         return None
     lines = product_lines()
+    # Amounts in the reporting currency, as in the waterfall the mix is compared with.
+    if account_ids is not None and len(account_ids) <= FEW_ACCOUNTS:
+        found = identity()
+        if found is None:
+            return None
+        accounts = tuple(account_ids)
+
+        def work_out() -> dict | None:
+            own = account_lines(accounts)
+            if own is None:
+                return None
+            invoices = nw.from_native(own).lazy()
+            return mix_to_dict(
+                product_mix(
+                    invoices, by, product_lines=lines, account_ids=accounts, start=start, end=end
+                )
+            )
+
+        key = (found, period, by, accounts, product_lines_digest())
+        return _few_mixes.get(key, work_out)
     currency = settings.OPENKAM_REPORTING_CURRENCY
     key = hashlib.sha256(
         repr((fingerprint(), currency, period, by, account_ids, sorted(lines.items()))).encode()
@@ -487,15 +519,9 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     found = cache.get(f"mix:{key}")
     if found is not None:
         return found
-    # Amounts in the reporting currency, as in the waterfall the mix is compared with.
-    if account_ids is not None and len(account_ids) <= FEW_ACCOUNTS:
-        # An account page's: its lines in memory (openkam.web.core.ledger.account_lines).
-        own = account_lines(tuple(account_ids))
-        invoices = nw.from_native(own).lazy() if own is not None else None
-    else:
-        # More accounts' mix reads the account-ordered copy when it is up to date.
-        copy = invoices_by_account(source) if account_ids is not None else None
-        invoices = money_table("invoices", source, copy)
+    # More accounts' mix reads the account-ordered copy when it is up to date.
+    copy = invoices_by_account(source) if account_ids is not None else None
+    invoices = money_table("invoices", source, copy)
     if invoices is None:
         return None
     found = mix_to_dict(
@@ -505,6 +531,10 @@ def product_mix_of(period: str, by: str, account_ids: list[str] | None = None) -
     )
     cache.set(f"mix:{key}", found, timeout=3600)
     return found
+
+
+#: The product mix of the accounts whose pages were last shown (see product_mix_of).
+_few_mixes: Kept[dict | None] = Kept(ACCOUNTS_KEPT)
 
 
 def run_periods(run: Computation, grain: str) -> list[str]:
