@@ -43,12 +43,21 @@ def current(kind: str) -> Computation | None:
     return once(("runs.current", kind), lambda: _current_run(kind))
 
 
+def _current_rows() -> dict[str, tuple]:
+    """``{kind: (pk, created, finished)}`` of the current run of every kind, in one query
+    per request (an account page shows two kinds)."""
+    rows: dict[str, tuple] = {}
+    for kind, *row in (
+        Computation.objects.filter(is_current=True)
+        .order_by("-created", "-pk")
+        .values_list("kind", "pk", "created", "finished")
+    ):
+        rows.setdefault(kind, tuple(row))
+    return rows
+
+
 def _current_run(kind: str) -> Computation | None:
-    row = (
-        Computation.objects.filter(kind=kind, is_current=True)
-        .values_list("pk", "created", "finished")
-        .first()
-    )
+    row = once("runs.current rows", _current_rows).get(kind)
     if row is None:
         return None
     kept = _current.get(kind)

@@ -10,7 +10,7 @@ from openkam.web.people import assignments, services
 def organisation_panel(request, account) -> dict:
     """KAM and sponsor history, the sponsor's cadence and last contacts with the account."""
     me = person_of(request.user)
-    status = services.visit_status(type(account).objects.filter(pk=account.pk))
+    status = services.visit_status([account])
     return {
         "account": account,
         "history": assignments.history(account),

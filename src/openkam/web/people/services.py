@@ -360,18 +360,25 @@ def visit_status(accounts=None, *, sponsor: Person | None = None, today=None) ->
     cadence, their last contact with it, when the next is due and whether it is overdue.
 
     The clock starts at the sponsor's last logged contact with the account, or at the start
-    of their sponsorship when there is none yet.
+    of their sponsorship when there is none yet. ``accounts`` is a query, or accounts
+    already read with their sponsor (an account page's: not read again).
     """
     from openkam.web.accounts.models import Account
 
     today = today or _today()
     rules = ProgrammeRules.current()
-    if accounts is None:
-        accounts = Account.objects.filter(key_status="key")
-    accounts = accounts.filter(sponsor__isnull=False)
-    if sponsor is not None:
-        accounts = accounts.filter(sponsor=sponsor)
-    accounts = list(accounts.select_related("sponsor", "kam").order_by("name"))
+    if isinstance(accounts, list):
+        accounts = sorted(
+            (a for a in accounts if a.sponsor_id and (sponsor is None or a.sponsor == sponsor)),
+            key=lambda a: a.name,
+        )
+    else:
+        if accounts is None:
+            accounts = Account.objects.filter(key_status="key")
+        accounts = accounts.filter(sponsor__isnull=False)
+        if sponsor is not None:
+            accounts = accounts.filter(sponsor=sponsor)
+        accounts = list(accounts.select_related("sponsor", "kam").order_by("name"))
     pks = [a.pk for a in accounts]
     open_rows = {
         (r.account_id, r.person_id): r

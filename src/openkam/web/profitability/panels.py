@@ -150,6 +150,25 @@ def _waterfall(row) -> list[dict]:
     return bars
 
 
+#: The years each account of the run has figures for (a finished run never changes).
+_years: Kept[list[str]] = Kept(ACCOUNTS_KEPT)
+
+
+def _account_years(run, account_id: str) -> list[str]:
+    def work_out() -> list[str]:
+        return list(
+            AccountPeriodFigures.objects.filter(
+                computation=run, account_key=account_id, grain="year", rolled_up=False
+            )
+            .order_by("period")
+            .values_list("period", flat=True)
+        )
+
+    if run.finished is None:  # still being written
+        return work_out()
+    return _years.get((run.pk, run.finished, account_id), work_out)
+
+
 def product_mix_panel(request, account):
     """Where the account's gross margin comes from: its product mix in the year the
     profitability card shows, beside the same figures over all accounts."""
@@ -163,17 +182,7 @@ def product_mix_panel(request, account):
 
     run = runs.current(Computation.Kind.PROFITABILITY)
     # The years the Profitability panel offers for this account, so that both show the same.
-    years = (
-        list(
-            AccountPeriodFigures.objects.filter(
-                computation=run, account_key=account.account_id, grain="year", rolled_up=False
-            )
-            .order_by("period")
-            .values_list("period", flat=True)
-        )
-        if run
-        else []
-    )
+    years = _account_years(run, account.account_id) if run else []
     if not run and (source := ledger()) is not None and source.files("invoices"):
         years = [str(source.column_max("invoices", "invoice_date").year)]
     context = {"account": account, "labels": MIX_LABELS, "mix": None}
