@@ -19,6 +19,8 @@ requests per second and the server's CPU (all its processes) to a Markdown resul
     # a short check
     python benchmarks/load/bench_load.py --users 10 --duration 60s --idle 10 --warmup 20
 
+``--workers N --threads M`` serve with another layout than ``openkam serve``'s default (two
+processes per core, one thread each), to compare layouts.
 ``--servers gunicorn,waitress`` also measures the previous server (``old_server.py``: one
 waitress process, 8 threads, the task worker a thread inside it) in the same run.
 Bounded and loopback only: the server binds 127.0.0.1.
@@ -133,6 +135,11 @@ def environment(args) -> dict:
 def start(kind: str, args) -> subprocess.Popen:
     if kind == "gunicorn":
         cmd = [*OPENKAM, "serve", "--data-dir", args.data_dir, "--port", str(args.port)]
+        # The server's own layout unless asked otherwise (to compare layouts).
+        if args.workers:
+            cmd += ["--workers", str(args.workers)]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
     else:
         cmd = [sys.executable, str(HERE / "old_server.py"), args.data_dir, str(args.port)]
     return subprocess.Popen(
@@ -327,6 +334,8 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=8104)
     parser.add_argument("--servers", default="gunicorn")
+    parser.add_argument("--workers", type=int, help="web processes [default: openkam serve's]")
+    parser.add_argument("--threads", type=int, help="threads each [default: openkam serve's]")
     parser.add_argument("--user", default="champion")
     parser.add_argument("--password", default="openkam-demo")
     parser.add_argument("--results", help="write the results here (Markdown; JSON beside it)")
@@ -349,12 +358,19 @@ def main() -> None:
                 "account page": 100.0,
             }
         )
+    from openkam.cli import serve
+
+    layout = (
+        f"{args.workers or serve.default_workers()} processes × "
+        f"{args.threads or serve.THREADS} thread(s)"
+    )
     header = (
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "
         f"{os.cpu_count()} cores, load average at start {load[0]:.1f}; {args.users} users "
         f"(pausing 1-3 s) for {args.duration} after {args.warmup:.0f} s of warm-up, mix "
         f"'{args.mix}', demo of {args.accounts:,} "
-        f"accounts and {args.lines:,} invoice lines on PostgreSQL ({args.database})\n"
+        f"accounts and {args.lines:,} invoice lines on PostgreSQL ({args.database}); "
+        f"gunicorn {layout}\n"
     )
     print(header, flush=True)
     results, text = [], [header]

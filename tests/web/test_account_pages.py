@@ -37,3 +37,36 @@ def test_detail_shows_hierarchy_contacts_and_unknown_is_404(programme, login):
     assert "Carla Buyer" in page
     assert "Alice" in page and "Sam" in page
     assert client.get("/accounts/NOPE/").status_code == 404
+
+
+def test_the_history_names_each_author_without_a_query_per_event(programme, login):
+    """The account's history names an event's author by their person record (Chris, not
+    the login "chris"), read with the events: the page asks as many queries with 12 events
+    by several people as with 2."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openkam.web.core import audit
+
+    account = programme["accounts"]["A2"]
+    users = programme["users"]
+    client = login(users["Chris"])
+
+    def edits(n):
+        for i in range(n):
+            author = [users["Chris"], users["Alice"], users["Bob"]][i % 3]
+            audit.record(
+                "update", account, user=author, account_key="A2", changes={"notes": ["", i]}
+            )
+
+    def page():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/accounts/A2/").content.decode()
+        return html, len(queries.captured_queries)
+
+    edits(2)
+    html, few = page()
+    assert "<strong>Chris</strong>" in html and "<strong>Alice</strong>" in html
+    edits(10)
+    html, many = page()
+    assert html.count("<strong>Bob</strong>") == 3 and many == few

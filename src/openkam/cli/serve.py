@@ -2,12 +2,15 @@
 
 Production layout (see docs/operations.md for why):
 
-* **web**: gunicorn (Linux, macOS) with one worker *process* per core, each with 4 threads
-  (``gthread``). Python runs one thread at a time per process, so a page that takes CPU
-  (an account page, a selection review) needs processes to use both cores of a small
-  server; the threads cover the time a request waits on the database. Workers are
-  replaced after ``max_requests`` requests (with jitter), which bounds their memory after
-  large pages. Where gunicorn is unavailable (Windows), waitress serves in one process.
+* **web**: gunicorn (Linux, macOS) with two worker *processes* per core, each serving one
+  request at a time (``gthread`` with one thread; idle keep-alive connections wait in its
+  poller, not in a thread). Python runs one thread at a time per process: threads in one
+  process take turns on one core, and a request coming back from the database waits for
+  the running one to let go of the interpreter (up to 5 ms, some 25 times on an account
+  page). One request per process goes to a process that is free; the second process per
+  core covers the time the first waits on the database. Workers are replaced after
+  ``max_requests`` requests (with jitter), which bounds their memory after large pages.
+  Where gunicorn is unavailable (Windows), waitress serves in one process.
 * **tasks**: the database task queue's worker runs as its *own* process, at a lower CPU
   priority (nice 10): recomputations and selection reviews never run on a request thread,
   and while one runs the kernel gives the web processes the CPU first. It is restarted if
@@ -32,8 +35,12 @@ from openkam.cli.common import DataDir, console, setup_django
 
 #: How often the task worker looks for queued work when idle.
 TASK_POLL_SECONDS = 2.0
-#: Threads per web worker process.
-THREADS = 4
+#: Threads per web worker process (see the module's docstring for why one).
+THREADS = 1
+#: Web worker processes per core.
+WORKERS_PER_CORE = 2
+#: Threads of the single waitress process where gunicorn is unavailable.
+WAITRESS_THREADS = 8
 #: Requests a web worker serves before it is replaced (bounds memory growth). Not fewer:
 #: a new worker starts with empty caches (the matrix and mix of each year, the current
 #: runs), and at 25 requests/s 2,000 replaced each worker every 3 minutes.
@@ -52,7 +59,7 @@ def _patient_threads() -> None:
     gunicorn's ``gthread`` worker gives each new connection to a thread, which waits up to
     5 s for the request before handing the connection back to the poller. Connections that
     send nothing (a browser's speculative preconnect, a stalled client, a port scan) then
-    hold all 8 threads: 150 of them made every new request wait over 20 s
+    hold every web thread: 150 of them made every new request wait over 20 s
     (measured). Waiting 10 ms instead costs a client nothing — a request not there yet is
     taken from the poller as soon as it arrives — and keeps the threads for requests.
     """
@@ -63,8 +70,9 @@ def _patient_threads() -> None:
 
 
 def default_workers() -> int:
-    """One web process per core (at least two, so a slow page never blocks every page)."""
-    return max(2, os.cpu_count() or 1)
+    """Two web processes per core (at least four, so that slow pages never block every
+    page)."""
+    return max(4, WORKERS_PER_CORE * (os.cpu_count() or 1))
 
 
 def _task_worker_main(data_dir: str) -> None:
@@ -254,7 +262,7 @@ def serve(
             + (
                 f"({workers} processes × {threads} threads"
                 if server
-                else f"(waitress, 1 process × {threads * 2} threads"
+                else f"(waitress, 1 process × {WAITRESS_THREADS} threads"
             )
             + (", task worker in its own process" if tasks else "")
             + ")  (Ctrl+C stops it)"
@@ -266,7 +274,9 @@ def serve(
 
             from openkam.web.wsgi import application
 
-            waitress_serve(application, host=host, port=port, threads=threads * 2, ident="OpenKAM")
+            waitress_serve(
+                application, host=host, port=port, threads=WAITRESS_THREADS, ident="OpenKAM"
+            )
     finally:
         if worker is not None:
             worker.stop()
@@ -278,7 +288,7 @@ def serve_command(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Web worker processes [default: one per core, at least 2].", show_default=False
+            help="Web worker processes [default: two per core, at least 4].", show_default=False
         ),
     ] = None,
     threads: Annotated[int, typer.Option(help="Threads per web worker process.")] = THREADS,

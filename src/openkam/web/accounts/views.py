@@ -19,7 +19,6 @@ from openkam.web.accounts.filtersets import AccountFilterSet
 from openkam.web.accounts.forms import AccountForm, ContactForm
 from openkam.web.accounts.models import Account, Contact
 from openkam.web.accounts.paging import keyset_page, offset_page
-from openkam.web.core import audit
 from openkam.web.core.concurrency import save_form
 from openkam.web.core.kept import ACCOUNTS_KEPT, Kept
 from openkam.web.core.ledger import account_lines, identity
@@ -294,7 +293,6 @@ def account_detail(request, account_id: str):
         "recent_lines": recent,
         "contacts": account.contacts.select_related("reports_to"),
         "team": account.team_members.select_related("person"),
-        "events": audit.history(account)[:30],
         "timeline": account_timeline(account),
         "panels": account_panels(request, account),
     }
@@ -304,8 +302,10 @@ def account_detail(request, account_id: str):
 def account_timeline(account: Account):
     from openkam.web.core.models import AuditEvent
 
+    # Each event's author is named by their person record: read with the events, not
+    # one query per event.
     return AuditEvent.objects.filter(account_key=account.account_id).select_related(
-        "user", "content_type"
+        "user__person", "content_type"
     )[:15]
 
 

@@ -120,4 +120,6 @@ def record_bulk(
 def history(obj: models.Model):
     """The events about one object, newest first."""
     ct = ContentType.objects.get_for_model(obj)
-    return AuditEvent.objects.filter(content_type=ct, object_pk=str(obj.pk)).select_related("user")
+    return AuditEvent.objects.filter(content_type=ct, object_pk=str(obj.pk)).select_related(
+        "user__person", "content_type"
+    )
