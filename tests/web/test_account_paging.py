@@ -179,7 +179,8 @@ def test_a_search_is_counted_by_the_read_that_found_it(programme, login, monkeyp
             html = client.get(url).content.decode()
         assert not counts(many.captured_queries)
         seen += re.findall(r'<span class="mono muted small">([^<]+)</span>', html)
-        labels.append(re.search(r"More than (\d+) accounts · page (\d+)", html).groups())
+        label = re.search(r"More than (\d+) accounts match: add words [^·]+· page (\d+)", html)
+        labels.append(label.groups())
         nxt = re.search(r'<a class="btn" href="([^"]+)"[^>]*>Next', html)
         url = "/accounts/" + unescape(nxt.group(1)) if nxt else None
     assert seen == expected
@@ -187,7 +188,7 @@ def test_a_search_is_counted_by_the_read_that_found_it(programme, login, monkeyp
     # A typed page of a money sort is found the same way, without a count.
     with CaptureQueriesContext(connection) as typed:
         html = client.get("/accounts/?q=twin&sort=-contribution&page=2").content.decode()
-    assert "More than 30 accounts · page 2" in html and not counts(typed.captured_queries)
+    assert "narrow the search · page 2" in html and not counts(typed.captured_queries)
 
 
 @pytest.mark.skipif(
