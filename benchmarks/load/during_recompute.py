@@ -97,6 +97,14 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else 0
 
 
+def summary(times: dict[str, list[float]]) -> dict[str, dict]:
+    """Per phase: pages answered and their p50, p95 and p99 in ms."""
+    return {
+        phase: {"pages": len(t), **{f"p{q}": percentile(t, q) * 1000 for q in (50, 95, 99)}}
+        for phase, t in times.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -184,7 +192,7 @@ def main() -> None:
     if args.results:
         Path(args.results).write_text(text + "\n")
         Path(args.results).with_suffix(".json").write_text(
-            json.dumps({"runs": rows, "times": users.times, "errors": users.errors}, indent=1)
+            json.dumps({"runs": rows, "phases": summary(users.times), "errors": users.errors})
         )
 
 
