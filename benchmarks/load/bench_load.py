@@ -362,7 +362,7 @@ def main() -> None:
 
     layout = (
         f"{args.workers or serve.default_workers()} processes × "
-        f"{args.threads or serve.THREADS} thread(s)"
+        f"{args.threads or serve.THREADS} thread{'s' if (args.threads or serve.THREADS) != 1 else ''}"
     )
     header = (
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, "

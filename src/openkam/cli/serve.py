@@ -260,7 +260,7 @@ def serve(
         console.print(
             f"OpenKAM is serving on [bold]http://{host}:{port}/[/] "
             + (
-                f"({workers} processes × {threads} threads"
+                f"({workers} processes × {threads} thread{'s' if threads != 1 else ''}"
                 if server
                 else f"(waitress, 1 process × {WAITRESS_THREADS} threads"
             )
