@@ -132,12 +132,12 @@ def generate_operations(
         ("deliveries", deliveries_sql, DELIVERIES),
     ):
         writer = RollingWriter(ledger / name, kind.arrow_schema, rows_per_file, run_id=run_id)
-        reader = con.execute(sql(query))
-        for batch in reader.to_arrow_reader(1 << 18):
+        # The relation's own reader streams batches; a DB-API result's copies every row.
+        for batch in con.sql(sql(query)).to_arrow_reader(1 << 18):
             writer.write(pa.Table.from_batches([batch]).cast(kind.arrow_schema))
         writer.close()
         counts[name] = writer.rows
-    supply = con.execute(
+    supply = con.sql(
         sql(f"""
         WITH open_demand AS (
             SELECT product_id, sum(quantity) AS demand
