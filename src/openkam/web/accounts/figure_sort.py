@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from openkam.web.accounts.models import Account
 from openkam.web.accounts.paging import PAGE_SIZE, Page, capped_count
+from openkam.web.core.derived import of_run, run_key
 from openkam.web.core.kept import Kept
 
 #: ``{(kind, run, finished, field, year): [account pk, …]}``, the last few orders.
@@ -27,10 +28,8 @@ def ranked(field: str, year: str | None, descending: bool) -> list[int] | None:
     run = current(kind)
     if run is None or (field != "clv" and not year):
         return None
-    if run.finished is None:  # a run under way: its figures may still change
-        return _ranking(run, field, year, descending)
-    key = (kind, run.pk, run.finished, field, year, descending)
-    return _orders.get(key, lambda: _ranking(run, field, year, descending))
+    key = (kind, field, year, descending)
+    return of_run(run_key(run), key, lambda: _ranking(run, field, year, descending), _orders)
 
 
 def _ranking(run, field: str, year, descending: bool) -> list[int]:

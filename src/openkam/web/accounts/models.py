@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +16,16 @@ from openkam.web.core.roles import may_write, person_of, runs_programme
 _UNKNOWN = object()
 
 
+#: The version of a set of accounts as the lists show them (an edit of the notes leaves
+#: it: see ``Account.listed_at``): how many, the highest id, the latest ``listed_at``.
+LISTED_VERSION = {"accounts": Count("id"), "top": Max("id"), "listed": Max("listed_at")}
+
+
 class AccountQuerySet(models.QuerySet):
+    def listed_version(self) -> tuple:
+        """:data:`LISTED_VERSION` of these accounts, for the key of a page kept rendered."""
+        return tuple(sorted(self.aggregate(**LISTED_VERSION).items()))
+
     def editable_by(self, user):
         """Accounts ``user`` may edit: all for the programme roles, else their own."""
         if runs_programme(user):

@@ -39,6 +39,18 @@ def run_key(run) -> tuple | None:
     return (run.pk, run.finished)
 
 
+def of_run(
+    done: tuple | None, key: tuple, compute: Callable[[], T], store: Kept | None = None
+) -> T:
+    """``compute()``, kept under a run's identity ``done`` (:func:`run_key`) and ``key``,
+    in ``store`` or with the small derived values; worked out afresh for a run still being
+    written (``done`` None), whose results may change."""
+    if done is None:
+        return compute()
+    full = (done, *key)
+    return store.get(full, compute) if store is not None else _small.get(full, compute)
+
+
 def data_version(*models: type[Model]) -> tuple:
     """A value that changes whenever a record of ``models`` (models with ``version`` and
     ``updated``, see ``core.models.ChangeLoggedModel``) is created, changed or deleted:

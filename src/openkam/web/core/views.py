@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from openkam.web.accounts.models import Account
+from openkam.web.accounts.models import LISTED_VERSION, Account
 from openkam.web.core import runs
 from openkam.web.core.models import AuditEvent, Computation
 from openkam.web.core.roles import may_write, person_of
@@ -25,12 +25,10 @@ def home(request):
     # One read of the accounts for the three numbers and for their version (see
     # _alerts_key): a large portfolio's accounts are read whole for a count anyway.
     counts = Account.objects.aggregate(
-        accounts=Count("id"),
         key=Count("id", filter=Q(key_status=Account.KeyStatus.KEY)),
         kams=Count("kam", distinct=True),
-        # The accounts' version as the page shows them (not their notes: see listed_at).
-        top=Max("id"),
-        listed=Max("listed_at"),
+        # The number of accounts, and their version as the page shows them.
+        **LISTED_VERSION,
     )
     # Everything but the recent changes is kept rendered per process ({% cache %} keyed
     # on _alerts_key): the account lists and their figures are read only on a miss.
@@ -69,8 +67,9 @@ def _accounts_part(person) -> dict:
 
 def _alerts_key(user, person, counts: dict) -> str:
     """What the home page's alerts (plans, organisation, partnerships, commitments) and
-    account lists (with their figures and the key accounts losing money) show depend on, for the cache that keeps them rendered per process: who is asking, today,
-    the version of every table they read (``versions.stamp``), the current runs and the
+    account lists (with their figures and the key accounts losing money) show depend on,
+    for the cache that keeps them rendered per process: who is asking, today, the
+    version of every table they read (``versions.stamp``), the current runs and the
     ledger (the plans' actuals, the commitments' measures)."""
     import datetime as dt
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from openkam.web.accounts.models import Account
 from openkam.web.core import runs
 from openkam.web.core.concurrency import ConcurrentEditError
-from openkam.web.core.derived import data_version, kept, run_key
+from openkam.web.core.derived import data_version, of_run, run_key
 from openkam.web.core.kept import Kept
 from openkam.web.core.models import Computation
 from openkam.web.core.roles import may_write
@@ -75,8 +75,8 @@ def clv(request):
         def make() -> str:
             return _render_figures(request, valued, context)
 
-        key = ("clv", done, data_version(Account), _query_of(request))
-        context["figures"] = make() if done is None else _fragments.get(key, make)
+        key = ("clv", data_version(Account), _query_of(request))
+        context["figures"] = of_run(done, key, make, _fragments)
     return render(request, "lifetime_value/clv.html", context)
 
 
@@ -166,8 +166,7 @@ def _run_figures(run, values, valued) -> dict:
             | {"currency": run.currency if run else settings.OPENKAM_REPORTING_CURRENCY},
         }
 
-    done = run_key(run)
-    return figures() if done is None else kept(("clv", done), figures)
+    return of_run(run_key(run), ("clv",), figures)
 
 
 def _histogram(values: list[float], target_bins: int = 24) -> dict:

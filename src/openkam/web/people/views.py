@@ -88,14 +88,12 @@ def _people_key() -> str:
     rules and their exceptions (``core.versions.stamp``), and the accounts that have a KAM
     or a sponsor (their count, highest id and latest ``listed_at``: a KAM or sponsor changed
     through an assignment moves it, an edit of the notes does not)."""
-    from django.db.models import Count, Max, Q
+    from django.db.models import Q
 
     from openkam.web.core.versions import stamp
 
-    held = Account.objects.filter(Q(kam__isnull=False) | Q(sponsor__isnull=False)).aggregate(
-        n=Count("id"), top=Max("id"), listed=Max("listed_at")
-    )
-    return repr((sorted(held.items()), stamp(Person, ProgrammeRules, RuleException)))
+    held = Account.objects.filter(Q(kam__isnull=False) | Q(sponsor__isnull=False))
+    return repr((held.listed_version(), stamp(Person, ProgrammeRules, RuleException)))
 
 
 @login_required

@@ -114,7 +114,6 @@ def _overview_key() -> str:
     objectives' actuals) and the profitability settings (the actuals' cost of capital)."""
     import datetime as dt
 
-    from django.db.models import Count, Max
     from django.utils import timezone
 
     from openkam.web.core import runs
@@ -127,18 +126,16 @@ def _overview_key() -> str:
 
     # Two indexed reads (the key accounts; the plans' accounts, from the plans), where one
     # with an OR reads every account of a large portfolio.
-    # Their version as the page shows them (an edit of the notes leaves it: listed_at).
-    version = {"n": Count("id"), "top": Max("id"), "listed": Max("listed_at")}
     shown = (
-        Account.objects.filter(key_status=Account.KeyStatus.KEY).aggregate(**version),
-        Account.objects.filter(plan__isnull=False).aggregate(**version),
+        Account.objects.filter(key_status=Account.KeyStatus.KEY).listed_version(),
+        Account.objects.filter(plan__isnull=False).listed_version(),
     )
     found = [runs.current(kind) for kind in (Computation.Kind.PROFITABILITY, Computation.Kind.CLV)]
     return repr(
         (
             dt.date.today(),
             timezone.localdate(),
-            [sorted(part.items()) for part in shown],
+            shown,
             stamp(Plan, Objective, Action, PlanVersion, Person, ProfitabilitySettings),
             [(r.pk, r.finished) if r else None for r in found],
             fingerprint(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openkam.web.core import runs
+from openkam.web.core.derived import of_run, run_key
 from openkam.web.core.kept import ACCOUNTS_KEPT, Kept
 from openkam.web.core.models import Computation
 from openkam.web.profitability.display import pool_label, rounded_percent
@@ -30,8 +31,13 @@ def profitability_panel(request, account):
     has_subsidiaries = len(account.subtree_ids()) > 1
     requested = request.GET.get("pl_year")
     # A finished run's figures never change: worked out once per account and year shown.
-    key = (run.pk, run.finished, account.account_id, has_subsidiaries, requested)
-    panel = _panels.get(key, lambda: _profitability(run, account, has_subsidiaries, requested))
+    key = (account.account_id, has_subsidiaries, requested)
+    panel = of_run(
+        run_key(run),
+        key,
+        lambda: _profitability(run, account, has_subsidiaries, requested),
+        _panels,
+    )
     return {**panel, "account": account}
 
 
@@ -164,9 +170,7 @@ def _account_years(run, account_id: str) -> list[str]:
             .values_list("period", flat=True)
         )
 
-    if run.finished is None:  # still being written
-        return work_out()
-    return _years.get((run.pk, run.finished, account_id), work_out)
+    return of_run(run_key(run), (account_id,), work_out, _years)
 
 
 def product_mix_panel(request, account):

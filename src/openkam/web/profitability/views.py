@@ -36,7 +36,7 @@ from openkam.engine.profitability.periods import label_bounds, previous_label
 from openkam.web.accounts.models import Account, Product
 from openkam.web.core import runs
 from openkam.web.core.concurrency import save_form
-from openkam.web.core.derived import data_version, kept, run_key
+from openkam.web.core.derived import data_version, kept, of_run, run_key
 from openkam.web.core.kept import Kept
 from openkam.web.core.ledger import fingerprint, ledger, table
 from openkam.web.core.models import Computation
@@ -231,10 +231,7 @@ def _of_run(done: tuple | None, key: tuple, make, store=None):
     """``make()``, kept under the run's identity and ``key`` (made afresh for a run that
     has not finished, which never happens to the current run); in ``store``, or with the
     small derived values."""
-    if done is None:
-        return make()
-    key = ("profitability", done, *key)
-    return store.get(key, make) if store is not None else kept(key, make)
+    return of_run(done, ("profitability", *key), make, store)
 
 
 def _rendered(store, done: tuple | None, key: tuple, make):
